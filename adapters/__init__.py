@@ -1,0 +1,1 @@
+"""Edges of wallet-service to the outside world, each behind a small interface."""

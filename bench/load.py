@@ -1,0 +1,382 @@
+"""Load on the running service: gunicorn with the production configuration, driven over loopback at
+a fixed arrival rate, p50/p99 latency and throughput per scenario.
+
+    .venv/bin/python bench/load.py [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+                                   [--duration 10] [--warmup 2] [--wallet-rate 300] [--intake-rate 200]
+                                   [--verify-rate 20] [--scenarios wallet,verify,intake] [--profile DIR]
+
+What it does, all on 127.0.0.1 and bounded (each scenario sends rate x duration requests, at most
+--duration 60 s, and waits at most 30 s per request):
+
+1. A fresh INSTANCE_PATH and, with --database-url, a fresh database beside the one named (dropped at
+   the end); SQLite under the instance otherwise. `wallet-service init` (migrations, development
+   PKI, demo data), `wallet-service clients add` for a case system.
+2. `gunicorn -c gunicorn.conf.py wsgi:app` on a free loopback port. Rate limits are raised for this
+   server explicitly (RATE_LIMIT_LOGIN/VERIFY/INTAKE = 1000000 per minute): the bench measures the
+   service, not Flask-Limiter refusing it.
+3. Set-up through the public API as people and systems would use it: the case system posts
+   --wallet-results results for citizen1, official1 logs in through the embedded provider's form
+   and signs a few of them (POST /api/v1/signing-batches, polled to the end), citizen1 logs in.
+4. Scenarios, one after another, each after --warmup seconds of the same load that are not counted:
+   wallet  GET /api/v1/wallet/results as citizen1 (session cookie), who has several results;
+   verify  POST /api/v1/verify with one of the signed PDFs;
+   intake  POST /api/v1/results with a fresh bearer assertion (unique jti) and a unique dossier code
+           and document for every request.
+
+The load generator is open-loop (asyncio + aiohttp): request i is due at start + i/rate whatever
+happened to earlier ones, and its latency is counted from when it was due, so a slow server cannot
+slow the generator down and hide its own queueing (the "coordinated omission" of closed-loop tools
+such as wrk; wrk2 holds a rate but is not packaged in Debian). The generator shares the 2 cores with
+the server; its own cost is part of every figure. Each line ends with the 1-minute load average: a
+figure taken while something else used the cores says so.
+
+Targets on a 2-core machine: wallet p99 <= 50 ms at 300 requests/s; intake >= 200 results/s.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import jwt
+import requests
+from cryptography.hazmat.primitives import serialization
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.auth.browser import log_in  # noqa: E402  (a person's login through the provider's form)
+from wallet_service.demo import result_pdf  # noqa: E402
+
+BIN = Path(sys.executable).parent
+UNLIMITED = "1000000 per minute"
+CLIENT = "load-bench"
+AGENCY = "000.00.15.H40"  # official1's agency
+CITIZEN1 = ("022186001234", "Lê Thị Hoa")
+# The demo PDF's /Creator text, replaced by a same-length unique text: distinct documents, same offsets.
+CREATOR = b"wallet-service demo data"
+
+
+@dataclass
+class Outcome:
+    """What one scenario measured."""
+
+    name: str
+    target_rate: float
+    latencies: list[float] = field(default_factory=list)
+    """Seconds from when each successful request was due to when its answer was read."""
+    errors: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    """From the first request's due time to the last answer."""
+
+    def line(self) -> str:
+        ok = len(self.latencies)
+        if not ok:
+            return f"{self.name:8} target {self.target_rate:6.0f}/s  no successful request  errors {self.errors}"
+        ordered = sorted(self.latencies)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return (
+            f"{self.name:8} target {self.target_rate:6.0f}/s  achieved {ok / self.elapsed:7.1f}/s  ok {ok:5}  "
+            f"p50 {statistics.median(ordered) * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms  "
+            f"max {ordered[-1] * 1000:7.1f} ms  errors {self.errors or 0}"
+        )
+
+    def p99(self) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else float("inf")
+
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+async def open_loop(name: str, rate: float, count: int, send) -> Outcome:
+    """Send `count` requests at `rate` per second; `send(http, i)` performs request i and returns
+    the HTTP status."""
+    outcome = Outcome(name, rate)
+    connector = aiohttp.TCPConnector(limit=512, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.1
+
+        async def one(i: int) -> None:
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            try:
+                status = await send(http, i)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                outcome.errors[type(exc).__name__] = outcome.errors.get(type(exc).__name__, 0) + 1
+                return
+            if 200 <= status < 300:
+                outcome.latencies.append(loop.time() - due)
+            else:
+                outcome.errors[str(status)] = outcome.errors.get(str(status), 0) + 1
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+        outcome.elapsed = loop.time() - start
+    return outcome
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def fresh_database(url: str | None):
+    """A new database beside the one `url` names (dropped afterwards), or None for SQLite."""
+    if not url:
+        yield None
+        return
+    import sqlalchemy as sa
+
+    server = sa.engine.make_url(url)
+    name = f"wallet_load_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], base_url: str, log_path: Path):
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if server.poll() is not None:
+                    raise SystemExit(f"gunicorn exited ({server.returncode}); see {log_path}")
+                try:
+                    if requests.get(f"{base_url}/healthz", timeout=5).ok:
+                        break
+                except (requests.ConnectionError, requests.Timeout):  # workers still starting
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"gunicorn did not answer within 60 s; see {log_path}")
+                time.sleep(0.2)
+            yield server
+        finally:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+@contextmanager
+def profiled(pid: int, folder: Path | None, name: str, duration: float):
+    """py-spy sampling the gunicorn master and its workers while the scenario runs."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    spy = subprocess.Popen(
+        [str(BIN / "py-spy"), "record", "--pid", str(pid), "--subprocesses", "--rate", "100",
+         "--format", "raw", "--duration", str(int(duration) + 1), "-o", str(folder / f"{name}.txt")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)  # py-spy attaches before the first request
+    try:
+        yield
+    finally:
+        spy.wait(60)
+
+
+class CaseSystem:
+    """The bench's case system: a fresh assertion per request, unique dossier codes and documents."""
+
+    def __init__(self, key_path: Path, audience: str, template: bytes):
+        self.key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        self.audience = audience
+        self.template = template
+        self.run = uuid.uuid4().int % 10**6  # dossier sequence numbers differ between runs on one database
+
+    def headers(self) -> dict[str, str]:
+        now = int(time.time())
+        claims = {"iss": CLIENT, "sub": CLIENT, "aud": self.audience, "iat": now, "exp": now + 120, "jti": uuid.uuid4().hex}
+        return {"Authorization": "Bearer " + jwt.encode(claims, self.key, algorithm="ES256")}
+
+    def submission(self, i: int) -> tuple[dict, bytes]:
+        # 10,000 dossiers a day per agency fit the 4-digit sequence; the day (YYMMDD) varies past that.
+        day = 250101 + (i // 10000) % 28
+        metadata = {
+            "dossier_code": f"{AGENCY}-{day}-{i % 10000:04d}",
+            "procedure_code": "1.001193.000.00.00.H40",
+            "procedure_name": "Thủ tục đăng ký khai sinh",
+            "citizen_id": CITIZEN1[0],
+            "citizen_name": CITIZEN1[1],
+            "title": f"Trích lục khai sinh {i}",
+            "agency_code": AGENCY,
+        }
+        unique = f"load {self.run:06d}{i:013d}".encode()
+        assert len(unique) == len(CREATOR)
+        return metadata, self.template.replace(CREATOR, unique)
+
+    def post_sync(self, base_url: str, i: int) -> dict:
+        metadata, document = self.submission(i)
+        response = requests.post(
+            f"{base_url}/api/v1/results", headers=self.headers(), timeout=30,
+            files={"metadata": (None, json.dumps(metadata, ensure_ascii=False), "application/json"),
+                   "document": ("result.pdf", document, "application/pdf")},
+        )
+        response.raise_for_status()
+        return response.json()
+
+    async def post(self, http: aiohttp.ClientSession, base_url: str, i: int) -> int:
+        metadata, document = self.submission(i)
+        form = aiohttp.FormData()
+        form.add_field("metadata", json.dumps(metadata, ensure_ascii=False), content_type="application/json")
+        form.add_field("document", document, filename="result.pdf", content_type="application/pdf")
+        async with http.post(f"{base_url}/api/v1/results", data=form, headers=self.headers()) as response:
+            await response.read()
+            return response.status
+
+
+def csrf_token(page_html: str) -> str:
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page_html)
+    if not match:
+        raise SystemExit("no CSRF token on the officials' page")
+    return match.group(1)
+
+
+def sign_as_official1(base_url: str, result_ids: list[str]) -> None:
+    http = requests.Session()
+    log_in(http, base_url, "official", "official1")
+    token = csrf_token(http.get(f"{base_url}/official/", timeout=20).text)
+    batch = http.post(f"{base_url}/api/v1/signing-batches", json={"result_ids": result_ids},
+                      headers={"X-CSRFToken": token}, timeout=20)
+    batch.raise_for_status()
+    deadline = time.monotonic() + 300
+    while True:
+        state = http.get(f"{base_url}/api/v1/signing-batches/{batch.json()['id']}", timeout=20).json()
+        if state["status"] == "finished":
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit(f"signing did not finish in 300 s: {state}")
+        time.sleep(0.5)
+    if state["failed"]:
+        raise SystemExit(f"signing failed: {state['items']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="PostgreSQL server URL; a fresh database is made beside it. Default: SQLite.")
+    parser.add_argument("--duration", type=float, default=10.0, help="Seconds per scenario (at most 60).")
+    parser.add_argument("--warmup", type=float, default=2.0, help="Seconds at the same rate before each scenario, not counted.")
+    parser.add_argument("--wallet-rate", type=float, default=300.0)
+    parser.add_argument("--intake-rate", type=float, default=200.0)
+    parser.add_argument("--verify-rate", type=float, default=20.0)
+    parser.add_argument("--wallet-results", type=int, default=12, help="Results citizen1 has in the wallet listing.")
+    parser.add_argument("--signed", type=int, default=4, help="How many of them official1 signs first.")
+    parser.add_argument("--scenarios", default="wallet,verify,intake")
+    parser.add_argument("--keep", action="store_true", help="Keep the instance folder and print where it is.")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="Record each scenario's server side with py-spy (all workers) into DIR/<scenario>.txt "
+                             "(collapsed stacks, for flamegraph.pl or speedscope).")
+    args = parser.parse_args()
+    duration = min(args.duration, 60.0)
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    instance = Path(tempfile.mkdtemp(prefix="wallet-load-"))
+    with fresh_database(args.database_url) as database_url:
+        env = {
+            **os.environ,
+            "INSTANCE_PATH": str(instance),
+            "PUBLIC_BASE_URL": base_url,
+            "BIND": f"127.0.0.1:{port}",
+            "RATE_LIMIT_LOGIN": UNLIMITED,
+            "RATE_LIMIT_VERIFY": UNLIMITED,
+            "RATE_LIMIT_INTAKE": UNLIMITED,
+        }
+        env.pop("DATABASE_URL", None)
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        cli = [str(BIN / "wallet-service")]
+        subprocess.run(cli + ["init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cli + ["clients", "add", CLIENT], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        template = result_pdf("Trung tâm Phục vụ hành chính công phường Hạ Long", "Trích lục khai sinh",
+                              CITIZEN1[1], f"{AGENCY}-250101-0000", ("Họ, chữ đệm, tên: Lê Minh Anh",))
+        case_system = CaseSystem(instance / "clients" / f"{CLIENT}.key.pem", base_url, template)
+        workers = env.get("WEB_CONCURRENCY") or str(os.cpu_count() * 2)
+        print(f"gunicorn gthread, {workers} workers x {env.get('GUNICORN_THREADS', '4')} threads on {base_url}; "
+              f"database: {'PostgreSQL' if database_url else 'SQLite'}; rate limits {UNLIMITED} (bench only)")
+        with gunicorn(env, base_url, instance / "gunicorn.log") as server:
+            created = [case_system.post_sync(base_url, 900_000 + i)["id"] for i in range(args.wallet_results)]
+            sign_as_official1(base_url, created[: args.signed])
+            signed_pdf = requests.get(f"{base_url}/api/v1/results/{created[0]}/document",
+                                      headers=case_system.headers(), timeout=20).content
+            citizen = requests.Session()
+            log_in(citizen, base_url, "citizen", "citizen1")
+            cookies = citizen.cookies.get_dict()
+            listed = citizen.get(f"{base_url}/api/v1/wallet/results", timeout=20).json()
+            print(f"set-up: citizen1 has {len(listed)} results ({args.signed} signed B-LTA by official1 through the API)")
+
+            async def wallet(http, i):
+                async with http.get(f"{base_url}/api/v1/wallet/results", cookies=cookies) as response:
+                    await response.read()
+                    return response.status
+
+            async def verify(http, i):
+                form = aiohttp.FormData()
+                form.add_field("document", signed_pdf, filename="result.pdf", content_type="application/pdf")
+                async with http.post(f"{base_url}/api/v1/verify", data=form) as response:
+                    body = await response.read()
+                    if response.status == 200 and json.loads(body)["indication"] != "TOTAL-PASSED":
+                        return 599  # a fast wrong answer is not a result
+                    return response.status
+
+            submissions = itertools.count()  # warm-up and measured requests never share a dossier code
+
+            async def intake(http, i):
+                return await case_system.post(http, base_url, next(submissions))
+
+            scenarios = {"wallet": (wallet, args.wallet_rate), "verify": (verify, args.verify_rate),
+                         "intake": (intake, args.intake_rate)}
+            outcomes = {}
+            for name in args.scenarios.split(","):
+                send, rate = scenarios[name]
+                if args.warmup:  # workers' first requests (imports, pools, caches) are not what is measured
+                    asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send))
+                with profiled(server.pid, args.profile, name, duration):
+                    outcomes[name] = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send))
+                print(f"{outcomes[name].line()}  load avg {os.getloadavg()[0]:.1f}", flush=True)
+    if "wallet" in outcomes:
+        verdict = "met" if outcomes["wallet"].p99() <= 0.050 and not outcomes["wallet"].errors else "NOT met"
+        print(f"target wallet p99 <= 50 ms at {args.wallet_rate:.0f}/s: {verdict}")
+    if "intake" in outcomes:
+        verdict = "met" if outcomes["intake"].throughput() >= 200 else "NOT met"
+        print(f"target intake >= 200 results/s: {verdict} ({outcomes['intake'].throughput():.1f}/s)")
+    if args.keep:
+        print(f"instance kept: {instance}")
+    else:
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+"""Signing throughput: the plain pyHanko recipe vs the batch pipeline, same documents,
+same RSA-2048 key, same run; PAdES B-B and B-LT (local TSA and OCSP).
+
+    .venv/bin/python -m bench.sign_bench            # N=500
+    .venv/bin/python -m bench.sign_bench --n 500 5000 --plain-n 100
+    .venv/bin/python -m bench.sign_bench --levels decree30
+
+Each measurement runs in a fresh subprocess so its peak memory is its own. The plain
+recipe (``SimpleSigner.load_pkcs12`` + ``PdfSigner.sign_pdf`` per document, one after
+another) signs the smallest N by default (``--plain-n`` to sign fewer when comparing
+with large N); the pipeline signs all N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+# --- realistic documents ----------------------------------------------------------------
+
+
+def templates(directory: Path) -> list[Path]:
+    """Three Vietnamese result documents (1, 2, 3 pages), generated once per run."""
+    from signing.samples import result_pdf
+
+    paths = []
+    for pages in (1, 2, 3):
+        path = directory / f"template-{pages}.pdf"
+        if not path.exists():
+            path.write_bytes(result_pdf(pages - 1, pages=pages))
+        paths.append(path)
+    return paths
+
+
+# --- the development PKI services in their own process --------------------------------
+
+
+def _serve_pki(directory: str, conn) -> None:
+    from werkzeug.serving import make_server
+
+    from adapters.devpki import DEMO_IDENTITIES, dev_pki_services_app, ensure_dev_pki
+
+    holder = {}
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):  # keep the benchmark output readable
+            pass
+
+    server = make_server("127.0.0.1", 0, lambda e, s: holder["app"](e, s), threaded=True,
+                         request_handler=QuietHandler)
+    pki = ensure_dev_pki(Path(directory), f"http://127.0.0.1:{server.server_port}", DEMO_IDENTITIES)
+    holder["app"] = dev_pki_services_app(pki)
+    conn.send(pki.services_base_url)
+    server.serve_forever()
+
+
+def start_pki(directory: Path):
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_serve_pki, args=(str(directory), child), daemon=True)
+    proc.start()
+    parent.recv()
+    return proc
+
+
+# --- one measurement (runs in a subprocess) -----------------------------------------------
+
+
+class DescendantPeakMemory:
+    """Samples the peak RSS (VmHWM) of this process's descendants: pool workers are
+    children of the forkserver, so RUSAGE_CHILDREN does not see them."""
+
+    def __init__(self, interval: float = 0.2):
+        import threading
+
+        self.peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self, interval):
+        import os
+
+        def children(pid):
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as f:
+                    return [int(c) for c in f.read().split()]
+            except OSError:
+                return []
+
+        while not self._stop.wait(interval):
+            pending = children(os.getpid())
+            while pending:
+                pid = pending.pop()
+                pending.extend(children(pid))
+                try:
+                    with open(f"/proc/{pid}/status") as f:
+                        hwm = next((int(line.split()[1]) for line in f if line.startswith("VmHWM")), 0)
+                except OSError:
+                    continue
+                self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
+
+    def max_mb(self) -> float:
+        return max(self.peaks.values(), default=0) / 1024
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_plain(pki_dir: Path, templates_: list[Path], n: int, level: str) -> dict:
+    """The recipe from pyHanko's documentation, one document after another."""
+    import asyncio
+
+    from asn1crypto import pem, x509
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko_certvalidator import ValidationContext
+
+    from adapters.devpki import load_dev_pki
+
+    pki = load_dev_pki(pki_dir)
+    pdfs = [p.read_bytes() for p in templates_]
+    root = x509.Certificate.load(pem.unarmor(pki.root_cert_path.read_bytes())[2])
+    lt = level == "B-LT"
+    start = time.perf_counter()
+    for i in range(n):
+        signer = signers.SimpleSigner.load_pkcs12(
+            str(pki.pkcs12_path("000.00.15.H40")), passphrase=pki.pkcs12_passphrase())
+        meta = signers.PdfSignatureMetadata(
+            field_name="Signature1", subfilter=fields.SigSeedSubFilter.PADES,
+            embed_validation_info=lt,
+            validation_context=ValidationContext(trust_roots=[root], allow_fetching=True) if lt else None,
+        )
+        writer = IncrementalPdfFileWriter(BytesIO(pdfs[i % 3]))
+        timestamper = HTTPTimeStamper(pki.tsa_url) if lt else None
+        out = asyncio.run(signers.async_sign_pdf(writer, meta, signer=signer, timestamper=timestamper))
+        assert out.getbuffer().nbytes > 0
+    elapsed = time.perf_counter() - start
+    return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
+            "workers_rss_mb": 0.0}
+
+
+def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, workers: int) -> dict:
+    from adapters.devpki import load_dev_pki
+    from adapters.keys.pkcs12 import Pkcs12KeySource
+    from signing.journal import SqliteBatchJournal
+    from signing.pipeline import BatchItem, BatchSigner, SignatureStep
+    from signing.profiles import PadesLevel, TrustServices
+
+    pki = load_dev_pki(pki_dir)
+    key = Pkcs12KeySource.from_file(pki.pkcs12_path("000.00.15.H40"), pki.pkcs12_passphrase())
+    if level == "decree30":  # the service's real job: official + stamp, then seal at B-LTA
+        from signing.pipeline import decree30_steps
+        from signing.stamp import StampFont, StampText, verification_url
+
+        official = Pkcs12KeySource.from_file(pki.pkcs12_path("official1"), pki.pkcs12_passphrase())
+        stamp = StampText("Nguyễn Văn An", "Trung tâm Phục vụ hành chính công phường Hạ Long")
+        items = [BatchItem(f"doc-{i:06d}", templates_[i % 3].read_bytes, stamp,
+                           verification_url("https://wallet.example.vn", f"doc-{i:06d}"))
+                 for i in range(n)]
+        steps = decree30_steps(official, key)
+        font = StampFont.load()
+    else:
+        items = [BatchItem(f"doc-{i:06d}", templates_[i % 3].read_bytes) for i in range(n)]
+        steps = [SignatureStep(key, PadesLevel.parse(level), "Signature1")]
+        font = None
+    signer = BatchSigner(trust_services=TrustServices(tsa_url=pki.tsa_url), workers=workers, font=font)
+    with tempfile.TemporaryDirectory(prefix="sign-bench-") as tmp:
+        journal = SqliteBatchJournal(Path(tmp) / "journal.db")
+        with DescendantPeakMemory() as memory:
+            start = time.perf_counter()
+            ok = sum(1 for outcome in signer.sign(items, steps, journal) if outcome.ok)
+            elapsed = time.perf_counter() - start
+        journal.close()
+    assert ok == n, f"only {ok} of {n} signed"
+    return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
+            "workers_rss_mb": memory.max_mb()}
+
+
+def _subprocess(kind: str, pki_dir: Path, tmpl_dir: Path, n: int, level: str, workers: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.sign_bench", "--measure", kind, "--pki", str(pki_dir),
+         "--templates", str(tmpl_dir), "--n", str(n), "--level", level, "--workers", str(workers)],
+        cwd=ROOT, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{kind} {level} n={n} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, nargs="+", default=[500], help="batch sizes (default 500)")
+    parser.add_argument("--plain-n", type=int, default=0,
+                        help="documents for the plain recipe (default: the smallest N)")
+    parser.add_argument("--levels", nargs="+", default=["B-B", "B-LT"],
+                        help="B-B, B-T, B-LT, B-LTA, or decree30 (official with stamp + seal "
+                             "at B-LTA, pipeline only)")
+    parser.add_argument("--workers", type=int, default=0, help="pipeline processes (0: CPU count)")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--pki", help=argparse.SUPPRESS)
+    parser.add_argument("--templates", help=argparse.SUPPRESS)
+    parser.add_argument("--level", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.measure:  # child mode: one measurement, JSON on stdout
+        tmpl = sorted(Path(args.templates).glob("template-*.pdf"))
+        if args.measure == "plain":
+            result = run_plain(Path(args.pki), tmpl, args.n[0], args.level)
+        else:
+            result = run_pipeline(Path(args.pki), tmpl, args.n[0], args.level, args.workers)
+        print(json.dumps(result))
+        return
+
+    import os
+
+    workers = args.workers or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="sign-bench-") as tmp:
+        tmp = Path(tmp)
+        tmpl_dir = tmp / "templates"
+        tmpl_dir.mkdir()
+        templates(tmpl_dir)
+        pki_proc = start_pki(tmp / "pki")
+        try:
+            print(f"CPUs: {os.cpu_count()}, pipeline workers: {workers}; RSA-2048 seal key; "
+                  f"1-3 page Vietnamese PDFs; PKI services (TSA, OCSP, CRL) in a separate process")
+            print(f"{'level':6} {'N':>6} {'plain docs/s':>13} {'pipeline docs/s':>16} {'ratio':>7} "
+                  f"{'pipe main MB':>13} {'pipe worker MB':>15}")
+            plain_n = args.plain_n or min(args.n)
+            for level in args.levels:
+                plain = (_subprocess("plain", tmp / "pki", tmpl_dir, plain_n, level, 1)
+                         if level != "decree30" else None)
+                for n in args.n:
+                    pipe = _subprocess("pipeline", tmp / "pki", tmpl_dir, n, level, workers)
+                    plain_rate = f"{plain['rate']:>13.1f}" if plain else f"{'-':>13}"
+                    ratio = f"{pipe['rate'] / plain['rate']:>6.1f}x" if plain else f"{'-':>7}"
+                    print(f"{level:6} {n:>6} {plain_rate} {pipe['rate']:>16.1f} {ratio} "
+                          f"{pipe['rss_mb']:>13.0f} {pipe['workers_rss_mb']:>15.0f}", flush=True)
+            print(f"(plain recipe measured on {plain_n} documents per level; "
+                  "pipeline on all N; MB = peak resident set size)")
+        finally:
+            pki_proc.terminate()
+
+
+if __name__ == "__main__":
+    main()

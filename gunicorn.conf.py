@@ -1,0 +1,26 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+Each value can be overridden by the environment variable named beside it."""
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Threads serve slow clients and uploads without a process each; processes use every core.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so a slow leak never grows without bound.
+max_requests = 5000
+max_requests_jitter = 500
+# Headers beyond these sizes are refused before the app sees them.
+limit_request_line = 8190
+limit_request_fields = 100
+# The reverse proxy (TLS terminator) in front; its X-Forwarded-* headers are trusted only from here.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+# The app is created in each worker after fork (not preloaded): the verifier's process pool and
+# database connections must belong to the worker that uses them.
+preload_app = False

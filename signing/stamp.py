@@ -1,0 +1,228 @@
+"""The visible signature stamp: Vietnamese text in an embedded OpenType font plus a QR
+code that opens the verification page.
+
+Font subsetting per document (fontTools) costs ~150 ms; every stamp uses the same small
+repertoire (Vietnamese letters, digits, punctuation), so :class:`StampFont` subsets the
+font *once* to that repertoire and every document embeds those bytes as they are.
+``StampFont`` holds only bytes, so it pickles cheaply to worker processes.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import segno
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.writer import init_xobject_dictionary
+from pyhanko.pdf_utils.font.api import FontEngineFactory
+from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator, _read_ps_name
+
+from pyhanko.stamp.qr import QRStamp, QRStampStyle
+
+from .errors import InvalidRequest
+
+FONT_DIR = Path(__file__).parent / "fonts"
+DEFAULT_FONT = FONT_DIR / "DejaVuSans.ttf"
+
+_VIETNAMESE_LETTERS = (
+    "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư"
+    + "".join(chr(c) for c in range(0x1EA0, 0x1EFA))
+)
+REPERTOIRE = (
+    "".join(chr(c) for c in range(0x20, 0x7F))
+    + _VIETNAMESE_LETTERS
+    + "\u0300\u0301\u0303\u0309\u0323"  # combining tone marks (decomposed input)
+    + "–—‘’“”…•°©«»·×"
+)
+"""Characters every stamp may use; anything else is rejected with a clear error."""
+
+
+@dataclass(frozen=True)
+class StampText:
+    """What the stamp says. Rendered as ``Ký bởi: <signer>`` / ``<agency>`` / time."""
+
+    signer_name: str
+    """Person (or seal) shown after "Ký bởi"."""
+    agency_name: str
+    """Agency the signature is made for."""
+    signed_at: datetime | None = None
+    """Time shown on the stamp; defaults to the signing time (with its UTC offset)."""
+
+
+@dataclass(frozen=True)
+class StampPlacement:
+    """Where the stamp goes. Default: bottom right of the last page."""
+
+    page: int = -1
+    """Page index; negative counts from the end."""
+    box: tuple[float, float, float, float] | None = None
+    """Explicit (llx, lly, urx, ury) in PDF points; overrides the corner layout."""
+    width: float = 300.0
+    """Width in points when placed in a corner."""
+    height: float = 72.0
+    """Height in points when placed in a corner."""
+    margin: float = 28.0
+    """Distance from the page edges in points when placed in a corner."""
+    corner: str = "bottom-right"
+    """``bottom-right``, ``bottom-left``, ``top-right`` or ``top-left``."""
+
+    def rectangle(self, mediabox: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        """The stamp rectangle on a page with this MediaBox."""
+        if self.box is not None:
+            return tuple(int(round(v)) for v in self.box)  # type: ignore[return-value]
+        x0, y0, x1, y1 = mediabox
+        vertical, _, horizontal = self.corner.partition("-")
+        if vertical not in ("top", "bottom") or horizontal not in ("left", "right"):
+            raise InvalidRequest(f"Unknown stamp corner {self.corner!r}.", code="bad_stamp")
+        llx = x1 - self.margin - self.width if horizontal == "right" else x0 + self.margin
+        lly = y0 + self.margin if vertical == "bottom" else y1 - self.margin - self.height
+        return (int(llx), int(lly), int(llx + self.width), int(lly + self.height))
+
+
+@dataclass(frozen=True)
+class StampFont:
+    """An OpenType font pre-subset to :data:`REPERTOIRE`; build once, reuse everywhere."""
+
+    font_bytes: bytes = field(repr=False)
+    """The subset font program (TrueType)."""
+    compressed_font_bytes: bytes = field(repr=False)
+    """The same, Flate-compressed, ready to embed as /FontFile2."""
+
+    @classmethod
+    def load(cls, path: "str | Path" = DEFAULT_FONT) -> "StampFont":
+        from fontTools import subset, ttLib
+        from fontTools.ttLib.scaleUpem import scale_upem
+
+        font = ttLib.TTFont(str(path))
+        options = subset.Options()
+        options.layout_features = ["*"]
+        options.name_IDs = ["*"]
+        subsetter = subset.Subsetter(options=options)
+        subsetter.populate(unicodes=[ord(c) for c in REPERTOIRE])
+        subsetter.subset(font)
+        # pyHanko writes glyph widths (/W, TJ) in font units as if unitsPerEm were 1000;
+        # DejaVu uses 2048, so rescale once here or every letter is spaced twice too wide.
+        if font["head"].unitsPerEm != 1000:
+            scale_upem(font, 1000)
+        buf = io.BytesIO()
+        font.save(buf)
+        data = buf.getvalue()
+        return cls(font_bytes=data, compressed_font_bytes=zlib.compress(data, 6))
+
+    def engine_factory(self, font_size: int = 7):
+        """A pyHanko ``FontEngineFactory`` embedding this font without re-subsetting."""
+        return _PresubsetFontFactory(self, font_size)
+
+
+def verification_url(public_base_url: str, result_id: str) -> str:
+    """The address the stamp's QR code opens: ``{PUBLIC_BASE_URL}/v/{result_id}``."""
+    from urllib.parse import quote
+
+    return f"{public_base_url.rstrip('/')}/v/{quote(result_id, safe='')}"
+
+
+def check_text(text: str) -> str:
+    """NFC-normalise and make sure the font can draw every character."""
+    text = unicodedata.normalize("NFC", text)
+    missing = sorted({c for c in text if c not in REPERTOIRE and c != "\n"})
+    if missing:
+        raise InvalidRequest(
+            f"The stamp font cannot draw {''.join(missing)!r}.", code="stamp_unsupported_character"
+        )
+    return text
+
+
+def stamp_lines(text: StampText, signed_at: datetime, width_chars: int = 56) -> str:
+    """The stamp's text block, wrapped to the stamp width."""
+    when = (text.signed_at or signed_at).strftime("%d/%m/%Y %H:%M:%S %z")
+    when = when[:-2] + ":" + when[-2:] if when[-5:-4] in "+-" else when
+    lines = [f"Ký bởi: {text.signer_name}"]
+    lines += textwrap.wrap(f"Cơ quan: {text.agency_name}", width_chars) or [""]
+    lines.append(f"Thời gian: {when}")
+    return check_text("\n".join(lines))
+
+
+class _SegnoQRStamp(QRStamp):
+    """pyHanko's QR stamp with the matrix from segno: the ``qrcode`` package pyHanko uses
+    spends ~9 ms per document choosing a mask, more than the rest of the stamp."""
+
+    BORDER = 4
+
+    def _qr_xobject(self):
+        qr = segno.make_qr(self.url, error="m", boost_error=False)
+        size = len(qr.matrix) + 2 * self.BORDER
+        rects = [b"%d %d 1 1 re" % (self.BORDER + x, size - self.BORDER - y - 1)
+                 for y, row in enumerate(qr.matrix) for x, dark in enumerate(row) if dark]
+        xobj = init_xobject_dictionary(b"0 0 0 rg\n" + b"\n".join(rects) + b"\nf", size, size)
+        xobj.compress()
+        return self.writer.add_object(xobj), size
+
+
+class _SegnoQRStampStyle(QRStampStyle):
+    def create_stamp(self, writer, box, text_params):
+        text_params = dict(text_params)
+        url = text_params.pop("url")
+        return _SegnoQRStamp(writer, style=self, url=url, text_params=text_params, box=box)
+
+
+def stamp_style(font: StampFont):
+    """pyHanko QR stamp style with our font; the text is passed as ``%(stamp)s``."""
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import QRPosition
+
+    return _SegnoQRStampStyle(
+        stamp_text="%(stamp)s",
+        text_box_style=TextBoxStyle(font=font.engine_factory(), font_size=7, leading=9),
+        border_width=1,
+        qr_position=QRPosition.LEFT_OF_TEXT,
+        background=None,
+    )
+
+
+# --- pyHanko font engine that skips subsetting ------------------------------------------
+
+
+class _PresubsetCIDFont(CIDFontType2):
+    """CIDFontType2 whose /FontFile2 is the cached, already compressed subset."""
+
+    def __init__(self, tt, base_ps_name, subset_prefix, font: StampFont):
+        super().__init__(tt, base_ps_name, subset_prefix)
+        self._font = font
+
+    def set_font_file(self, writer):
+        stream = generic.StreamObject(
+            {generic.pdf_name("/Length1"): generic.NumberObject(len(self._font.font_bytes)),
+             generic.pdf_name("/Filter"): generic.pdf_name("/FlateDecode")},
+            encoded_data=self._font.compressed_font_bytes,
+        )
+        ref = writer.add_object(stream)
+        self._font_descriptor[generic.pdf_name("/FontFile2")] = ref
+        return ref
+
+
+class _PresubsetGlyphAccumulator(GlyphAccumulator):
+    """pyHanko's glyph accumulator minus the per-document subsetting and font re-save."""
+
+    def __init__(self, writer, font: StampFont, font_size, obj_stream=None):
+        super().__init__(writer, io.BytesIO(font.font_bytes), font_size, obj_stream=obj_stream)
+        self.cidfont_obj = _PresubsetCIDFont(
+            self.tt, _read_ps_name(self.tt), self.subset_prefix, font
+        )
+
+    def _extract_subset(self, options=None):
+        return None  # already subset to the stamp repertoire by StampFont.load
+
+
+class _PresubsetFontFactory(FontEngineFactory):
+    def __init__(self, font: StampFont, font_size: int):
+        self.font = font
+        self.font_size = font_size
+
+    def create_font_engine(self, writer, obj_stream=None):
+        return _PresubsetGlyphAccumulator(writer, self.font, self.font_size, obj_stream)

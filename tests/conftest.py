@@ -1,0 +1,242 @@
+"""Shared fixtures. Every test that takes `app` runs on SQLite, and also on PostgreSQL when
+WALLET_TEST_DATABASE_URL names a server database the suite may create databases beside
+(`.ci/run` sets it). Each backend gets one freshly migrated database per test session; each test
+starts from empty tables and its own document folder."""
+from __future__ import annotations
+
+import contextvars
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+import pytest
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from wallet_service import create_app, database, jobs
+from wallet_service import demo as demo_data
+from wallet_service.access import OFFICIAL, SESSION_KEY, Principal
+from wallet_service.models import ApiClient, Base, Official, Result, db
+
+POSTGRES_ENV = "WALLET_TEST_DATABASE_URL"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_ENV) else [])
+
+
+@pytest.fixture(scope="session")
+def _postgres_server_url():
+    url = sa.engine.make_url(os.environ[POSTGRES_ENV])
+    name = f"wallet_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database for this session, on each backend."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("_postgres_server_url")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'wallet.sqlite3'}"
+    migrator = create_app({"database_url": url, "instance_path": tmp_path_factory.mktemp("migrate"), "TESTING": True})
+    database.upgrade(migrator)
+    return url
+
+
+def _empty_all_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in an empty context, so it gets its own app context, `g` and database
+    session as in production, even while the test holds an app context open."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """`make_app(**settings)`: an app on this session's database with other settings; tables emptied after."""
+    made = []
+
+    def make(**overrides):
+        config = {"database_url": database_url, "instance_path": tmp_path / "instance", "TESTING": True}
+        config.update(overrides)
+        made.append(create_app(config))
+        made[-1].test_client_class = IsolatedClient
+        _empty_all_tables(made[-1])
+        return made[-1]
+
+    yield make
+    for app in made:
+        jobs.shutdown(app)  # no thread of this test's apps may outlive its tables
+        _empty_all_tables(app)
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo agencies, officials and citizens (module `wallet_service.demo`)."""
+    demo_data.load_people(db.session, app.extensions["wallet.settings"].public_base_url)
+    return demo_data
+
+
+@pytest.fixture
+def demo_results(app, demo):
+    """The demo pending results, by dossier code."""
+    settings = app.extensions["wallet.settings"]
+    demo_data.load_results(db.session, app.extensions["wallet.documents"], settings.max_document_bytes)
+    return {r.dossier_code: r for r in db.session.scalars(select(Result))}
+
+
+@dataclass(frozen=True)
+class CaseSystem:
+    """A registered API client and its private key (kept by the test, as a real case system would)."""
+
+    name: str
+    private_key: ec.EllipticCurvePrivateKey
+    audience: str
+
+    def assertion(self, *, key=None, algorithm: str = "ES256", lifetime: int = 120, **claims) -> str:
+        """A bearer assertion; `claims` override or (with None) remove the standard ones, to forge bad ones."""
+        now = int(time.time())
+        body = {"iss": self.name, "sub": self.name, "aud": self.audience, "iat": now, "exp": now + lifetime, "jti": str(uuid.uuid4())}
+        body.update(claims)
+        return jwt.encode({k: v for k, v in body.items() if v is not None}, key or self.private_key, algorithm=algorithm)
+
+    def headers(self, **kwargs) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.assertion(**kwargs)}"}
+
+
+def register_case_system_in(app, name: str, agency_codes: tuple[str, ...]) -> CaseSystem:
+    """Register an API client in `app`'s database (inside its app context)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    db.session.add(ApiClient(name=name, public_key_pem=public_pem, agency_codes=list(agency_codes)))
+    db.session.commit()
+    return CaseSystem(name, key, app.extensions["wallet.settings"].service_audience)
+
+
+@pytest.fixture
+def register_case_system(app) -> Callable[..., CaseSystem]:
+    def register(name: str = "case-system", agency_codes: tuple[str, ...] = ("000.00.15.H40", "000.00.04.H40")) -> CaseSystem:
+        return register_case_system_in(app, name, agency_codes)
+
+    return register
+
+
+@pytest.fixture
+def case_system(demo, register_case_system) -> CaseSystem:
+    return register_case_system()
+
+
+# --- the app served for real (signing needs its /dev-pki TSA and OCSP over HTTP) ---------------
+
+
+class _LateBoundApp:
+    """A WSGI app whose target is set per test; the server (and the URLs in the PKI) outlive tests."""
+
+    def __init__(self):
+        self.target = None
+
+    def __call__(self, environ, start_response):
+        return self.target(environ, start_response)
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    late_bound: _LateBoundApp
+    pki_dir: Path
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> LiveServer:
+    """A loopback HTTP server and a development PKI whose service URLs point at it."""
+    from adapters.devpki import ensure_dev_pki
+    from wallet_service.keys import DEV_PKI_MOUNT, demo_identities
+
+    late_bound = _LateBoundApp()
+    server = make_server("127.0.0.1", 0, late_bound, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    pki_dir = tmp_path_factory.mktemp("pki") / "pki"
+    ensure_dev_pki(pki_dir, url + DEV_PKI_MOUNT, demo_identities())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(url, late_bound, pki_dir)
+    server.shutdown()
+
+
+@pytest.fixture
+def live_app(make_app, live_server, tmp_path):
+    """An app with the development PKI, served at `live_app.config['LIVE_URL']`, in an app context."""
+    instance = tmp_path / "live-instance"
+    shutil.copytree(live_server.pki_dir, instance / "pki")
+    app = make_app(instance_path=instance, public_base_url=live_server.url, signing_workers=1, LIVE_URL=live_server.url)
+    with app.app_context():
+        # What `wallet-service init` does besides demo data (the PKI copied above is reused as it is).
+        for step in app.extensions.get("wallet.init_steps", []):
+            step(app)
+        live_server.late_bound.target = app.wsgi_app
+        yield app
+        db.session.remove()
+
+
+def login_as(app, client, principal: Principal) -> str:
+    """Open a session for `principal` as the OIDC callback does (`auth.sessions.start`) in the test
+    client, and return a CSRF token for its state-changing requests."""
+    from flask import g, session as flask_session
+    from flask_wtf.csrf import generate_csrf
+
+    from wallet_service.auth import sessions
+
+    with app.test_request_context():
+        g.pop("csrf_token", None)  # Flask-WTF caches it on g, which the test's outer app context keeps
+        sessions.start(principal, principal.kind, id_token="")
+        token = generate_csrf()
+        opened = dict(flask_session)
+    with client.session_transaction() as stored:
+        stored.clear()
+        stored.update(opened)
+    return token
+
+
+def official_principal(username: str) -> Principal:
+    official = db.session.scalar(select(Official).where(Official.username == username))
+    return Principal(OFFICIAL, official.id, official.full_name, agency_codes=frozenset({official.agency.code}),
+                     roles=frozenset(official.roles))

@@ -1,0 +1,75 @@
+"""The targets file: JSON or TOML, every mistake refused at start with the file, the target and the key named."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from wallet_service.config import ConfigError
+from wallet_service.delivery.targets import load_targets
+
+
+def test_toml_and_json_read_the_same(tmp_path):
+    toml = tmp_path / "targets.toml"
+    toml.write_text('[[targets]]\nname = "portal"\nurl = "https://store.example/inbox"\nagencies = ["000.00.15.H40"]\n'
+                    'procedures = ["1.001612.000.00.00.H40"]\ninclude_document = false\nmax_attempts = 3\n')
+    as_json = tmp_path / "targets.json"
+    as_json.write_text(json.dumps({"targets": [{"name": "portal", "url": "https://store.example/inbox",
+                                                "agencies": ["000.00.15.H40"], "procedures": ["1.001612.000.00.00.H40"],
+                                                "include_document": False, "max_attempts": 3}]}))
+    assert load_targets(toml) == load_targets(as_json)
+    (target,) = load_targets(toml).targets
+    assert target.wants("000.00.15.H40", "1.001612.000.00.00.H40")
+    assert not target.wants("000.00.04.H40", "1.001612.000.00.00.H40")
+    assert not target.wants("000.00.15.H40", "1.001193.000.00.00.H40")
+    assert load_targets(None).targets == ()
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "is not valid JSON"),
+        (json.dumps({"targets": {}}), "'targets' list"),
+        (json.dumps({"targets": [{"url": "https://a.example/"}]}), "'name'"),
+        (json.dumps({"targets": [{"name": "x", "type": "ftp", "url": "https://a.example/"}]}), "unknown type 'ftp'"),
+        (json.dumps({"targets": [{"name": "x", "url": "file:///etc/passwd"}]}), "http(s) URL"),
+        (json.dumps({"targets": [{"name": "x", "url": "https://a.example/", "agencies": "000.00.15.H40"}]}), "'agencies'"),
+        (json.dumps({"targets": [{"name": "x", "url": "https://a.example/", "max_attempts": 0}]}), "'max_attempts'"),
+        (json.dumps({"targets": [{"name": "x", "url": "https://a.example/", "retries": 3}]}), "unknown keys retries"),
+        (json.dumps({"targets": [{"name": "x", "url": "https://a.example/"}, {"name": "x", "url": "https://b.example/"}]}),
+         "unique (x)"),
+    ],
+)
+def test_mistakes_are_named(tmp_path, content, says):
+    path = tmp_path / "targets.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match="DELIVERY_TARGETS_FILE") as refused:
+        load_targets(path)
+    assert says in str(refused.value)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_targets(tmp_path / "absent.toml")
+
+
+def test_app_refuses_to_start_with_a_bad_file(make_app, tmp_path):
+    path = tmp_path / "targets.json"
+    path.write_text(json.dumps({"targets": [{"name": "x", "type": "ftp", "url": "https://a.example/"}]}))
+    with pytest.raises(ConfigError, match="unknown type"):
+        make_app(DELIVERY_TARGETS_FILE=str(path))
+
+
+def test_production_needs_a_provided_delivery_key(tmp_path, monkeypatch):
+    from wallet_service import create_app
+
+    path = tmp_path / "targets.json"
+    path.write_text(json.dumps({"targets": [{"name": "portal", "url": "https://a.example/"}]}))
+    monkeypatch.setenv("DELIVERY_TARGETS_FILE", str(path))
+    for role in ("CITIZEN", "OFFICIAL"):  # production refuses the embedded login provider first
+        monkeypatch.setenv(f"OIDC_{role}_ISSUER", "https://id.example")
+        monkeypatch.setenv(f"OIDC_{role}_CLIENT_ID", "wallet-service")
+        monkeypatch.setenv(f"OIDC_{role}_CLIENT_SECRET", "not-used-here")
+    with pytest.raises(ConfigError, match="DELIVERY_SIGNING_KEY_FILE"):
+        create_app({"env": "production", "secret_key": "x" * 40, "database_url": "sqlite:///" + str(tmp_path / "db"),
+                    "keys_config": "pkcs11", "instance_path": tmp_path})

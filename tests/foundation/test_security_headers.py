@@ -1,0 +1,35 @@
+"""Security headers on pages and API answers."""
+from __future__ import annotations
+
+import re
+
+from tests.foundation.test_cli_and_operations import PRODUCTION_IDENTITY
+from wallet_service import create_app
+
+
+def test_pages_get_a_strict_policy_with_a_fresh_nonce(client):
+    first = client.get("/")
+    policy = first.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'self'" in policy and "base-uri 'none'" in policy
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    second = client.get("/").headers["Content-Security-Policy"]
+    assert nonce not in second
+    assert first.headers["X-Content-Type-Options"] == "nosniff"
+    assert first.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in first.headers  # development serves plain HTTP
+
+
+def test_api_answers_carry_the_headers_and_docs_may_run_their_script(client):
+    assert client.get("/api/openapi.json").headers["X-Frame-Options"] == "SAMEORIGIN"
+    docs = client.get("/api/docs").headers["Content-Security-Policy"]
+    assert "script-src 'self' 'unsafe-inline'" in docs
+
+
+def test_production_adds_hsts_and_allows_logout_redirects_to_the_providers(tmp_path):
+    app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
+                      "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": "/etc/keys.toml",
+                      **PRODUCTION_IDENTITY})
+    response = app.test_client().get("/healthz")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "form-action 'self' https://id.example.gov.vn" in response.headers["Content-Security-Policy"]

@@ -1,0 +1,114 @@
+"""What the fuzzer found, each pinned (SQLite, and PostgreSQL where it mattered: it refuses NUL in text
+and answered 500). Every refusal is a precise 4xx and writes nothing."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import official_principal
+from tests.foundation.test_intake_api import metadata, pdf, post, snapshot  # noqa: F401 (pdf is a fixture)
+from wallet_service import formats
+
+from .conftest import citizen_principal, open_session
+
+BAD_TEXT = ["Trích lục\x00khai sinh", "Lê Thị\udc00Hoa", "bell\x07", "del\x7f"]
+
+
+@pytest.mark.parametrize("text", BAD_TEXT)
+def test_check_text_refuses_control_characters_and_lone_surrogates(text):
+    with pytest.raises(formats.FormatError) as refused:
+        formats.check_text({"so": [text]}, "extra")
+    assert refused.value.field == "extra" and "control characters" in refused.value.message
+
+
+def test_check_text_accepts_vietnamese_with_tabs_and_newlines():
+    formats.check_text({"ghi_chú": ["Nguyễn Văn An\tphường Hạ Long\r\ndòng 2", 3, None]}, "extra")
+
+
+@pytest.mark.parametrize("field", ["title", "citizen_name", "procedure_name", "extra"])
+def test_intake_refuses_nul_in_text_with_422_and_writes_nothing(app, client, case_system, pdf, field):  # noqa: F811
+    value = {"ghi_chu": "a\x00b"} if field == "extra" else "a\x00b"
+    before = snapshot(app)
+    response = post(client, case_system, pdf, metadata(**{field: value}))
+    assert response.status_code == 422, response.data
+    assert response.json["error"] == "invalid_metadata" and field in response.json["details"]
+    assert snapshot(app) == before
+
+
+def test_intake_refuses_an_unpaired_surrogate(app, client, case_system, pdf):  # noqa: F811
+    # The JSON escape "\udc00" decodes to a lone surrogate, which no database can store as UTF-8.
+    text = json.dumps(metadata(title="PLACEHOLDER")).replace("PLACEHOLDER", "\\udc00")
+    response = post(client, case_system, pdf, text)
+    assert response.status_code == 422 and "title" in response.json["details"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/results/%00", "/api/v1/results/%00/document", "/api/v1/signing-batches/%00", "/v/%00",
+])
+def test_a_nul_in_the_path_is_404(app, client, demo, path):
+    session = open_session(app, official_principal("official1"))
+    client.set_cookie(*next(iter(session.cookies.items())))
+    response = client.get(path)
+    assert response.status_code == 404 and response.json["error"] == "not_found"
+
+
+def test_a_nul_in_the_query_is_400(app, client, demo):
+    response = client.get("/api/v1/agencies?x=%00")
+    assert response.status_code == 400 and response.json["error"] == "invalid_query"
+
+
+def test_posts_with_a_nul_id_or_reason_are_refused(app, client, demo_results):
+    official = open_session(app, official_principal("official1"))
+    client.set_cookie(*next(iter(official.cookies.items())))
+    headers = {"X-CSRFToken": official.csrf_token}
+    revoke = client.post("/api/v1/results/%00/revoke", json={"reason": "x"}, headers=headers)
+    assert revoke.status_code == 404
+    pending = next(r for r in demo_results.values() if r.agency.code == "000.00.15.H40")
+    reason = client.post(f"/api/v1/results/{pending.id}/revoke", json={"reason": "nhầm\x00"}, headers=headers)
+    assert reason.status_code == 422 and "reason" in str(reason.json["details"])
+    batch = client.post("/api/v1/signing-batches", json={"result_ids": ["\x00"]}, headers=headers)
+    assert batch.status_code == 422 and "result_ids" in str(batch.json["details"])
+
+    citizen = open_session(app, citizen_principal("022186001234"))
+    client.set_cookie(*next(iter(citizen.cookies.items())))
+    offer = client.post("/api/v1/wallet/results/%00/credential-offer", headers={"X-CSRFToken": citizen.csrf_token})
+    assert offer.status_code == 404
+
+
+# --- hotspots found by bench/load.py -------------------------------------------------------------
+
+
+def _statements(app, request):
+    """The SQL statements `request()` sends."""
+    import sqlalchemy as sa
+
+    from wallet_service.models import db
+
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = request()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return response, sent
+
+
+def test_wallet_listing_is_one_query_whatever_the_number_of_agencies(app, client, demo_results):
+    # citizen1's demo results come from both agencies; each agency used to be loaded by its own query.
+    citizen = open_session(app, citizen_principal("022186001234"))
+    client.set_cookie(*next(iter(citizen.cookies.items())))
+    response, sent = _statements(app, lambda: client.get("/api/v1/wallet/results"))
+    assert response.status_code == 200
+    assert len({item["agency_code"] for item in response.json}) == 2
+    assert len(sent) == 1, sent
+
+
+def test_intake_location_names_the_created_result(app, client, case_system, pdf):  # noqa: F811
+    response = post(client, case_system, pdf, metadata())
+    assert response.status_code == 201
+    assert response.headers["Location"] == f"/api/v1/results/{response.json['id']}" == response.json["links"]["self"]

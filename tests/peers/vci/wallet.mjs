@@ -1,0 +1,157 @@
+// A real wallet and verifier driven by tests/issuer/test_wallet_peer.py.
+//
+//   node wallet.mjs issue <openid-credential-offer://...> <tx_code>
+//       resolves the offer, gets a token with the tx_code, a c_nonce, proves possession of a fresh
+//       P-256 key, receives the SD-JWT VC, notifies credential_accepted, then verifies it
+//       (signature via /.well-known/jwt-vc-issuer, disclosures, status list) and presents it
+//       selectively with a key-binding JWT.
+//   node wallet.mjs verify <sd-jwt-vc>
+//       verifies an SD-JWT VC again, status included.
+//
+// Prints one JSON object on stdout; errors are reported in it as {"error": ..., "step": ...}.
+// The protocol work is @openid4vc/openid4vci's and @sd-jwt/sd-jwt-vc's; this file only supplies
+// the crypto callbacks they ask for (node:crypto) and the issuer key lookup.
+import crypto from 'node:crypto'
+import {
+  Openid4vciClient,
+  setGlobalConfig,
+} from '@openid4vc/openid4vci'
+import { clientAuthenticationAnonymous } from '@openid4vc/oauth2'
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
+import { digest, generateSalt } from '@sd-jwt/crypto-nodejs'
+
+// The tests serve the issuer over plain HTTP on 127.0.0.1; production issuers are https.
+setGlobalConfig({ allowInsecureUrls: true })
+
+const b64url = (bytes) => Buffer.from(bytes).toString('base64url')
+const decodePart = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
+
+function signCompact(header, payload, privateKey) {
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`
+  const signature = crypto.sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' })
+  return `${input}.${b64url(signature)}`
+}
+
+function verifyEs256(data, signature, publicJwk) {
+  const key = crypto.createPublicKey({ key: publicJwk, format: 'jwk' })
+  return crypto.verify('sha256', Buffer.from(data), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))
+}
+
+// SD-JWT VC §3.5 / §4: the issuer's key comes from <iss>/.well-known/jwt-vc-issuer, chosen by kid.
+async function issuerVerifier(data, signature) {
+  const [headerPart, payloadPart] = data.split('.')
+  const header = decodePart(headerPart)
+  const payload = decodePart(payloadPart)
+  if (header.alg !== 'ES256') throw new Error(`unexpected issuer alg ${header.alg}`)
+  const response = await fetch(`${payload.iss}/.well-known/jwt-vc-issuer`)
+  if (!response.ok) throw new Error(`jwt-vc-issuer metadata: HTTP ${response.status}`)
+  const metadata = await response.json()
+  if (metadata.issuer !== payload.iss) throw new Error('jwt-vc-issuer metadata names another issuer')
+  const key = metadata.jwks.keys.find((k) => k.kid === header.kid)
+  if (!key) throw new Error(`no issuer key with kid ${header.kid}`)
+  return verifyEs256(data, signature, key)
+}
+
+function verifierInstance(holder) {
+  return new SDJwtVcInstance({
+    hasher: digest,
+    hashAlg: 'sha-256',
+    saltGenerator: generateSalt,
+    verifier: issuerVerifier,
+    statusVerifier: issuerVerifier,
+    // Key binding: the KB-JWT must verify with the key in the credential's cnf.
+    kbVerifier: async (data, signature, payload) => verifyEs256(data, signature, payload.cnf.jwk),
+    kbSigner: holder ? (data) => b64url(crypto.sign('sha256', Buffer.from(data), { key: holder, dsaEncoding: 'ieee-p1363' })) : undefined,
+    kbSignAlg: 'ES256',
+    // Fetch and check the Type Metadata the vct URL points at (SD-JWT VC §6).
+    loadTypeMetadataFormat: true,
+  })
+}
+
+async function verify(credential) {
+  try {
+    const { payload, header, typeMetadata } = await verifierInstance().verify(credential)
+    const claims = await verifierInstance().getClaims(credential)
+    return { verified: true, status: 'valid', header, payload, claims, typeMetadata }
+  } catch (error) {
+    return { verified: false, error: String(error?.message ?? error), name: error?.name }
+  }
+}
+
+async function issue(offerUri, txCode) {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const publicJwk = publicKey.export({ format: 'jwk' })
+  const client = new Openid4vciClient({
+    callbacks: {
+      fetch,
+      hash: (data, alg) => crypto.createHash(alg.replace('-', '').toLowerCase()).update(data).digest(),
+      generateRandom: (length) => crypto.randomBytes(length),
+      clientAuthentication: clientAuthenticationAnonymous(),
+      signJwt: async (signer, { header, payload }) => {
+        if (signer.method !== 'jwk') throw new Error(`unsupported signer ${signer.method}`)
+        return { jwt: signCompact(header, payload, privateKey), signerJwk: publicJwk }
+      },
+    },
+  })
+  let step = 'resolve offer'
+  try {
+    const offer = await client.resolveCredentialOffer(offerUri)
+    step = 'issuer metadata'
+    const issuerMetadata = await client.resolveIssuerMetadata(offer.credential_issuer)
+    const configurationId = offer.credential_configuration_ids[0]
+    step = 'token'
+    const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
+      credentialOffer: offer,
+      issuerMetadata,
+      txCode,
+    })
+    step = 'nonce'
+    const { c_nonce: nonce } = await client.requestNonce({ issuerMetadata })
+    step = 'proof'
+    const { jwt: proof } = await client.createCredentialRequestJwtProof({
+      issuerMetadata,
+      credentialConfigurationId: configurationId,
+      signer: { method: 'jwk', alg: 'ES256', publicJwk },
+      nonce,
+    })
+    step = 'credential'
+    const { credentialResponse } = await client.retrieveCredentials({
+      issuerMetadata,
+      accessToken: accessTokenResponse.access_token,
+      credentialConfigurationId: configurationId,
+      proofs: { jwt: [proof] },
+    })
+    const credential = credentialResponse.credentials[0].credential
+    step = 'notification'
+    await client.sendNotification({
+      issuerMetadata,
+      accessToken: accessTokenResponse.access_token,
+      notification: { notificationId: credentialResponse.notification_id, event: 'credential_accepted' },
+    })
+    step = 'verify'
+    const verification = await verify(credential)
+    step = 'present'
+    const holder = verifierInstance(privateKey)
+    const presentation = await holder.present(credential, { full_name: true }, {
+      kb: { payload: { aud: 'https://verifier.example', nonce: 'presentation-nonce', iat: Math.floor(Date.now() / 1000) } },
+    })
+    const presented = await verifierInstance().verify(presentation, { keyBindingNonce: 'presentation-nonce' })
+    return {
+      offer,
+      configurationId,
+      issuerMetadata: issuerMetadata.credentialIssuer,
+      tokenType: accessTokenResponse.token_type,
+      credential,
+      notificationId: credentialResponse.notification_id,
+      holderJwk: publicJwk,
+      verification,
+      presentation: { claims: presented.payload, keyBinding: presented.kb?.payload ?? null },
+    }
+  } catch (error) {
+    return { error: String(error?.message ?? error), step, details: error?.response ?? error?.errorResponse ?? null }
+  }
+}
+
+const [mode, ...args] = process.argv.slice(2)
+const output = mode === 'issue' ? await issue(args[0], args[1]) : mode === 'verify' ? await verify(args[0]) : { error: `unknown mode ${mode}` }
+process.stdout.write(JSON.stringify(output))

@@ -1,0 +1,211 @@
+"""Celery for real: worker and beat processes (`celery -A wallet_service.worker ...`) on a real broker,
+the app's database on PostgreSQL, the development PKI's TSA/OCSP served by `live_app` while they sign,
+and a counting store (tests/delivery/receiver.py) as the external delivery target.
+
+Tests here run only when WALLET_TEST_DATABASE_URL is set (worker processes share the database with the
+test; SQLite's one-writer file is not what production runs on) and the broker answers."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import repeat
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from tests.delivery.receiver import CountingStore
+from wallet_service.demo import CITIZENS, result_pdf
+from wallet_service.intake import submit_result
+from wallet_service.models import Agency, Result, db
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("WALLET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RABBITMQ_URL = os.environ.get("WALLET_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+AGENCY1 = "000.00.15.H40"
+DELIVERY_LEASE_SECONDS = 30  # a killed worker's claimed deliveries go out again this much later
+
+
+def answers(url: str) -> bool:
+    """Something listens at the broker URL's host and port."""
+    parts = urlsplit(url)
+    default_port = 6379 if parts.scheme.startswith("redis") else 5672
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres_and(broker_url: str, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("Celery workers run against PostgreSQL only (set WALLET_TEST_DATABASE_URL)")
+    if not answers(broker_url):
+        pytest.skip(f"no broker at {broker_url}")
+
+
+@dataclass
+class Fleet:
+    """Celery processes of one test, each in its own process group (so SIGKILL takes its pool children too)."""
+
+    environment: dict[str, str]
+    logs: Path
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start(self, name: str, *arguments: str) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "w")  # a file, not a pipe: a full pipe would stall the worker
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "wallet_service.worker", *arguments],
+            cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        log.close()
+        self.processes[name] = process
+        return process
+
+    def worker(self, name: str, *options: str) -> subprocess.Popen:
+        return self.start(name, "worker", "--concurrency", "1", "--pool", "prefork", "--hostname", f"{name}@%h",
+                          "--without-gossip", "--without-mingle", "--loglevel", "INFO", *options)
+
+    def beat(self) -> subprocess.Popen:
+        return self.start("beat", "beat", "--loglevel", "INFO")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the whole worker (main process and pool child), as when its machine dies."""
+        process = self.processes[name]
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+
+
+@pytest.fixture
+def store() -> Iterator[CountingStore]:
+    server = CountingStore()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def celery_queue() -> str:
+    """A queue of this test's own: a shared broker, and leftovers of other runs, never reach it."""
+    return f"wallet-test-{uuid.uuid4().hex[:12]}"
+
+
+def celery_environment(monkeypatch, tmp_path: Path, store: CountingStore, broker_url: str, queue: str) -> None:
+    """What an operator sets, for the test's app and its worker processes alike."""
+    targets = tmp_path / "targets.json"
+    targets.write_text(json.dumps({"targets": [
+        {"name": "portal", "type": "webhook", "url": store.url, "include_document": False, "timeout_seconds": 10},
+    ]}))
+    monkeypatch.setenv("CELERY_BROKER_URL", broker_url)
+    monkeypatch.setenv("CELERY_QUEUE", queue)
+    monkeypatch.setenv("DELIVERY_TARGETS_FILE", str(targets))
+    monkeypatch.setenv("DELIVERY_POLL_SECONDS", "2")
+    monkeypatch.setenv("DELIVERY_LEASE_SECONDS", str(DELIVERY_LEASE_SECONDS))
+
+
+@pytest.fixture
+def fleet(live_app, database_url, tmp_path) -> Iterator[Fleet]:
+    """Worker processes configured like `live_app` (same database, instance folder and public URL)."""
+    settings = live_app.extensions["wallet.settings"]
+    environment = dict(os.environ)
+    environment.update(
+        DATABASE_URL=database_url,
+        INSTANCE_PATH=str(settings.instance_path),
+        PUBLIC_BASE_URL=settings.public_base_url,
+        SIGNING_WORKERS="4",  # ignored by workers (daemonic pool processes sign in-process); must not break them
+        PYTHONUNBUFFERED="1",
+    )
+    logs = tmp_path / "celery-logs"
+    logs.mkdir()
+    made = Fleet(environment, logs)
+    yield made
+    made.stop()
+
+
+def _document(number: int, agency_name: str, agency_code: str) -> tuple[dict, bytes]:
+    """Result `number`'s metadata and its demo PDF (module-level: it runs in a process pool)."""
+    citizen = CITIZENS[number % len(CITIZENS)]
+    dossier = f"{agency_code}-251201-{number:04d}"
+    title = "Giấy chứng nhận đăng ký hộ kinh doanh"
+    body = (f"Tên hộ kinh doanh: Hộ kinh doanh số {number}", "Địa điểm kinh doanh: phường Hạ Long, tỉnh Quảng Ninh")
+    metadata = {
+        "dossier_code": dossier, "procedure_code": "1.001612.000.00.00.H40",
+        "procedure_name": "Đăng ký thành lập hộ kinh doanh", "citizen_id": citizen.personal_id,
+        "citizen_name": citizen.full_name, "title": title, "agency_code": agency_code,
+    }
+    return metadata, result_pdf(agency_name, title, citizen.full_name, dossier, body)
+
+
+def submit_results(app, count: int, agency_code: str = AGENCY1) -> list[str]:
+    """`count` pending results, each with its own demo PDF (made on every core), through the API's intake."""
+    agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+    documents = app.extensions["wallet.documents"]
+    max_bytes = app.extensions["wallet.settings"].max_document_bytes
+    numbers = range(1, count + 1)
+    # spawn: this process runs server threads, which fork would copy mid-flight.
+    with ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn")) as pool:
+        made = pool.map(_document, numbers, repeat(agency.name), repeat(agency_code), chunksize=25)
+        ids = []
+        for metadata, pdf in made:
+            result, created = submit_result(db.session, documents, metadata, pdf, actor="test:scale", max_bytes=max_bytes)
+            assert created
+            ids.append(result.id)
+    db.session.commit()
+    return ids
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, every: float = 1.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
+
+
+def statuses(ids: list[str]) -> dict[str, int]:
+    """How many of `ids` are in each status, read fresh from the database."""
+    db.session.expire_all()
+    counts: dict[str, int] = {}
+    for status in db.session.scalars(select(Result.status).where(Result.id.in_(ids))):
+        counts[status] = counts.get(status, 0) + 1
+    db.session.commit()  # end the read transaction: the workers write meanwhile
+    return counts
+
+
+@pytest.fixture
+def broker_url() -> str:
+    """Redis unless a test parametrizes it (`@pytest.mark.parametrize("broker_url", [RABBITMQ_URL])`)."""
+    return REDIS_URL
+
+
+@pytest.fixture
+def app(request, broker_url, database_url, store, celery_queue, monkeypatch, tmp_path):
+    """`live_app` configured for Celery through the environment (skipped without PostgreSQL or the broker)."""
+    require_postgres_and(broker_url, database_url)
+    celery_environment(monkeypatch, tmp_path, store, broker_url, celery_queue)
+    return request.getfixturevalue("live_app")

@@ -1,0 +1,116 @@
+"""Scale-out, the acceptance test of issue 8: two Celery worker processes (concurrency 1 each) and beat, on
+PostgreSQL and Redis, sign and deliver many results posted as several batches through the API, while one
+worker is SIGKILLed in the middle of a batch. Afterwards every result carries exactly its two signatures,
+the taken-over batch was finished by the other worker, pdfsig validates a sample, and the store received
+every delivery exactly once.
+
+WALLET_SCALE_RESULTS sets how many results (default 1000: about 4.5 minutes on a busy 2-core machine)."""
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import jwt
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from adapters.devpki import load_dev_pki
+from tests.conftest import login_as, official_principal
+from tests.signing.checks import make_nss_db, pdfsig
+from wallet_service import audit
+from wallet_service.models import AuditEvent, Delivery, Result, ResultSignature, SigningBatch, SigningBatchItem, db
+
+from .conftest import Fleet, statuses, submit_results, wait_until
+
+RESULTS = int(os.environ.get("WALLET_SCALE_RESULTS", "1000"))
+BATCHES = 10
+KILL_AT = 0.3  # share of the results signed when the first worker dies
+SAMPLE = 5
+
+
+def signed_count(ids: list[str]) -> int:
+    counts = statuses(ids)
+    return counts.get("signed", 0) + counts.get("delivered", 0)
+
+
+def busy_signing(fleet: Fleet, name: str) -> bool:
+    """The worker's log shows a sign_batch task received and not finished yet."""
+    log = fleet.log(name)
+    received = re.findall(r"Task wallet\.sign_batch\[([0-9a-f-]+)\] received", log)
+    return bool(received) and f"Task wallet.sign_batch[{received[-1]}] succeeded" not in log
+
+
+@pytest.mark.postgres
+def test_two_workers_one_killed_sign_and_deliver_every_result_exactly_once(app, demo, fleet, store, tmp_path):
+    ids = submit_results(app, RESULTS)
+    client = app.test_client()
+    csrf = {"X-CSRFToken": login_as(app, client, official_principal("official1"))}
+    fleet.beat()
+    fleet.worker("w1")
+    fleet.worker("w2")
+    size = -(-RESULTS // BATCHES)
+    batch_ids = []
+    for start in range(0, RESULTS, size):
+        created = client.post("/api/v1/signing-batches", json={"result_ids": ids[start:start + size]}, headers=csrf)
+        assert created.status_code == 202, created.get_json()
+        batch_ids.append(created.get_json()["id"])
+
+    assert wait_until(lambda: signed_count(ids) >= KILL_AT * RESULTS and busy_signing(fleet, "w1"),
+                      timeout=30 * 60), (statuses(ids), fleet.log("w1")[-3000:])
+    fleet.kill("w1")
+    assert fleet.processes["w1"].returncode == -9
+    assert signed_count(ids) < RESULTS  # killed midway
+
+    # w2 finishes: its own batches, then (after the lease) the one w1 held; beat's rounds deliver.
+    assert wait_until(lambda: statuses(ids) == {"delivered": RESULTS}, timeout=30 * 60, every=3), (
+        statuses(ids), fleet.log("w2")[-3000:])
+
+    db.session.expire_all()
+    batches = db.session.scalars(select(SigningBatch).where(SigningBatch.id.in_(batch_ids))).all()
+    assert {b.status for b in batches} == {"finished"}
+    assert max(b.attempt for b in batches) >= 2  # w1's batch was taken over, not left or signed twice
+    items = Counter(db.session.scalars(select(SigningBatchItem.status)))
+    assert items == Counter({"done": RESULTS})
+
+    # Exactly two signatures per result, at positions 1 (official) and 2 (agency seal); one audit record each.
+    positions: dict[str, list[int]] = {}
+    for result_id, position in db.session.execute(select(ResultSignature.result_id, ResultSignature.position)):
+        positions.setdefault(result_id, []).append(position)
+    assert set(positions) == set(ids)
+    assert {tuple(sorted(p)) for p in positions.values()} == {(1, 2)}
+    signed_events = Counter(db.session.scalars(select(AuditEvent.result_id).where(AuditEvent.action == "result.signed")))
+    assert set(signed_events) == set(ids) and set(signed_events.values()) == {1}
+    assert audit.verify_chain(db.session) == []  # two workers appending concurrently kept one chain
+
+    # pdfsig (an independent validator) on a sample that includes the taken-over batch.
+    taken_over = next(b for b in batches if b.attempt >= 2)
+    sample = [taken_over.items[0].result_id, taken_over.items[-1].result_id, ids[0], ids[len(ids) // 2], ids[-1]]
+    nss = make_nss_db(tmp_path / "nss", load_dev_pki(app.extensions["wallet.settings"].pki_dir).root_cert_path)
+    documents = app.extensions["wallet.documents"]
+    for result_id in sample[:SAMPLE]:
+        path = Path(tmp_path / f"{result_id}.pdf")
+        path.write_bytes(documents.get(db.session.get(Result, result_id).signed_sha256))
+        found = pdfsig(path, nss)
+        assert len(found) == 3, [s.raw for s in found]  # official, agency seal, document timestamp (B-LTA)
+        assert [(s.signature_valid, s.certificate_trusted) for s in found[:2]] == [(True, True)] * 2, found[0].raw
+        assert found[2].field.endswith("-ts")
+
+    # The store: each delivery's idempotency key acted on once, one signed message per result.
+    deliveries = db.session.scalars(select(Delivery)).all()
+    assert len(deliveries) == RESULTS and {d.status for d in deliveries} == {"sent"}
+    assert sorted(store.state.accepted) == sorted(d.idempotency_key for d in deliveries)
+    jwks = jwt.PyJWKSet.from_dict(requests.get(app.config["LIVE_URL"] + "/.well-known/jwks.json", timeout=10).json())
+    delivered = Counter()
+    for key, received in store.state.accepted.items():
+        token = received.body.decode()
+        claims = jwt.decode(token, jwks[jwt.get_unverified_header(token)["kid"]].key, algorithms=["ES256"],
+                            audience=store.url)
+        assert claims["jti"] == key and claims["event"] == "result.signed"
+        delivered[claims["result"]["id"]] += 1
+    assert set(delivered) == set(ids) and set(delivered.values()) == {1}
+    # A POST can reach the store twice only if w1 died between sending and recording it (same key).
+    resent = len(store.state.requests) - len(store.state.accepted)
+    assert resent <= db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.attempts > 1))

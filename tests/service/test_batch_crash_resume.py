@@ -1,0 +1,76 @@
+"""A signing worker killed with SIGKILL in the middle of a batch loses nothing and signs nothing
+twice once the batch resumes."""
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import time
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tests.conftest import official_principal
+from wallet_service import signing_batches
+from wallet_service.models import AuditEvent, Result, ResultSignature, SigningBatch, db
+
+# Runs one batch in a separate process that kills itself (SIGKILL: no cleanup, no rollback
+# handler) while recording the second result, after the first was committed.
+WORKER = """
+import os, signal, sys
+from wallet_service import create_app
+from wallet_service.signing_batches import run_batch
+
+database_url, instance, base_url, batch_id = sys.argv[1:5]
+app = create_app({"database_url": database_url, "instance_path": instance, "public_base_url": base_url,
+                  "signing_workers": 1, "BATCH_LEASE_SECONDS": 2})
+recorded = []
+
+def die_on_second(session, result):
+    recorded.append(result.id)
+    if len(recorded) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+app.extensions.setdefault("wallet.on_result_signed", []).append(die_on_second)
+with app.app_context():
+    run_batch(app, batch_id)
+"""
+
+
+def test_killed_batch_resumes_with_every_result_signed_once(live_app, demo_results, database_url, tmp_path):
+    settings = live_app.extensions["wallet.settings"]
+    ids = [r.id for code, r in sorted(demo_results.items()) if code.startswith("000.00.15.H40")][:4]
+    batch = signing_batches.create_batch(db.session, official_principal("official1"), ids)
+
+    worker = subprocess.run(
+        [sys.executable, "-c", WORKER, database_url, str(settings.instance_path), settings.public_base_url, batch.id],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300,
+    )
+    assert worker.returncode == -signal.SIGKILL, worker.stderr
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ResultSignature)) == 2  # one result, two signatures
+    assert db.session.get(SigningBatch, batch.id).status == "running"
+
+    # The dead worker's lease still runs: nobody may take the batch yet.
+    assert signing_batches.claim_batch(db.session, batch.id, dt.timedelta(seconds=2)) is None
+    time.sleep(2.5)
+    assert signing_batches.resume_unfinished(live_app) == 1
+    live_app.extensions["wallet.jobs"].wait(timeout=300)
+    db.session.expire_all()
+
+    assert db.session.get(SigningBatch, batch.id).status == "finished"
+    for rid in ids:
+        result = db.session.get(Result, rid)
+        assert result.status in ("signed", "delivered")  # the outbox may have delivered it already
+        assert [s.position for s in result.signatures] == [1, 2]
+        signed_events = db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.result_id == rid, AuditEvent.action == "result.signed")
+        )
+        assert signed_events == 1
+        pdf = live_app.extensions["wallet.documents"].get(result.signed_sha256)
+        path = tmp_path / f"{rid}.pdf"
+        path.write_bytes(pdf)
+        report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
+        assert report.count("Signature is Valid.") == 2, report
+        assert report.count("Signature #") == 3, report  # two signatures and one document timestamp

@@ -1,0 +1,36 @@
+"""`wallet-service sign`: an operator signs one PDF; pdfsig reads the result."""
+from __future__ import annotations
+
+import subprocess
+
+from wallet_service.cli import main
+from wallet_service.demo import result_pdf
+
+
+def test_sign_command_with_a_configured_key(live_app, tmp_path):
+    source = tmp_path / "in.pdf"
+    source.write_bytes(result_pdf("Sở Xây dựng tỉnh Quảng Ninh", "Giấy phép xây dựng", "Phạm Văn Minh",
+                                  "000.00.04.H40-251121-0009", ("Công trình: nhà ở riêng lẻ",)))
+    out = tmp_path / "out.pdf"
+    result = live_app.test_cli_runner().invoke(
+        main, ["sign", str(source), "-o", str(out), "--level", "B-LT", "--key", "000.00.04.H40", "--stamp"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Sở Xây dựng tỉnh Quảng Ninh, B-LT" in result.output
+    report = subprocess.run(["pdfsig", str(out)], capture_output=True, text=True, timeout=60).stdout
+    assert "Signature is Valid." in report and "Sở Xây dựng tỉnh Quảng Ninh" in report
+
+
+def test_sign_command_refusals(live_app, tmp_path):
+    source = tmp_path / "in.pdf"
+    source.write_bytes(b"%PDF-1.7\nnot really a pdf\n%%EOF\n")
+    runner = live_app.test_cli_runner()
+    both = runner.invoke(main, ["sign", str(source), "-o", str(tmp_path / "o.pdf")])
+    assert both.exit_code != 0 and "exactly one of" in both.output
+    broken = runner.invoke(main, ["sign", str(source), "-o", str(tmp_path / "o.pdf"), "--key", "official1"])
+    assert broken.exit_code != 0 and "Error:" in broken.output
+    assert not (tmp_path / "o.pdf").exists()
+    pki = live_app.extensions["wallet.keys"].pki
+    wrong = runner.invoke(main, ["sign", str(source), "-o", str(tmp_path / "o.pdf"), "--pkcs12", str(pki.pkcs12_path("official1"))],
+                          env={"PKCS12_PASSPHRASE": "not-the-passphrase"})
+    assert wrong.exit_code != 0 and "pkcs12_unreadable" in wrong.output

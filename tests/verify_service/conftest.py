@@ -1,0 +1,128 @@
+"""Fixtures for verification in the service: the app served for real (results are really signed
+by the signing pipeline on the development PKI), one warm verifier for the whole session trusting
+that PKI's root (starting a pool costs 1-2 s; every test gets a fresh app), a foreign PKI whose
+documents nobody trusts, and the credential issuer's fixtures."""
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from io import BytesIO
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+from tests.conftest import login_as, official_principal
+from tests.issuer.conftest import (  # noqa: F401  (fixtures re-used as they are)
+    citizen_login,
+    make_offer,
+    result_documents,
+    signed_results,
+    wallet,
+    wallet_key,
+)
+from verification import VerificationPolicy, Verifier
+from wallet_service import signing_batches
+from wallet_service.models import Result, db
+from wallet_service.verify.documents import VERIFIER_KEY
+from wallet_service.verify.trust import VerifierHolder
+
+WARD = "000.00.15.H40"
+AGENCY1 = "Trung tâm Phục vụ hành chính công phường Hạ Long"
+
+
+@pytest.fixture(scope="session")
+def trusted_verifier(live_server, tmp_path_factory):
+    """Trusts the root of the PKI the live app signs with (what the app's init step puts in its
+    trust-roots folder)."""
+    roots = tmp_path_factory.mktemp("roots")
+    shutil.copyfile(live_server.pki_dir / "certs" / "root.pem", roots / "root.pem")
+    with Verifier(VerificationPolicy.from_folder(roots), workers=2) as verifier:
+        yield verifier
+
+
+@pytest.fixture(scope="session")
+def untrusting_verifier():
+    """No trust anchors at all: the setting of the DSS corpus manifest."""
+    with Verifier(VerificationPolicy(time_budget_seconds=10.0), workers=2) as verifier:
+        yield verifier
+
+
+def use_verifier(app, verifier: Verifier) -> None:
+    """Give `app` the session's warm verifier instead of starting a pool of its own."""
+    app.extensions[VERIFIER_KEY] = VerifierHolder(lambda: verifier)
+
+
+@pytest.fixture
+def app(live_app, trusted_verifier):
+    use_verifier(live_app, trusted_verifier)
+    return live_app
+
+
+@pytest.fixture(scope="session")
+def foreign_document(tmp_path_factory) -> bytes:
+    """A result signed B-LTA on an independent PKI (its own root): nobody here trusts it."""
+    from tests.signing.pki_fixtures import serve_dev_pki
+    from tests.verification.documents import DocumentSigner, unsigned_pdf
+
+    pki, server = serve_dev_pki(tmp_path_factory.mktemp("foreign-pki"))
+    signer = DocumentSigner(pki, official="official2", agency="000.00.04.H40")
+    try:
+        # On a thread of its own: in a full run Playwright's event loop may own this thread already.
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(signer.sign_b_lta, unsigned_pdf("Giấy phép xây dựng")).result()
+    finally:
+        server.shutdown()
+
+
+def sign(app, results: list[Result]) -> list[Result]:
+    """Sign `results` as official1 through the real batch pipeline; returns them refreshed."""
+    batch = signing_batches.create_batch(db.session, official_principal("official1"), [r.id for r in results])
+    # On the app's job thread, as the API does: a browser test's thread runs Playwright's event loop.
+    app.extensions["wallet.jobs"].submit(signing_batches.TASK, batch.id)
+    app.extensions["wallet.jobs"].wait(timeout=300)
+    db.session.expire_all()
+    signed = [db.session.get(Result, r.id) for r in results]
+    assert all(r.status in ("signed", "delivered") and r.signed_sha256 for r in signed), [r.status for r in signed]
+    return signed
+
+
+@pytest.fixture
+def signed_result(app, demo_results) -> Result:
+    """Citizen 1's household business registration, signed B-LTA by official1 and agency 1."""
+    return sign(app, [demo_results[f"{WARD}-251117-0001"]])[0]
+
+
+def signed_pdf(app, result: Result) -> bytes:
+    return app.extensions["wallet.documents"].get(result.signed_sha256)
+
+
+def annul(app, result: Result, reason: str = "Cấp nhầm người nhận") -> None:
+    client = app.test_client()
+    token = login_as(app, client, official_principal("official1"))
+    response = client.post(f"/api/v1/results/{result.id}/revoke", json={"reason": reason}, headers={"X-CSRFToken": token})
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()  # the test's own session must see what the request committed
+
+
+def with_added_page(signed: bytes) -> bytes:
+    """An incremental update appending a blank page, as an editor would after issue."""
+    writer = IncrementalPdfFileWriter(BytesIO(signed), strict=False)
+    page = generic.DictionaryObject({
+        pdf_name("/Type"): pdf_name("/Page"),
+        pdf_name("/MediaBox"): generic.ArrayObject(map(generic.NumberObject, (0, 0, 595, 842))),
+        pdf_name("/Resources"): generic.DictionaryObject(),
+    })
+    writer.insert_page(page)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def with_flipped_byte(signed: bytes) -> bytes:
+    """One letter of /Producer in the first revision changes case: same length, still a PDF."""
+    position = signed.index(b"(", signed.index(b"/Producer")) + 2
+    copy = bytearray(signed)
+    copy[position] ^= 0x20
+    return bytes(copy)

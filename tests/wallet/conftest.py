@@ -1,0 +1,34 @@
+"""Fixtures for the citizen wallet: the demo results with some signed and one annulled."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from wallet_service import annulment
+from wallet_service.access import CITIZEN, Principal
+from wallet_service.models import Citizen, ResultStatus, db, utcnow
+
+from ..conftest import official_principal
+
+CITIZEN1, CITIZEN2 = "022186001234", "022090004567"
+
+
+def citizen_principal(personal_id: str) -> Principal:
+    citizen = db.session.scalar(select(Citizen).where(Citizen.personal_id == personal_id))
+    return Principal(CITIZEN, citizen.id, citizen.full_name, personal_id=personal_id)
+
+
+@pytest.fixture
+def wallet_results(app, demo_results) -> dict[str, str]:
+    """citizen1's results in each stage, by stage name -> result id (other citizens' left pending)."""
+    issued = demo_results["000.00.04.H40-251118-0002"]
+    annulled = demo_results["000.00.15.H40-251117-0001"]  # official1 (annul role) is of this agency
+    processing = demo_results["000.00.15.H40-251117-0002"]
+    for result in (issued, annulled):
+        result.move_to(ResultStatus.SIGNING)
+        result.signed_sha256 = result.original_sha256  # stands in for the signed PDF
+        result.signed_at = utcnow()
+        result.move_to(ResultStatus.SIGNED)
+    db.session.commit()
+    annulment.annul(app, db.session, official_principal("official1"), annulled.id, "Cấp nhầm thông tin")
+    return {"issued": issued.id, "annulled": annulled.id, "processing": processing.id}

@@ -1,0 +1,84 @@
+"""wallet-service: signs results of administrative procedures and delivers them into citizens' wallets."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from .config import load_settings
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """The application. `config` overrides environment variables (keys are `Settings` field names);
+    other keys go to Flask's config as they are (e.g. TESTING)."""
+    from . import database, health, jobs, keys, limits, pages, signing_batches, ui
+    from .api import batches, results
+    from .errors import Api, register_error_handlers
+    from .security import init_csrf, init_headers, init_url_checks
+    from .models import db
+    from .storage import FileDocumentStore
+
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()), instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # The whole request may carry the document plus its metadata and multipart framing.
+        MAX_CONTENT_LENGTH=settings.max_document_bytes + 256 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        API_TITLE="wallet-service",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {
+                    "bearerAssertion": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "bearerFormat": "JWT (RFC 7523 assertion signed by the client's registered key)",
+                    }
+                }
+            }
+        },
+    )
+    app.config.update(settings.extra)
+    app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
+    app.extensions["wallet.settings"] = settings
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app.extensions["wallet.documents"] = FileDocumentStore(settings.documents_dir)
+
+    db.init_app(app)
+    api = Api(app)
+    app.extensions["wallet.api"] = api  # feature packages register their flask-smorest blueprints here
+    api.register_blueprint(results.blp)
+    api.register_blueprint(batches.blp)
+    register_error_handlers(app)
+    init_csrf(app)
+    init_headers(app)
+    init_url_checks(app)
+    ui.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    # Feature packages register themselves here, one line each.
+    from . import auth; auth.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import issuer; issuer.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import verify; verify.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import official; official.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import delivery; delivery.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import wallet; wallet.init_app(app)  # noqa: E702  (one line per feature package)
+    database.register_commands(app)
+    keys.init_app(app)
+    signing_batches.init_app(app)
+    jobs.init_app(app, {
+        signing_batches.TASK: signing_batches.run_batch,
+        delivery.TASK: delivery.deliver_due,
+    })
+    limits.init_app(app)  # last: it limits the endpoints registered above
+    return app

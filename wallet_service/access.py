@@ -1,0 +1,98 @@
+"""Who is calling, and what they may see. Every route that returns a result asks `can_read_result`;
+there is no other path to a result."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app, request, session
+
+from .client_auth import authenticate_client
+from .errors import Forbidden, Unauthorized
+from .models import Result, db
+
+CLIENT = "client"
+OFFICIAL = "official"
+CITIZEN = "citizen"
+SESSION_KEY = "principal"
+_CACHE_KEY = "wallet.principal"
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str
+    """`client` (a case system), `official` or `citizen`."""
+    record_id: int
+    """Primary key of the ApiClient, Official or Citizen row."""
+    display_name: str
+    """For audit events and pages."""
+    agency_codes: frozenset[str] = field(default_factory=frozenset)
+    """Agencies a client may submit for, or the official's agency."""
+    roles: frozenset[str] = field(default_factory=frozenset)
+    """An official's roles: `signer`, `annul`."""
+    personal_id: str | None = None
+    """A citizen's 12-digit ID number."""
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.record_id}:{self.display_name}"
+
+    def to_session(self) -> dict:
+        return {
+            "kind": self.kind,
+            "record_id": self.record_id,
+            "display_name": self.display_name,
+            "agency_codes": sorted(self.agency_codes),
+            "roles": sorted(self.roles),
+            "personal_id": self.personal_id,
+        }
+
+    @classmethod
+    def from_session(cls, data: dict) -> Principal:
+        return cls(
+            kind=data["kind"],
+            record_id=data["record_id"],
+            display_name=data["display_name"],
+            agency_codes=frozenset(data.get("agency_codes", ())),
+            roles=frozenset(data.get("roles", ())),
+            personal_id=data.get("personal_id"),
+        )
+
+
+def can_read_result(principal: Principal, result: Result) -> bool:
+    if principal.kind in (CLIENT, OFFICIAL):
+        return result.agency.code in principal.agency_codes
+    if principal.kind == CITIZEN:
+        return principal.personal_id is not None and result.citizen.personal_id == principal.personal_id
+    return False
+
+
+def current_principal() -> Principal | None:
+    """The bearer assertion's client, else the logged-in person; cached for the request.
+
+    Cached in the request's environ, not `g`: `g` belongs to the app context, which an outer
+    context (a worker, a test) can keep alive across requests."""
+    if _CACHE_KEY in request.environ:
+        return request.environ[_CACHE_KEY]
+    principal = None
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        settings = current_app.extensions["wallet.settings"]
+        client = authenticate_client(
+            db.session, header[7:].strip(), settings.service_audience, settings.client_assertion_max_age
+        )
+        principal = Principal(CLIENT, client.id, client.name, agency_codes=frozenset(client.agency_codes))
+    elif header:
+        raise Unauthorized("Only 'Bearer' authorization is accepted.", "invalid_request")
+    elif SESSION_KEY in session:
+        principal = Principal.from_session(session[SESSION_KEY])
+    request.environ[_CACHE_KEY] = principal
+    return principal
+
+
+def require_principal(*kinds: str) -> Principal:
+    principal = current_principal()
+    if principal is None:
+        raise Unauthorized("Authentication required: a bearer assertion, or log in.", "unauthorized")
+    if kinds and principal.kind not in kinds:
+        raise Forbidden(f"This operation is for: {', '.join(kinds)}.")
+    return principal

@@ -1,0 +1,41 @@
+"""Annulling a result: an official with the `annul` role withdraws it. Everything that must follow
+(status-list bit, external stores) hangs on `wallet.on_result_annulled` hooks and happens in the
+same transaction, so a result is never annulled halfway."""
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from . import audit
+from .access import OFFICIAL, Principal, can_read_result
+from .errors import Conflict, Forbidden, NotFound, Unprocessable
+from .models import InvalidTransition, Result, ResultStatus, utcnow
+
+ANNUL_ROLE = "annul"
+MIN_REASON, MAX_REASON = 5, 1000
+
+
+def annul(app: Flask, session: Session, principal: Principal, result_id: str, reason: str) -> Result:
+    if principal.kind != OFFICIAL or ANNUL_ROLE not in principal.roles:
+        raise Forbidden("Only officials with the annul role may annul results.", "not_allowed_to_annul")
+    result = session.get(Result, result_id)
+    if result is None or not can_read_result(principal, result):
+        raise NotFound("No such result.")
+    reason = (reason or "").strip()
+    if not MIN_REASON <= len(reason) <= MAX_REASON:
+        raise Unprocessable(
+            f"Give the reason for the annulment ({MIN_REASON} to {MAX_REASON} characters).", "invalid_reason"
+        )
+    try:
+        result.move_to(ResultStatus.ANNULLED)
+    except InvalidTransition:
+        if result.status == ResultStatus.ANNULLED.value:
+            raise Conflict("This result was annulled already.", "already_annulled") from None
+        raise Conflict(f"A result that is {result.status} cannot be annulled now; wait until it is signed.", "not_annullable") from None
+    result.annulled_at = utcnow()
+    result.annulment_reason = reason
+    for hook in app.extensions.get("wallet.on_result_annulled", []):
+        hook(session, result)
+    audit.record(session, principal.actor, "result.annulled", result.id, reason=reason)
+    session.commit()
+    return result

@@ -1,0 +1,134 @@
+"""Result intake and reading: `POST /api/v1/results`, `GET /api/v1/results/{id}[/document]`."""
+from __future__ import annotations
+
+import json
+
+from flask import Response, current_app, request, url_for
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields
+from sqlalchemy import select
+
+from .. import annulment
+from ..access import CLIENT, OFFICIAL, can_read_result, require_principal
+from ..errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
+from ..intake import submit_result
+from ..models import Agency, Result, db
+from .schemas import TEXT, AgencySchema, ResultMetadataSchema, ResultSchema, ResultUploadSchema
+
+blp = Blueprint("results", __name__, url_prefix="/api/v1", description="Results of administrative procedures")
+
+
+def _read_upload() -> tuple[dict, bytes]:
+    if request.mimetype != "multipart/form-data":
+        raise BadRequest("Send multipart/form-data with a 'metadata' JSON field and a 'document' PDF file.", "invalid_content_type")
+    document = request.files.get("document")
+    if document is None:
+        raise BadRequest("The 'document' file part is missing.", "missing_document")
+    raw = request.form.get("metadata")
+    if raw is None and "metadata" in request.files:
+        raw = request.files["metadata"].read().decode("utf-8", "replace")
+    if raw is None:
+        raise BadRequest("The 'metadata' part is missing.", "missing_metadata")
+    try:
+        payload = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"'metadata' is not valid JSON: {exc}.", "invalid_metadata") from None
+    if not isinstance(payload, dict):
+        raise BadRequest("'metadata' must be a JSON object.", "invalid_metadata")
+    try:
+        metadata = ResultMetadataSchema().load(payload)
+    except ValidationError as exc:
+        raise Unprocessable("Some metadata fields are missing or malformed.", "invalid_metadata", details=exc.messages) from None
+    return metadata, document.read()
+
+
+def _find_result(result_id: str) -> Result:
+    """The result, if the caller may see it; 404 otherwise, so ids of others' results leak nothing."""
+    principal = require_principal()
+    result = db.session.get(Result, result_id)
+    if result is None or not can_read_result(principal, result):
+        raise NotFound("No such result.")
+    return result
+
+
+@blp.route("/results", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": ResultUploadSchema,
+                "encoding": {"metadata": {"contentType": "application/json"}, "document": {"contentType": "application/pdf"}},
+            }
+        },
+    },
+    security=[{"bearerAssertion": []}],
+)
+@blp.response(201, ResultSchema, description="Created, pending signature")
+@blp.alt_response(200, schema=ResultSchema, description="The same dossier result was posted before")
+@blp.alt_response(409, description="The dossier code exists with a different document")
+def create_result():
+    """Submit a decided dossier's result document for signature (case systems)."""
+    principal = require_principal(CLIENT)
+    settings = current_app.extensions["wallet.settings"]
+    metadata, data = _read_upload()
+    if metadata["agency_code"] not in principal.agency_codes:
+        raise Forbidden(f"This client may not submit results for agency {metadata['agency_code']}.", "agency_not_allowed")
+    result, created = submit_result(
+        db.session,
+        current_app.extensions["wallet.documents"],
+        metadata,
+        data,
+        actor=principal.actor,
+        max_bytes=settings.max_document_bytes,
+        client_id=principal.record_id,
+    )
+    if not created and not can_read_result(principal, result):
+        raise Conflict("A result with this dossier code already exists for another agency.", "dossier_exists")
+    if not created:
+        return result, 200
+    return result, 201, {"Location": url_for("results.get_result", result_id=result.id)}
+
+
+@blp.route("/results/<result_id>", methods=["GET"])
+@blp.response(200, ResultSchema)
+def get_result(result_id: str):
+    """A result's status, hashes, signatures, deliveries and links."""
+    return _find_result(result_id)
+
+
+@blp.route("/results/<result_id>/document", methods=["GET"])
+@blp.response(200, description="The signed PDF, or the original while pending")
+def get_document(result_id: str):
+    result = _find_result(result_id)
+    digest = result.signed_sha256 or result.original_sha256
+    data = current_app.extensions["wallet.documents"].get(digest)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{result.dossier_code}.pdf"'
+    response.set_etag(digest)
+    return response.make_conditional(request)
+
+
+class RevokeSchema(Schema):
+    reason = fields.String(
+        required=True, validate=TEXT, metadata={"description": "Why the result is annulled (shown to verifiers)"}
+    )
+
+
+@blp.route("/results/<result_id>/revoke", methods=["POST"])
+@blp.arguments(RevokeSchema)
+@blp.response(200, ResultSchema)
+def revoke_result(body, result_id: str):
+    """Annul a result (officials with the annul role): verifications say so from now on."""
+    principal = require_principal(OFFICIAL)
+    return annulment.annul(current_app, db.session, principal, result_id, body["reason"])
+
+
+@blp.route("/agencies", methods=["GET"])
+@blp.response(200, AgencySchema(many=True))
+def list_agencies():
+    """The agencies the calling case system may submit results for."""
+    principal = require_principal()
+    return db.session.scalars(
+        select(Agency).where(Agency.code.in_(sorted(principal.agency_codes))).order_by(Agency.code)
+    ).all()

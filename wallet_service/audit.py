@@ -1,0 +1,79 @@
+"""The audit trail: append-only events chained by SHA-256, so an edited, inserted or deleted event
+breaks the chain (`wallet-service audit verify`)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent, utcnow
+
+GENESIS = "0" * 64
+# Any constant: the key of the PostgreSQL advisory lock that serialises appends to the chain.
+_CHAIN_LOCK = 7_311_001
+
+
+def _utc_text(moment: dt.datetime) -> str:
+    # SQLite gives the stored value back without its zone, PostgreSQL in the session's zone.
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.isoformat()
+
+
+def _event_hash(prev_hash: str, event: AuditEvent) -> str:
+    body = json.dumps(
+        {
+            "prev": prev_hash,
+            "at": _utc_text(event.occurred_at),
+            "actor": event.actor,
+            "action": event.action,
+            "result": event.result_id,
+            "details": event.details,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record(session: Session, actor: str, action: str, result_id: str | None = None, **details) -> AuditEvent:
+    """Add an event to the session's transaction; it is written with the change it describes."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    # Round-trip through JSON now so the hash covers exactly what the database will return.
+    event = AuditEvent(
+        occurred_at=utcnow().replace(microsecond=0),
+        actor=actor,
+        action=action,
+        result_id=result_id,
+        details=json.loads(json.dumps(details, default=str)),
+        prev_hash=prev,
+    )
+    event.hash = _event_hash(prev, event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    event_id: int
+    message: str
+
+
+def verify_chain(session: Session) -> list[ChainProblem]:
+    problems: list[ChainProblem] = []
+    prev = GENESIS
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        if event.prev_hash != prev:
+            problems.append(ChainProblem(event.id, "does not follow the previous event (one was deleted or inserted)"))
+        if _event_hash(event.prev_hash, event) != event.hash:
+            problems.append(ChainProblem(event.id, "content does not match its hash (edited)"))
+        prev = event.hash
+    return problems

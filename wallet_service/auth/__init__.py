@@ -1,0 +1,63 @@
+"""OpenID Connect login for citizens and officials (relying party in `adapters.oidc`), the session
+it opens, `GET /api/v1/me`, and the embedded development provider when no external one is set."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from adapters.oidc import ProviderConfig, RelyingParty
+from flask import Flask
+
+from .. import devidp
+from ..config import ConfigError
+from . import sessions, views
+from .config import CITIZEN, OFFICIAL, AuthSettings, load_auth_settings
+
+POST_LOGOUT_PATH = "/"
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["wallet.settings"]
+    auth = load_auth_settings(app.config)
+    base = settings.public_base_url.rstrip("/")
+    embedded = [role for role in (CITIZEN, OFFICIAL) if auth.provider(role).embedded]
+    if embedded and settings.is_production:
+        raise ConfigError(
+            "WALLET_ENV=production refuses the embedded development OpenID provider; set "
+            + ", ".join(f"OIDC_{role.upper()}_ISSUER and OIDC_{role.upper()}_CLIENT_ID" for role in embedded)
+            + "."
+        )
+    dev_client = None
+    if embedded:
+        dev_client = devidp.client_for(settings.secret_key, base, views.CALLBACK_PATH, POST_LOGOUT_PATH)
+        devidp.init_app(app, dev_client)
+
+    relying_parties = {}
+    for role in (CITIZEN, OFFICIAL):
+        provider = auth.provider(role)
+        if provider.embedded:
+            config = ProviderConfig(devidp.issuer_for(base), dev_client.client_id, dev_client.client_secret, base + views.CALLBACK_PATH)
+        else:
+            config = ProviderConfig(provider.issuer, provider.client_id, provider.client_secret,
+                                    base + views.CALLBACK_PATH, scope=provider.scope)
+        relying_parties[role] = RelyingParty(config)
+    app.extensions["wallet.auth"] = auth
+    app.extensions["wallet.oidc"] = relying_parties
+    # Demo officials are created for the provider officials log in with (wallet_service.demo).
+    app.extensions["wallet.official_issuer"] = relying_parties[OFFICIAL].config.issuer
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=auth.absolute_timeout)
+    app.before_request(lambda: sessions.enforce_timeouts(auth.idle_timeout, auth.absolute_timeout))
+    app.register_blueprint(views.bp)
+    app.extensions.setdefault("wallet.readiness_checks", {})["identity_providers"] = (
+        lambda: _check_providers(app, auth, relying_parties)
+    )
+
+
+def _check_providers(app: Flask, auth: AuthSettings, relying_parties: dict[str, RelyingParty]) -> None:
+    for role, rp in relying_parties.items():
+        if auth.provider(role).embedded:
+            # Not over HTTP: a single-worker server asking itself would wait for itself.
+            devidp.keys.load_signing_key(Path(app.instance_path))
+        else:
+            rp.metadata()

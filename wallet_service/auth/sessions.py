@@ -1,0 +1,73 @@
+"""The logged-in session: started afresh at login, ended after an idle or absolute timeout, and
+`next` targets kept on this site."""
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import session
+
+from ..access import SESSION_KEY, Principal
+
+AUTH_KEY = "auth"
+"""Session entry with the login's bookkeeping: role, login and last-seen times, ID token for logout."""
+PENDING_KEY = "oidc_pending"
+"""Session entry with logins in progress, by `state`."""
+MAX_PENDING = 5
+"""Logins started in parallel (several tabs) that we remember; older ones are forgotten."""
+
+
+def start(principal: Principal, role: str, id_token: str) -> None:
+    """A new session for a new login: nothing of the previous one survives (session fixation)."""
+    session.clear()
+    now = int(time.time())
+    session.permanent = True
+    session[SESSION_KEY] = principal.to_session()
+    session[AUTH_KEY] = {"role": role, "login_at": now, "seen_at": now, "id_token": id_token}
+
+
+def end() -> dict | None:
+    """Forget the session; returns its login bookkeeping (for provider logout)."""
+    info = session.get(AUTH_KEY)
+    session.clear()
+    return info
+
+
+def enforce_timeouts(idle: int, absolute: int) -> None:
+    """Before each request: end a session idle or old for too long, else note it was seen."""
+    info = session.get(AUTH_KEY)
+    if SESSION_KEY not in session:
+        return
+    now = int(time.time())
+    if not info or now - info.get("login_at", 0) > absolute or now - info.get("seen_at", 0) > idle:
+        session.clear()
+        return
+    if now != info["seen_at"]:
+        session[AUTH_KEY] = {**info, "seen_at": now}
+
+
+def remember_pending(state: str, data: dict) -> None:
+    pending = dict(session.get(PENDING_KEY) or {})
+    pending[state] = data
+    # Keep the newest few (dicts keep insertion order).
+    session[PENDING_KEY] = dict(list(pending.items())[-MAX_PENDING:])
+
+
+def take_pending(state: str) -> dict | None:
+    """The login started with this `state`, removed so that it can be completed only once."""
+    pending = dict(session.get(PENDING_KEY) or {})
+    data = pending.pop(state, None) if state else None
+    session[PENDING_KEY] = pending
+    return data
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None (no open redirect)."""
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -1,0 +1,114 @@
+"""The Celery app of one Flask app: the same task functions as the embedded default, run on workers.
+
+Configuration (Flask config key, else environment variable of the same name):
+- `CELERY_BROKER_URL`: `redis://host:6379/0` or `amqp://user:password@host:5672//`; setting it is what
+  switches background work to Celery (see `jobs.init_app`).
+- `CELERY_VISIBILITY_TIMEOUT`: seconds (default 3600) a Redis broker waits for a task's acknowledgement
+  before giving it to another worker; longer than the longest signing batch. RabbitMQ redelivers when
+  the worker's connection drops instead.
+- `CELERY_QUEUE`: the queue the service's tasks go to and its workers read (default `wallet`), so
+  that several deployments can share one broker.
+- `CELERY_BEAT_SCHEDULE_FILE`: where `celery beat` keeps its last-run times (default
+  `instance/celerybeat-schedule`).
+
+Delivery guarantees come from the tasks, not from Celery: a task is acknowledged only after it ran
+(`task_acks_late`) and given back when its worker process dies (`task_reject_on_worker_lost`), so it may
+run twice; `run_batch` claims its batch with a lease and `deliver_due` claims rows with SKIP LOCKED,
+so a second run does nothing twice. A worker holds one message at a time (`worker_prefetch_multiplier=1`):
+a long signing batch never keeps other messages waiting behind it on a busy worker.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+
+from celery import Celery
+from flask import Flask
+
+from .config import ConfigError
+from .jobs import ScheduledWork, broker_url, celery_task_name
+from .models import db
+
+DEFAULT_VISIBILITY_TIMEOUT = 3600
+DEFAULT_QUEUE = "wallet"
+
+
+def _periodic_task_name(name: str) -> str:
+    return celery_task_name(f"every.{name}")
+
+
+def _setting(app: Flask, name: str, default: str) -> str:
+    return str(app.config.get(name) or os.environ.get(name) or default)
+
+
+def _visibility_timeout(app: Flask) -> int:
+    value = _setting(app, "CELERY_VISIBILITY_TIMEOUT", str(DEFAULT_VISIBILITY_TIMEOUT))
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise ConfigError(f"CELERY_VISIBILITY_TIMEOUT must be a whole number of seconds, not {value!r}.") from None
+    if seconds <= 0:
+        raise ConfigError("CELERY_VISIBILITY_TIMEOUT must be positive.")
+    return seconds
+
+
+def _in_app_context(app: Flask, name: str, function: Callable[..., object]) -> Callable[..., None]:
+    """`function(app, *args)` inside an app context, with a fresh database session each run."""
+
+    def run(*args: str) -> None:
+        with app.app_context():
+            try:
+                function(app, *args)
+            finally:
+                db.session.remove()
+
+    run.__name__ = run.__qualname__ = name.replace("-", "_")  # Celery builds a signature checker from it
+    return run
+
+
+def make_celery(app: Flask, tasks: Mapping[str, Callable[..., None]],
+                schedule: Mapping[str, ScheduledWork]) -> Celery:
+    """A Celery app for `app`: each task as `wallet.<name>`, each scheduled work as `wallet.every.<name>`
+    with its beat entry. Not set as Celery's current app: nothing global, one per Flask app."""
+    url = broker_url(app)
+    if not url:
+        raise ConfigError("Set CELERY_BROKER_URL (redis://... or amqp://...) to run background work on Celery.")
+    settings = app.extensions["wallet.settings"]
+    celery = Celery(app.import_name, broker=url, set_as_current=False)
+    celery.conf.update(
+        task_default_queue=_setting(app, "CELERY_QUEUE", DEFAULT_QUEUE),
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={"visibility_timeout": _visibility_timeout(app)},
+        # A worker that loses the broker keeps running its batch; the lease and fence make the
+        # redelivered copy a no-op, and cancelling would only throw away signed work.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,  # progress is in the database, not in a result backend
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        beat_schedule_filename=_setting(app, "CELERY_BEAT_SCHEDULE_FILE",
+                                        str(settings.instance_path / "celerybeat-schedule")),
+        beat_schedule={
+            name: {
+                "task": _periodic_task_name(name),
+                "schedule": work.interval,
+                # A round that waited longer than one interval (workers busy signing) is skipped, not piled up.
+                "options": {"expires": work.interval},
+            }
+            for name, work in schedule.items()
+        },
+    )
+    for name, function in tasks.items():
+        celery.task(name=celery_task_name(name), shared=False)(_in_app_context(app, name, function))
+    for name, work in schedule.items():
+        celery.task(name=_periodic_task_name(name), shared=False)(_in_app_context(app, name, work.work))
+
+    def check_broker() -> None:
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=5)
+
+    app.extensions.setdefault("wallet.readiness_checks", {})["broker"] = check_broker
+    return celery

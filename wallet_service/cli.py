@@ -1,0 +1,174 @@
+"""The `wallet-service` command (also `flask --app wsgi ...`): init, run, clients, audit."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from pathlib import Path
+
+import click
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from . import audit, create_app, database, demo
+from .models import Agency, ApiClient, db
+
+
+def _settings():
+    return current_app.extensions["wallet.settings"]
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app())
+def main():
+    """wallet-service: sign results of administrative procedures and deliver them into wallets."""
+
+
+@main.command("init")
+@with_appcontext
+def init_command():
+    """Create or upgrade the database; in development also the PKI and the demo data. Idempotent."""
+    settings = _settings()
+    database.upgrade(current_app)
+    click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
+    if settings.is_production:
+        return
+    for step in current_app.extensions.get("wallet.init_steps", []):
+        click.echo(step(current_app))
+    added = demo.load(
+        db.session,
+        current_app.extensions["wallet.documents"],
+        official_issuer=current_app.extensions.get("wallet.official_issuer", settings.public_base_url),
+        max_bytes=settings.max_document_bytes,
+    )
+    click.echo(f"demo data ready ({added} new pending results)")
+
+
+@main.group("clients")
+def clients():
+    """Case systems allowed to post results."""
+
+
+def _client_key_path(name: str) -> Path:
+    return _settings().clients_dir / f"{name}.key.pem"
+
+
+@clients.command("add")
+@click.argument("name")
+@click.option("--agency", "agencies", multiple=True, help="Agency code it may submit for (repeat); default: all.")
+@click.option("--public-key", type=click.File("rb"), help="The client's own PEM public key (production).")
+@with_appcontext
+def clients_add(name: str, agencies: tuple[str, ...], public_key):
+    """Register a client. Without --public-key a P-256 key pair is made and the private key is kept
+    in a file under the instance folder (development); the database gets only the public key."""
+    if db.session.scalar(select(ApiClient).where(ApiClient.name == name)):
+        raise click.ClickException(f"client '{name}' exists already")
+    known = set(db.session.scalars(select(Agency.code)))
+    codes = list(agencies) or sorted(known)
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise click.ClickException(f"unknown agency code(s): {', '.join(unknown)}")
+    if public_key is not None:
+        public_pem = serialization.load_pem_public_key(public_key.read()).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        where = "the client keeps its private key"
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
+        path = _client_key_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(
+                key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+        public_pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        where = f"private key: {path}"
+    db.session.add(ApiClient(name=name, public_key_pem=public_pem.decode(), agency_codes=codes))
+    audit.record(db.session, "cli", "client.added", name=name, agencies=codes)
+    db.session.commit()
+    click.echo(f"client '{name}' may submit for {', '.join(codes)}; {where}")
+
+
+def make_assertion(private_key, client_name: str, audience: str, lifetime: int) -> str:
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp())
+    claims = {"iss": client_name, "sub": client_name, "aud": audience, "iat": now, "exp": now + lifetime, "jti": str(uuid.uuid4())}
+    return jwt.encode(claims, private_key, algorithm="ES256")
+
+
+@clients.command("token")
+@click.argument("name")
+@click.option("--lifetime", default=120, show_default=True, help="Seconds (at most 300).")
+@with_appcontext
+def clients_token(name: str, lifetime: int):
+    """Print a fresh bearer assertion for a development client (one per request)."""
+    path = _client_key_path(name)
+    if not path.exists():
+        raise click.ClickException(f"no private key for '{name}' at {path} (was it added with --public-key?)")
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    click.echo(make_assertion(key, name, _settings().service_audience, lifetime))
+
+
+@main.command("sign")
+@click.argument("in_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--level", default=None, help="B-B, B-T, B-LT or B-LTA (default: SIGNATURE_LEVEL).")
+@click.option("--key", "key_name", help="A configured key: an official's username or an agency code.")
+@click.option("--pkcs12", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Sign with this PKCS#12 file instead.")
+@click.option("--passphrase-env", default="PKCS12_PASSPHRASE", show_default=True,
+              help="Environment variable holding the PKCS#12 passphrase (never typed on the command line).")
+@click.option("--stamp/--no-stamp", default=False, help="Draw the visible Vietnamese stamp (signer's name and organisation).")
+@with_appcontext
+def sign_command(in_path: Path, out_path: Path, level, key_name, pkcs12, passphrase_env, stamp):
+    """Sign one PDF (operators): PAdES at the given level, timestamped by the configured TSA."""
+    from adapters.keys.pkcs12 import Pkcs12KeySource
+    from signing.errors import SigningError
+    from signing.operator import sign_file
+    from signing.stamp import StampText
+
+    from .keys import key_directory
+
+    if bool(key_name) == bool(pkcs12):
+        raise click.UsageError("give exactly one of --key NAME or --pkcs12 FILE")
+    settings = _settings()
+    keys = key_directory(current_app)
+    try:
+        if pkcs12:
+            passphrase = os.environ.get(passphrase_env)
+            key_source = Pkcs12KeySource.from_file(pkcs12, passphrase.encode() if passphrase else None)
+        else:
+            key_source = keys.official_key(key_name)
+        subject = key_source.identity().certificate.subject.native
+        stamp_text = StampText(subject.get("common_name", ""), subject.get("organization_name", "")) if stamp else None
+        signed = sign_file(in_path, out_path, level or settings.signature_level, key_source,
+                           tsa_url=keys.trust_services.tsa_url, stamp=stamp_text)
+    except SigningError as exc:
+        raise click.ClickException(f"{exc.code}: {exc}") from None
+    click.echo(f"signed {signed.out_path} ({signed.size} bytes) by {signed.signer.common_name}, {signed.signer.level.value}")
+
+
+@main.group("audit")
+def audit_group():
+    """The tamper-evident audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify():
+    """Check the hash chain of audit events; exit 1 naming each broken event."""
+    problems = audit.verify_chain(db.session)
+    for problem in problems:
+        click.echo(f"event {problem.event_id}: {problem.message}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("audit chain intact")
+
+
+from .verify.cli import verify_command; main.add_command(verify_command)  # noqa: E402,E702  (one line: wallet_service/verify)

@@ -1,0 +1,64 @@
+"""What an external store receives: a JWS (compact, ES256) over a JSON message about one result,
+signed with the delivery key whose public half is at `/.well-known/jwks.json`.
+
+The JWS is a JWT with explicit typing (RFC 8725 §3.11: `typ` = `result-delivery+jwt`) so that no
+other token of this service (ID tokens, SD-JWT VCs, status lists) can be passed off as a delivery.
+`jti` is the delivery's idempotency key, the same on every attempt: the store keeps the first and
+acknowledges the others."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+from jwcrypto import jws
+
+from ..issuer.keys import IssuerKey
+from ..models import Delivery, Result
+from .targets import DeliveryTarget
+
+MESSAGE_TYP = "result-delivery+jwt"
+MEDIA_TYPE = "application/jose"  # RFC 7515 §9.2.1: a JWS in compact serialisation
+EVENTS = {"signed": "result.signed", "annulled": "result.annulled"}
+
+
+def message_claims(delivery: Delivery, result: Result, target: DeliveryTarget, base_url: str, document: bytes | None) -> dict:
+    """The message body for one delivery. `document` (the signed PDF) is embedded when given."""
+    links = {
+        "document": f"{base_url}/api/v1/results/{result.id}/document",
+        "verification": f"{base_url}/v/{result.id}",
+    }
+    claims = {
+        "iss": base_url,
+        "aud": target.url,
+        "iat": int(time.time()),
+        "jti": delivery.idempotency_key,
+        "event": EVENTS[delivery.event],
+        "result": {
+            "id": result.id,
+            "dossier_code": result.dossier_code,
+            "procedure_code": result.procedure_code,
+            "procedure_name": result.procedure_name,
+            "title": result.title,
+            "agency_code": result.agency.code,
+            "agency_name": result.agency.name,
+            "citizen_id": result.citizen.personal_id,
+            "citizen_name": result.citizen_name,
+            "issued_on": result.issued_on.isoformat() if result.issued_on else None,
+            "signed_at": result.signed_at.isoformat() if result.signed_at else None,
+        },
+        "document": {"media_type": "application/pdf", "sha256": result.signed_sha256, "url": links["document"]},
+        "links": links,
+    }
+    if delivery.event == "annulled":
+        claims["result"]["annulled_at"] = result.annulled_at.isoformat() if result.annulled_at else None
+        claims["result"]["annulment_reason"] = result.annulment_reason
+    elif document is not None:
+        claims["document"]["content_base64"] = base64.b64encode(document).decode("ascii")
+    return claims
+
+
+def sign_message(claims: dict, key: IssuerKey) -> str:
+    token = jws.JWS(json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode())
+    token.add_signature(key.jwk, alg=key.alg, protected={"alg": key.alg, "kid": key.kid, "typ": MESSAGE_TYP})
+    return token.serialize(compact=True)

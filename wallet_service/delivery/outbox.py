@@ -1,0 +1,57 @@
+"""The delivery outbox: rows written in the transaction that signs or annuls a result, so a result is
+never signed without its deliveries being due, and never delivered without having been signed.
+
+The citizen's own wallet inside the service is not an outbox target: it reads the result row
+itself, so it has the result the moment the signing commits. A result whose configured targets
+are all served (or that has none) is therefore `delivered` — at once when there is no target."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Delivery, Result, ResultStatus
+from .targets import DeliveryTargets
+
+SIGNED = "signed"
+ANNULLED = "annulled"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+def enqueue_signed(targets: DeliveryTargets, session: Session, result: Result) -> list[Delivery]:
+    """The `wallet.on_result_signed` hook: one pending delivery per target that wants this result."""
+    rows = [
+        Delivery(result_id=result.id, target=target.name, event=SIGNED)
+        for target in targets.for_result(result.agency.code, result.procedure_code)
+    ]
+    session.add_all(rows)
+    if not rows:
+        result.move_to(ResultStatus.DELIVERED)
+    return rows
+
+
+def enqueue_annulled(session: Session, result: Result) -> list[Delivery]:
+    """The `wallet.on_result_annulled` hook: tell every store that was (or was about to be) given the
+    result. The worker sends it only after that store's `signed` message, never before it."""
+    told = session.scalars(
+        select(Delivery.target).where(Delivery.result_id == result.id, Delivery.event == SIGNED)
+    ).all()
+    rows = [Delivery(result_id=result.id, target=name, event=ANNULLED) for name in told]
+    session.add_all(rows)
+    return rows
+
+
+def complete_if_delivered(session: Session, result_id: str) -> bool:
+    """Move a signed result to `delivered` once every one of its `signed` deliveries is sent.
+
+    Locks the result row first (PostgreSQL), so two workers finishing its last two deliveries at
+    the same moment cannot both see the other's as still pending."""
+    result = session.scalars(select(Result).where(Result.id == result_id).with_for_update()).one()
+    if result.status != ResultStatus.SIGNED.value:
+        return False
+    states = session.scalars(
+        select(Delivery.status).where(Delivery.result_id == result_id, Delivery.event == SIGNED)
+    ).all()
+    if any(state != SENT for state in states):
+        return False
+    result.move_to(ResultStatus.DELIVERED)
+    return True

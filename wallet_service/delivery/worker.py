@@ -1,0 +1,173 @@
+"""The delivery worker: claims due deliveries, sends each, records the outcome.
+
+Claiming is one statement, `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`:
+on PostgreSQL concurrent workers skip each other's rows; on SQLite the database has one writer at
+a time, so the same statement is atomic there (SQLAlchemy leaves out FOR UPDATE on SQLite). A claim
+counts the attempt and leases the row (`next_attempt_at` = now + lease): a worker that dies
+mid-send leaves the row pending, and another worker sends it again when the lease runs out — with
+the same idempotency key, so the store keeps it once. Recording is conditional on the attempt
+number the worker claimed, so a worker that outlived its lease cannot overwrite a newer attempt."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import requests
+from flask import Flask
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
+
+from .. import audit
+from ..models import Delivery, Result, db, utcnow
+from .messages import message_claims, sign_message
+from .outbox import FAILED, PENDING, SENT, complete_if_delivered
+from .targets import WEBHOOK
+from .webhook import SendFailed, post_message
+
+log = logging.getLogger(__name__)
+
+TASK = "deliver_due"
+ACTOR = "system:delivery"
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How the worker paces itself (Flask config `DELIVERY_*`, see `delivery.init_app`)."""
+
+    lease_seconds: float = 120.0
+    """How long a claimed delivery is reserved for its worker; longer than any target's timeout."""
+    backoff_seconds: float = 30.0
+    """Wait after the first failed attempt; doubled after each further one."""
+    backoff_max_seconds: float = 6 * 3600.0
+    """The longest wait between two attempts."""
+    batch_size: int = 20
+    """Deliveries claimed at once."""
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        return dt.timedelta(seconds=min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery this worker holds, and the attempt number it holds it for."""
+
+    delivery_id: int
+    """The outbox row."""
+    attempt: int
+    """`Delivery.attempts` after the claim; the outcome is recorded only if it is still this."""
+
+
+def claim_due(session: Session, limit: int, lease: dt.timedelta, now: dt.datetime | None = None) -> list[Claim]:
+    """Claim up to `limit` due deliveries for this worker, committed before anything is sent.
+
+    A store's `annulled` message waits while its `signed` message for the same result is pending."""
+    now = now or utcnow()
+    earlier = aliased(Delivery)
+    blocked = exists().where(
+        earlier.result_id == Delivery.result_id,
+        earlier.target == Delivery.target,
+        earlier.id < Delivery.id,
+        earlier.status == PENDING,
+    )
+    due = (Delivery.status == PENDING) & (Delivery.next_attempt_at <= now)
+    candidates = (
+        select(Delivery.id)
+        .where(due, ~blocked)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Delivery)
+    )
+    claimed = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(candidates.scalar_subquery()), due)
+        .values(attempts=Delivery.attempts + 1, next_attempt_at=now + lease)
+        .returning(Delivery.id, Delivery.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    session.commit()
+    return [Claim(row.id, row.attempts) for row in sorted(claimed)]
+
+
+def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
+    """The `deliver_due` task: send every due delivery; returns how many attempts were made.
+    `now` is the clock that decides what is due (tests move it forward instead of sleeping)."""
+    config = app.extensions["wallet.delivery"]
+    session = db.session
+    made = 0
+    with requests.Session() as http:
+        while True:
+            claims = claim_due(session, config.worker.batch_size, dt.timedelta(seconds=config.worker.lease_seconds), now)
+            if not claims:  # until none is due: a store's annulment becomes due when its signed message is sent
+                return made
+            for claim in claims:
+                _attempt(app, session, http, claim, now)
+            made += len(claims)
+
+
+def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim, now: dt.datetime | None) -> None:
+    config = app.extensions["wallet.delivery"]
+    delivery = session.get(Delivery, claim.delivery_id)
+    target = config.targets.get(delivery.target)
+    if target is None or target.type != WEBHOOK:
+        _record_failure(session, claim, config.worker, now, "this target is no longer configured", False, 1)
+        return
+    try:
+        result = session.get(Result, delivery.result_id)
+        base = app.extensions["wallet.settings"].public_base_url.rstrip("/")
+        document = None
+        if target.include_document and delivery.event == "signed":
+            document = app.extensions["wallet.documents"].get(result.signed_sha256)
+        token = sign_message(message_claims(delivery, result, target, base, document), config.key_source.load())
+        key = delivery.idempotency_key
+        session.commit()  # no transaction stays open while the store answers
+        post_message(http, target, key, token)
+    except SendFailed as exc:
+        _record_failure(session, claim, config.worker, now, exc.message, exc.retryable, target.max_attempts)
+        return
+    except Exception as exc:  # a bug or a lost document: keep the trace, retry later like any failure
+        log.exception("delivery %s could not be prepared", claim.delivery_id)
+        _record_failure(session, claim, config.worker, now, f"internal error: {type(exc).__name__}", True,
+                        target.max_attempts)
+        return
+    _record_success(session, claim)
+
+
+def _still_ours(claim: Claim):
+    return (Delivery.id == claim.delivery_id) & (Delivery.status == PENDING) & (Delivery.attempts == claim.attempt)
+
+
+def _record_success(session: Session, claim: Claim) -> None:
+    session.rollback()
+    now = utcnow()
+    recorded = session.execute(
+        update(Delivery).where(_still_ours(claim)).values(status=SENT, delivered_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if recorded:
+        delivery = session.get(Delivery, claim.delivery_id)
+        session.refresh(delivery)
+        audit.record(session, ACTOR, "delivery.sent", delivery.result_id, target=delivery.target, event=delivery.event,
+                     idempotency_key=delivery.idempotency_key, attempts=delivery.attempts)
+        complete_if_delivered(session, delivery.result_id)
+    session.commit()
+
+
+def _record_failure(session: Session, claim: Claim, worker: WorkerSettings, now: dt.datetime | None, message: str,
+                    retryable: bool, max_attempts: int) -> None:
+    session.rollback()
+    gives_up = not retryable or claim.attempt >= max_attempts
+    values = {"last_error": message[:2000]}
+    if gives_up:
+        values["status"] = FAILED
+    else:
+        values["next_attempt_at"] = (now or utcnow()) + worker.backoff(claim.attempt)
+    recorded = session.execute(
+        update(Delivery).where(_still_ours(claim)).values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    if recorded and gives_up:
+        delivery = session.get(Delivery, claim.delivery_id)
+        session.refresh(delivery)
+        audit.record(session, ACTOR, "delivery.failed", delivery.result_id, target=delivery.target, event=delivery.event,
+                     attempts=delivery.attempts, error=message[:500])
+    session.commit()

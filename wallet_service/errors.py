@@ -1,0 +1,118 @@
+"""API errors: each class carries its HTTP status and a stable machine code; the message is for a
+person. Rendered as `{"error": code, "message": text}` (DESIGN.md §4)."""
+from __future__ import annotations
+
+import flask_smorest
+from flask import Flask, jsonify, request
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    status = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str, code: str | None = None, *, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or {}
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+    code = "invalid_token"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "document_too_large"
+
+
+class Unprocessable(ApiError):
+    status = 422
+    code = "invalid_document"
+
+
+class ErrorSchema(Schema):
+    """What every error answer carries (documented in /api/openapi.json as the default response)."""
+
+    error = fields.String(required=True, metadata={"description": "Stable machine code, e.g. invalid_metadata"})
+    message = fields.String(required=True, metadata={"description": "What went wrong, for a person"})
+    details = fields.Dict(metadata={"description": "Per-field messages or the offending items, when there are any"})
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api whose documented error body is ours, not its `{code, status, message}`."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    body = {"error": code, "message": message}
+    if details:
+        body["details"] = details
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = f'Bearer error="{code}"'
+    return response
+
+
+# Werkzeug's own exceptions (routing, size limits) named in the API's vocabulary.
+_HTTP_CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "document_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "too_many_requests",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not _wants_json() or exc.code is None or exc.code >= 500:
+            return exc
+        details = None
+        # flask-smorest/webargs put field messages in exc.data["messages"].
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict) and data.get("messages"):
+            details = data["messages"]
+        message = exc.description or exc.name
+        if exc.code == 413:
+            message = f"The upload is larger than the {app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB limit."
+        return error_response(exc.code, _HTTP_CODES.get(exc.code, "error"), message, details)

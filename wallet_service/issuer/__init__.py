@@ -1,0 +1,43 @@
+"""The OpenID4VCI 1.0 credential issuer: signed results as SD-JWT VCs, with Token Status Lists.
+
+Modules, one concern each: `metadata` (what is published), `grants` (offers, tx codes, access
+tokens, nonces), `proofs` (key proof validation), `credential` (the SD-JWT VC), `status_list`
+(status lists and `annul_credentials`), `issuance` (credential and notification requests),
+`endpoints` / `offers_api` (HTTP), `keys` (the signing key file), `models` (tables)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .status_list import annul_credentials
+
+__all__ = ["annul_credentials", "init_app"]
+
+KEY_FILE_SETTING = "CREDENTIAL_ISSUER_KEY_FILE"
+"""Flask config key or environment variable: the PEM file of the issuer key (required in production)."""
+
+
+def init_app(app: Flask) -> None:
+    from . import endpoints, models, offers_api  # noqa: F401  (models: tables join the metadata)
+    from .keys import IssuerKeySource
+
+    settings = app.extensions["wallet.settings"]
+    configured = app.config.get(KEY_FILE_SETTING) or os.environ.get(KEY_FILE_SETTING)
+    source = IssuerKeySource(
+        path=Path(configured) if configured else settings.instance_path / "issuer" / "credential-signing-key.pem",
+        may_generate=not settings.is_production,
+    )
+    app.extensions["wallet.issuer_key"] = source
+    app.register_blueprint(endpoints.bp)
+    app.extensions["wallet.api"].register_blueprint(offers_api.blp)
+    app.extensions.setdefault("wallet.csrf_exempt_endpoints", set()).update(endpoints.CSRF_EXEMPT)
+    app.extensions.setdefault("wallet.readiness_checks", {})["credential_issuer_key"] = source.load
+    app.extensions.setdefault("wallet.on_result_annulled", []).append(annul_credentials)
+
+    def ensure_issuer_key(_app: Flask) -> str:
+        made = source.ensure()
+        return f"credential issuer key {'created' if made else 'ready'}: {source.path} (kid {source.load().kid})"
+
+    app.extensions.setdefault("wallet.init_steps", []).append(ensure_issuer_key)

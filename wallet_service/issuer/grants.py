@@ -1,0 +1,168 @@
+"""The pre-authorised code flow's secrets: credential offers with their transaction codes, access
+tokens and proof nonces. Each is random, short-lived, stored only as a SHA-256, and single use
+where the spec says so (pre-authorised code, c_nonce). Redemption and consumption are conditional
+UPDATE/DELETE statements, so two concurrent requests cannot both succeed."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from ..models import Result, ResultStatus, utcnow
+from .errors import BearerTokenError, TokenError
+from .metadata import CONFIGURATION_ID, PRE_AUTHORIZED_GRANT
+from .models import CredentialAccessToken, CredentialOffer, ProofNonce
+
+OFFER_LIFETIME = dt.timedelta(minutes=10)
+ACCESS_TOKEN_LIFETIME = dt.timedelta(minutes=5)
+"""Longer would be a long-lived bearer token (OpenID4VCI §13.10)."""
+NONCE_LIFETIME = dt.timedelta(minutes=5)
+TX_CODE_LENGTH = 6
+MAX_TX_CODE_FAILURES = 5
+"""Wrong transaction codes before the offer is burnt: guessing a 6-digit code stays at 5 in 10^6."""
+OFFERABLE = (ResultStatus.SIGNED.value, ResultStatus.DELIVERED.value)
+
+
+def sha256_hex(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    """A freshly made offer and the two secrets that exist only in this answer."""
+
+    offer_id: int
+    """Row id of the `CredentialOffer`."""
+    pre_authorized_code: str
+    """Goes into the offer (fetched by the wallet from `credential_offer_uri`)."""
+    tx_code: str
+    """Shown to the citizen only, typed into the wallet: the second channel."""
+    expires_at: dt.datetime
+    """When the pre-authorised code stops working."""
+
+
+def create_offer(session: Session, result: Result) -> NewOffer:
+    now = utcnow()
+    code = secrets.token_urlsafe(32)
+    tx_code = "".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH))
+    offer = CredentialOffer(
+        result_id=result.id,
+        citizen_id=result.citizen_id,
+        code_sha256=sha256_hex(code),
+        tx_code_sha256=sha256_hex(f"{code}:{tx_code}"),
+        created_at=now,
+        expires_at=now + OFFER_LIFETIME,
+    )
+    session.add(offer)
+    session.flush()
+    return NewOffer(offer.id, code, tx_code, offer.expires_at)
+
+
+def live_offer(session: Session, code: str) -> CredentialOffer | None:
+    """The offer of a pre-authorised code, while it can still be redeemed."""
+    offer = session.scalar(select(CredentialOffer).where(CredentialOffer.code_sha256 == sha256_hex(code)))
+    if offer is None or offer.redeemed_at is not None or offer.expires_at <= utcnow():
+        return None
+    return offer
+
+
+def offer_object(issuer: str, code: str) -> dict:
+    """The Credential Offer JSON (§4.1.1) served behind `credential_offer_uri`."""
+    return {
+        "credential_issuer": issuer,
+        "credential_configuration_ids": [CONFIGURATION_ID],
+        "grants": {
+            PRE_AUTHORIZED_GRANT: {
+                "pre-authorized_code": code,
+                "tx_code": {
+                    "input_mode": "numeric",
+                    "length": TX_CODE_LENGTH,
+                    "description": "Nhập mã giao dịch hiển thị trên trang Ví của dịch vụ công "
+                    "(Enter the transaction code shown on the service's wallet page).",
+                },
+            }
+        },
+    }
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """What the token endpoint answers."""
+
+    access_token: str
+    """Opaque bearer token; only its hash is stored."""
+    expires_in: int
+    """Seconds."""
+
+
+def redeem_pre_authorized_code(session: Session, code: str | None, tx_code: str | None) -> IssuedToken:
+    """Exchange the code and its transaction code for an access token (§6), committing the outcome
+    (including a counted wrong tx_code) before any refusal is raised."""
+    if not code:
+        raise TokenError("invalid_request", "The pre-authorized_code parameter is missing.")
+    now = utcnow()
+    offer = session.scalar(select(CredentialOffer).where(CredentialOffer.code_sha256 == sha256_hex(code)))
+    if offer is None or offer.redeemed_at is not None or offer.expires_at <= now:
+        raise TokenError("invalid_grant", "The pre-authorized code is unknown, expired or already used.")
+    if offer.result.status not in OFFERABLE:
+        raise TokenError("invalid_grant", "The result of this offer can no longer be issued.")
+    if not tx_code:
+        raise TokenError("invalid_request", "This offer requires the tx_code the citizen was shown.")
+    if not hmac.compare_digest(offer.tx_code_sha256, sha256_hex(f"{code}:{tx_code}")):
+        failures = offer.tx_code_failures + 1
+        session.execute(
+            update(CredentialOffer)
+            .where(CredentialOffer.id == offer.id)
+            .values(
+                tx_code_failures=CredentialOffer.tx_code_failures + 1,
+                redeemed_at=now if failures >= MAX_TX_CODE_FAILURES else None,
+            )
+        )
+        session.commit()
+        raise TokenError("invalid_grant", "The tx_code is wrong.")
+    claimed = session.execute(
+        update(CredentialOffer)
+        .where(CredentialOffer.id == offer.id, CredentialOffer.redeemed_at.is_(None))
+        .values(redeemed_at=now)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise TokenError("invalid_grant", "The pre-authorized code was already used.")
+    token = secrets.token_urlsafe(32)
+    session.add(CredentialAccessToken(token_sha256=sha256_hex(token), offer_id=offer.id, expires_at=now + ACCESS_TOKEN_LIFETIME))
+    session.commit()
+    return IssuedToken(token, int(ACCESS_TOKEN_LIFETIME.total_seconds()))
+
+
+def authenticate_access_token(session: Session, authorization: str | None) -> CredentialAccessToken:
+    """The access token of an `Authorization: Bearer` header (RFC 6750 §2.1), if live."""
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise BearerTokenError("An access token from the token endpoint is required (Authorization: Bearer).", "invalid_request")
+    token = session.get(CredentialAccessToken, sha256_hex(value.strip()))
+    if token is None or token.expires_at <= utcnow():
+        raise BearerTokenError("The access token is unknown or expired.")
+    return token
+
+
+def new_nonce(session: Session) -> tuple[str, int]:
+    """A fresh c_nonce and its lifetime in seconds; expired ones are swept on the way."""
+    now = utcnow()
+    session.execute(delete(ProofNonce).where(ProofNonce.expires_at <= now))
+    nonce = secrets.token_urlsafe(24)
+    session.add(ProofNonce(nonce_sha256=sha256_hex(nonce), expires_at=now + NONCE_LIFETIME))
+    session.commit()
+    return nonce, int(NONCE_LIFETIME.total_seconds())
+
+
+def consume_nonce(session: Session, nonce: str) -> bool:
+    """True once for a live nonce, then never again (the row is deleted in the caller's transaction)."""
+    deleted = session.execute(
+        delete(ProofNonce).where(ProofNonce.nonce_sha256 == sha256_hex(nonce), ProofNonce.expires_at > utcnow())
+    ).rowcount
+    return deleted == 1

@@ -1,0 +1,201 @@
+"""Background work. Tasks are plain functions `task(app, *args)` named in the dict given to
+`init_app`; a runner decides where they run. The embedded default runs them on one in-process
+thread; when CELERY_BROKER_URL is set (Flask config, else environment) the same functions run as
+Celery tasks on worker processes (`wallet_service.celery_app`, entry point `wallet_service.worker`).
+Tasks must be idempotent: a crash may run one again.
+
+Periodic work (`every`) likewise: a daemon thread in the embedded default, a Celery beat entry
+otherwise — never both, so a web process under Celery starts no background threads."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+from flask import Flask
+
+from .config import ConfigError
+from .models import db
+
+log = logging.getLogger(__name__)
+
+
+class JobRunner(Protocol):
+    def submit(self, task_name: str, *args: str) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+
+class InProcessJobRunner:
+    """One worker thread per app: jobs run one after another, in order, inside an app context."""
+
+    def __init__(self, app: Flask, tasks: dict[str, Callable[..., None]]):
+        self._app = app
+        self._tasks = tasks
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-jobs")
+        self._futures: list[Future] = []
+
+    def submit(self, task_name: str, *args: str) -> None:
+        task = self._tasks[task_name]
+        self._futures = [f for f in self._futures if not f.done()]
+        self._futures.append(self._executor.submit(self._run, task_name, task, args))
+
+    def _run(self, task_name: str, task: Callable[..., None], args: tuple) -> None:
+        with self._app.app_context():
+            try:
+                task(self._app, *args)
+            except Exception:  # logged with its traceback; the task's own records say what failed
+                log.exception("job %s%r failed", task_name, args)
+            finally:
+                db.session.remove()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until every submitted job has finished (tests, CLI)."""
+        for future in list(self._futures):
+            future.result(timeout)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+class Periodic:
+    """A daemon thread calling `work(app)` inside an app context every `interval` seconds: the embedded
+    default's stand-in for a scheduler. Started by the app's first request (`app.before_request(p.start)`),
+    so CLI commands never start one; stopped by `stop()`."""
+
+    def __init__(self, app: Flask, name: str, work: Callable[[Flask], object], interval: float):
+        self._app = app
+        self._name = name
+        self._work = work
+        self._interval = interval
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self._thread is not None:  # every request calls this; only the first does anything
+            return
+        with self._lock:
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._loop, name=f"wallet-{self._name}", daemon=True)
+                self._thread.start()
+
+    def stop(self, timeout: float | None = 30) -> None:
+        """Finish the round in progress, then end the thread."""
+        self._stop.set()
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            with self._app.app_context():
+                try:
+                    self._work(self._app)
+                except Exception:  # the next round tries again
+                    log.exception("%s round failed", self._name)
+                finally:
+                    db.session.remove()
+            self._stop.wait(self._interval)
+
+
+def celery_task_name(task_name: str) -> str:
+    """The Celery name of a job (`sign_batch` -> `wallet.sign_batch`)."""
+    return f"wallet.{task_name}"
+
+
+class CeleryJobRunner:
+    """Sends each job to the broker; a Celery worker runs it (`celery_app.make_celery` registers the tasks)."""
+
+    def __init__(self, celery: Celery):
+        self._celery = celery
+
+    def submit(self, task_name: str, *args: str) -> None:
+        try:
+            self._celery.send_task(celery_task_name(task_name), args=list(args))
+        except Exception:  # broker down: the work is recorded in the database and a periodic round resubmits it
+            log.exception("could not send job %s%r to the broker", task_name, args)
+
+    def shutdown(self) -> None:
+        self._celery.close()
+
+
+@dataclass(frozen=True)
+class ScheduledWork:
+    """Periodic work for Celery beat (collected by `every`, scheduled by `celery_app.make_celery`)."""
+
+    work: Callable[[Flask], object]
+    """Called as `work(app)` inside an app context."""
+    interval: float
+    """Seconds between two rounds."""
+
+
+def broker_url(app: Flask) -> str:
+    """CELERY_BROKER_URL from the Flask config, else the environment; empty means in-process jobs."""
+    return str(app.config.get("CELERY_BROKER_URL") or os.environ.get("CELERY_BROKER_URL") or "")
+
+
+def seconds_setting(app: Flask, name: str, default: float) -> float:
+    """A number of seconds from the Flask config, else the environment variable of the same name."""
+    value = app.config.get(name)
+    if value is None or value == "":
+        value = os.environ.get(name) or default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}.") from None
+    if seconds < 0:
+        raise ConfigError(f"{name} must not be negative.")
+    return seconds
+
+
+def every(app: Flask, name: str, work: Callable[[Flask], object], interval: float) -> Periodic | None:
+    """Run `work(app)` every `interval` seconds (nothing when `interval` <= 0). Under Celery it becomes a
+    beat entry (registered with the tasks by `init_app`, which must come after every call) and None is
+    returned; otherwise a `Periodic` thread that the app's first request starts, returned so it can be stopped."""
+    if interval <= 0:
+        return None
+    if broker_url(app):
+        if "wallet.jobs" in app.extensions:  # the beat schedule is built by init_app; a later entry would be lost
+            raise RuntimeError(f"jobs.every({name!r}) must come before jobs.init_app.")
+        app.extensions.setdefault("wallet.schedule", {})[name] = ScheduledWork(work, interval)
+        return None
+    poller = Periodic(app, name, work, interval)
+    app.before_request(poller.start)  # CLI commands and Celery workers serve no requests, so never start one
+    app.extensions.setdefault("wallet.pollers", []).append(poller)
+    return poller
+
+
+def runner(app: Flask) -> JobRunner:
+    return app.extensions["wallet.jobs"]
+
+
+def shutdown(app: Flask) -> None:
+    """Stop the app's periodic threads and its job runner (tests, and processes that embed the app)."""
+    for poller in app.extensions.get("wallet.pollers", []):
+        poller.stop()
+    if "wallet.jobs" in app.extensions:
+        app.extensions["wallet.jobs"].shutdown()
+
+
+def init_app(app: Flask, tasks: dict[str, Callable[..., None]]) -> None:
+    if broker_url(app):
+        from .celery_app import make_celery
+
+        celery = make_celery(app, tasks, app.extensions.get("wallet.schedule", {}))
+        app.extensions["wallet.celery"] = celery
+        app.extensions["wallet.jobs"] = CeleryJobRunner(celery)
+    else:
+        app.extensions["wallet.jobs"] = InProcessJobRunner(app, tasks)

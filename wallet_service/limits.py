@@ -1,0 +1,41 @@
+"""Rate limits (Flask-Limiter) on what strangers can call in bulk: logging in, verifying, posting
+results. Applied by endpoint once every blueprint is registered, so feature packages stay unaware
+of them. Counters live in RATELIMIT_STORAGE_URI: memory of one process by default; in production a
+shared store (redis://...) so every worker counts together."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+# setting name -> (default limit, endpoints it covers: exact names or "prefix.*")
+LIMITS = {
+    "RATE_LIMIT_LOGIN": ("30 per minute", ("auth.login", "auth.callback", "dev_oidc.authorize")),
+    "RATE_LIMIT_VERIFY": ("120 per minute", ("verify.*", "verify_api.*", "verify_pages.*")),
+    "RATE_LIMIT_INTAKE": ("6000 per minute", ("results.create_result",)),
+}
+
+
+def _setting(app: Flask, name: str, default: str) -> str:
+    return str(app.config.get(name) or os.environ.get(name) or default)
+
+
+def _matches(endpoint: str, patterns: tuple[str, ...]) -> bool:
+    return any(endpoint == p or (p.endswith(".*") and endpoint.startswith(p[:-1])) for p in patterns)
+
+
+def init_app(app: Flask) -> Limiter:
+    """Call last in create_app: limits attach to the endpoints registered by then."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter = Limiter(key_func=get_remote_address, app=app)
+    for name, (default, patterns) in LIMITS.items():
+        limit = _setting(app, name, default)
+        for endpoint, view in list(app.view_functions.items()):
+            if _matches(endpoint, patterns):
+                # Flask-Limiter counts inside the wrapper it returns, so the wrapper replaces the view.
+                app.view_functions[endpoint] = limiter.limit(limit)(view)
+    app.extensions["wallet.limiter"] = limiter
+    return limiter

@@ -1,0 +1,236 @@
+"""Database model. The database holds identities, states, hashes and document references; never
+key material (keys live in files, an HSM or a remote signing service) and never document bytes."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class ResultStatus(str, enum.Enum):
+    PENDING_SIGNATURE = "pending_signature"
+    SIGNING = "signing"
+    SIGNED = "signed"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    ANNULLED = "annulled"
+
+
+# The result state machine (DESIGN.md §1). Anything else is a bug or a race, refused by `Result.move_to`.
+RESULT_TRANSITIONS: dict[ResultStatus, frozenset[ResultStatus]] = {
+    ResultStatus.PENDING_SIGNATURE: frozenset({ResultStatus.SIGNING, ResultStatus.ANNULLED}),
+    ResultStatus.SIGNING: frozenset({ResultStatus.SIGNED, ResultStatus.FAILED, ResultStatus.PENDING_SIGNATURE}),
+    ResultStatus.FAILED: frozenset({ResultStatus.SIGNING, ResultStatus.ANNULLED}),
+    ResultStatus.SIGNED: frozenset({ResultStatus.DELIVERED, ResultStatus.ANNULLED}),
+    ResultStatus.DELIVERED: frozenset({ResultStatus.ANNULLED}),
+    ResultStatus.ANNULLED: frozenset(),
+}
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every database: SQLite stores no zone, so it is put back on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(dt.timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+Timestamp = UTCDateTime()
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    province_code: Mapped[str] = mapped_column(String(2))
+    commune_code: Mapped[str | None] = mapped_column(String(5))
+
+
+class Official(db.Model):
+    __tablename__ = "officials"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str | None] = mapped_column(String(64))
+    full_name: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    key_reference: Mapped[str | None] = mapped_column(String(255))
+    """Where the official's signing key is (PKCS#12 name, HSM label, CSC credential id) — never the key."""
+    agency: Mapped[Agency] = relationship()
+
+
+class Citizen(db.Model):
+    __tablename__ = "citizens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    personal_id: Mapped[str] = mapped_column(String(12), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ApiClient(db.Model):
+    """A case system allowed to post results. Its private key stays with it; we keep the public key."""
+
+    __tablename__ = "api_clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    agency_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class UsedAssertion(db.Model):
+    """`jti`s of accepted bearer assertions, kept until they expire, so a replay is refused on every worker."""
+
+    __tablename__ = "used_assertions"
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(Timestamp, index=True)
+
+
+class Result(db.Model):
+    __tablename__ = "results"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    dossier_code: Mapped[str] = mapped_column(String(64), unique=True)
+    procedure_code: Mapped[str] = mapped_column(String(64))
+    procedure_name: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(500))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    citizen_name: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    commune_code: Mapped[str | None] = mapped_column(String(5))
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(32), default=ResultStatus.PENDING_SIGNATURE.value, index=True)
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    original_size: Mapped[int] = mapped_column(Integer)
+    signed_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    submitted_by_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    annulled_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    annulment_reason: Mapped[str | None] = mapped_column(Text)
+
+    agency: Mapped[Agency] = relationship()
+    citizen: Mapped[Citizen] = relationship()
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="result", order_by="Delivery.id")
+    signatures: Mapped[list[ResultSignature]] = relationship(order_by="ResultSignature.position")
+
+    def move_to(self, status: ResultStatus) -> None:
+        current = ResultStatus(self.status)
+        if status not in RESULT_TRANSITIONS[current]:
+            raise InvalidTransition(current, status)
+        self.status = status.value
+
+
+class InvalidTransition(RuntimeError):
+    def __init__(self, current: ResultStatus, wanted: ResultStatus):
+        super().__init__(f"a result cannot go from {current.value} to {wanted.value}")
+        self.current = current
+        self.wanted = wanted
+
+
+class ResultSignature(db.Model):
+    """One signature in a signed result: 1 = the official's, 2 = the agency seal (Decree 30/2020)."""
+
+    __tablename__ = "result_signatures"
+    __table_args__ = (UniqueConstraint("result_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    signer_name: Mapped[str] = mapped_column(String(255))
+    organization: Mapped[str | None] = mapped_column(String(255))
+    certificate_serial: Mapped[str] = mapped_column(String(64))
+    certificate_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    official_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+
+
+class SigningBatch(db.Model):
+    __tablename__ = "signing_batches"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """While running: the worker holding the batch renews this; once past, another worker may take over."""
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    """Fencing token: raised by each claim; a worker records outcomes only while it holds the current one."""
+    items: Mapped[list[SigningBatchItem]] = relationship(back_populates="batch", order_by="SigningBatchItem.id")
+
+
+class SigningBatchItem(db.Model):
+    __tablename__ = "signing_batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "result_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("signing_batches.id"), index=True)
+    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text)
+    batch: Mapped[SigningBatch] = relationship(back_populates="items")
+
+
+class Delivery(db.Model):
+    """Outbox row: written in the same transaction that marks a result signed, sent by a worker."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("result_id", "target", "event"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
+    target: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(16), default="signed")
+    """What the store is told: `signed` (the result exists) or `annulled` (it was withdrawn)."""
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    result: Mapped[Result] = relationship(back_populates="deliveries")
+
+
+class AuditEvent(db.Model):
+    """Append-only record of who did what to which result; `hash` chains each event to the previous one."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    result_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

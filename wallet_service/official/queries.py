@@ -1,0 +1,82 @@
+"""The officials' lists: their agency's queue (waiting for a signature or failed) and history
+(signed), filtered and paginated, plus the latest failure reason of failed results."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import Citizen, Result, SigningBatchItem, db
+from ..signing_batches import SIGNABLE
+from ..ui import TIME_ZONE
+from .filters import ResultFilters
+
+_LOCAL = ZoneInfo(TIME_ZONE)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight in Vietnam: officials think in local days, the database stores UTC."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=_LOCAL)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(stmt: Select, filters: ResultFilters, date_column) -> Select:
+    if filters.procedure_code:
+        stmt = stmt.where(Result.procedure_code == filters.procedure_code)
+    if filters.date_from:
+        stmt = stmt.where(date_column >= _day_start(filters.date_from))
+    if filters.date_to:
+        stmt = stmt.where(date_column < _day_start(filters.date_to + dt.timedelta(days=1)))
+    if filters.citizen_id:
+        stmt = stmt.where(Result.citizen.has(Citizen.personal_id == filters.citizen_id))
+    if filters.dossier_code:
+        pattern = f"%{_escape_like(filters.dossier_code.lower())}%"
+        stmt = stmt.where(func.lower(Result.dossier_code).like(pattern, escape="\\"))
+    return stmt
+
+
+def queue(agency_id: int, filters: ResultFilters) -> Pagination:
+    """The agency's results waiting for a signature or whose signing failed, oldest first."""
+    stmt = select(Result).where(Result.agency_id == agency_id, Result.status.in_(SIGNABLE))
+    stmt = _filtered(stmt, filters, Result.created_at).order_by(Result.created_at, Result.dossier_code)
+    return db.paginate(stmt, page=filters.page, per_page=filters.per_page, error_out=False, count=True)
+
+
+def history(agency_id: int, filters: ResultFilters) -> Pagination:
+    """The agency's signed results (also those delivered or annulled since), newest first."""
+    stmt = (
+        select(Result)
+        .where(Result.agency_id == agency_id, Result.signed_at.is_not(None))
+        .options(selectinload(Result.signatures))
+    )
+    stmt = _filtered(stmt, filters, Result.signed_at).order_by(Result.signed_at.desc(), Result.dossier_code)
+    return db.paginate(stmt, page=filters.page, per_page=filters.per_page, error_out=False, count=True)
+
+
+def procedures(session: Session, agency_id: int) -> list[tuple[str, str]]:
+    """(code, name) of every procedure the agency has results of, for the filter's list."""
+    rows = session.execute(
+        select(Result.procedure_code, func.min(Result.procedure_name))
+        .where(Result.agency_id == agency_id)
+        .group_by(Result.procedure_code)
+        .order_by(Result.procedure_code)
+    )
+    return [(code, name) for code, name in rows]
+
+
+def failure_reasons(session: Session, result_ids: list[str]) -> dict[str, str]:
+    """Why each of these results last failed to be signed (from its newest failed batch item)."""
+    if not result_ids:
+        return {}
+    rows = session.execute(
+        select(SigningBatchItem.result_id, SigningBatchItem.error)
+        .where(SigningBatchItem.result_id.in_(result_ids), SigningBatchItem.status == "failed")
+        .order_by(SigningBatchItem.id)
+    )
+    return {result_id: error or "" for result_id, error in rows}  # later rows overwrite earlier ones

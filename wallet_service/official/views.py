@@ -1,0 +1,172 @@
+"""The officials' pages: queue, sign confirmation, batch progress, history, a result's timeline and
+its first-page preview. Signing and annulling go through the public API from page scripts
+(`static/official.js`); these views only read, and check on every object that it is the
+official's agency's (404 otherwise, so ids of other agencies' results reveal nothing)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..access import OFFICIAL, Principal, can_read_result, current_principal
+from ..annulment import ANNUL_ROLE, MAX_REASON, MIN_REASON
+from ..errors import ApiError, BadRequest, Forbidden, NotFound
+from ..models import RESULT_TRANSITIONS, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db
+from ..signing_batches import MAX_BATCH, SIGNABLE, SIGNER_ROLE
+from . import queries
+from .filters import parse_filters
+from .preview import first_page_png
+from .timeline import result_timeline
+
+bp = Blueprint("official", __name__, url_prefix="/official")
+
+# Whatever the state machine lets an annulment follow (not `signing`: wait for the batch).
+ANNULLABLE = frozenset(s.value for s, after in RESULT_TRANSITIONS.items() if ResultStatus.ANNULLED in after)
+
+
+class LoginRequired(Exception):
+    """No one is logged in: the page sends them to the officials' login and back."""
+
+
+@bp.before_request
+def _only_officials():
+    principal = current_principal()
+    if principal is None:
+        raise LoginRequired()
+    if principal.kind != OFFICIAL:
+        raise Forbidden(_("These pages are for officials. Log out and log in as an official."), "officials_only")
+
+
+@bp.errorhandler(LoginRequired)
+def _login(_exc):
+    return redirect(url_for("auth.login", role=OFFICIAL, next=request.full_path.rstrip("?")))
+
+
+@bp.errorhandler(ApiError)
+def _error_page(exc: ApiError):
+    db.session.rollback()
+    return render_template("official/error.html", error=exc), exc.status
+
+
+def _official(principal: Principal) -> Official:
+    official = db.session.get(Official, principal.record_id)
+    if official is None:  # removed since login
+        raise Forbidden(_("Your official account no longer exists."), "unknown_official")
+    return official
+
+
+def _agency_result(principal: Principal, result_id: str) -> Result:
+    result = db.session.get(Result, result_id)
+    if result is None or not can_read_result(principal, result):
+        raise NotFound(_("There is no such result in your agency."))
+    return result
+
+
+def _list_page(template: str, fetch):
+    principal = current_principal()
+    official = _official(principal)
+    parsed = parse_filters(request.args)
+    pager = None if parsed.errors else fetch(official.agency_id, parsed.filters)
+    failures = queries.failure_reasons(db.session, [r.id for r in pager.items]) if pager else {}
+    page = render_template(
+        template,
+        official=official,
+        filters=parsed.filters,
+        errors=parsed.errors,
+        pager=pager,
+        failures=failures,
+        procedures=queries.procedures(db.session, official.agency_id),
+        can_sign=SIGNER_ROLE in principal.roles,
+        can_annul=ANNUL_ROLE in principal.roles,
+        annullable=ANNULLABLE,
+    )
+    return page, (400 if parsed.errors else 200)
+
+
+@bp.get("/")
+def queue():
+    return _list_page("official/queue.html", queries.queue)
+
+
+@bp.get("/history")
+def history():
+    return _list_page("official/history.html", queries.history)
+
+
+@bp.get("/sign")
+def confirm_signing():
+    """The confirmation page for the selected results (`?result_id=...` repeated): how many, which,
+    and with which key. The page script posts them to `POST /api/v1/signing-batches`."""
+    principal = current_principal()
+    official = _official(principal)
+    if SIGNER_ROLE not in principal.roles:
+        raise Forbidden(_("Only officials with the signer role may sign results."), "not_a_signer")
+    ids = list(dict.fromkeys(request.args.getlist("result_id")))
+    if not ids:
+        raise BadRequest(_("Select at least one result to sign."), "empty_batch")
+    if len(ids) > MAX_BATCH:
+        raise BadRequest(_("A batch holds at most %(count)s results.", count=MAX_BATCH), "batch_too_large")
+    found = {r.id: r for r in db.session.scalars(select(Result).where(Result.id.in_(ids)))}
+    results = [found[i] for i in ids if i in found and can_read_result(principal, found[i])]
+    if len(results) != len(ids):
+        raise NotFound(_("Some of the selected results are not in your agency."))
+    waiting = [r for r in results if r.status in SIGNABLE]
+    return render_template(
+        "official/confirm.html",
+        official=official,
+        results=waiting,
+        skipped=[r for r in results if r.status not in SIGNABLE],
+    )
+
+
+@bp.get("/batches/<batch_id>")
+def batch(batch_id: str):
+    """A signing batch's progress; the page script follows `GET /api/v1/signing-batches/{id}`."""
+    principal = current_principal()
+    batch = db.session.get(SigningBatch, batch_id)
+    # As the API: officials of the same agency see each other's batches (one queue per agency).
+    if batch is None or db.session.get(Official, batch.official_id).agency.code not in principal.agency_codes:
+        raise NotFound(_("There is no such signing batch in your agency."))
+    rows = db.session.execute(
+        select(SigningBatchItem, Result)
+        .join(Result, Result.id == SigningBatchItem.result_id)
+        .where(SigningBatchItem.batch_id == batch.id)
+        .order_by(SigningBatchItem.id)
+    ).all()
+    return render_template(
+        "official/batch.html",
+        batch=batch,
+        rows=rows,
+        signer=db.session.get(Official, batch.official_id),
+        total=len(rows),
+        done=sum(item.status == "done" for item, _result in rows),
+        failed=sum(item.status == "failed" for item, _result in rows),
+        can_sign=SIGNER_ROLE in principal.roles,
+    )
+
+
+@bp.get("/results/<result_id>")
+def result(result_id: str):
+    principal = current_principal()
+    result = _agency_result(principal, result_id)
+    return render_template(
+        "official/result.html",
+        result=result,
+        timeline=result_timeline(db.session, result),
+        can_sign=SIGNER_ROLE in principal.roles and result.status in SIGNABLE,
+        can_annul=ANNUL_ROLE in principal.roles and result.status in ANNULLABLE,
+        min_reason=MIN_REASON,
+        max_reason=MAX_REASON,
+    )
+
+
+@bp.get("/results/<result_id>/page-1.png")
+def preview(result_id: str):
+    """The document's first page as an image: the signed PDF once signed (with its stamp)."""
+    result = _agency_result(current_principal(), result_id)
+    digest = result.signed_sha256 or result.original_sha256
+    png = first_page_png(current_app.extensions["wallet.documents"].get(digest))
+    response = current_app.response_class(png, mimetype="image/png")
+    response.set_etag(digest)  # the image changes only with the document
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response.make_conditional(request)

@@ -1,0 +1,367 @@
+"""Signing batches: an official's selection of pending results, signed by the `signing` pipeline
+(the official's signature, then the agency seal) and recorded result by result.
+
+Exactly-once, across crashes and several workers:
+- results are claimed for a batch with one conditional UPDATE (two batches never hold a result);
+- a worker runs a batch only after claiming it: status `running`, a lease it keeps renewing, and a
+  new attempt number; when a worker dies its lease runs out and another worker takes the batch over;
+- the pipeline's journal keeps every prepared document and signature value, so a resumed batch
+  finishes what it had instead of signing again;
+- each outcome is recorded in its own transaction, fenced by the attempt number: an item leaves
+  `queued` only if the batch is still this worker's, so a recorded item is never recorded twice and
+  a worker that outlived its lease writes nothing."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from signing.errors import SigningError, TrustServiceError
+from signing.journal import SqliteBatchJournal
+from signing.pipeline import BatchItem, BatchSigner, ItemOutcome, decree30_steps
+from signing.profiles import PadesLevel
+from signing.stamp import StampFont, StampText
+
+from . import audit, jobs
+from .access import OFFICIAL, Principal
+from .errors import BadRequest, Conflict, Forbidden, Unprocessable
+from .keys import KeyUnavailable, key_directory
+from .models import Official, Result, ResultSignature, ResultStatus, SigningBatch, SigningBatchItem, db, utcnow
+
+log = logging.getLogger(__name__)
+
+SIGNER_ROLE = "signer"
+MAX_BATCH = 1000
+SIGNABLE = (ResultStatus.PENDING_SIGNATURE.value, ResultStatus.FAILED.value)
+TASK = "sign_batch"
+
+
+class BatchSignerHolder:
+    """The app's BatchSigner, built on first use: subsetting the stamp font takes a second, and
+    neither the CLI nor most requests need it."""
+
+    def __init__(self, make: Callable[[], BatchSigner]):
+        self._make = make
+        self._signer: BatchSigner | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> BatchSigner:
+        with self._lock:
+            if self._signer is None:
+                self._signer = self._make()
+            return self._signer
+
+    def replace(self, signer: BatchSigner) -> BatchSigner:
+        """Use `signer` from now on (e.g. other trust services); returns the previous one."""
+        with self._lock:
+            previous, self._signer = self._signer, signer
+            return previous
+
+
+def create_batch(session: Session, principal: Principal, result_ids: list[str]) -> SigningBatch:
+    """Claim the results for a new batch, or refuse naming why; nothing is claimed on refusal."""
+    if principal.kind != OFFICIAL or SIGNER_ROLE not in principal.roles:
+        raise Forbidden("Only officials with the signer role may sign results.", "not_a_signer")
+    ids = list(dict.fromkeys(result_ids))
+    if not ids:
+        raise BadRequest("Select at least one result to sign.", "empty_batch")
+    if len(ids) > MAX_BATCH:
+        raise BadRequest(f"A batch holds at most {MAX_BATCH} results.", "batch_too_large")
+    official = session.get(Official, principal.record_id)
+    visible = {
+        r.id: r
+        for r in session.scalars(select(Result).where(Result.id.in_(ids), Result.agency_id == official.agency_id))
+    }
+    unknown = [i for i in ids if i not in visible]
+    if unknown:
+        # Results of other agencies are reported as unknown: their ids reveal nothing.
+        raise Unprocessable("Some results do not exist or are not your agency's.", "unknown_results", details={"result_ids": unknown})
+    claimed = session.execute(
+        update(Result)
+        .where(Result.id.in_(ids), Result.status.in_(SIGNABLE))
+        .values(status=ResultStatus.SIGNING.value, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != len(ids):
+        session.rollback()
+        states = {r.id: r.status for r in session.scalars(select(Result).where(Result.id.in_(ids)))}
+        busy = {i: s for i, s in states.items() if s not in SIGNABLE}
+        raise Conflict("Some results are not waiting for a signature.", "not_signable", details={"results": busy})
+    batch = SigningBatch(official_id=official.id, items=[SigningBatchItem(result_id=i) for i in ids])
+    session.add(batch)
+    session.flush()
+    audit.record(session, principal.actor, "batch.created", None, batch=batch.id, results=ids)
+    session.commit()
+    return batch
+
+
+DEFAULT_LEASE_SECONDS = 60
+
+
+class LostLease(RuntimeError):
+    """Another worker took the batch over (this one was presumed dead)."""
+
+
+def claim_batch(session: Session, batch_id: str, lease: dt.timedelta) -> int | None:
+    """Take the batch if it is queued or its holder's lease ran out; the new attempt number, or None."""
+    now = utcnow()
+    taken = session.execute(
+        update(SigningBatch)
+        .where(
+            SigningBatch.id == batch_id,
+            or_(SigningBatch.status == "queued", and_(SigningBatch.status == "running", SigningBatch.lease_until < now)),
+        )
+        .values(status="running", lease_until=now + lease, attempt=SigningBatch.attempt + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    if not taken:
+        return None
+    return session.scalar(select(SigningBatch.attempt).where(SigningBatch.id == batch_id))
+
+
+class LeaseKeeper:
+    """Renews a batch's lease from its own thread and connection while the batch runs."""
+
+    def __init__(self, app: Flask, batch_id: str, attempt: int, lease: dt.timedelta):
+        self._app, self._batch_id, self._attempt, self._lease = app, batch_id, attempt, lease
+        self._stop = threading.Event()
+        self.lost = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name=f"lease-{batch_id[:8]}", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _renew(self) -> None:
+        with self._app.app_context():
+            while not self._stop.wait(self._lease.total_seconds() / 3):
+                with db.engine.begin() as connection:
+                    renewed = connection.execute(
+                        update(SigningBatch)
+                        .where(SigningBatch.id == self._batch_id, SigningBatch.attempt == self._attempt)
+                        .values(lease_until=utcnow() + self._lease)
+                    ).rowcount
+                if not renewed:
+                    self.lost.set()
+                    return
+
+
+def _lease(app: Flask) -> dt.timedelta:
+    return dt.timedelta(seconds=jobs.seconds_setting(app, "BATCH_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+def run_batch(app: Flask, batch_id: str) -> None:
+    """The `sign_batch` task: sign whatever of the batch is not recorded yet. Idempotent; a batch
+    another worker holds is left to it."""
+    session = db.session
+    attempt = claim_batch(session, batch_id, _lease(app))
+    if attempt is None:
+        return
+    with LeaseKeeper(app, batch_id, attempt, _lease(app)) as keeper:
+        try:
+            complete = _sign_and_record(app, session, batch_id, attempt, keeper)
+        except LostLease:
+            session.rollback()
+            log.warning("signing batch %s: lease lost to another worker; stopping", batch_id)
+            return
+    if not complete:
+        return  # the lease runs out and the batch is resumed then
+    session.execute(
+        update(SigningBatch)
+        .where(SigningBatch.id == batch_id, SigningBatch.attempt == attempt)
+        .values(status="finished", finished_at=utcnow(), lease_until=None)
+    )
+    session.commit()
+    _journal_path(app.extensions["wallet.settings"].instance_path, batch_id).unlink(missing_ok=True)
+
+
+def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, keeper: LeaseKeeper) -> bool:
+    """Sign and record; False when a trust service was unreachable and the batch must be resumed later."""
+    batch = session.get(SigningBatch, batch_id)
+    fence = _Fence(batch_id, attempt, keeper)
+    queued = {item.result_id: item.id for item in batch.items if item.status == "queued"}
+    official = session.get(Official, batch.official_id)
+    settings = app.extensions["wallet.settings"]
+    store = app.extensions["wallet.documents"]
+    if queued:
+        results = session.scalars(select(Result).where(Result.id.in_(list(queued)))).all()
+        base = settings.public_base_url.rstrip("/")
+        stamp = StampText(signer_name=official.full_name, agency_name=official.agency.name)
+        items = [
+            BatchItem(result.id, pdf=_loader(store, result.original_sha256), stamp=stamp, qr_url=f"{base}/v/{result.id}")
+            for result in results
+        ]
+        journal = SqliteBatchJournal(_journal_path(settings.instance_path, batch_id))
+        try:
+            keys = key_directory(app)
+            steps = decree30_steps(
+                keys.official_key(official.key_reference or official.username or ""),
+                keys.agency_key(official.agency.code),
+                PadesLevel.parse(settings.signature_level),
+            )
+            for outcome in app.extensions["wallet.batch_signer"].get().sign(items, steps, journal):
+                _record(app, fence, queued[outcome.result_id], outcome, official)
+        except KeyUnavailable as exc:
+            _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc.message}", official)
+        except LostLease:
+            raise
+        except TrustServiceError as exc:
+            # Transient (TSA, OCSP or CRL unreachable): what was signed stays in the journal; say why we
+            # wait, and let the lease run out so that the batch is resumed (and finished, not re-signed).
+            session.rollback()
+            log.warning("signing batch %s waits for a trust service: %s", batch_id, exc)
+            session.execute(
+                update(SigningBatchItem)
+                .where(SigningBatchItem.batch_id == batch_id, SigningBatchItem.status == "queued")
+                .values(error=f"waiting: {exc.code}: {exc}")
+            )
+            session.commit()
+            return False
+        except SigningError as exc:
+            # Batch-wide (TSA down, key refused): every unrecorded result fails with the reason and can be retried.
+            _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc}", official)
+        except Exception:
+            # A bug or a lost document must not leave results stuck in `signing`: fail them, keep the trace.
+            log.exception("signing batch %s stopped", batch_id)
+            _fail_unrecorded(session, fence, queued.values(), "internal_error: signing stopped unexpectedly; retry", official)
+        finally:
+            journal.close()
+    return True
+
+
+class _Fence:
+    """Moves an item out of `queued` only while this worker still holds the batch."""
+
+    def __init__(self, batch_id: str, attempt: int, keeper: LeaseKeeper):
+        self.batch_id, self.attempt, self.keeper = batch_id, attempt, keeper
+
+    def take(self, session: Session, item_id: int, status: str) -> bool:
+        """True when this call moved the item; False when it was recorded already."""
+        if self.keeper.lost.is_set():
+            raise LostLease(self.batch_id)
+        still_ours = (
+            select(SigningBatch.id)
+            .where(SigningBatch.id == self.batch_id, SigningBatch.attempt == self.attempt)
+            .exists()
+        )
+        moved = session.execute(
+            update(SigningBatchItem)
+            .where(SigningBatchItem.id == item_id, SigningBatchItem.status == "queued", still_ours)
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved:
+            return True
+        if session.scalar(select(SigningBatch.attempt).where(SigningBatch.id == self.batch_id)) != self.attempt:
+            raise LostLease(self.batch_id)
+        return False
+
+
+def _loader(store, digest: str) -> Callable[[], bytes]:
+    return lambda: store.get(digest)
+
+
+def _journal_path(instance_path: Path, batch_id: str) -> Path:
+    folder = instance_path / "journals"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{batch_id}.sqlite3"
+
+
+def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, official: Official) -> None:
+    session = db.session
+    if not outcome.ok:
+        _record_failure(session, fence, item_id, f"{outcome.error.code}: {outcome.error.message}", official)
+        return
+    if not fence.take(session, item_id, "done"):  # recorded before a crash; the journal gave us the same PDF again
+        session.rollback()
+        return
+    item = session.get(SigningBatchItem, item_id)
+    digest = app.extensions["wallet.documents"].put(outcome.signed_pdf)
+    result = session.get(Result, item.result_id)
+    now = utcnow()
+    result.signed_sha256 = digest
+    result.signed_at = now
+    result.move_to(ResultStatus.SIGNED)
+    for position, signer in enumerate(outcome.signers, start=1):
+        session.add(
+            ResultSignature(
+                result_id=result.id,
+                position=position,
+                role="official" if position == 1 else "agency",
+                signer_name=signer.common_name,
+                organization=signer.organization,
+                certificate_serial=format(signer.serial_number, "x"),
+                certificate_sha256=signer.sha256_fingerprint,
+                signed_at=now,
+                official_id=official.id if position == 1 else None,
+            )
+        )
+    for hook in app.extensions.get("wallet.on_result_signed", []):
+        hook(session, result)  # e.g. the delivery outbox rows, in this same transaction
+    audit.record(
+        session,
+        f"official:{official.id}:{official.full_name}",
+        "result.signed",
+        result.id,
+        sha256=digest,
+        certificates=[s.sha256_fingerprint for s in outcome.signers],
+        batch=item.batch_id,
+    )
+    session.commit()
+
+
+def _fail_unrecorded(session: Session, fence: _Fence, item_ids, reason: str, official: Official) -> None:
+    session.rollback()
+    for item_id in item_ids:
+        _record_failure(session, fence, item_id, reason, official)
+
+
+def _record_failure(session: Session, fence: _Fence, item_id: int, reason: str, official: Official) -> None:
+    if not fence.take(session, item_id, "failed"):
+        session.rollback()
+        return
+    item = session.get(SigningBatchItem, item_id)
+    item.error = reason
+    result = session.get(Result, item.result_id)
+    result.move_to(ResultStatus.FAILED)
+    audit.record(session, f"official:{official.id}:{official.full_name}", "result.signing_failed", result.id, reason=reason)
+    session.commit()
+
+
+def resume_unfinished(app: Flask) -> int:
+    """Queue every batch that is waiting, or whose worker stopped renewing its lease; how many."""
+    now = utcnow()
+    stalled = db.session.scalars(
+        select(SigningBatch.id).where(
+            or_(SigningBatch.status == "queued", and_(SigningBatch.status == "running", SigningBatch.lease_until < now))
+        )
+    ).all()
+    for batch_id in stalled:
+        jobs.runner(app).submit(TASK, batch_id)
+    return len(stalled)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["wallet.settings"]
+
+    def make_signer() -> BatchSigner:
+        keys = key_directory(app)
+        return BatchSigner(trust_services=keys.trust_services, font=StampFont.load(), workers=settings.signing_workers)
+
+    app.extensions["wallet.batch_signer"] = BatchSignerHolder(make_signer)
+    # The embedded default resumes waiting and abandoned batches itself; under Celery a beat schedule does.
+    interval = jobs.seconds_setting(app, "BATCH_RESUME_SECONDS", 0 if app.testing else 15)
+    poller = jobs.every(app, "batch-resume", resume_unfinished, interval)
+    if poller is not None:
+        app.extensions["wallet.batch_resume_poller"] = poller

@@ -1,0 +1,28 @@
+"""Verification in the service: `POST /api/v1/verify` (PDF), `POST /api/v1/verify/credential`
+(SD-JWT VC), the public pages `/verify` and `/v/{id}`, and `wallet-service verify FILE.pdf`.
+
+Modules, one concern each: `trust` (trust-roots folder, the per-process verifier), `registry`
+(is this a document we issued, and is it annulled), `documents` (verify an uploaded PDF),
+`credential` (verify an SD-JWT VC), `api` and `pages` (HTTP), `cli` (the command).
+
+Settings (Flask config key or environment variable): `TRUST_ROOTS_PATH` (required in production),
+`VERIFY_WORKERS`, `VERIFY_TIME_BUDGET_SECONDS`."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .documents import VERIFIER_KEY
+
+__all__ = ["init_app"]
+
+
+def init_app(app: Flask) -> None:
+    from . import api, pages
+    from .trust import check_trust_roots, fill_dev_trust_roots, make_verifier_holder
+
+    app.extensions[VERIFIER_KEY] = make_verifier_holder(app)
+    app.extensions["wallet.api"].register_blueprint(api.blp)
+    app.register_blueprint(pages.bp)
+    app.extensions.setdefault("wallet.csrf_exempt_endpoints", set()).update(api.CSRF_EXEMPT)
+    app.extensions.setdefault("wallet.readiness_checks", {})["trust_roots"] = lambda: check_trust_roots(app)
+    app.extensions.setdefault("wallet.init_steps", []).append(fill_dev_trust_roots)

@@ -1,0 +1,58 @@
+"""Verifying an uploaded PDF in the service: the engine's report (in the app's worker pool) plus
+the register's verdict. Shared by the API, the pages and the CLI."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from verification import VerificationError, VerificationReport
+
+from ..errors import ApiError
+from .registry import RegistryEntry, judged, lookup, lookup_copy, report_dict
+
+VERIFIER_KEY = "wallet.verifier"
+"""app.extensions key of the `VerifierHolder`."""
+
+
+class DocumentRefused(ApiError):
+    """The upload cannot be verified as a signed PDF: the engine's code, status and message."""
+
+    def __init__(self, exc: VerificationError, lang: str):
+        super().__init__(exc.message(lang), exc.code)
+        self.status = exc.http_status
+
+
+@dataclass(frozen=True)
+class DocumentVerification:
+    """What the service found about one uploaded PDF."""
+
+    report: VerificationReport
+    """The engine's report, as the signatures alone say."""
+    registry: RegistryEntry | None
+    """The registered result the PDF is (or contains), None when the service did not issue it."""
+    copied_from: RegistryEntry | None = None
+    """When `registry` is None: the registered result whose signature the PDF carries (an altered copy)."""
+
+    @property
+    def judged(self) -> VerificationReport:
+        """The report with the register's verdict applied (annulled -> never passed)."""
+        return judged(self.report, self.registry)
+
+    def to_dict(self, session: Session, lang: str) -> dict:
+        return report_dict(session, self.report, self.registry, self.copied_from, lang)
+
+
+def verify_document(app: Flask, session: Session, data: bytes, lang: str) -> DocumentVerification:
+    """Verify `data`; raises `DocumentRefused` (4xx, or 503 when the verifier is unavailable)."""
+    try:
+        report = app.extensions[VERIFIER_KEY].get().verify(data)
+    except VerificationError as exc:
+        raise DocumentRefused(exc, lang) from None
+    base_url = app.extensions["wallet.settings"].public_base_url
+    entry = lookup(session, data, report, base_url)
+    if entry is not None:
+        return DocumentVerification(report, entry)
+    documents = app.extensions["wallet.documents"]
+    return DocumentVerification(report, None, lookup_copy(session, documents, data, report, base_url))

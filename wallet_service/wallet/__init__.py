@@ -1,0 +1,12 @@
+"""The citizen's wallet inside the service: `/wallet/` pages and `GET /api/v1/wallet/results`.
+Which results a citizen sees and what each allows is decided once, in `results`."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import api, views
+
+    app.extensions["wallet.api"].register_blueprint(api.blp)
+    app.register_blueprint(views.bp)

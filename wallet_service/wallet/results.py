@@ -1,0 +1,69 @@
+"""Which results a citizen sees, and how each looks to them.
+
+Every result of theirs is listed, from the moment the case system posts it: a citizen whose
+dossier was decided expects to see it coming. Until it is signed it shows as "processing", with
+nothing to download (the unsigned draft has no legal force, so the wallet does not hand it out);
+signed and delivered results are "issued" (download, verification QR, add to a wallet app);
+annulled ones stay listed, marked, with the reason, so the citizen learns why a paper they hold
+no longer counts (the signed PDF stays downloadable; every verification says it is annulled)."""
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ..access import CITIZEN, Principal, can_read_result
+from ..models import Citizen, Result, ResultStatus
+
+
+class Stage(str, enum.Enum):
+    PROCESSING = "processing"
+    ISSUED = "issued"
+    ANNULLED = "annulled"
+
+
+_STAGES = {
+    ResultStatus.PENDING_SIGNATURE.value: Stage.PROCESSING,
+    ResultStatus.SIGNING.value: Stage.PROCESSING,
+    ResultStatus.FAILED.value: Stage.PROCESSING,  # a failed signing is retried by the agency, not the citizen's concern
+    ResultStatus.SIGNED.value: Stage.ISSUED,
+    ResultStatus.DELIVERED.value: Stage.ISSUED,
+    ResultStatus.ANNULLED.value: Stage.ANNULLED,
+}
+
+
+def stage(result: Result) -> Stage:
+    return _STAGES[result.status]
+
+
+def downloadable(result: Result) -> bool:
+    """Only a signed PDF is handed out to the citizen."""
+    return result.signed_sha256 is not None and stage(result) is not Stage.PROCESSING
+
+
+def offerable(result: Result) -> bool:
+    """May go into a wallet app as a credential (the issuer refuses anything else, too)."""
+    return stage(result) is Stage.ISSUED
+
+
+def citizen_results(session: Session, principal: Principal) -> list[Result]:
+    """The citizen's own results, newest first; nobody else's, whoever asks."""
+    if principal.kind != CITIZEN or not principal.personal_id:
+        return []
+    return list(
+        session.scalars(
+            select(Result)
+            .join(Citizen, Result.citizen_id == Citizen.id)
+            .options(joinedload(Result.agency))  # every item names its agency: one query, not one per agency
+            .where(Citizen.personal_id == principal.personal_id)
+            .order_by(Result.created_at.desc(), Result.id)
+        )
+    )
+
+
+def citizen_result(session: Session, principal: Principal, result_id: str) -> Result | None:
+    result = session.get(Result, result_id)
+    if result is None or principal.kind != CITIZEN or not can_read_result(principal, result):
+        return None
+    return result

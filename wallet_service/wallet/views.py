@@ -1,0 +1,66 @@
+"""The citizen's pages: `/wallet/` (their results) and `/wallet/results/<id>` (one result: download,
+verification QR, add to a wallet app). Server-rendered; the one action (a credential offer) is a
+call to the public API from the page's script, with the CSRF token of `<meta name="csrf-token">`."""
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..access import CITIZEN, Principal, current_principal
+from ..errors import ApiError
+from ..models import db
+from .results import Stage, citizen_result, citizen_results, downloadable, offerable, stage
+
+bp = Blueprint("wallet_pages", __name__, url_prefix="/wallet")
+
+STAGE_BADGES = {Stage.PROCESSING: "warn", Stage.ISSUED: "ok", Stage.ANNULLED: "fail"}
+
+
+def _citizen() -> Principal | None:
+    try:
+        principal = current_principal()
+    except ApiError:
+        return None
+    return principal if principal is not None and principal.kind == CITIZEN else None
+
+
+def _stage_label(value: Stage) -> str:
+    return {Stage.PROCESSING: _("Processing"), Stage.ISSUED: _("Issued"), Stage.ANNULLED: _("Annulled")}[value]
+
+
+@bp.app_context_processor
+def _wallet_helpers():
+    return {"wallet_stage": stage, "wallet_stage_label": _stage_label, "wallet_badges": STAGE_BADGES}
+
+
+@bp.get("/")
+def index():
+    principal = _citizen()
+    if principal is None:
+        return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
+    return render_template("wallet/index.html", results=citizen_results(db.session, principal))
+
+
+@bp.get("/results/<result_id>")
+def result(result_id: str):
+    principal = _citizen()
+    if principal is None:
+        return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
+    found = citizen_result(db.session, principal, result_id)
+    if found is None:
+        abort(404)
+    verification_url = f"{current_app.extensions['wallet.settings'].public_base_url.rstrip('/')}/v/{found.id}"
+    verification_qr = None
+    if downloadable(found):
+        verification_qr = segno.make(verification_url, error="m").svg_inline(
+            scale=4, omitsize=True, title=_("Verification QR code")  # a viewBox, so CSS can size it
+        )
+    return render_template(
+        "wallet/result.html",
+        result=found,
+        downloadable=downloadable(found),
+        offerable=offerable(found),
+        verification_url=verification_url,
+        verification_qr=verification_qr,
+    )
