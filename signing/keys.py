@@ -64,6 +64,11 @@ class KeySource(abc.ABC):
         ``digests`` must be a subset of those authorised.
         """
 
+    def check_credentials(self) -> None:
+        """Prove that the holder's secret (a token PIN) is accepted, without signing anything,
+        so that a wrong one is found when the key is opened rather than mid-batch. Raises
+        :class:`signing.errors.KeySourceError`; by default there is nothing to check."""
+
     def close(self) -> None:
         """Release resources held by the key source (library handles, HTTP sessions)."""
 

@@ -240,3 +240,10 @@ def official_principal(username: str) -> Principal:
     official = db.session.scalar(select(Official).where(Official.username == username))
     return Principal(OFFICIAL, official.id, official.full_name, agency_codes=frozenset({official.agency.code}),
                      roles=frozenset(official.roles))
+
+
+def keys_config_without_keys(folder: Path) -> str:
+    """A KEYS_CONFIG file that parses but names no key: production apps of tests that never sign."""
+    path = folder / "keys.toml"
+    path.write_text('tsa_url = "https://tsa.example.vn/tsa"\n')
+    return str(path)

@@ -120,7 +120,7 @@ def clients_token(name: str, lifetime: int):
 @click.argument("in_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--level", default=None, help="B-B, B-T, B-LT or B-LTA (default: SIGNATURE_LEVEL).")
-@click.option("--key", "key_name", help="A configured key: an official's username or an agency code.")
+@click.option("--key", "key_name", help="A configured key: an official's key reference (username) or an agency code.")
 @click.option("--pkcs12", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Sign with this PKCS#12 file instead.")
 @click.option("--passphrase-env", default="PKCS12_PASSPHRASE", show_default=True,
               help="Environment variable holding the PKCS#12 passphrase (never typed on the command line).")
@@ -133,25 +133,38 @@ def sign_command(in_path: Path, out_path: Path, level, key_name, pkcs12, passphr
     from signing.operator import sign_file
     from signing.stamp import StampText
 
-    from .keys import key_directory
+    from .keys import KeyUnavailable, key_directory
 
     if bool(key_name) == bool(pkcs12):
         raise click.UsageError("give exactly one of --key NAME or --pkcs12 FILE")
     settings = _settings()
-    keys = key_directory(current_app)
     try:
+        keys = key_directory(current_app)
         if pkcs12:
             passphrase = os.environ.get(passphrase_env)
             key_source = Pkcs12KeySource.from_file(pkcs12, passphrase.encode() if passphrase else None)
         else:
-            key_source = keys.official_key(key_name)
+            key_source = _configured_key(keys, key_name)
         subject = key_source.identity().certificate.subject.native
         stamp_text = StampText(subject.get("common_name", ""), subject.get("organization_name", "")) if stamp else None
         signed = sign_file(in_path, out_path, level or settings.signature_level, key_source,
                            tsa_url=keys.trust_services.tsa_url, stamp=stamp_text)
-    except SigningError as exc:
+    except (SigningError, KeyUnavailable) as exc:
         raise click.ClickException(f"{exc.code}: {exc}") from None
     click.echo(f"signed {signed.out_path} ({signed.size} bytes) by {signed.signer.common_name}, {signed.signer.level.value}")
+
+
+def _configured_key(keys, name: str):
+    """An official's key reference or an agency code: KEYS_CONFIG keeps the two apart, the CLI does not."""
+    from .keys import KeyUnavailable
+
+    try:
+        return keys.official_key(name)
+    except KeyUnavailable as as_official:
+        try:
+            return keys.agency_key(name)
+        except KeyUnavailable as as_agency:
+            raise KeyUnavailable(" ".join(dict.fromkeys([as_official.message, as_agency.message]))) from None
 
 
 @main.group("audit")

@@ -1,6 +1,7 @@
 """Where signing keys come from. The database names a key (`Official.key_reference`, the agency
-code); a `KeyDirectory` turns that name into a `signing.keys.KeySource`. Development: the PKI
-generated under `instance/pki/` with its TSA/OCSP/CRL mounted at `/dev-pki` of this app."""
+code); a `KeyDirectory` turns that name into a `signing.keys.KeySource`. With `KEYS_CONFIG` set
+(required in production): the keys that file names (`key_config`). Otherwise, in development: the
+PKI generated under `instance/pki/` with its TSA/OCSP/CRL mounted at `/dev-pki` of this app."""
 from __future__ import annotations
 
 import threading
@@ -13,8 +14,9 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from adapters.devpki import DevPki, DevPkiIdentity, dev_pki_services_app, ensure_dev_pki, load_dev_pki
 from adapters.keys.pkcs12 import Pkcs12KeySource
+from signing.errors import InvalidRequest
 from signing.keys import KeySource
-from signing.profiles import TrustServices
+from signing.profiles import PadesLevel, TrustServices
 
 from . import demo
 from .errors import ApiError
@@ -89,12 +91,20 @@ def init_dev_pki(app: Flask) -> str:
 def init_app(app: Flask) -> None:
     settings = app.extensions["wallet.settings"]
     checks = app.extensions.setdefault("wallet.readiness_checks", {})
-    checks["keys"] = lambda: key_directory(app)
     checks["timestamp_service"] = lambda: _check_tsa(key_directory(app))
-    if settings.is_production:
-        # Production keys (PKCS#11 slot, CSC v2 credential) will be read from KEYS_CONFIG; until
-        # that format exists the service runs without signing, and /readyz says so.
+    if settings.keys_config:
+        from .key_config import ConfigKeyDirectory  # it needs KeyUnavailable from here
+
+        try:
+            needs_timestamp = PadesLevel.parse(settings.signature_level).needs_timestamp
+        except InvalidRequest:
+            needs_timestamp = True  # an unknown level is refused when signing; assume it is timestamped
+        directory = ConfigKeyDirectory.from_file(Path(settings.keys_config), needs_timestamp=needs_timestamp)
+        app.extensions["wallet.keys"] = directory
+        checks["keys"] = directory.check
         return
+    # Production without KEYS_CONFIG never gets here: Settings.check refuses to start.
+    checks["keys"] = lambda: key_directory(app)
     app.extensions.setdefault("wallet.init_steps", []).append(init_dev_pki)
     try:
         pki = load_dev_pki(settings.pki_dir)
@@ -114,6 +124,5 @@ def key_directory(app: Flask) -> KeyDirectory:
     try:
         return app.extensions["wallet.keys"]
     except KeyError:
-        if app.extensions["wallet.settings"].is_production:
-            raise KeyUnavailable("Signing keys from KEYS_CONFIG (PKCS#11 / CSC v2) are not supported yet.") from None
-        raise KeyUnavailable("No signing keys are configured; run `wallet-service init`.") from None
+        raise KeyUnavailable("No signing keys are configured; set KEYS_CONFIG, or run `wallet-service init` "
+                             "for the development PKI.") from None

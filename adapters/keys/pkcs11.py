@@ -84,6 +84,9 @@ class Pkcs11KeySource(KeySource):
         except pkcs11.exceptions.PKCS11Error as e:
             raise KeySourceError(f"Cannot log in to the token: {e!r}", code="token_login_failed") from e
 
+    def check_credentials(self) -> None:
+        self.authorize((), "sha256").close()  # one login and logout
+
     def sign_digests(self, authorization, digests, digest_algorithm) -> list[bytes]:
 
         session = authorization.session

@@ -8,6 +8,7 @@ import stat
 import pytest
 
 from adapters.oidc import STANDARD, VNEID, IdentityRefused, read_citizen, read_official
+from tests.conftest import keys_config_without_keys
 from wallet_service import create_app
 from wallet_service.auth.sessions import safe_next
 from wallet_service.config import ConfigError
@@ -27,7 +28,7 @@ def test_production_refuses_the_embedded_provider(tmp_path):
 def test_production_with_external_providers_has_no_dev_provider_and_secure_cookies(tmp_path):
     providers = {f"OIDC_{role}_{name}": value for role in ("CITIZEN", "OFFICIAL")
                  for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"))}
-    app = create_app({**PRODUCTION, "instance_path": tmp_path, **providers})
+    app = create_app({**PRODUCTION, "instance_path": tmp_path, "keys_config": keys_config_without_keys(tmp_path), **providers})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/dev-oidc")]

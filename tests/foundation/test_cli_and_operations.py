@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.conftest import keys_config_without_keys
 from wallet_service import audit, create_app
 from wallet_service.cli import main
 from wallet_service.config import ConfigError
@@ -107,7 +108,7 @@ def test_production_refuses_the_embedded_identity_provider(tmp_path):
 
 def test_production_cookies_are_secure(tmp_path):
     app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
-                      "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": "/etc/keys.toml",
+                      "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": keys_config_without_keys(tmp_path),
                       **PRODUCTION_IDENTITY})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from tests.conftest import keys_config_without_keys
 from tests.foundation.test_cli_and_operations import PRODUCTION_IDENTITY
 from wallet_service import create_app
 
@@ -28,7 +29,7 @@ def test_api_answers_carry_the_headers_and_docs_may_run_their_script(client):
 
 def test_production_adds_hsts_and_allows_logout_redirects_to_the_providers(tmp_path):
     app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
-                      "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": "/etc/keys.toml",
+                      "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": keys_config_without_keys(tmp_path),
                       **PRODUCTION_IDENTITY})
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

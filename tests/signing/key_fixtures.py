@@ -3,6 +3,7 @@ PKCS#12 files, a SoftHSM2 token created for the session, a CSC v2 server on loop
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -23,10 +24,14 @@ USER_PIN = "123456"
 KEYS = ("official1", "000.00.15.H40")
 
 
-@pytest.fixture(scope="session")
-def softhsm_token(dev_pki, tmp_path_factory):
-    """A SoftHSM2 token holding official1's and agency 1's keys and certificates."""
-    base = tmp_path_factory.mktemp("softhsm")
+@contextlib.contextmanager
+def softhsm_token_for(pki, base: Path):
+    """A SoftHSM2 token under `base` holding `pki`'s keys and certificates for KEYS, in use while the
+    block runs. The library reads SOFTHSM2_CONF and its tokens when it initialises, once per process:
+    it is re-initialised on the way in and out, so that tokens of other blocks (other PKIs) stay usable."""
+    import pkcs11
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
     (base / "tokens").mkdir()
     conf = base / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\n")
@@ -34,12 +39,9 @@ def softhsm_token(dev_pki, tmp_path_factory):
     mp.setenv("SOFTHSM2_CONF", str(conf))
     subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", TOKEN_LABEL,
                     "--pin", USER_PIN, "--so-pin", "654321"], check=True, capture_output=True)
-    import pkcs11
-    from pkcs11 import Attribute, CertificateType, ObjectClass
-
     for index, key in enumerate(KEYS, start=1):
         priv, cert, chain = pkcs12.load_key_and_certificates(
-            dev_pki.pkcs12_path(key).read_bytes(), dev_pki.pkcs12_passphrase())
+            pki.pkcs12_path(key).read_bytes(), pki.pkcs12_passphrase())
         key_file = base / f"k{index}.pem"
         key_file.write_bytes(priv.private_bytes(serialization.Encoding.PEM,
                                                 serialization.PrivateFormat.PKCS8,
@@ -48,12 +50,13 @@ def softhsm_token(dev_pki, tmp_path_factory):
                         "--label", key, "--id", f"{index:02x}", "--pin", USER_PIN],
                        check=True, capture_output=True)
         key_file.unlink()
+    _reread_softhsm_conf()  # after softhsm2-util: the library lists the tokens it found when it initialised
     token = pkcs11.lib(SOFTHSM_MODULE).get_token(token_label=TOKEN_LABEL)
     with token.open(rw=True, user_pin=USER_PIN) as session:
         written = set()
         for key in KEYS:
             _, cert, chain = pkcs12.load_key_and_certificates(
-                dev_pki.pkcs12_path(key).read_bytes(), dev_pki.pkcs12_passphrase())
+                pki.pkcs12_path(key).read_bytes(), pki.pkcs12_passphrase())
             for label, c in [(key, cert)] + [(f"ca-{i}", c) for i, c in enumerate(chain)]:
                 der = c.public_bytes(serialization.Encoding.DER)
                 if der in written:
@@ -66,8 +69,24 @@ def softhsm_token(dev_pki, tmp_path_factory):
                     Attribute.SUBJECT: c.subject.public_bytes(),
                     Attribute.ISSUER: c.issuer.public_bytes(),
                 })
-    yield {"module": SOFTHSM_MODULE, "token": TOKEN_LABEL, "pin": USER_PIN}
-    mp.undo()
+    try:
+        yield {"module": SOFTHSM_MODULE, "token": TOKEN_LABEL, "pin": USER_PIN}
+    finally:
+        mp.undo()
+        _reread_softhsm_conf()
+
+
+def _reread_softhsm_conf() -> None:
+    import pkcs11
+
+    pkcs11.lib(SOFTHSM_MODULE).reinitialize()  # python-pkcs11 keeps one handle per library and process
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(dev_pki, tmp_path_factory):
+    """A SoftHSM2 token holding official1's and agency 1's keys and certificates."""
+    with softhsm_token_for(dev_pki, tmp_path_factory.mktemp("softhsm")) as token:
+        yield token
 
 
 @pytest.fixture(scope="session")

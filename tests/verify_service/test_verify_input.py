@@ -13,6 +13,7 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 
+from tests.conftest import keys_config_without_keys
 from tests.verification.documents import unsigned_pdf
 from tests.verify_service.conftest import use_verifier
 from wallet_service import create_app
@@ -142,7 +143,8 @@ def test_the_time_budget_stops_a_long_verification(make_app, signed_result, app,
 def test_production_without_trust_roots_is_not_ready_and_says_why(tmp_path):
     providers = {f"OIDC_{role}_{name}": value for role in ("CITIZEN", "OFFICIAL")
                  for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"))}
-    app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40, "keys_config": "x",
+    app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
+                      "keys_config": keys_config_without_keys(tmp_path),
                       "database_url": f"sqlite:///{tmp_path}/db.sqlite3", "TESTING": True, **providers})
     with pytest.raises(TrustRootsUnavailable, match="Set TRUST_ROOTS_PATH"):
         app.extensions["wallet.readiness_checks"]["trust_roots"]()
