@@ -11,12 +11,12 @@ export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 TEST_DEBS := poppler-utils softhsm2 opensc libnss3-tools chromium
 NPM_PEERS := $(patsubst %/package.json,%,$(wildcard tests/peers/*/package.json))
 
-.PHONY: install run test test-deps system-packages npm-peers bench clean
+.PHONY: install run test test-deps system-packages npm-peers clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
 # One catalogue per area of the site; merged into each language's messages.mo.

@@ -11,7 +11,7 @@ from .config import load_settings
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """The application. `config` overrides environment variables (keys are `Settings` field names);
     other keys go to Flask's config as they are (e.g. TESTING)."""
-    from . import database, health, jobs, keys, limits, pages, signing_batches, ui
+    from . import client_auth, database, health, jobs, keys, limits, pages, signing_batches, ui
     from .api import batches, results
     from .errors import Api, register_error_handlers
     from .security import init_csrf, init_headers, init_url_checks
@@ -75,6 +75,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from . import wallet; wallet.init_app(app)  # noqa: E702  (one line per feature package)
     database.register_commands(app)
     keys.init_app(app)
+    client_auth.init_app(app)
     signing_batches.init_app(app)
     jobs.init_app(app, {
         signing_batches.TASK: signing_batches.run_batch,

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from . import audit
 from .errors import Conflict, Unprocessable
@@ -57,12 +59,17 @@ def submit_result(
         original_sha256=digest,
         original_size=len(data),
         submitted_by_client_id=client_id,
+        signatures=[],
+        deliveries=[],
     )
     session.add(result)
     try:
         session.flush()
         audit.record(session, actor, "result.received", result.id, sha256=digest, dossier=result.dossier_code)
-        session.commit()
+        # The answer is built from what is in hand: reloading the new result and its relations after
+        # the commit cost five more queries per intake.
+        with kept_on_commit(session):
+            session.commit()
     except IntegrityError:
         # Another request created the same dossier between our check and our insert.
         session.rollback()
@@ -71,6 +78,17 @@ def submit_result(
             raise
         return _same_or_conflict(existing, digest), False
     return result, True
+
+
+@contextmanager
+def kept_on_commit(session: Session | scoped_session) -> Iterator[None]:
+    """Commit without expiring the session's objects (they hold exactly what was just written)."""
+    target = session() if isinstance(session, scoped_session) else session
+    previous, target.expire_on_commit = target.expire_on_commit, False
+    try:
+        yield
+    finally:
+        target.expire_on_commit = previous
 
 
 def _same_or_conflict(existing: Result, digest: str) -> Result:

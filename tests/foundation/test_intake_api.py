@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import jwt
@@ -248,6 +250,35 @@ def test_replayed_assertion_is_refused(client, case_system, pdf):
     assert [a["code"] for a in first.json] == ["000.00.04.H40", "000.00.15.H40"]
     again = client.get("/api/v1/agencies", headers={"Authorization": f"Bearer {token}"})
     assert (again.status_code, again.json["error"]) == (401, "replayed_token")
+
+
+def test_a_refused_intake_still_burns_its_assertion(app, client, case_system, pdf):
+    """The jti is committed before the request is judged: a captured assertion of a refused
+    request cannot be replayed with a better payload."""
+    token = case_system.assertion()
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = client.post("/api/v1/results", headers=headers, content_type="multipart/form-data",
+                          data={"metadata": json.dumps(metadata(citizen_id="1")), "document": (io.BytesIO(pdf), "r.pdf")})
+    assert (refused.status_code, refused.json["error"]) == (422, "invalid_metadata")
+    replay = client.post("/api/v1/results", headers=headers, content_type="multipart/form-data",
+                         data={"metadata": json.dumps(metadata()), "document": (io.BytesIO(pdf), "r.pdf")})
+    assert (replay.status_code, replay.json["error"]) == (401, "replayed_token")
+    assert snapshot(app)[0] == 0
+
+
+def test_expired_assertions_are_forgotten_and_live_ones_kept(app, client, case_system):
+    from wallet_service.client_auth import LEEWAY_SECONDS, forget_expired_assertions
+    from wallet_service.models import UsedAssertion
+
+    now = int(time.time())
+    short = case_system.assertion(iat=now, exp=now + 10)
+    long = case_system.assertion(iat=now, exp=now + 200)
+    for token in (short, long):
+        assert client.get("/api/v1/agencies", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert forget_expired_assertions(app) == 0
+    later = dt.datetime.fromtimestamp(now + 10 + LEEWAY_SECONDS + 1, dt.timezone.utc)
+    assert forget_expired_assertions(app, later) == 1
+    assert db.session.scalars(select(UsedAssertion.jti)).all() == [jwt.decode(long, options={"verify_signature": False})["jti"]]
 
 
 def test_no_credentials_and_other_schemes(client, demo):
