@@ -5,7 +5,7 @@ import re
 
 from tests.conftest import keys_config_without_keys
 from tests.foundation.test_cli_and_operations import PRODUCTION_IDENTITY
-from wallet_service import create_app
+from wallet_service import create_app, jobs
 
 
 def test_pages_get_a_strict_policy_with_a_fresh_nonce(client):
@@ -31,6 +31,9 @@ def test_production_adds_hsts_and_allows_logout_redirects_to_the_providers(tmp_p
     app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
                       "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": keys_config_without_keys(tmp_path),
                       **PRODUCTION_IDENTITY})
-    response = app.test_client().get("/healthz")
+    try:
+        response = app.test_client().get("/healthz")
+    finally:
+        jobs.shutdown(app)  # a production app's first request starts its periodic threads
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "form-action 'self' https://id.example.gov.vn" in response.headers["Content-Security-Policy"]
