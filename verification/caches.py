@@ -2,7 +2,10 @@
 
 One :class:`WorkerCaches` lives in each pool worker (created in the worker's main
 function, passed explicitly, never global). Parsed OCSP responses and CRLs are keyed by
-their bytes, trust managers by the trust-root set; all bounded.
+their bytes, trust managers by the trust-root set, report descriptions of certificates by
+the certificate's hash, prepared name values by the value; all bounded. Nothing here holds
+an outcome (a path, a revocation status, a verdict): every document is still checked in
+full, so what one document left in a worker cannot make another pass.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ class BoundedCache(Generic[K, V]):
         self._size = size
         self._items: OrderedDict[K, V] = OrderedDict()
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         try:
             self._items.move_to_end(key)
@@ -50,6 +56,9 @@ class WorkerCaches:
         self._ocsps: BoundedCache[bytes, asn1_ocsp.OCSPResponse] = BoundedCache(entries)
         self._crls: BoundedCache[bytes, asn1_crl.CertificateList] = BoundedCache(entries)
         self._certs: BoundedCache[bytes, x509.Certificate] = BoundedCache(entries)
+        self._described: BoundedCache[bytes, object] = BoundedCache(entries)
+        self.prepared_names: BoundedCache[str, str] = BoundedCache(entries * 8)
+        """RFC 4518-prepared name values (see :mod:`verification.names`)."""
 
     def trust(self, policy: VerificationPolicy) -> SimpleTrustManager:
         """Trust manager for the policy's trust-root set (built once per set)."""
@@ -69,6 +78,12 @@ class WorkerCaches:
         return self._certs.get_or_make(
             hashlib.sha256(der).digest(), lambda: x509.Certificate.load(der)
         )
+
+    def description(self, cert: x509.Certificate, describe: Callable[[x509.Certificate], V]) -> V:
+        """``describe(cert)`` (an immutable summary for reports), made once per certificate:
+        pyHanko hands out a fresh copy of a certificate per signature, and rendering its
+        names costs more than hashing it. Keyed by the certificate's SHA-256."""
+        return self._described.get_or_make(cert.sha256, lambda: describe(cert))
 
     def crl(self, der: bytes) -> asn1_crl.CertificateList:
         return self._crls.get_or_make(

@@ -189,6 +189,10 @@ class _Document:
             self._timestamp_context = self.caches.validation_context(self, moment=None, hard_fail=False)
         return self._timestamp_context
 
+    def describe(self, cert: x509.Certificate) -> CertificateInfo:
+        """Report summary of ``cert`` (made once per certificate in this worker)."""
+        return self.caches.description(cert, _certificate_info)
+
     def revision_of(self, emb) -> int:
         return emb.signed_revision
 
@@ -559,7 +563,7 @@ async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
     if status is not None:
         trusted = status.trust_problem_indic is None and status.validation_path is not None
         if status.validation_path is not None and trusted:
-            chain = tuple(_certificate_info(c) for c in status.validation_path.iter_certs(include_root=True))
+            chain = tuple(doc.describe(c) for c in status.validation_path.iter_certs(include_root=True))
             root = status.validation_path.trust_anchor.authority.name.human_friendly
             facts.findings.append(Message("finding.trusted", {"root": root}))
         if status.revocation_details is not None:
@@ -598,7 +602,7 @@ async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         indication=facts.indication,
         sub_indication=facts.sub_indication,
         integrity=Integrity.INTACT if intact else Integrity.BROKEN,
-        signer=_certificate_info(signer_cert) if signer_cert is not None else None,
+        signer=doc.describe(signer_cert) if signer_cert is not None else None,
         chain=chain,
         trusted=trusted,
         revocation=revocation,
@@ -688,7 +692,7 @@ async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         trusted = indic is None and path is not None
         signer = status.get("signing_cert")
         if trusted:
-            chain = tuple(_certificate_info(c) for c in path.iter_certs(include_root=True))
+            chain = tuple(doc.describe(c) for c in path.iter_certs(include_root=True))
         timestamp = TimestampInfo(
             time=status["timestamp"], authority=_authority(signer), intact=intact, trusted=trusted
         )
@@ -709,7 +713,7 @@ async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         indication=facts.indication,
         sub_indication=facts.sub_indication,
         integrity=Integrity.INTACT if intact else Integrity.BROKEN,
-        signer=_certificate_info(signer) if signer is not None else None,
+        signer=doc.describe(signer) if signer is not None else None,
         chain=chain,
         trusted=trusted,
         revocation=RevocationStatus.GOOD if trusted else RevocationStatus.UNKNOWN,
@@ -742,7 +746,7 @@ async def _damaged_report(
             indication=indication,
             sub_indication=sub,
             integrity=integrity,
-            signer=_certificate_info(signer) if signer is not None else None,
+            signer=doc.describe(signer) if signer is not None else None,
             chain=(),
             trusted=trusted,
             revocation=RevocationStatus.UNKNOWN,
