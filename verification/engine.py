@@ -14,7 +14,7 @@ import re
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from io import BytesIO
 
 from asn1crypto import cms, core, tsp, x509
@@ -181,13 +181,18 @@ class _Document:
     dss_certs: list[x509.Certificate] = field(default_factory=list)
     dss_ocsps: list = field(default_factory=list)
     dss_crls: list = field(default_factory=list)
-    _timestamp_context: object = None
+    _timestamp_contexts: dict = field(default_factory=dict)
 
-    def timestamp_context(self):
-        """One context per document for timestamp tokens (TSA chains are shared)."""
-        if self._timestamp_context is None:
-            self._timestamp_context = self.caches.validation_context(self, moment=None, hard_fail=False)
-        return self._timestamp_context
+    def timestamp_context(self, at: datetime | None):
+        """The context for timestamp tokens made at `at` (shared by the tokens of that moment).
+
+        A token is judged at its own time, with the OCSP/CRL data the document carries, as signatures
+        are at their timestamp's time: judged "now", the embedded responses of the last document
+        timestamp stop being fresh (days after signing in practice) and a sound B-LTA document would
+        turn INDETERMINATE."""
+        if at not in self._timestamp_contexts:
+            self._timestamp_contexts[at] = self.caches.validation_context(self, moment=at, hard_fail=False)
+        return self._timestamp_contexts[at]
 
     def describe(self, cert: x509.Certificate) -> CertificateInfo:
         """Report summary of ``cert`` (made once per certificate in this worker)."""
@@ -360,7 +365,15 @@ def _signature_timestamp_token(signer_info: cms.SignerInfo) -> cms.ContentInfo |
 
 def _tst_gen_time(token: cms.ContentInfo | None) -> datetime | None:
     try:
-        tst_info = token["content"]["encap_content_info"]["content"].parsed
+        return _gen_time(token["content"])
+    except Exception:
+        return None
+
+
+def _gen_time(signed_data: cms.SignedData) -> datetime | None:
+    """The time a timestamp token says it was made (None when it is no readable token)."""
+    try:
+        tst_info = signed_data["encap_content_info"]["content"].parsed
         return tst_info["gen_time"].native if isinstance(tst_info, tsp.TSTInfo) else None
     except Exception:
         return None
@@ -514,7 +527,7 @@ async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         emb.compute_integrity_info(skip_diff=True)
     else:
         signer_vc = doc.caches.validation_context(doc, moment=tst_time, hard_fail=True)
-        ts_vc = doc.timestamp_context()
+        ts_vc = doc.timestamp_context(tst_time)
         try:
             status = await async_validate_pdf_signature(emb, signer_vc, ts_vc, skip_diff=True)
         except SignatureValidationError as exc:
@@ -656,7 +669,7 @@ async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
     try:
         emb.compute_integrity_info(skip_diff=True)
         status = await generic_cms.validate_tst_signed_data(
-            emb.signed_data, doc.timestamp_context(), emb.compute_digest
+            emb.signed_data, doc.timestamp_context(_gen_time(emb.signed_data)), emb.compute_digest
         )
     except SignatureValidationError as exc:
         indic = exc.ades_subindication
@@ -706,6 +719,13 @@ async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
             facts.fail(_indication_for(indic), _sub_name(indic))
     if intact and changes.modified:
         facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
+    if trusted and not doc.document_timestamp_after(emb):
+        # Tokens are judged at their own time (timestamp_context); what proves the last one today is
+        # its authority's certificate still being in force, else a newer archive timestamp.
+        expiry = signer["tbs_certificate"]["validity"]["not_after"].native
+        if expiry < datetime.now(timezone.utc):
+            facts.fail(Indication.INDETERMINATE, "OUT_OF_BOUNDS_NO_POE",
+                       Message("finding.last_timestamp_expired", {"date": expiry.date().isoformat()}))
     facts.findings.extend(change_findings)
     return SignatureReport(
         field_name=str(emb.field_name),  # plain str: pyHanko strings hold the reader

@@ -216,6 +216,12 @@ _CATALOGUE = {
         "The certificate was revoked on {date}.",
         "Chứng thư số đã bị thu hồi vào {date}.",
     ),
+    "finding.last_timestamp_expired": (
+        "The certificate of the last document timestamp expired on {date}: the document needs a new "
+        "archive timestamp to stay verifiable.",
+        "Chứng thư số của dấu thời gian tài liệu cuối cùng đã hết hạn ngày {date}: tài liệu cần được "
+        "đóng dấu thời gian lưu trữ mới để tiếp tục kiểm tra được.",
+    ),
     "finding.timestamp": (
         "Timestamp {time} from “{authority}”.",
         "Dấu thời gian {time} do “{authority}” cấp.",

@@ -3,11 +3,13 @@ OCSP and CRL on loopback), verified by the warm worker pool."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from io import BytesIO
 
 import pytest
+import time_machine
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -22,6 +24,7 @@ from verification import (
     Verifier,
     verify_pdf,
 )
+from verification.engine import verify_document
 
 
 def _with_added_page(signed: bytes) -> bytes:
@@ -149,3 +152,23 @@ def test_unsigned_pdf_gets_no_signature_error(verifier):
         verifier.verify(unsigned_pdf())
     assert caught.value.code == "no_signature"
     assert "không chứa chữ ký số" in caught.value.message("vi")
+
+
+@pytest.mark.parametrize("later", [dt.timedelta(days=30), dt.timedelta(days=365 * 5)])
+def test_b_lta_document_still_passes_long_after_signing(trusted_policy, signed_document, later):
+    """Embedded OCSP responses go stale (the development PKI's after 10 minutes, real ones after
+    days); each signature and timestamp is judged at its own time, so the document stays valid
+    for as long as its last document timestamp's authority certificate is in force."""
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + later, tick=False):
+        report = verify_document(signed_document, trusted_policy)
+    assert (report.indication, report.sub_indication) == (Indication.TOTAL_PASSED, None), report.findings
+    assert all(s.revocation is RevocationStatus.GOOD for s in report.signatures)
+
+
+def test_b_lta_document_after_its_archive_timestamp_expired_needs_a_new_one(trusted_policy, signed_document):
+    """Past the TSA certificate's end (10 years for the development TSA), nothing proves the last
+    document timestamp today: cannot be confirmed, and the report says what is missing."""
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=365 * 11), tick=False):
+        report = verify_document(signed_document, trusted_policy)
+    assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, "OUT_OF_BOUNDS_NO_POE")
+    assert "finding.last_timestamp_expired" in [f.code for f in report.document_timestamps[0].findings]
