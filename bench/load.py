@@ -132,6 +132,34 @@ async def open_loop(name: str, rate: float, count: int, send) -> Outcome:
     return outcome
 
 
+def _process_cpu(pid: int) -> tuple[str, int, float] | None:
+    """(command name, parent pid, CPU seconds used) of a process, from /proc (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = stat[stat.index("(") + 1 : stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server (gunicorn and its workers), PostgreSQL and this generator:
+    a per-request cost that holds even when other work shares the cores, unlike requests per second."""
+    processes = {pid: info for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
+                 if (info := _process_cpu(pid)) is not None}
+    server = sum(cpu for pid, (_, parent, cpu) in processes.items() if server_pid in (pid, parent))
+    database = sum(cpu for name, _, cpu in processes.values() if name == "postgres")
+    generator = sum(os.times()[:2])
+    return {"server": server, "database": database, "generator": generator}
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    if not requests:
+        return ""
+    return "  CPU ms/request " + " ".join(f"{k} {(after[k] - before[k]) * 1000 / requests:.1f}" for k in before)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -383,9 +411,11 @@ def main() -> None:
                     asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send))
                 if name == "intake":
                     prepared[:] = [case_system.prepared(next(submissions)) for _ in range(max(1, int(rate * duration)))]
+                before = cpu_snapshot(server.pid)
                 with profiled(server.pid, args.profile, name, duration):
                     outcomes[name] = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send))
-                print(f"{outcomes[name].line()}  load avg {os.getloadavg()[0]:.1f}", flush=True)
+                cpu = cpu_per_request(before, cpu_snapshot(server.pid), len(outcomes[name].latencies))
+                print(f"{outcomes[name].line()}{cpu}  load avg {os.getloadavg()[0]:.1f}", flush=True)
     if "wallet" in outcomes:
         verdict = "met" if outcomes["wallet"].p99() <= 0.050 and not outcomes["wallet"].errors else "NOT met"
         print(f"target wallet p99 <= 50 ms at {args.wallet_rate:.0f}/s: {verdict}")

@@ -6,11 +6,12 @@ algorithms to the registered key's type and remembering used `jti`s across worke
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from flask import Flask
+from flask import Flask, Response, request
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -21,6 +22,9 @@ from .models import ApiClient, UsedAssertion, db, utcnow
 
 # Clock skew tolerated between the case system and us.
 LEEWAY_SECONDS = 30
+# Where the request's accepted assertion waits for the end of the request (the environ, like
+# access.current_principal's cache, because `g` can outlive a request).
+_SPENT_KEY = "wallet.spent_assertion"
 
 
 def _algorithms_for(public_key) -> list[str]:
@@ -77,24 +81,46 @@ def authenticate_client(session: Session, token: str, audience: str, max_age: in
 
     if claims["exp"] - claims["iat"] > max_age:
         raise Unauthorized(f"An assertion may live at most {max_age} seconds (exp - iat).", "token_lifetime_too_long")
-    _remember_jti(session, client, str(claims["jti"]), claims["exp"])
+    spent = SpentAssertion(client.id, str(claims["jti"]), dt.datetime.fromtimestamp(claims["exp"], dt.timezone.utc))
+    if not _record_spent(session, spent):
+        raise Unauthorized("This assertion was already used; make a new one (new 'jti') for each request.", "replayed_token")
+    request.environ[_SPENT_KEY] = spent
     return client
 
 
-def _remember_jti(session: Session, client: ApiClient, jti: str, exp: int) -> None:
-    """Record the `jti`, or refuse it if it is known. One statement, committed at once so that a
-    request refused later still burns its assertion; `INSERT ... ON CONFLICT DO NOTHING` rather than a
-    savepoint around a plain insert, because intake runs this per request (3 round trips fewer)."""
-    expires = dt.datetime.fromtimestamp(exp, dt.timezone.utc)
-    insert = _insert_for(session)
+@dataclass(frozen=True)
+class SpentAssertion:
+    """A bearer assertion accepted once: its `jti` may never be accepted again."""
+
+    client_id: int
+    jti: str
+    expires_at: dt.datetime
+
+
+def _record_spent(session: Session, spent: SpentAssertion) -> bool:
+    """Add the `jti` to the request's transaction; False if it is already known. A concurrent request
+    with the same `jti` waits on the unique key until this one commits, then finds it."""
     recorded = session.scalar(
-        insert(UsedAssertion).values(client_id=client.id, jti=jti, expires_at=expires)
-        .on_conflict_do_nothing().returning(UsedAssertion.jti)
+        _insert_for(session)(UsedAssertion)
+        .values(client_id=spent.client_id, jti=spent.jti, expires_at=spent.expires_at)
+        .on_conflict_do_nothing()
+        .returning(UsedAssertion.jti)
     )
-    if recorded is None:
-        session.rollback()
-        raise Unauthorized("This assertion was already used; make a new one (new 'jti') for each request.", "replayed_token")
-    session.commit()
+    return recorded is not None
+
+
+def _keep_assertion_spent(response: Response) -> Response:
+    """Commit the request's `jti` with the request's own work (one transaction for both: an intake
+    is one commit, not two); when the request is refused, its work is rolled back but the `jti`
+    stays spent, so a captured assertion cannot be replayed with a corrected payload."""
+    spent = request.environ.get(_SPENT_KEY)
+    if spent is None:
+        return response
+    if response.status_code >= 400:
+        db.session.rollback()
+        _record_spent(db.session, spent)
+    db.session.commit()
+    return response
 
 
 def _insert_for(session: Session):
@@ -115,5 +141,6 @@ def forget_expired_assertions(app: Flask, now: dt.datetime | None = None) -> int
 
 
 def init_app(app: Flask) -> None:
+    app.after_request(_keep_assertion_spent)
     interval = jobs.seconds_setting(app, "ASSERTION_CLEANUP_SECONDS", 0 if app.testing else 300)
     jobs.every(app, "assertion-cleanup", forget_expired_assertions, interval)
