@@ -1,6 +1,7 @@
 """Login against the embedded development provider (Authlib server), end to end over HTTP."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from .browser import forms, log_in, submit
@@ -103,6 +104,20 @@ def test_idle_and_absolute_timeouts_end_the_session(make_service, browser):
 
     _set_session(app, browser, {**data, "auth": {**data["auth"], "seen_at": now - 300}})
     assert browser.get(base(app) + "/api/v1/me").status_code == 200  # active within both limits
+    assert _session_data(app, browser)["auth"]["seen_at"] >= now  # the activity was noted
+
+
+def test_an_active_session_cookie_is_not_reissued_on_every_request(make_service, browser):
+    """seen_at moves at most once a minute; in between, answers carry no Set-Cookie."""
+    app = make_service(SESSION_IDLE_TIMEOUT=600, SESSION_ABSOLUTE_TIMEOUT=3600)
+    log_in(browser, base(app), "citizen", "citizen1")
+    data = _session_data(app, browser)
+    _set_session(app, browser, {**data, "auth": {**data["auth"], "seen_at": int(time.time()) - 10}})
+    answer = browser.get(base(app) + "/api/v1/me")
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    _set_session(app, browser, {**data, "auth": {**data["auth"], "seen_at": int(time.time()) - 61}})
+    answer = browser.get(base(app) + "/api/v1/me")
+    assert answer.status_code == 200 and "Set-Cookie" in answer.headers
 
 
 def test_replayed_callback_state_is_refused(service, browser):

@@ -47,6 +47,9 @@ def init_app(app: Flask) -> None:
     app.extensions["wallet.official_issuer"] = relying_parties[OFFICIAL].config.issuer
 
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=auth.absolute_timeout)
+    # The cookie is re-issued when enforce_timeouts moves `seen_at`, not on every request: signing
+    # it again each time was ~5% of a wallet listing's CPU, and the server enforces both timeouts.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.before_request(lambda: sessions.enforce_timeouts(auth.idle_timeout, auth.absolute_timeout))
     app.register_blueprint(views.bp)
     app.extensions.setdefault("wallet.readiness_checks", {})["identity_providers"] = (

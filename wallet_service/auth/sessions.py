@@ -14,6 +14,8 @@ AUTH_KEY = "auth"
 PENDING_KEY = "oidc_pending"
 """Session entry with logins in progress, by `state`."""
 MAX_PENDING = 5
+SEEN_AT_STEP = 60
+"""Seconds of activity between two updates of a session's `seen_at` (see enforce_timeouts)."""
 """Logins started in parallel (several tabs) that we remember; older ones are forgotten."""
 
 
@@ -34,7 +36,11 @@ def end() -> dict | None:
 
 
 def enforce_timeouts(idle: int, absolute: int) -> None:
-    """Before each request: end a session idle or old for too long, else note it was seen."""
+    """Before each request: end a session idle or old for too long, else note it was seen.
+
+    `seen_at` moves at most once a minute (a tenth of the idle timeout when that is shorter), so
+    a busy session's cookie is not signed and sent again on every request; the idle timeout is
+    then counted from up to that long before the last request."""
     info = session.get(AUTH_KEY)
     if SESSION_KEY not in session:
         return
@@ -42,7 +48,7 @@ def enforce_timeouts(idle: int, absolute: int) -> None:
     if not info or now - info.get("login_at", 0) > absolute or now - info.get("seen_at", 0) > idle:
         session.clear()
         return
-    if now != info["seen_at"]:
+    if now - info["seen_at"] >= max(1, min(SEEN_AT_STEP, idle // 10)):
         session[AUTH_KEY] = {**info, "seen_at": now}
 
 
