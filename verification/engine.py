@@ -722,7 +722,7 @@ async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
     if trusted and not doc.document_timestamp_after(emb):
         # Tokens are judged at their own time (timestamp_context); what proves the last one today is
         # its authority's certificate still being in force, else a newer archive timestamp.
-        expiry = signer["tbs_certificate"]["validity"]["not_after"].native
+        expiry = signer.not_valid_after
         if expiry < datetime.now(timezone.utc):
             facts.fail(Indication.INDETERMINATE, "OUT_OF_BOUNDS_NO_POE",
                        Message("finding.last_timestamp_expired", {"date": expiry.date().isoformat()}))

@@ -2,9 +2,9 @@
 nothing (no result, citizen, audit event or stored document)."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
-import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -253,8 +253,8 @@ def test_replayed_assertion_is_refused(client, case_system, pdf):
 
 
 def test_a_refused_intake_still_burns_its_assertion(app, client, case_system, pdf):
-    """The jti is committed before the request is judged: a captured assertion of a refused
-    request cannot be replayed with a better payload."""
+    """A refused request's work is rolled back but its jti stays recorded: a captured assertion
+    of a refused request cannot be replayed with a better payload."""
     token = case_system.assertion()
     headers = {"Authorization": f"Bearer {token}"}
     refused = client.post("/api/v1/results", headers=headers, content_type="multipart/form-data",

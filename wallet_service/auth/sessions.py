@@ -14,9 +14,9 @@ AUTH_KEY = "auth"
 PENDING_KEY = "oidc_pending"
 """Session entry with logins in progress, by `state`."""
 MAX_PENDING = 5
+"""Logins started in parallel (several tabs) that we remember; older ones are forgotten."""
 SEEN_AT_STEP = 60
 """Seconds of activity between two updates of a session's `seen_at` (see enforce_timeouts)."""
-"""Logins started in parallel (several tabs) that we remember; older ones are forgotten."""
 
 
 def start(principal: Principal, role: str, id_token: str) -> None:
