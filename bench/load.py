@@ -362,7 +362,7 @@ def main() -> None:
         template = result_pdf("Trung tâm Phục vụ hành chính công phường Hạ Long", "Trích lục khai sinh",
                               CITIZEN1[1], f"{AGENCY}-250101-0000", ("Họ, chữ đệm, tên: Lê Minh Anh",))
         case_system = CaseSystem(instance / "clients" / f"{CLIENT}.key.pem", base_url, template)
-        workers = env.get("WEB_CONCURRENCY") or str(os.cpu_count() * 2)
+        workers = env.get("WEB_CONCURRENCY") or str(os.cpu_count())
         print(f"gunicorn gthread, {workers} workers x {env.get('GUNICORN_THREADS', '4')} threads on {base_url}; "
               f"database: {'PostgreSQL' if database_url else 'SQLite'}; rate limits {UNLIMITED} (bench only) "
               f"counted in {args.ratelimit_storage}")

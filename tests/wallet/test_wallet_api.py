@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from wallet_service.models import Result, db
+from wallet_service.wallet.api import WalletResultSchema
 
 from ..conftest import login_as, official_principal
 from .conftest import CITIZEN1, CITIZEN2, citizen_principal
@@ -39,6 +40,16 @@ def test_citizen_lists_only_their_own_results(app, client, wallet_results, demo_
     # Each link the list gives works for this citizen: the signed PDF, the credential offer.
     pdf = client.get(issued["links"]["document"])
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_the_listing_answers_what_its_schema_documents(app, client, wallet_results):
+    """The listing is written out by hand for speed; the OpenAPI schema must describe it exactly."""
+    login_as(app, client, citizen_principal(CITIZEN1))
+    listed = client.get("/api/v1/wallet/results").get_json()
+    assert {item["stage"] for item in listed} == {"issued", "annulled", "processing"}
+    with app.test_request_context():
+        documented = WalletResultSchema().dump([db.session.get(Result, item["id"]) for item in listed], many=True)
+    assert listed == documented
 
 
 def test_another_citizen_sees_none_of_them(app, client, wallet_results):
