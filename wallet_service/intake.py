@@ -5,15 +5,23 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
 
 from . import audit
 from .errors import Conflict, Unprocessable
-from .models import Agency, Citizen, Result
+from .models import Agency, Citizen, Result, ResultStatus, new_uuid, utcnow
 from .pdf_intake import inspect_pdf
 from .storage import DocumentStore
+
+
+# Built once: composing a statement cost more CPU than running it (intake is the busiest write).
+_AGENCY_BY_CODE = select(Agency).where(Agency.code == bindparam("code"))
+_RESULT_BY_DOSSIER = select(Result).where(Result.dossier_code == bindparam("dossier_code"))
+_CITIZEN_BY_PERSONAL_ID = select(Citizen).where(Citizen.personal_id == bindparam("personal_id"))
+# A plain Core INSERT of the table: the ORM's unit of work took ~1.5 ms per result to write one row.
+_INSERT_RESULT = insert(Result.__table__)
 
 
 def submit_result(
@@ -31,52 +39,58 @@ def submit_result(
     The same dossier code with the same document returns the existing result (`created` False);
     with another document it is a `Conflict`. Nothing is written unless everything is valid.
     """
-    agency = session.scalar(select(Agency).where(Agency.code == metadata["agency_code"]))
+    agency = session.scalar(_AGENCY_BY_CODE, {"code": metadata["agency_code"]})
     if agency is None:
         raise Unprocessable(f"Unknown agency {metadata['agency_code']}.", "unknown_agency")
     inspect_pdf(data, max_bytes)
     digest = hashlib.sha256(data).hexdigest()
-    existing = session.scalar(select(Result).where(Result.dossier_code == metadata["dossier_code"]))
+    existing = session.scalar(_RESULT_BY_DOSSIER, {"dossier_code": metadata["dossier_code"]})
     if existing is not None:
         return _same_or_conflict(existing, digest), False
 
     documents.put(data)
-    citizen = session.scalar(select(Citizen).where(Citizen.personal_id == metadata["citizen_id"]))
+    citizen = session.scalar(_CITIZEN_BY_PERSONAL_ID, {"personal_id": metadata["citizen_id"]})
     if citizen is None:
         citizen = Citizen(personal_id=metadata["citizen_id"], full_name=metadata["citizen_name"])
         session.add(citizen)
-    result = Result(
-        dossier_code=metadata["dossier_code"],
-        procedure_code=metadata["procedure_code"],
-        procedure_name=metadata["procedure_name"],
-        title=metadata["title"],
-        citizen=citizen,
-        citizen_name=metadata["citizen_name"],
-        agency=agency,
-        issued_on=metadata.get("issued_on"),
-        commune_code=metadata.get("commune_code"),
-        extra=metadata.get("extra") or {},
-        original_sha256=digest,
-        original_size=len(data),
-        submitted_by_client_id=client_id,
-        signatures=[],
-        deliveries=[],
-    )
-    session.add(result)
-    try:
         session.flush()
-        audit.record(session, actor, "result.received", result.id, sha256=digest, dossier=result.dossier_code)
-        # The answer is built from what is in hand: reloading the new result and its relations after
-        # the commit cost five more queries per intake.
+    now = utcnow()
+    row = {
+        "id": new_uuid(),
+        "dossier_code": metadata["dossier_code"],
+        "procedure_code": metadata["procedure_code"],
+        "procedure_name": metadata["procedure_name"],
+        "title": metadata["title"],
+        "citizen_id": citizen.id,
+        "citizen_name": metadata["citizen_name"],
+        "agency_id": agency.id,
+        "issued_on": metadata.get("issued_on"),
+        "commune_code": metadata.get("commune_code"),
+        "extra": metadata.get("extra") or {},
+        "status": ResultStatus.PENDING_SIGNATURE.value,
+        "original_sha256": digest,
+        "original_size": len(data),
+        "submitted_by_client_id": client_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        session.execute(_INSERT_RESULT, row)
+        audit.record(session, actor, "result.received", row["id"], sha256=digest, dossier=row["dossier_code"])
         with kept_on_commit(session):
             session.commit()
     except IntegrityError:
         # Another request created the same dossier between our check and our insert.
         session.rollback()
-        existing = session.scalar(select(Result).where(Result.dossier_code == metadata["dossier_code"]))
+        existing = session.scalar(_RESULT_BY_DOSSIER, {"dossier_code": metadata["dossier_code"]})
         if existing is None:
             raise
         return _same_or_conflict(existing, digest), False
+    # The stored result, made from what is in hand and joined to the session as if just loaded:
+    # reloading it and its relations after the commit cost five more queries per intake.
+    result = Result(**row, agency=agency, citizen=citizen, signatures=[], deliveries=[])
+    make_transient_to_detached(result)
+    session.add(result)
     return result, True
 
 

@@ -15,6 +15,8 @@ from ..intake import submit_result
 from ..models import Agency, Result, db
 from .schemas import TEXT, AgencySchema, ResultMetadataSchema, ResultSchema, ResultUploadSchema
 
+_METADATA = ResultMetadataSchema()  # made once: a marshmallow Schema copies its fields when made
+
 blp = Blueprint("results", __name__, url_prefix="/api/v1", description="Results of administrative procedures")
 
 
@@ -36,7 +38,7 @@ def _read_upload() -> tuple[dict, bytes]:
     if not isinstance(payload, dict):
         raise BadRequest("'metadata' must be a JSON object.", "invalid_metadata")
     try:
-        metadata = ResultMetadataSchema().load(payload)
+        metadata = _METADATA.load(payload)
     except ValidationError as exc:
         raise Unprocessable("Some metadata fields are missing or malformed.", "invalid_metadata", details=exc.messages) from None
     return metadata, document.read()
