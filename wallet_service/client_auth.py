@@ -47,8 +47,8 @@ def _algorithms_for(public_key) -> list[str]:
 def authenticate_client(session: Session, token: str, audience: str, max_age: int) -> ApiClient:
     """The client the assertion proves, or `Unauthorized` naming what is wrong with it."""
     try:
-        unverified = jwt.decode(token, options={"verify_signature": False})
-        header = jwt.get_unverified_header(token)
+        unverified_token = jwt.decode_complete(token, options={"verify_signature": False})
+        header, unverified = unverified_token["header"], unverified_token["payload"]
     except jwt.PyJWTError:
         raise Unauthorized("The bearer token is not a well-formed JWT.") from None
     client_name = unverified.get("iss")

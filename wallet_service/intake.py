@@ -17,9 +17,14 @@ from .storage import DocumentStore
 
 
 # Built once: composing a statement cost more CPU than running it (intake is the busiest write).
-_AGENCY_BY_CODE = select(Agency).where(Agency.code == bindparam("code"))
+# The agency, the citizen if known and the id of a result with the same dossier code: one round trip
+# (three queries cost ~0.5 ms more CPU).
+_LOOKUP = (
+    select(Agency, Citizen, select(Result.id).where(Result.dossier_code == bindparam("dossier_code")).scalar_subquery())
+    .outerjoin(Citizen, Citizen.personal_id == bindparam("personal_id"))
+    .where(Agency.code == bindparam("agency_code"))
+)
 _RESULT_BY_DOSSIER = select(Result).where(Result.dossier_code == bindparam("dossier_code"))
-_CITIZEN_BY_PERSONAL_ID = select(Citizen).where(Citizen.personal_id == bindparam("personal_id"))
 # A plain Core INSERT of the table: the ORM's unit of work took ~1.5 ms per result to write one row.
 _INSERT_RESULT = insert(Result.__table__)
 
@@ -39,23 +44,26 @@ def submit_result(
     The same dossier code with the same document returns the existing result (`created` False);
     with another document it is a `Conflict`. Nothing is written unless everything is valid.
     """
-    agency = session.scalar(_AGENCY_BY_CODE, {"code": metadata["agency_code"]})
-    if agency is None:
+    found = session.execute(_LOOKUP, {
+        "agency_code": metadata["agency_code"],
+        "personal_id": metadata["citizen_id"],
+        "dossier_code": metadata["dossier_code"],
+    }).first()
+    if found is None:
         raise Unprocessable(f"Unknown agency {metadata['agency_code']}.", "unknown_agency")
+    agency, citizen, existing_id = found
     inspect_pdf(data, max_bytes)
     digest = hashlib.sha256(data).hexdigest()
-    existing = session.scalar(_RESULT_BY_DOSSIER, {"dossier_code": metadata["dossier_code"]})
-    if existing is not None:
-        return _same_or_conflict(existing, digest), False
+    if existing_id is not None:
+        return _same_or_conflict(session.get(Result, existing_id), digest), False
 
     documents.put(data)
-    citizen = session.scalar(_CITIZEN_BY_PERSONAL_ID, {"personal_id": metadata["citizen_id"]})
     if citizen is None:
         citizen = Citizen(personal_id=metadata["citizen_id"], full_name=metadata["citizen_name"])
         session.add(citizen)
         session.flush()
     now = utcnow()
-    row = {
+    row = {  # every column: one left out would be reloaded by the answer (tests/fuzz pins the count)
         "id": new_uuid(),
         "dossier_code": metadata["dossier_code"],
         "procedure_code": metadata["procedure_code"],
@@ -70,9 +78,13 @@ def submit_result(
         "status": ResultStatus.PENDING_SIGNATURE.value,
         "original_sha256": digest,
         "original_size": len(data),
+        "signed_sha256": None,
         "submitted_by_client_id": client_id,
         "created_at": now,
         "updated_at": now,
+        "signed_at": None,
+        "annulled_at": None,
+        "annulment_reason": None,
     }
     try:
         session.execute(_INSERT_RESULT, row)

@@ -108,6 +108,17 @@ def test_wallet_listing_is_one_query_whatever_the_number_of_agencies(app, client
     assert len(sent) == 1, sent
 
 
+def test_intake_is_seven_statements_and_its_answer_reloads_nothing(app, client, case_system, pdf):  # noqa: F811
+    # Per intake: the client, its jti, the agency with the citizen and the dossier, the INSERT, then the
+    # audit chain's lock (PostgreSQL only), previous hash and event. The answer used to reload the row.
+    citizen1 = {"citizen_id": "022186001234", "citizen_name": "Lê Thị Hoa"}  # known: no citizen INSERT
+    response, sent = _statements(app, lambda: post(client, case_system, pdf, metadata(**citizen1)))
+    assert response.status_code == 201 and response.json["hashes"]["signed_sha256"] is None
+    postgresql = app.extensions["sqlalchemy"].engine.dialect.name == "postgresql"
+    assert len(sent) == (7 if postgresql else 6), sent
+    assert sent[3].startswith("INSERT INTO results") and not any("FROM results" in s for s in sent[4:]), sent
+
+
 def test_intake_location_names_the_created_result(app, client, case_system, pdf):  # noqa: F811
     response = post(client, case_system, pdf, metadata())
     assert response.status_code == 201
