@@ -23,7 +23,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         # The whole request may carry the document plus its metadata and multipart framing.
         MAX_CONTENT_LENGTH=settings.max_document_bytes + 256 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
@@ -55,6 +54,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.extensions["wallet.documents"] = FileDocumentStore(settings.documents_dir)
 
     db.init_app(app)
+    with app.app_context():
+        database.ping_idle_connections(db.engine)
     api = Api(app)
     app.extensions["wallet.api"] = api  # feature packages register their flask-smorest blueprints here
     api.register_blueprint(results.blp)
