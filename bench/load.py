@@ -144,14 +144,15 @@ def _process_cpu(pid: int) -> tuple[str, int, float] | None:
 
 
 def cpu_snapshot(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the server (gunicorn and its workers), PostgreSQL and this generator:
+    """CPU seconds used so far by the server (gunicorn and its workers), PostgreSQL, Redis and this generator:
     a per-request cost that holds even when other work shares the cores, unlike requests per second."""
     processes = {pid: info for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
                  if (info := _process_cpu(pid)) is not None}
     server = sum(cpu for pid, (_, parent, cpu) in processes.items() if server_pid in (pid, parent))
     database = sum(cpu for name, _, cpu in processes.values() if name == "postgres")
+    redis = sum(cpu for name, _, cpu in processes.values() if name == "redis-server")  # rate-limit counters
     generator = sum(os.times()[:2])
-    return {"server": server, "database": database, "generator": generator}
+    return {"server": server, "database": database, "redis": redis, "generator": generator}
 
 
 def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
