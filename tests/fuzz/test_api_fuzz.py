@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import json
-from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -24,10 +23,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.corpus import DSS_PADES
+
 from ..conftest import official_principal
 from .conftest import citizen_principal, open_session
 
-CORPUS = Path("/work/shared/corpora/dss-pades")
+CORPUS = DSS_PADES
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]
 EXAMPLES = 100

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
 from verification import Indication, Integrity, VerificationError
+from tests.corpus import DSS_PADES
 
-CORPUS = Path("/work/shared/corpora/dss-pades")
+CORPUS = DSS_PADES
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text("utf-8"))
 
 KNOWN_GAPS = {

@@ -4,15 +4,15 @@ what pyHanko's own reader reads, on every signed file we have."""
 from __future__ import annotations
 
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
 from verification.engine import _LenientReader
+from tests.corpus import DSS_PADES
 
-CORPUS = Path("/work/shared/corpora/dss-pades")
+CORPUS = DSS_PADES
 READABLE = [
     "PAdES-LT.pdf",
     "Signature-P-SK-6.pdf",

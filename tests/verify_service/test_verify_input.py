@@ -18,8 +18,9 @@ from tests.verification.documents import unsigned_pdf
 from tests.verify_service.conftest import use_verifier
 from wallet_service import create_app
 from wallet_service.verify.trust import TrustRootsUnavailable, fill_dev_trust_roots
+from tests.corpus import DSS_PADES
 
-CORPUS = Path("/work/shared/corpora/dss-pades")
+CORPUS = DSS_PADES
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text("utf-8"))
 # Same known gap as the engine's own corpus test (tests/verification/test_corpus.py).
 KNOWN_GAPS = {"dss-2236__replace.pdf": "shadow attack 'replace': accepted as form filling (no page rendering comparison)"}
