@@ -35,7 +35,7 @@ def ping_idle_connections(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_
 
     @event.listens_for(engine, "checkout")
     def _ping_if_idle(dbapi_connection, record, proxy):
-        if time.monotonic() - record.info["returned_at"] <= idle_seconds:
+        if time.monotonic() - record.info.get("returned_at", float("-inf")) <= idle_seconds:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
