@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import time
-from pathlib import Path
 
 import jwt
 import pytest
@@ -15,11 +14,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from sqlalchemy import func, select
 
 from tests.conftest import register_case_system_in
+from tests.corpus import DSS_PADES
 from wallet_service import demo as demo_data
 from wallet_service.demo import result_pdf
 from wallet_service.models import AuditEvent, Citizen, Result, db
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "dss-pades"
+CORPUS = DSS_PADES
 
 
 def metadata(**changes) -> dict:
