@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from flask import Flask, Response, request
-from sqlalchemy import bindparam, delete, select
+from flask import Flask, Response, has_request_context, request
+from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,8 @@ LEEWAY_SECONDS = 30
 # Where the request's accepted assertion waits for the end of the request (the environ, like
 # access.current_principal's cache, because `g` can outlive a request).
 _SPENT_KEY = "wallet.spent_assertion"
+# Set when the request's transaction was rolled back after the `jti` was added to it.
+_ROLLED_BACK_KEY = "wallet.spent_assertion_rolled_back"
 # Built once: every bearer call runs them, and composing them cost more CPU than running them.
 _CLIENT_BY_NAME = select(ApiClient).where(ApiClient.name == bindparam("name"))
 _SPEND = {
@@ -124,8 +126,15 @@ def _keep_assertion_spent(response: Response) -> Response:
     if response.status_code >= 400:
         db.session.rollback()
         _record_spent(db.session, spent)
+    elif request.environ.get(_ROLLED_BACK_KEY):  # the work rolled back and retried (an intake race)
+        _record_spent(db.session, spent)
     db.session.commit()
     return response
+
+
+def _note_rollback(session: Session) -> None:
+    if has_request_context() and _SPENT_KEY in request.environ:
+        request.environ[_ROLLED_BACK_KEY] = True
 
 
 def forget_expired_assertions(app: Flask, now: dt.datetime | None = None) -> int:
@@ -138,5 +147,7 @@ def forget_expired_assertions(app: Flask, now: dt.datetime | None = None) -> int
 
 def init_app(app: Flask) -> None:
     app.after_request(_keep_assertion_spent)
+    if not event.contains(db.session, "after_rollback", _note_rollback):  # once per process, not per app
+        event.listen(db.session, "after_rollback", _note_rollback)
     interval = jobs.seconds_setting(app, "ASSERTION_CLEANUP_SECONDS", 0 if app.testing else 300)
     jobs.every(app, "assertion-cleanup", forget_expired_assertions, interval)
