@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
@@ -45,25 +45,45 @@ def _event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to append: what happened, to which result, with which details."""
+
+    action: str
+    result_id: str | None = None
+    details: dict = field(default_factory=dict)
+
+
 def record(session: Session, actor: str, action: str, result_id: str | None = None, **details) -> AuditEvent:
     """Add an event to the session's transaction; it is written with the change it describes.
     The event returned stays outside the session (its `id` is not read back)."""
+    return record_many(session, actor, [Entry(action, result_id, details)])[0]
+
+
+def record_many(session: Session, actor: str, entries: list[Entry]) -> list[AuditEvent]:
+    """`record` for several events of one actor, chained in order: one lock and one read of the
+    chain's end for all of them (a batch of results is one transaction)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_TAKE_CHAIN_LOCK, {"k": _CHAIN_LOCK})
     prev = session.scalar(_LAST_HASH) or GENESIS
-    # Round-trip through JSON now so the hash covers exactly what the database will return.
-    row = {
-        "occurred_at": utcnow().replace(microsecond=0),
-        "actor": actor,
-        "action": action,
-        "result_id": result_id,
-        "details": json.loads(json.dumps(details, default=str)),
-        "prev_hash": prev,
-    }
-    event = AuditEvent(**row)
-    event.hash = row["hash"] = _event_hash(prev, event)
-    session.execute(_INSERT_EVENT, row)
-    return event
+    occurred_at = utcnow().replace(microsecond=0)
+    rows, events = [], []
+    for entry in entries:
+        # Round-trip through JSON now so the hash covers exactly what the database will return.
+        row = {
+            "occurred_at": occurred_at,
+            "actor": actor,
+            "action": entry.action,
+            "result_id": entry.result_id,
+            "details": json.loads(json.dumps(entry.details, default=str)),
+            "prev_hash": prev,
+        }
+        event = AuditEvent(**row)
+        event.hash = row["hash"] = prev = _event_hash(prev, event)
+        rows.append(row)
+        events.append(event)
+    session.execute(_INSERT_EVENT, rows)
+    return events
 
 
 @dataclass(frozen=True)
