@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -15,8 +15,10 @@ from flask_limiter.util import get_remote_address
 LIMITS = {
     "RATE_LIMIT_LOGIN": ("30 per minute", ("auth.login", "auth.callback", "dev_oidc.authorize")),
     "RATE_LIMIT_VERIFY": ("120 per minute", ("verify.*", "verify_api.*", "verify_pages.*")),
-    "RATE_LIMIT_INTAKE": ("6000 per minute", ("results.create_result",)),
+    "RATE_LIMIT_INTAKE": ("6000 per minute", ("results.create_result", "results.create_result_batch")),
 }
+# endpoint -> what one request costs against its limit (1 when absent): a batch counts its results.
+COSTS = {"results.create_result_batch": lambda: max(1, len(request.files.getlist("document")))}
 
 
 def _setting(app: Flask, name: str, default: str) -> str:
@@ -52,6 +54,6 @@ def init_app(app: Flask) -> Limiter:
         for endpoint, view in list(app.view_functions.items()):
             if _matches(endpoint, patterns):
                 # Flask-Limiter counts inside the wrapper it returns, so the wrapper replaces the view.
-                app.view_functions[endpoint] = limiter.limit(limit)(view)
+                app.view_functions[endpoint] = limiter.limit(limit, cost=COSTS.get(endpoint, 1))(view)
     app.extensions["wallet.limiter"] = limiter
     return limiter

@@ -1,14 +1,16 @@
-"""Two case systems posting the first results of a new citizen at the same moment: both are stored,
-under one citizen (the second intake meets the first's citizen on the unique key)."""
+"""Two intakes at the same moment on PostgreSQL: the first results of a new citizen are both stored
+under one citizen; the same dossier twice is stored once and both are answered."""
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 
+import jwt
 import pytest
 import sqlalchemy as sa
 
-from wallet_service.models import Citizen, Result, db
+from wallet_service.models import Agency, Citizen, Result, db, new_uuid, utcnow
 
 from .test_intake_api import metadata, pdf, post  # noqa: F401 (pdf is a fixture)
 
@@ -49,3 +51,41 @@ def test_a_citizen_created_by_a_concurrent_intake_is_joined_not_a_500(app, clien
     citizens = db.session.scalars(sa.select(Citizen).where(Citizen.personal_id == NEWBORN["citizen_id"])).all()
     assert len(citizens) == 1
     assert db.session.get(Result, response.json["id"]).citizen_id == citizens[0].id
+
+
+def test_a_dossier_stored_by_a_concurrent_intake_is_answered_and_the_assertion_stays_spent(app, client, case_system, pdf):  # noqa: F811
+    """The other intake wins the dossier's unique key: ours rolls back, looks again and answers 200
+    with that result; its rollback took the assertion's jti with it, which must be spent again."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL's concurrent transactions")
+    sent = metadata(citizen_id="022186001234", citizen_name="Lê Thị Hoa")  # citizen1 of the demo: known
+    agency_id = db.session.scalar(sa.select(Agency.id).where(Agency.code == sent["agency_code"]))
+    citizen_id = db.session.scalar(sa.select(Citizen.id).where(Citizen.personal_id == sent["citizen_id"]))
+    db.session.rollback()
+    other = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    token = case_system.assertion()
+    with other.connect() as concurrent:
+        concurrent.execute(sa.insert(Result.__table__).values(
+            id=new_uuid(), dossier_code=sent["dossier_code"], procedure_code=sent["procedure_code"],
+            procedure_name=sent["procedure_name"], title=sent["title"], citizen_id=citizen_id,
+            citizen_name=sent["citizen_name"], agency_id=agency_id, extra={}, status="pending_signature",
+            original_sha256=hashlib.sha256(pdf).hexdigest(), original_size=len(pdf), created_at=utcnow(), updated_at=utcnow(),
+        ))
+        answer = {}
+        intake = threading.Thread(target=lambda: answer.update(
+            response=post(client, case_system, pdf, sent, jti=jwt_id(token))))
+        intake.start()
+        _wait_until_an_intake_waits_on_a_lock(other)  # the results' unique key: the race is on
+        concurrent.commit()
+        intake.join(30)
+    other.dispose()
+    response = answer["response"]
+    assert response.status_code == 200, response.get_json()
+    assert response.json["dossier_code"] == sent["dossier_code"]
+    assert len(db.session.scalars(sa.select(Result).where(Result.dossier_code == sent["dossier_code"])).all()) == 1
+    replay = post(client, case_system, pdf, sent, jti=jwt_id(token))
+    assert (replay.status_code, replay.json["error"]) == (401, "replayed_token")
+
+
+def jwt_id(token: str) -> str:
+    return jwt.decode(token, options={"verify_signature": False})["jti"]

@@ -3,7 +3,8 @@
 invalid input must be refused. Case systems are called with a fresh bearer assertion per request
 (unique jti), the wallet with citizen1's session, everything else with official1's session and
 CSRF token. Path parameters are sometimes real result ids, uploads sometimes real PDFs (the demo
-results, and foreign signed PDFs from the DSS corpus), and intake metadata sometimes valid, so the
+results, and foreign signed PDFs from the DSS corpus), and intake metadata sometimes valid (a batch
+then carries one result), so the
 fuzzer gets past the first refusal into the code behind it."""
 from __future__ import annotations
 
@@ -96,10 +97,11 @@ def test_no_operation_answers_5xx_or_off_its_description(served, app, case_syste
             @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
             def exercise(case, pdf, meta):
                 if realistic and isinstance(case.body, dict):
+                    batch = isinstance(case.body.get("metadata"), list)  # POST /api/v1/result-batches: one result
                     if pdf is not None and "document" in case.body:
-                        case.body["document"] = pdf
+                        case.body["document"] = [pdf] if batch else pdf
                     if meta is not None and "metadata" in case.body:
-                        case.body["metadata"] = meta
+                        case.body["metadata"] = [meta] if batch else meta
                 response = case.call(**headers_and_cookies(case))
                 answered[f"{operation.label} {mode.value}"][response.status_code] += 1
                 case.validate_response(response, checks=CHECKS)
@@ -119,5 +121,6 @@ def test_no_operation_answers_5xx_or_off_its_description(served, app, case_syste
     assert not failures, "\n\n".join(failures)
     # The fuzzer got past the first refusals: these answers need real ids, real PDFs, valid metadata.
     assert answered["POST /api/v1/results positive"][201] > 0
+    assert answered["POST /api/v1/result-batches positive"][201] > 0
     assert answered["GET /api/v1/results/{result_id} positive"][200] > 0
     assert answered["POST /api/v1/verify positive"][200] > 0

@@ -10,38 +10,81 @@ from sqlalchemy import select
 
 from .. import annulment
 from ..access import CLIENT, OFFICIAL, can_read_result, require_principal
-from ..errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
-from ..intake import submit_result
+from ..errors import ApiError, BadRequest, NotFound, PayloadTooLarge, Unprocessable
+from ..intake import MAX_BATCH_RESULTS, BatchRefused, Submission, submit_result, submit_results
 from ..models import Agency, Result, db
-from .schemas import TEXT, AgencySchema, ResultMetadataSchema, ResultSchema, ResultUploadSchema
+from .schemas import (
+    TEXT,
+    AgencySchema,
+    ResultBatchSchema,
+    ResultBatchUploadSchema,
+    ResultMetadataSchema,
+    ResultSchema,
+    ResultUploadSchema,
+)
 
 _METADATA = ResultMetadataSchema()  # made once: a marshmallow Schema copies its fields when made
 
 blp = Blueprint("results", __name__, url_prefix="/api/v1", description="Results of administrative procedures")
 
 
-def _read_upload() -> tuple[dict, bytes]:
+def _require_multipart() -> None:
     if request.mimetype != "multipart/form-data":
         raise BadRequest("Send multipart/form-data with a 'metadata' JSON field and a 'document' PDF file.", "invalid_content_type")
-    document = request.files.get("document")
-    if document is None:
-        raise BadRequest("The 'document' file part is missing.", "missing_document")
+
+
+def _metadata_json():
+    """The 'metadata' part, parsed as JSON: a text field or a file part of type application/json."""
     raw = request.form.get("metadata")
     if raw is None and "metadata" in request.files:
         raw = request.files["metadata"].read().decode("utf-8", "replace")
     if raw is None:
         raise BadRequest("The 'metadata' part is missing.", "missing_metadata")
     try:
-        payload = json.loads(raw)
+        return json.loads(raw)
     except ValueError as exc:
         raise BadRequest(f"'metadata' is not valid JSON: {exc}.", "invalid_metadata") from None
+
+
+def _load_metadata(payload) -> dict:
     if not isinstance(payload, dict):
         raise BadRequest("'metadata' must be a JSON object.", "invalid_metadata")
     try:
-        metadata = _METADATA.load(payload)
+        return _METADATA.load(payload)
     except ValidationError as exc:
         raise Unprocessable("Some metadata fields are missing or malformed.", "invalid_metadata", details=exc.messages) from None
-    return metadata, document.read()
+
+
+def _read_upload() -> tuple[dict, bytes]:
+    _require_multipart()
+    document = request.files.get("document")
+    if document is None:
+        raise BadRequest("The 'document' file part is missing.", "missing_document")
+    return _load_metadata(_metadata_json()), document.read()
+
+
+def _read_batch_upload() -> list[Submission]:
+    """`metadata`: a JSON array of result metadata; `document`: one file part per entry, in the same order."""
+    _require_multipart()
+    payload = _metadata_json()
+    if not isinstance(payload, list) or not payload:
+        raise BadRequest("'metadata' must be a non-empty JSON array, one object per result.", "invalid_metadata")
+    if len(payload) > MAX_BATCH_RESULTS:
+        raise PayloadTooLarge(f"A batch carries at most {MAX_BATCH_RESULTS} results; this one has {len(payload)}.",
+                              "batch_too_large")
+    documents = request.files.getlist("document")
+    if len(documents) != len(payload):
+        raise BadRequest(f"{len(payload)} metadata entries but {len(documents)} 'document' parts; send one per result, "
+                         "in the same order.", "document_count_mismatch")
+    submissions, failures = [], {}
+    for index, (entry, document) in enumerate(zip(payload, documents)):
+        try:
+            submissions.append(Submission(_load_metadata(entry), document.read()))
+        except ApiError as error:
+            failures[index] = error
+    if failures:
+        raise BatchRefused(failures)
+    return submissions
 
 
 def _find_result(result_id: str) -> Result:
@@ -74,8 +117,6 @@ def create_result():
     principal = require_principal(CLIENT)
     settings = current_app.extensions["wallet.settings"]
     metadata, data = _read_upload()
-    if metadata["agency_code"] not in principal.agency_codes:
-        raise Forbidden(f"This client may not submit results for agency {metadata['agency_code']}.", "agency_not_allowed")
     result, created = submit_result(
         db.session,
         current_app.extensions["wallet.documents"],
@@ -84,12 +125,46 @@ def create_result():
         actor=principal.actor,
         max_bytes=settings.max_document_bytes,
         client_id=principal.record_id,
+        agency_codes=principal.agency_codes,
     )
-    if not created and not can_read_result(principal, result):
-        raise Conflict("A result with this dossier code already exists for another agency.", "dossier_exists")
     if not created:
         return result, 200
     return result, 201, {"Location": url_for("results.get_result", result_id=result.id)}
+
+
+@blp.route("/result-batches", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": ResultBatchUploadSchema,
+                "encoding": {"metadata": {"contentType": "application/json"}, "document": {"contentType": "application/pdf"}},
+            }
+        },
+    },
+    security=[{"bearerAssertion": []}],
+)
+@blp.response(201, ResultBatchSchema, description="Stored, pending signature (all of them, in one transaction)")
+@blp.alt_response(200, schema=ResultBatchSchema, description="Every dossier was posted before with the same document")
+@blp.alt_response(409, description="A dossier code exists with a different document; nothing was stored")
+@blp.alt_response(422, description="Some results are invalid (details.items says which); nothing was stored")
+def create_result_batch():
+    """Submit up to 100 results in one request (case systems with a backlog): all are stored, or none.
+    The same rules as one result: a dossier posted before with the same document comes back unchanged."""
+    principal = require_principal(CLIENT)
+    settings = current_app.extensions["wallet.settings"]
+    stored = submit_results(
+        db.session,
+        current_app.extensions["wallet.documents"],
+        _read_batch_upload(),
+        actor=principal.actor,
+        max_bytes=settings.max_document_bytes,
+        client_id=principal.record_id,
+        agency_codes=principal.agency_codes,
+    )
+    body = {"results": [{"created": created, "result": result} for result, created in stored]}
+    return body, 201 if any(created for _, created in stored) else 200
 
 
 @blp.route("/results/<result_id>", methods=["GET"])

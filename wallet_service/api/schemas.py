@@ -61,6 +61,21 @@ class ResultUploadSchema(Schema):
     document = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
+
+class ResultBatchUploadSchema(Schema):
+    """The multipart request of a batch: `metadata` is a JSON array of ResultMetadataSchema, `document`
+    one PDF part per entry, in the same order."""
+
+    metadata = fields.List(
+        fields.Nested(ResultMetadataSchema), required=True, validate=validate.Length(min=1),
+        metadata={"description": "A part of type application/json (or a JSON text field): one object per result"},
+    )
+    document = fields.List(
+        fields.Raw(metadata={"type": "string", "format": "binary"}), required=True,
+        metadata={"description": "The PDFs, one part named 'document' per metadata entry, in the same order"},
+    )
+
+
 class SignatureSchema(Schema):
     position = fields.Integer()
     role = fields.String(metadata={"description": "official or agency"})
@@ -111,6 +126,16 @@ class ResultSchema(Schema):
             "document": url_for("results.get_document", result_id=result.id),
             "verification": f"{base}/v/{result.id}",
         }
+
+
+
+class ResultBatchItemSchema(Schema):
+    created = fields.Boolean(metadata={"description": "False when the dossier was stored before with the same document"})
+    result = fields.Nested(ResultSchema)
+
+
+class ResultBatchSchema(Schema):
+    results = fields.List(fields.Nested(ResultBatchItemSchema), metadata={"description": "In the order sent"})
 
 
 class AgencySchema(Schema):
