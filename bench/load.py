@@ -3,7 +3,8 @@ a fixed arrival rate, p50/p99 latency and throughput per scenario.
 
     .venv/bin/python bench/load.py [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
                                    [--duration 10] [--warmup 2] [--wallet-rate 300] [--intake-rate 200]
-                                   [--verify-rate 20] [--scenarios wallet,verify,intake] [--profile DIR]
+                                   [--verify-rate 20] [--batch-rate 5] [--batch-size 50]
+                                   [--scenarios wallet,verify,intake,batch] [--profile DIR]
 
 What it does, all on 127.0.0.1 and bounded (each scenario sends rate x duration requests, at most
 --duration 60 s, and waits at most 30 s per request):
@@ -21,7 +22,8 @@ What it does, all on 127.0.0.1 and bounded (each scenario sends rate x duration 
    wallet  GET /api/v1/wallet/results as citizen1 (session cookie), who has several results;
    verify  POST /api/v1/verify with one of the signed PDFs;
    intake  POST /api/v1/results with a fresh bearer assertion (unique jti) and a unique dossier code
-           and document for every request.
+           and document for every request;
+   batch   POST /api/v1/result-batches, --batch-size such results per request (throughput in results).
 
 The load generator is open-loop (asyncio + aiohttp): request i is due at start + i/rate whatever
 happened to earlier ones, and its latency is counted from when it was due, so a slow server cannot
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import itertools
 import json
 import os
@@ -83,6 +86,8 @@ class Outcome:
     errors: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
     """From the first request's due time to the last answer."""
+    per_request: int = 1
+    """Results each request carries (a batch intake's size): throughput is counted in results."""
 
     def line(self) -> str:
         ok = len(self.latencies)
@@ -90,8 +95,9 @@ class Outcome:
             return f"{self.name:8} target {self.target_rate:6.0f}/s  no successful request  errors {self.errors}"
         ordered = sorted(self.latencies)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        unit = f" ({self.throughput():.1f} results/s)" if self.per_request > 1 else ""
         return (
-            f"{self.name:8} target {self.target_rate:6.0f}/s  achieved {ok / self.elapsed:7.1f}/s  ok {ok:5}  "
+            f"{self.name:8} target {self.target_rate:6.0f}/s  achieved {ok / self.elapsed:7.1f}/s{unit}  ok {ok:5}  "
             f"p50 {statistics.median(ordered) * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms  "
             f"max {ordered[-1] * 1000:7.1f} ms  errors {self.errors or 0}"
         )
@@ -101,13 +107,13 @@ class Outcome:
         return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else float("inf")
 
     def throughput(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+        return len(self.latencies) * self.per_request / self.elapsed if self.elapsed else 0.0
 
 
-async def open_loop(name: str, rate: float, count: int, send) -> Outcome:
+async def open_loop(name: str, rate: float, count: int, send, per_request: int = 1) -> Outcome:
     """Send `count` requests at `rate` per second; `send(http, i)` performs request i and returns
     the HTTP status."""
-    outcome = Outcome(name, rate)
+    outcome = Outcome(name, rate, per_request=per_request)
     connector = aiohttp.TCPConnector(limit=512, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
@@ -252,7 +258,7 @@ class CaseSystem:
 
     def submission(self, i: int) -> tuple[dict, bytes]:
         # 10,000 dossiers a day per agency fit the 4-digit sequence; the day (YYMMDD) varies past that.
-        day = 250101 + (i // 10000) % 28
+        day = (dt.date(2025, 1, 1) + dt.timedelta(days=i // 10000)).strftime("%y%m%d")
         metadata = {
             "dossier_code": f"{AGENCY}-{day}-{i % 10000:04d}",
             "procedure_code": "1.001193.000.00.00.H40",
@@ -280,17 +286,28 @@ class CaseSystem:
         """Request i's headers and multipart body, encoded ahead of the scenario so the generator's
         CPU (ES256 signing, multipart framing) is not spent on the cores while the server is measured."""
         metadata, document = self.submission(i)
+        return self._multipart(metadata, [document])
+
+    def prepared_batch(self, numbers: range) -> tuple[dict[str, str], bytes]:
+        """One POST /api/v1/result-batches carrying submissions `numbers`, encoded ahead like `prepared`."""
+        submissions = [self.submission(i) for i in numbers]
+        return self._multipart([m for m, _ in submissions], [d for _, d in submissions])
+
+    def _multipart(self, metadata: dict | list, documents: list[bytes]) -> tuple[dict[str, str], bytes]:
         boundary = uuid.uuid4().hex
-        body = b"".join([
+        parts = [
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n"
             "Content-Type: application/json\r\n\r\n".encode(),
             json.dumps(metadata, ensure_ascii=False).encode(),
-            f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"result.pdf\"\r\n"
-            "Content-Type: application/pdf\r\n\r\n".encode(),
-            document,
-            f"\r\n--{boundary}--\r\n".encode(),
-        ])
-        return {**self.headers(), "Content-Type": f"multipart/form-data; boundary={boundary}"}, body
+        ]
+        for document in documents:
+            parts += [
+                f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"result.pdf\"\r\n"
+                "Content-Type: application/pdf\r\n\r\n".encode(),
+                document,
+            ]
+        parts.append(f"\r\n--{boundary}--\r\n".encode())
+        return {**self.headers(), "Content-Type": f"multipart/form-data; boundary={boundary}"}, b"".join(parts)
 
 
 def csrf_token(page_html: str) -> str:
@@ -327,9 +344,11 @@ def main() -> None:
     parser.add_argument("--wallet-rate", type=float, default=300.0)
     parser.add_argument("--intake-rate", type=float, default=200.0)
     parser.add_argument("--verify-rate", type=float, default=20.0)
+    parser.add_argument("--batch-rate", type=float, default=5.0, help="Batch requests per second (scenario 'batch').")
+    parser.add_argument("--batch-size", type=int, default=50, help="Results per batch request.")
     parser.add_argument("--wallet-results", type=int, default=12, help="Results citizen1 has in the wallet listing.")
     parser.add_argument("--signed", type=int, default=4, help="How many of them official1 signs first.")
-    parser.add_argument("--scenarios", default="wallet,verify,intake")
+    parser.add_argument("--scenarios", default="wallet,verify,intake,batch")
     parser.add_argument("--ratelimit-storage", default="redis://127.0.0.1:6379/15",
                         help="Flask-Limiter's counters, as in production; memory:// for one process each.")
     parser.add_argument("--keep", action="store_true", help="Keep the instance folder and print where it is.")
@@ -401,20 +420,32 @@ def main() -> None:
                     await response.read()
                     return response.status
 
-            scenarios = {"wallet": (wallet, args.wallet_rate), "verify": (verify, args.verify_rate),
-                         "intake": (intake, args.intake_rate)}
+            async def batch(http, i):
+                headers, body = prepared[i]
+                async with http.post(f"{base_url}/api/v1/result-batches", data=body, headers=headers) as response:
+                    await response.read()
+                    return response.status
+
+            def prepare(name: str, count: int) -> None:
+                """The scenario's request bodies, made before it runs (they carry unique dossier codes)."""
+                if name == "intake":
+                    prepared[:] = [case_system.prepared(next(submissions)) for _ in range(count)]
+                elif name == "batch":
+                    prepared[:] = [case_system.prepared_batch(range(start, start + args.batch_size))
+                                   for start in (next(submissions) * args.batch_size + 10**6 for _ in range(count))]
+
+            scenarios = {"wallet": (wallet, args.wallet_rate, 1), "verify": (verify, args.verify_rate, 1),
+                         "intake": (intake, args.intake_rate, 1), "batch": (batch, args.batch_rate, args.batch_size)}
             outcomes = {}
             for name in args.scenarios.split(","):
-                send, rate = scenarios[name]
+                send, rate, per_request = scenarios[name]
                 if args.warmup:  # workers' first requests (imports, pools, caches) are not what is measured
-                    if name == "intake":
-                        prepared[:] = [case_system.prepared(next(submissions)) for _ in range(int(rate * args.warmup))]
+                    prepare(name, max(1, int(rate * args.warmup)))
                     asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send))
-                if name == "intake":
-                    prepared[:] = [case_system.prepared(next(submissions)) for _ in range(max(1, int(rate * duration)))]
+                prepare(name, max(1, int(rate * duration)))
                 before = cpu_snapshot(server.pid)
                 with profiled(server.pid, args.profile, name, duration):
-                    outcomes[name] = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send))
+                    outcomes[name] = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send, per_request))
                 cpu = cpu_per_request(before, cpu_snapshot(server.pid), len(outcomes[name].latencies))
                 print(f"{outcomes[name].line()}{cpu}  load avg {os.getloadavg()[0]:.1f}", flush=True)
     if "wallet" in outcomes:
@@ -422,7 +453,11 @@ def main() -> None:
         print(f"target wallet p99 <= 50 ms at {args.wallet_rate:.0f}/s: {verdict}")
     if "intake" in outcomes:
         verdict = "met" if outcomes["intake"].throughput() >= 200 else "NOT met"
-        print(f"target intake >= 200 results/s: {verdict} ({outcomes['intake'].throughput():.1f}/s)")
+        print(f"target intake >= 200 results/s, one per request: {verdict} ({outcomes['intake'].throughput():.1f}/s)")
+    if "batch" in outcomes:
+        verdict = "met" if outcomes["batch"].throughput() >= 200 and not outcomes["batch"].errors else "NOT met"
+        print(f"target intake >= 200 results/s, {args.batch_size} per request: {verdict} "
+              f"({outcomes['batch'].throughput():.1f} results/s)")
     if args.keep:
         print(f"instance kept: {instance}")
     else:
