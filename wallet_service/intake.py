@@ -100,11 +100,13 @@ def submit_result(
 
 
 def submit_results(
-    session: Session, documents: DocumentStore, submissions: Sequence[Submission], *,
+    session: Session, documents: DocumentStore, submissions: Sequence[Submission | ApiError], *,
     actor: str, max_bytes: int, client_id: int | None = None, agency_codes: frozenset[str] | None = None,
 ) -> list[tuple[Result, bool]]:
     """`submit_result` for several results in one transaction: all are stored, or none (`BatchRefused`).
-    A result whose dossier code was stored before with the same document comes back with `created` False."""
+    A result whose dossier code was stored before with the same document comes back with `created` False.
+    An entry the caller already refused (its metadata, say) is given as its error: it refuses the
+    batch, and the refusal names it with every other entry's problem, so one answer says them all."""
     try:
         return _store(session, documents, _check_all(session, submissions, max_bytes, agency_codes), actor, client_id)
     except IntegrityError:
@@ -114,14 +116,16 @@ def submit_results(
         return _store(session, documents, _check_all(session, submissions, max_bytes, agency_codes), actor, client_id)
 
 
-def _check_all(session: Session, submissions: Sequence[Submission], max_bytes: int,
+def _check_all(session: Session, submissions: Sequence[Submission | ApiError], max_bytes: int,
                agency_codes: frozenset[str] | None) -> list[_Checked]:
     checked: list[_Checked] = []
     failures: dict[int, ApiError] = {}
     seen: dict[str, int] = {}
-    known = _look_up(session, submissions)
+    known = _look_up(session, [s for s in submissions if isinstance(s, Submission)])
     for index, submission in enumerate(submissions):
         try:
+            if isinstance(submission, ApiError):
+                raise submission
             first = seen.setdefault(submission.metadata["dossier_code"], index)
             if first != index:
                 raise Unprocessable(f"The batch carries this dossier code twice (also at index {first}).", "duplicate_dossier")
@@ -135,6 +139,8 @@ def _check_all(session: Session, submissions: Sequence[Submission], max_bytes: i
 
 
 def _look_up(session: Session, submissions: Sequence[Submission]) -> _Known:
+    if not submissions:  # every entry was refused already
+        return _Known({}, {}, {})
     if len(submissions) == 1:  # one result, the usual intake: one round trip for the three
         metadata = submissions[0].metadata
         found = session.execute(_LOOKUP, {

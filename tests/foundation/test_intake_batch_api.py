@@ -103,6 +103,18 @@ def test_one_bad_result_refuses_the_batch_names_it_and_writes_nothing(app, clien
     assert snapshot(app) == before
 
 
+def test_every_refused_entry_is_named_in_one_answer(app, client, case_system, pdf):
+    items = [(metadata(dossier_code=dossier(i)), distinct(pdf, i)) for i in range(4)]
+    items[1] = ({**items[1][0], "citizen_id": "12"}, items[1][1])  # metadata
+    items[3] = (items[3][0], b"%PDF-1.7 truncated")  # document
+    before = snapshot(app)
+    response = post_batch(client, case_system, items)
+    assert response.status_code == 422
+    assert [(f["index"], f["error"]) for f in response.json["details"]["items"]] == [(1, "invalid_metadata"), (3, "malformed_pdf")]
+    assert "citizen_id" in response.json["details"]["items"][0]["details"]
+    assert snapshot(app) == before
+
+
 def _allowed_for(app, *extra_agencies):
     return register_case_system_in(app, "case-system-wide", ("000.00.15.H40", *extra_agencies))
 

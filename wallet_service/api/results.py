@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .. import annulment
 from ..access import CLIENT, OFFICIAL, can_read_result, require_principal
 from ..errors import ApiError, BadRequest, NotFound, PayloadTooLarge, Unprocessable
-from ..intake import MAX_BATCH_RESULTS, BatchRefused, Submission, submit_result, submit_results
+from ..intake import MAX_BATCH_RESULTS, Submission, submit_result, submit_results
 from ..models import Agency, Result, db
 from .schemas import (
     TEXT,
@@ -63,8 +63,9 @@ def _read_upload() -> tuple[dict, bytes]:
     return _load_metadata(_metadata_json()), document.read()
 
 
-def _read_batch_upload() -> list[Submission]:
-    """`metadata`: a JSON array of result metadata; `document`: one file part per entry, in the same order."""
+def _read_batch_upload() -> list[Submission | ApiError]:
+    """`metadata`: a JSON array of result metadata; `document`: one file part per entry, in the same order.
+    An entry with invalid metadata is its error (intake reports it with the other entries' problems)."""
     _require_multipart()
     payload = _metadata_json()
     if not isinstance(payload, list) or not payload:
@@ -76,14 +77,12 @@ def _read_batch_upload() -> list[Submission]:
     if len(documents) != len(payload):
         raise BadRequest(f"{len(payload)} metadata entries but {len(documents)} 'document' parts; send one per result, "
                          "in the same order.", "document_count_mismatch")
-    submissions, failures = [], {}
-    for index, (entry, document) in enumerate(zip(payload, documents)):
+    submissions: list[Submission | ApiError] = []
+    for entry, document in zip(payload, documents):
         try:
             submissions.append(Submission(_load_metadata(entry), document.read()))
         except ApiError as error:
-            failures[index] = error
-    if failures:
-        raise BatchRefused(failures)
+            submissions.append(error)
     return submissions
 
 
