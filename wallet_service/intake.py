@@ -70,7 +70,7 @@ class _Known:
     results: dict[str, Result]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Checked:
     """A submission that passed every check, with what the lookup found."""
 
@@ -183,20 +183,22 @@ def _check(known: _Known, submission: Submission, max_bytes: int, agency_codes: 
 
 def _store(session: Session, documents: DocumentStore, checked: list[_Checked], actor: str,
            client_id: int | None) -> list[tuple[Result, bool]]:
-    new = [item for item in checked if item.existing is None]
-    if not new:
+    if all(item.existing is not None for item in checked):
         return [(item.existing, False) for item in checked]
     citizens: dict[str, Citizen] = {}  # one new citizen with several results in the batch is added once
     now = utcnow()
-    rows = {}
-    for item in new:
+    rows: list[dict | None] = []  # by position in `checked`; None for a result stored before
+    for item in checked:
+        if item.existing is not None:
+            rows.append(None)
+            continue
         metadata = item.submission.metadata
         documents.put(item.submission.document)
         citizen = item.citizen or citizens.get(metadata["citizen_id"])
         if citizen is None:
             citizen = _new_citizen(session, metadata["citizen_id"], metadata["citizen_name"])
         citizens[metadata["citizen_id"]] = citizen
-        rows[id(item)] = {  # every column: one left out would be reloaded by the answer (tests/fuzz pins the count)
+        rows.append({  # every column: one left out would be reloaded by the answer (tests/fuzz pins the count)
             "id": new_uuid(),
             "dossier_code": metadata["dossier_code"],
             "procedure_code": metadata["procedure_code"],
@@ -218,23 +220,23 @@ def _store(session: Session, documents: DocumentStore, checked: list[_Checked], 
             "signed_at": None,
             "annulled_at": None,
             "annulment_reason": None,
-        }
-    session.execute(_INSERT_RESULT, list(rows.values()))
+        })
+    new_rows = [row for row in rows if row is not None]
+    session.execute(_INSERT_RESULT, new_rows)
     audit.record_many(session, actor, [
         audit.Entry("result.received", row["id"], {"sha256": row["original_sha256"], "dossier": row["dossier_code"]})
-        for row in rows.values()
+        for row in new_rows
     ])
     with kept_on_commit(session):
         session.commit()
     stored = []
-    for item in checked:
-        if item.existing is not None:
+    for item, row in zip(checked, rows):
+        if row is None:
             stored.append((item.existing, False))
             continue
         # The stored result, made from what is in hand and joined to the session as if just loaded:
         # reloading it and its relations after the commit cost five more queries per intake.
-        result = Result(**rows[id(item)], agency=item.agency, citizen=citizens[item.submission.metadata["citizen_id"]],
-                        signatures=[], deliveries=[])
+        result = Result(**row, agency=item.agency, citizen=citizens[item.submission.metadata["citizen_id"]], signatures=[], deliveries=[])
         make_transient_to_detached(result)
         session.add(result)
         stored.append((result, True))
