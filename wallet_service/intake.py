@@ -49,6 +49,7 @@ class BatchRefused(ApiError):
     """Some results of a batch cannot be accepted, so none is (`details.items` says which and why)."""
 
     def __init__(self, failures: dict[int, ApiError]):
+        self.failures = failures
         first = failures[min(failures)]
         super().__init__(
             f"{len(failures)} of the batch's results cannot be accepted; nothing was stored.",
@@ -96,7 +97,7 @@ def submit_result(
         return submit_results(session, documents, [Submission(metadata, data)], actor=actor,
                               max_bytes=max_bytes, client_id=client_id, agency_codes=agency_codes)[0]
     except BatchRefused as refused:
-        raise refused.__cause__ from None
+        raise refused.failures[0] from None
 
 
 def submit_results(
@@ -133,8 +134,7 @@ def _check_all(session: Session, submissions: Sequence[Submission | ApiError], m
         except ApiError as error:
             failures[index] = error
     if failures:
-        refused = BatchRefused(failures)
-        raise refused from failures[min(failures)]
+        raise BatchRefused(failures)
     return checked
 
 

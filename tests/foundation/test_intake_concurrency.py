@@ -29,24 +29,32 @@ def _wait_until_an_intake_waits_on_a_lock(engine, timeout: float = 20.0) -> None
             if waiting:
                 return
             time.sleep(0.02)
-    raise AssertionError("the intake never waited on the concurrent citizen INSERT")
+    raise AssertionError("the intake never waited on the concurrent INSERT")
 
 
-def test_a_citizen_created_by_a_concurrent_intake_is_joined_not_a_500(app, client, case_system, pdf):  # noqa: F811
+def _intake_racing(insert_by_the_other, send):
+    """`send()` while another transaction has run `insert_by_the_other` and not committed: commits it
+    once the intake waits on its unique key, and returns the intake's answer."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers: the race needs PostgreSQL's concurrent transactions")
     other = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
     with other.connect() as concurrent:
-        # Another intake has inserted the same new citizen and not committed yet.
-        concurrent.execute(sa.insert(Citizen.__table__).values(personal_id=NEWBORN["citizen_id"], full_name="x"))
+        concurrent.execute(insert_by_the_other)
         answer = {}
-        intake = threading.Thread(target=lambda: answer.update(response=post(client, case_system, pdf, metadata(**NEWBORN))))
+        intake = threading.Thread(target=lambda: answer.update(response=send()))
         intake.start()
-        _wait_until_an_intake_waits_on_a_lock(other)  # the citizens' unique key: the race is on
+        _wait_until_an_intake_waits_on_a_lock(other)  # the race is on
         concurrent.commit()
         intake.join(30)
     other.dispose()
-    response = answer["response"]
+    return answer["response"]
+
+
+def test_a_citizen_created_by_a_concurrent_intake_is_joined_not_a_500(app, client, case_system, pdf):  # noqa: F811
+    response = _intake_racing(  # another intake has inserted the same new citizen
+        sa.insert(Citizen.__table__).values(personal_id=NEWBORN["citizen_id"], full_name="x"),
+        lambda: post(client, case_system, pdf, metadata(**NEWBORN)),
+    )
     assert response.status_code == 201, response.get_json()
     citizens = db.session.scalars(sa.select(Citizen).where(Citizen.personal_id == NEWBORN["citizen_id"])).all()
     assert len(citizens) == 1
@@ -56,30 +64,20 @@ def test_a_citizen_created_by_a_concurrent_intake_is_joined_not_a_500(app, clien
 def test_a_dossier_stored_by_a_concurrent_intake_is_answered_and_the_assertion_stays_spent(app, client, case_system, pdf):  # noqa: F811
     """The other intake wins the dossier's unique key: ours rolls back, looks again and answers 200
     with that result; its rollback took the assertion's jti with it, which must be spent again."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers: the race needs PostgreSQL's concurrent transactions")
     sent = metadata(citizen_id="022186001234", citizen_name="Lê Thị Hoa")  # citizen1 of the demo: known
     agency_id = db.session.scalar(sa.select(Agency.id).where(Agency.code == sent["agency_code"]))
     citizen_id = db.session.scalar(sa.select(Citizen.id).where(Citizen.personal_id == sent["citizen_id"]))
     db.session.rollback()
-    other = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
     token = case_system.assertion()
-    with other.connect() as concurrent:
-        concurrent.execute(sa.insert(Result.__table__).values(
+    response = _intake_racing(
+        sa.insert(Result.__table__).values(
             id=new_uuid(), dossier_code=sent["dossier_code"], procedure_code=sent["procedure_code"],
             procedure_name=sent["procedure_name"], title=sent["title"], citizen_id=citizen_id,
             citizen_name=sent["citizen_name"], agency_id=agency_id, extra={}, status="pending_signature",
             original_sha256=hashlib.sha256(pdf).hexdigest(), original_size=len(pdf), created_at=utcnow(), updated_at=utcnow(),
-        ))
-        answer = {}
-        intake = threading.Thread(target=lambda: answer.update(
-            response=post(client, case_system, pdf, sent, jti=jwt_id(token))))
-        intake.start()
-        _wait_until_an_intake_waits_on_a_lock(other)  # the results' unique key: the race is on
-        concurrent.commit()
-        intake.join(30)
-    other.dispose()
-    response = answer["response"]
+        ),
+        lambda: post(client, case_system, pdf, sent, jti=jwt_id(token)),
+    )
     assert response.status_code == 200, response.get_json()
     assert response.json["dossier_code"] == sent["dossier_code"]
     assert len(db.session.scalars(sa.select(Result).where(Result.dossier_code == sent["dossier_code"])).all()) == 1

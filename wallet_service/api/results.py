@@ -86,6 +86,12 @@ def _read_batch_upload() -> list[Submission | ApiError]:
     return submissions
 
 
+def _submitted_by(principal) -> dict:
+    """Intake's terms for a case system: its actor and record, its agencies, the size limit."""
+    return {"actor": principal.actor, "client_id": principal.record_id, "agency_codes": principal.agency_codes,
+            "max_bytes": current_app.extensions["wallet.settings"].max_document_bytes}
+
+
 def _find_result(result_id: str) -> Result:
     """The result, if the caller may see it; 404 otherwise, so ids of others' results leak nothing."""
     principal = require_principal()
@@ -114,18 +120,9 @@ def _find_result(result_id: str) -> Result:
 def create_result():
     """Submit a decided dossier's result document for signature (case systems)."""
     principal = require_principal(CLIENT)
-    settings = current_app.extensions["wallet.settings"]
     metadata, data = _read_upload()
-    result, created = submit_result(
-        db.session,
-        current_app.extensions["wallet.documents"],
-        metadata,
-        data,
-        actor=principal.actor,
-        max_bytes=settings.max_document_bytes,
-        client_id=principal.record_id,
-        agency_codes=principal.agency_codes,
-    )
+    result, created = submit_result(db.session, current_app.extensions["wallet.documents"], metadata, data,
+                                    **_submitted_by(principal))
     if not created:
         return result, 200
     return result, 201, {"Location": url_for("results.get_result", result_id=result.id)}
@@ -152,16 +149,8 @@ def create_result_batch():
     """Submit up to 100 results in one request (case systems with a backlog): all are stored, or none.
     The same rules as one result: a dossier posted before with the same document comes back unchanged."""
     principal = require_principal(CLIENT)
-    settings = current_app.extensions["wallet.settings"]
-    stored = submit_results(
-        db.session,
-        current_app.extensions["wallet.documents"],
-        _read_batch_upload(),
-        actor=principal.actor,
-        max_bytes=settings.max_document_bytes,
-        client_id=principal.record_id,
-        agency_codes=principal.agency_codes,
-    )
+    stored = submit_results(db.session, current_app.extensions["wallet.documents"], _read_batch_upload(),
+                            **_submitted_by(principal))
     body = {"results": [{"created": created, "result": result} for result, created in stored]}
     return body, 201 if any(created for _, created in stored) else 200
 

@@ -61,7 +61,6 @@ class ResultUploadSchema(Schema):
     document = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-
 class ResultBatchUploadSchema(Schema):
     """The multipart request of a batch: `metadata` is a JSON array of ResultMetadataSchema, `document`
     one PDF part per entry, in the same order."""
@@ -126,7 +125,6 @@ class ResultSchema(Schema):
             "document": url_for("results.get_document", result_id=result.id),
             "verification": f"{base}/v/{result.id}",
         }
-
 
 
 class ResultBatchItemSchema(Schema):
