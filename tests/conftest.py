@@ -1,7 +1,8 @@
-"""Shared fixtures. Every test that takes `app` runs on SQLite, and also on PostgreSQL when
-WALLET_TEST_DATABASE_URL names a server database the suite may create databases beside
-(`.ci/run` sets it). Each backend gets one freshly migrated database per test session; each test
-starts from empty tables and its own document folder."""
+"""Shared fixtures. Every test that takes `app` runs on SQLite. A test whose subject is SQL
+behaviour (locks, claims, uniqueness, transactions, statement counts) is marked `postgres` and runs
+on PostgreSQL too when WALLET_TEST_DATABASE_URL names a server database the suite may create
+databases beside (`.ci/run` sets it). Each backend gets one freshly migrated database per test
+session (per xdist worker); each test starts from empty tables and its own document folder."""
 from __future__ import annotations
 
 import contextvars
@@ -46,9 +47,16 @@ def _postgres_server_url():
     admin.dispose()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+def pytest_generate_tests(metafunc):
+    """SQLite for every database test; PostgreSQL as well for those marked `postgres`."""
+    if "database_url" in metafunc.fixturenames:
+        backends = BACKENDS if metafunc.definition.get_closest_marker("postgres") else BACKENDS[:1]
+        metafunc.parametrize("database_url", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def database_url(request, tmp_path_factory):
-    """A migrated, empty database for this session, on each backend."""
+    """A migrated, empty database for this session, on the backend the test is parametrised with."""
     if request.param == "postgresql":
         url = request.getfixturevalue("_postgres_server_url")
     else:

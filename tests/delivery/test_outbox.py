@@ -22,6 +22,8 @@ from wallet_service.models import AuditEvent, Delivery, Result, ResultStatus, db
 from ..conftest import official_principal
 from .conftest import AGENCY1, AGENCY2, BACKOFF
 
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
 
 def _deliveries(result: Result) -> list[Delivery]:
     db.session.expire_all()

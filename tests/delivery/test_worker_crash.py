@@ -11,12 +11,15 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from wallet_service.delivery import deliver_due
 from wallet_service.models import Delivery, Result, db, utcnow
 
 from .conftest import AGENCY1
+
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE = 60  # seconds; longer than a worker process takes to start on a busy machine

@@ -2,11 +2,15 @@
 nobody else can, and an annulled result stays annulled."""
 from __future__ import annotations
 
+import pytest
+
 from sqlalchemy import select
 
 from tests.conftest import login_as, official_principal
 from wallet_service.access import CITIZEN, Principal
 from wallet_service.models import AuditEvent, Result, db
+
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
 
 def first_ward_result(demo_results) -> Result:

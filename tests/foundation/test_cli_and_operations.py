@@ -28,6 +28,7 @@ def initialised(app):
     return first
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_init_is_idempotent_and_loads_demo_results(app, initialised):
     assert "10 new pending results" in initialised.output
     second = run(app, "init")
@@ -60,6 +61,7 @@ def test_cli_refuses_duplicate_client_and_unknown_agency(app, initialised):
     assert unknown.exit_code != 0 and "unknown agency" in unknown.output
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_audit_verify_finds_edited_deleted_and_inserted_events(app, initialised):
     intact = run(app, "audit", "verify")
     assert intact.exit_code == 0 and "intact" in intact.output

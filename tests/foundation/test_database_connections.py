@@ -13,6 +13,8 @@ from wallet_service.models import db
 from ..conftest import login_as
 from ..wallet.conftest import CITIZEN1, citizen_principal
 
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
 
 def _backend_pids(app) -> set[int]:
     with app.app_context(), db.engine.connect() as conn:

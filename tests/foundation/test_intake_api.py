@@ -19,6 +19,8 @@ from wallet_service import demo as demo_data
 from wallet_service.demo import result_pdf
 from wallet_service.models import AuditEvent, Citizen, Result, db
 
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
 CORPUS = DSS_PADES
 
 

@@ -17,6 +17,8 @@ from wallet_service.models import Citizen, Result, db
 
 from .test_intake_api import metadata, pdf, post, snapshot  # noqa: F401 (pdf is a fixture)
 
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
 NEWBORN = {"citizen_id": "022325007777", "citizen_name": "Phạm Gia Bảo"}
 
 

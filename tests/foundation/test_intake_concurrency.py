@@ -14,6 +14,8 @@ from wallet_service.models import Agency, Citizen, Result, db, new_uuid, utcnow
 
 from .test_intake_api import metadata, pdf, post  # noqa: F401 (pdf is a fixture)
 
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
 NEWBORN = {"citizen_id": "022325009999", "citizen_name": "Đỗ Minh Khang"}
 
 

@@ -12,6 +12,8 @@ from wallet_service import formats
 
 from .conftest import citizen_principal, open_session
 
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
 BAD_TEXT = ["Trích lục\x00khai sinh", "Lê Thị\udc00Hoa", "bell\x07", "del\x7f"]
 
 

@@ -77,6 +77,7 @@ def test_only_signed_results_are_offered(client, signed_results, citizen_login, 
 # --- token endpoint --------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_wrong_tx_code_is_invalid_grant_and_five_burn_the_offer(wallet, offer):
     wrong = "000000" if offer.tx_code != "000000" else "111111"
     for _ in range(5):
@@ -90,6 +91,7 @@ def test_missing_tx_code_is_invalid_request(wallet, offer):
     assert error_of(wallet.token(offer, tx_code=None)) == "invalid_request"
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_reused_pre_authorized_code_is_invalid_grant(wallet, offer):
     wallet.access_token(offer)
     assert error_of(wallet.token(offer)) == "invalid_grant"
@@ -243,6 +245,7 @@ def test_unknown_nonce_is_invalid_nonce(wallet, access_token):
     assert error_of(wallet.credential(access_token, nonce="made-up")) == "invalid_nonce"
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_replayed_nonce_is_invalid_nonce(wallet, access_token):
     nonce = wallet.nonce()
     assert wallet.credential(access_token, nonce=nonce).status_code == 200
@@ -250,6 +253,7 @@ def test_replayed_nonce_is_invalid_nonce(wallet, access_token):
     assert issued_count() == 1
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_replayed_proof_is_refused(wallet, access_token):
     proof = wallet.key.proof(audience=wallet.issuer, nonce=wallet.nonce())
     assert wallet.credential(access_token, proof=proof).status_code == 200

@@ -48,6 +48,7 @@ def test_reading_outside_the_list_is_an_error():
         read_status(encode_status_list([], size=16), 16)
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_allocation_opens_one_list_and_draws_indices_inside_it(app):
     from wallet_service.models import db
 

@@ -71,6 +71,7 @@ def test_english_on_request(official1, demo_results):
     assert "Waiting for signature" in page
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_filters_by_procedure_citizen_and_dossier_code(app, official1, demo):
     add_result(app, 1, procedure=BIRTH, citizen_id="022186001234")
     add_result(app, 2, procedure=RESIDENCE, citizen_id="022186001234")
@@ -91,6 +92,7 @@ def test_filters_by_procedure_citizen_and_dossier_code(app, official1, demo):
     assert f'<option value="{RESIDENCE[0]}" selected>' in page
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_date_range_is_in_vietnam_time(app, official1, demo):
     # 17:30 UTC on 17 November is 00:30 on 18 November in Vietnam (UTC+7).
     add_result(app, 1, received_at=dt.datetime(2025, 11, 17, 16, 59, tzinfo=UTC))  # 23:59 on the 17th
@@ -122,6 +124,7 @@ def test_bad_filters_are_named_in_the_page_not_a_crash(official1, demo_results):
     assert "Ngày kết thúc trước ngày bắt đầu." in reversed_range.get_data(as_text=True)
 
 
+@pytest.mark.postgres  # SQL behaviour
 def test_pagination_keeps_the_filters_and_covers_every_result(app, official1, demo):
     for n in range(1, 26):
         add_result(app, n, procedure=RESIDENCE if n % 5 else BIRTH,

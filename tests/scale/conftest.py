@@ -35,6 +35,11 @@ REDIS_URL = os.environ.get("WALLET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RABBITMQ_URL = os.environ.get("WALLET_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 AGENCY1 = "000.00.15.H40"
 DELIVERY_LEASE_SECONDS = 30  # a killed worker's claimed deliveries go out again this much later
+# A killed worker's batch is taken over once its lease runs out: short in the default suite, the
+# production default for the volume run (`make test-scale` sets WALLET_SCALE_RESULTS=1000).
+VOLUME_RUN = int(os.environ.get("WALLET_SCALE_RESULTS", "0")) >= 500
+BATCH_LEASE_SECONDS = 60 if VOLUME_RUN else 10
+BATCH_RESUME_SECONDS = 15 if VOLUME_RUN else 3
 
 
 def answers(url: str) -> bool:
@@ -125,6 +130,8 @@ def celery_environment(monkeypatch, tmp_path: Path, store: CountingStore, broker
     monkeypatch.setenv("DELIVERY_TARGETS_FILE", str(targets))
     monkeypatch.setenv("DELIVERY_POLL_SECONDS", "2")
     monkeypatch.setenv("DELIVERY_LEASE_SECONDS", str(DELIVERY_LEASE_SECONDS))
+    monkeypatch.setenv("BATCH_LEASE_SECONDS", str(BATCH_LEASE_SECONDS))
+    monkeypatch.setenv("BATCH_RESUME_SECONDS", str(BATCH_RESUME_SECONDS))
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from wallet_service.models import Delivery, ResultSignature, SigningBatch, db
 
 from .conftest import RABBITMQ_URL, REDIS_URL, statuses, submit_results, wait_until
 
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
 
 @pytest.mark.parametrize(("broker_url", "embedded_beat"), [(REDIS_URL, False), (RABBITMQ_URL, True)],
                          ids=["redis", "rabbitmq"])

@@ -9,11 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import official_principal
 from wallet_service import signing_batches
 from wallet_service.models import AuditEvent, Result, ResultSignature, SigningBatch, db
+
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
 # Runs one batch in a separate process that kills itself (SIGKILL: no cleanup, no rollback
 # handler) while recording the second result, after the first was committed.

@@ -13,6 +13,8 @@ from tests.conftest import official_principal
 from wallet_service import signing_batches
 from wallet_service.models import Official, Result, SigningBatch, SigningBatchItem, db
 
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
 
 def ward_ids(demo_results, n):
     return [r.id for code, r in sorted(demo_results.items()) if code.startswith("000.00.15.H40")][:n]

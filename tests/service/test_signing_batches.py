@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from tests.conftest import login_as, official_principal
 from wallet_service.models import AuditEvent, Result, ResultSignature, db
 
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
 
 def ward_results(demo_results, n):
     return [r.id for code, r in sorted(demo_results.items()) if code.startswith("000.00.15.H40")][:n]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from wallet_service.models import Result, db
 from wallet_service.wallet.api import WalletResultSchema
 
 from ..conftest import login_as, official_principal
 from .conftest import CITIZEN1, CITIZEN2, citizen_principal
+
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
 
 def test_citizen_lists_only_their_own_results(app, client, wallet_results, demo_results):
