@@ -24,10 +24,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from wallet_service import create_app, database, jobs
-from wallet_service import demo as demo_data
+from wallet_service import create_app
 from wallet_service.access import OFFICIAL, SESSION_KEY, Principal
+from wallet_service.dev import demo as demo_data
 from wallet_service.models import ApiClient, Base, Official, Result, db
+from wallet_service.platform import database, jobs
 
 POSTGRES_ENV = "WALLET_TEST_DATABASE_URL"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_ENV) else [])
@@ -109,7 +110,7 @@ def client(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo agencies, officials and citizens (module `wallet_service.demo`)."""
+    """The demo agencies, officials and citizens (module `wallet_service.dev.demo`)."""
     demo_data.load_people(db.session, app.extensions["wallet.settings"].public_base_url)
     return demo_data
 
@@ -189,7 +190,7 @@ class LiveServer:
 def live_server(tmp_path_factory) -> LiveServer:
     """A loopback HTTP server and a development PKI whose service URLs point at it."""
     from adapters.devpki import ensure_dev_pki
-    from wallet_service.keys import DEV_PKI_MOUNT, demo_identities
+    from wallet_service.dev.pki import DEV_PKI_MOUNT, demo_identities
 
     late_bound = _LateBoundApp()
     server = make_server("127.0.0.1", 0, late_bound, threaded=True)

@@ -5,18 +5,21 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from .config import load_settings
+from .platform.config import load_settings
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """The application. `config` overrides environment variables (keys are `Settings` field names);
     other keys go to Flask's config as they are (e.g. TESTING)."""
-    from . import client_auth, database, health, jobs, keys, limits, pages, signing_batches, ui
+    from . import client_auth
     from .api import batches, results
-    from .errors import Api, register_error_handlers
-    from .security import init_csrf, init_headers, init_url_checks
+    from .batches import runner as batch_runner
+    from .keys import directory as keys
     from .models import db
-    from .storage import FileDocumentStore
+    from .platform import database, health, jobs, limits, pages, ui
+    from .platform.errors import Api, register_error_handlers
+    from .platform.security import init_csrf, init_headers, init_url_checks
+    from .platform.storage import FileDocumentStore
 
     settings = load_settings(config)
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()), instance_relative_config=False)
@@ -77,9 +80,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     database.register_commands(app)
     keys.init_app(app)
     client_auth.init_app(app)
-    signing_batches.init_app(app)
+    batch_runner.init_app(app)
     jobs.init_app(app, {
-        signing_batches.TASK: signing_batches.run_batch,
+        batch_runner.TASK: batch_runner.run_batch,
         delivery.TASK: delivery.deliver_due,
     })
     limits.init_app(app)  # last: it limits the endpoints registered above

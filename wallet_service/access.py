@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from flask import current_app, request, session
 
 from .client_auth import authenticate_client
-from .errors import Forbidden, Unauthorized
 from .models import Result, db
+from .platform.errors import Forbidden, Unauthorized
 
 CLIENT = "client"
 OFFICIAL = "official"

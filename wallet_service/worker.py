@@ -6,7 +6,7 @@ Celery's `-A` looks for `app` first."""
 from __future__ import annotations
 
 from . import create_app
-from .config import ConfigError
+from .platform.config import ConfigError
 
 # Celery's pool processes are the parallelism (`--concurrency`, one per core): each signs its batch
 # in-process. They are daemonic and may not start a signing process pool, so SIGNING_WORKERS (the

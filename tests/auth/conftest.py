@@ -9,8 +9,8 @@ import requests
 
 from tests.conftest import _empty_all_tables
 from wallet_service import create_app
-from wallet_service import demo as demo_data
-from wallet_service.devidp.keys import ensure_signing_key
+from wallet_service.dev import demo as demo_data
+from wallet_service.dev.idp.keys import ensure_signing_key
 from wallet_service.models import db
 
 from .servers import LiveServer, SwappableApp

@@ -11,7 +11,7 @@ from adapters.oidc import STANDARD, VNEID, IdentityRefused, read_citizen, read_o
 from tests.conftest import keys_config_without_keys
 from wallet_service import create_app
 from wallet_service.auth.sessions import safe_next
-from wallet_service.config import ConfigError
+from wallet_service.platform.config import ConfigError
 
 PRODUCTION = {"env": "production", "secret_key": "p" * 48, "database_url": "postgresql+psycopg://u@127.0.0.1/x",
               "keys_config": "pkcs11:token=wallet"}
@@ -45,7 +45,7 @@ def test_issuer_without_client_id_is_a_configuration_error(tmp_path):
 
 def test_init_step_makes_the_provider_key_once_private(tmp_path):
     app = create_app({"instance_path": tmp_path / "instance", "TESTING": True})
-    step = next(s for s in app.extensions["wallet.init_steps"] if s.__module__.startswith("wallet_service.devidp"))
+    step = next(s for s in app.extensions["wallet.init_steps"] if s.__module__.startswith("wallet_service.dev.idp"))
     assert "created" in step(app)
     key = tmp_path / "instance" / "dev-oidc" / "signing-key.jwk.json"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600

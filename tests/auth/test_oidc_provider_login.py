@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wallet_service.devidp.accounts import ACCOUNTS
+from wallet_service.dev.idp.accounts import ACCOUNTS
 
 from .browser import log_in, submit
 

@@ -12,7 +12,7 @@ import pytest
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import official_principal
 from tests.official.factories import DEPT, RESIDENCE, WARD, add_result
-from wallet_service import signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import Result, ResultStatus, db
 
 CITIZEN3 = "022301007890"
@@ -24,8 +24,8 @@ SIGNED = {ResultStatus.SIGNED.value, ResultStatus.DELIVERED.value}
 def sign_now(app, username: str, results: list[Result]) -> None:
     """Sign through the service's own batch code (the browser journeys are about other things), on
     the app's job worker: Playwright's event loop owns this thread, and signing runs its own."""
-    batch = signing_batches.create_batch(db.session, official_principal(username), [r.id for r in results])
-    app.extensions["wallet.jobs"].submit(signing_batches.TASK, batch.id)
+    batch = creation.create_batch(db.session, official_principal(username), [r.id for r in results])
+    app.extensions["wallet.jobs"].submit(runner.TASK, batch.id)
     app.extensions["wallet.jobs"].wait(timeout=300)
     db.session.expire_all()
     assert all(db.session.get(Result, r.id).status in SIGNED for r in results)

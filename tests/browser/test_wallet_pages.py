@@ -12,8 +12,9 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import official_principal
-from wallet_service import annulment, signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import Result, db
+from wallet_service.results import annulment
 
 CITIZEN1 = "022186001234"
 
@@ -23,9 +24,9 @@ def citizen1_results(live_app, demo_results) -> dict[str, str]:
     """citizen1's four results: two of the ward's really signed (one then annulled), two pending."""
     ward = [r.id for code, r in sorted(demo_results.items())
             if r.citizen.personal_id == CITIZEN1 and code.startswith("000.00.15.H40")]
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), ward)
+    batch = creation.create_batch(db.session, official_principal("official1"), ward)
     # On the app's job thread, as the API does (Playwright's event loop owns this thread).
-    live_app.extensions["wallet.jobs"].submit(signing_batches.TASK, batch.id)
+    live_app.extensions["wallet.jobs"].submit(runner.TASK, batch.id)
     live_app.extensions["wallet.jobs"].wait(timeout=300)
     annulment.annul(live_app, db.session, official_principal("official1"), ward[1], "Cấp nhầm thông tin người con")
     db.session.expire_all()

@@ -12,12 +12,13 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from wallet_service import annulment, create_app
-from wallet_service.audit import verify_chain
+from wallet_service import create_app
 from wallet_service.delivery import deliver_due
 from wallet_service.delivery.messages import MESSAGE_TYP
 from wallet_service.delivery.worker import claim_due
 from wallet_service.models import AuditEvent, Delivery, Result, ResultStatus, db, utcnow
+from wallet_service.results import annulment
+from wallet_service.results.audit import verify_chain
 
 from ..conftest import official_principal
 from .conftest import AGENCY1, AGENCY2, BACKOFF
@@ -188,7 +189,7 @@ def test_result_annulled_before_signing_tells_nobody(app, demo_results):
 def test_without_targets_a_signed_result_is_delivered_at_once(make_app):
     app = make_app()  # no DELIVERY_TARGETS_FILE: the citizen's wallet here is the only destination
     with app.app_context():
-        from wallet_service import demo as demo_data
+        from wallet_service.dev import demo as demo_data
 
         demo_data.load_people(db.session, app.extensions["wallet.settings"].public_base_url)
         demo_data.load_results(db.session, app.extensions["wallet.documents"], 10**8)

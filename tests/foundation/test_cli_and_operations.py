@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import keys_config_without_keys
-from wallet_service import audit, create_app
+from wallet_service import create_app
 from wallet_service.cli import main
-from wallet_service.config import ConfigError
-from wallet_service.demo import RESULTS
+from wallet_service.dev.demo import RESULTS
 from wallet_service.models import AuditEvent, Result, db
+from wallet_service.platform.config import ConfigError
+from wallet_service.results import audit
 
 
 def run(app, *args):

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import register_case_system_in
 from tests.corpus import DSS_PADES
-from wallet_service import demo as demo_data
-from wallet_service.demo import result_pdf
+from wallet_service.dev import demo as demo_data
+from wallet_service.dev.demo import result_pdf
 from wallet_service.models import AuditEvent, Citizen, Result, db
 
 CORPUS = DSS_PADES

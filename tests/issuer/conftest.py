@@ -17,11 +17,11 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from wallet_service.access import SESSION_KEY, Principal
-from wallet_service import demo as demo_data
-from wallet_service.demo import result_pdf
-from wallet_service.intake import submit_result
+from wallet_service.dev import demo as demo_data
+from wallet_service.dev.demo import result_pdf
 from wallet_service.issuer.proofs import PROOF_TYP
 from wallet_service.models import Citizen, Official, Result, db, utcnow
+from wallet_service.results.intake import submit_result
 
 CITIZEN1 = "022186001234"  # Lê Thị Hoa
 CITIZEN2 = "022090004567"  # Phạm Văn Minh

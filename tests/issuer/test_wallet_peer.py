@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.issuer.conftest import CITIZEN1, citizen_principal, log_in, make_signed_results, offer_from_response
-from wallet_service import demo as demo_data
+from wallet_service.dev import demo as demo_data
 from wallet_service.issuer import annul_credentials
 from wallet_service.issuer.models import IssuedCredential
 from wallet_service.models import ResultStatus, db

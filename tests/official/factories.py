@@ -1,14 +1,14 @@
 """Results for the officials' pages tests, submitted through the same intake path as the API and
-the demo data (`wallet_service.intake.submit_result`), with documents rendered like real ones."""
+the demo data (`wallet_service.results.intake.submit_result`), with documents rendered like real ones."""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import select
 
-from wallet_service.demo import result_pdf
-from wallet_service.intake import submit_result
+from wallet_service.dev.demo import result_pdf
 from wallet_service.models import Agency, Result, db
+from wallet_service.results.intake import submit_result
 
 WARD = "000.00.15.H40"
 DEPT = "000.00.04.H40"

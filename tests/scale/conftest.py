@@ -26,9 +26,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.delivery.receiver import CountingStore
-from wallet_service.demo import CITIZENS, result_pdf
-from wallet_service.intake import submit_result
+from wallet_service.dev.demo import CITIZENS, result_pdf
 from wallet_service.models import Agency, Result, db
+from wallet_service.results.intake import submit_result
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("WALLET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

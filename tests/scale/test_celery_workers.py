@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import login_as, official_principal
-from wallet_service import jobs
 from wallet_service.models import Delivery, ResultSignature, SigningBatch, db
+from wallet_service.platform import jobs
 
 from .conftest import RABBITMQ_URL, REDIS_URL, statuses, submit_results, wait_until
 

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from wallet_service import jobs
-from wallet_service.celery_app import DEFAULT_QUEUE
-from wallet_service.config import ConfigError
+from wallet_service.platform import jobs
+from wallet_service.platform.celery_app import DEFAULT_QUEUE
+from wallet_service.platform.config import ConfigError
 
 UNUSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing answers there
 

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from adapters.devpki import load_dev_pki
 from tests.conftest import login_as, official_principal
 from tests.signing.checks import make_nss_db, pdfsig
-from wallet_service import audit
 from wallet_service.models import AuditEvent, Delivery, Result, ResultSignature, SigningBatch, SigningBatchItem, db
+from wallet_service.results import audit
 
 from .conftest import Fleet, statuses, submit_results, wait_until
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tests.conftest import official_principal
-from wallet_service import signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import AuditEvent, Result, ResultSignature, SigningBatch, db
 
 # Runs one batch in a separate process that kills itself (SIGKILL: no cleanup, no rollback
@@ -20,7 +20,7 @@ from wallet_service.models import AuditEvent, Result, ResultSignature, SigningBa
 WORKER = """
 import os, signal, sys
 from wallet_service import create_app
-from wallet_service.signing_batches import run_batch
+from wallet_service.batches.runner import run_batch
 
 database_url, instance, base_url, batch_id = sys.argv[1:5]
 app = create_app({"database_url": database_url, "instance_path": instance, "public_base_url": base_url,
@@ -41,7 +41,7 @@ with app.app_context():
 def test_killed_batch_resumes_with_every_result_signed_once(live_app, demo_results, database_url, tmp_path):
     settings = live_app.extensions["wallet.settings"]
     ids = [r.id for code, r in sorted(demo_results.items()) if code.startswith("000.00.15.H40")][:4]
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), ids)
+    batch = creation.create_batch(db.session, official_principal("official1"), ids)
 
     worker = subprocess.run(
         [sys.executable, "-c", WORKER, database_url, str(settings.instance_path), settings.public_base_url, batch.id],
@@ -53,9 +53,9 @@ def test_killed_batch_resumes_with_every_result_signed_once(live_app, demo_resul
     assert db.session.get(SigningBatch, batch.id).status == "running"
 
     # The dead worker's lease still runs: nobody may take the batch yet.
-    assert signing_batches.claim_batch(db.session, batch.id, dt.timedelta(seconds=2)) is None
+    assert runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=2)) is None
     time.sleep(2.5)
-    assert signing_batches.resume_unfinished(live_app) == 1
+    assert runner.resume_unfinished(live_app) == 1
     live_app.extensions["wallet.jobs"].wait(timeout=300)
     db.session.expire_all()
 

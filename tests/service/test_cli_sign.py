@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 
 from wallet_service.cli import main
-from wallet_service.demo import result_pdf
+from wallet_service.dev.demo import result_pdf
 
 
 def test_sign_command_with_a_configured_key(live_app, tmp_path):

@@ -17,11 +17,11 @@ from tests.service.test_signing_batches import pdfsig, ward_results
 from tests.signing.key_fixtures import softhsm_token_for
 from wallet_service import create_app
 from wallet_service.cli import main
-from wallet_service.config import ConfigError
-from wallet_service.demo import result_pdf
-from wallet_service.key_config import ConfigKeyDirectory
-from wallet_service.keys import DEV_PKI_MOUNT
+from wallet_service.dev.demo import result_pdf
+from wallet_service.dev.pki import DEV_PKI_MOUNT
+from wallet_service.keys.config import ConfigKeyDirectory
 from wallet_service.models import db
+from wallet_service.platform.config import ConfigError
 
 PIN_ENV = "WALLET_TEST_OFFICIAL1_PIN"
 WARD = "000.00.15.H40"

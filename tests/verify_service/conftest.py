@@ -23,7 +23,7 @@ from tests.issuer.conftest import (  # noqa: F401  (fixtures re-used as they are
     wallet_key,
 )
 from verification import VerificationPolicy, Verifier
-from wallet_service import signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import Result, db
 from wallet_service.verify.documents import VERIFIER_KEY
 from wallet_service.verify.trust import VerifierHolder
@@ -78,9 +78,9 @@ def foreign_document(tmp_path_factory) -> bytes:
 
 def sign(app, results: list[Result]) -> list[Result]:
     """Sign `results` as official1 through the real batch pipeline; returns them refreshed."""
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), [r.id for r in results])
+    batch = creation.create_batch(db.session, official_principal("official1"), [r.id for r in results])
     # On the app's job thread, as the API does: a browser test's thread runs Playwright's event loop.
-    app.extensions["wallet.jobs"].submit(signing_batches.TASK, batch.id)
+    app.extensions["wallet.jobs"].submit(runner.TASK, batch.id)
     app.extensions["wallet.jobs"].wait(timeout=300)
     db.session.expire_all()
     signed = [db.session.get(Result, r.id) for r in results]

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from wallet_service import annulment
 from wallet_service.access import CITIZEN, Principal
 from wallet_service.models import Citizen, ResultStatus, db, utcnow
+from wallet_service.results import annulment
 
 from ..conftest import official_principal
 

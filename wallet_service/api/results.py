@@ -8,11 +8,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
-from .. import annulment
 from ..access import CLIENT, OFFICIAL, can_read_result, require_principal
-from ..errors import ApiError, BadRequest, NotFound, PayloadTooLarge, Unprocessable
-from ..intake import MAX_BATCH_RESULTS, Submission, submit_result, submit_results
 from ..models import Agency, Result, db
+from ..platform.errors import ApiError, BadRequest, NotFound, PayloadTooLarge, Unprocessable
+from ..results import annulment
+from ..results.intake import MAX_BATCH_RESULTS, Submission, submit_result, submit_results
 from .schemas import (
     TEXT,
     AgencySchema,

@@ -6,7 +6,7 @@ import re
 from flask import current_app, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .. import formats
+from ..results import formats
 
 
 def _format(check):

@@ -16,10 +16,10 @@ from adapters.oidc import (
 )
 from flask import Blueprint, current_app, jsonify, redirect, render_template_string, request
 
-from ..access import CITIZEN, CLIENT, OFFICIAL, require_principal
-from ..errors import BadRequest
-from ..models import Agency, db
 from . import sessions
+from ..access import CITIZEN, CLIENT, OFFICIAL, require_principal
+from ..models import Agency, db
+from ..platform.errors import BadRequest
 from .config import AuthSettings
 
 bp = Blueprint("auth", __name__)

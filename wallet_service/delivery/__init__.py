@@ -22,9 +22,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from .. import jobs
-from ..config import ConfigError
 from ..issuer.keys import IssuerKeySource
+from ..platform import jobs
+from ..platform.config import ConfigError
 from .outbox import enqueue_annulled, enqueue_signed
 from .targets import DeliveryTargets, load_targets
 from .worker import TASK, WorkerSettings, deliver_due

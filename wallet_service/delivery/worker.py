@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from .. import audit
 from ..models import Delivery, Result, db, utcnow
+from ..results import audit
 from .messages import message_claims, sign_message
 from .outbox import FAILED, PENDING, SENT, complete_if_delivered
 from .targets import WEBHOOK

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from ..errors import NotFound
-from ..models import db
 from . import grants, metadata
+from ..models import db
+from ..platform.errors import NotFound
 from .errors import CredentialRequestError, NotificationError, ProtocolError, TokenError, protocol_error_response
 from .issuance import issue_credential, record_notification
 from .keys import IssuerKey

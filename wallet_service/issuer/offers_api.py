@@ -9,10 +9,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from .. import audit
 from ..access import CITIZEN, can_read_result, require_principal
-from ..errors import Conflict, NotFound
 from ..models import Result, db
+from ..platform.errors import Conflict, NotFound
+from ..results import audit
 from .grants import OFFERABLE, create_offer
 
 blp = Blueprint("wallet_credential_offers", __name__, url_prefix="/api/v1/wallet", description="Credentials for wallet apps")

@@ -8,12 +8,12 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..access import OFFICIAL, Principal, can_read_result, current_principal
-from ..annulment import ANNUL_ROLE, MAX_REASON, MIN_REASON
-from ..errors import ApiError, BadRequest, Forbidden, NotFound
-from ..models import RESULT_TRANSITIONS, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db
-from ..signing_batches import MAX_BATCH, SIGNABLE, SIGNER_ROLE
 from . import queries
+from ..access import OFFICIAL, Principal, can_read_result, current_principal
+from ..batches.creation import MAX_BATCH, SIGNABLE, SIGNER_ROLE
+from ..models import RESULT_TRANSITIONS, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db
+from ..platform.errors import ApiError, BadRequest, Forbidden, NotFound
+from ..results.annulment import ANNUL_ROLE, MAX_REASON, MIN_REASON
 from .filters import parse_filters
 from .preview import first_page_png
 from .timeline import result_timeline

@@ -6,8 +6,8 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from ..errors import BadRequest
 from ..models import db, utcnow
+from ..platform.errors import BadRequest
 from .credential import verify_credential
 from .documents import verify_document
 

@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..errors import ApiError
 from ..models import db
+from ..platform.errors import ApiError
 from .documents import VERIFIER_KEY, verify_document
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from verification import VerificationError, VerificationReport
 
-from ..errors import ApiError
+from ..platform.errors import ApiError
 from .registry import RegistryEntry, judged, lookup, lookup_copy, report_dict
 
 VERIFIER_KEY = "wallet.verifier"

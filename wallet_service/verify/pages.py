@@ -7,8 +7,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale, gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import ApiError
 from ..models import Result, db
+from ..platform.errors import ApiError
 from .documents import DocumentVerification, verify_document
 from .registry import EARLIER_REVISION, EXACT, REGISTERED, RegistryEntry
 

@@ -18,7 +18,7 @@ from flask import Flask
 
 from verification import TrustRootError, VerificationPolicy, Verifier
 
-from ..errors import ApiError
+from ..platform.errors import ApiError
 
 TRUST_ROOTS_SETTING = "TRUST_ROOTS_PATH"
 WORKERS_SETTING = "VERIFY_WORKERS"
@@ -77,7 +77,9 @@ def check_trust_roots(app: Flask) -> None:
 def fill_dev_trust_roots(app: Flask) -> str:
     """`wallet-service init` step (development): put the development PKI's root in the default
     folder. It may run before the PKI's own init step, so it makes the PKI first (idempotent)."""
-    from ..keys import KeyUnavailable, init_dev_pki, key_directory
+    from ..dev.pki import init_dev_pki
+    from ..keys.directory import key_directory
+    from ..keys.errors import KeyUnavailable
 
     folder = trust_roots_folder(app)
     if _setting(app, TRUST_ROOTS_SETTING):

@@ -8,8 +8,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from ..access import CITIZEN, Principal, current_principal
-from ..errors import ApiError
 from ..models import db
+from ..platform.errors import ApiError
 from .results import Stage, citizen_result, citizen_results, downloadable, offerable, stage
 
 bp = Blueprint("wallet_pages", __name__, url_prefix="/wallet")

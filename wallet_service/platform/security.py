@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import Flask, g, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from .access import SESSION_KEY
+from ..access import SESSION_KEY
 from .errors import BadRequest, NotFound, error_response
 
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -7,9 +7,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from . import audit
-from .access import OFFICIAL, Principal, can_read_result
-from .errors import Conflict, Forbidden, NotFound, Unprocessable
-from .models import InvalidTransition, Result, ResultStatus, utcnow
+from ..access import OFFICIAL, Principal, can_read_result
+from ..models import InvalidTransition, Result, ResultStatus, utcnow
+from ..platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 ANNUL_ROLE = "annul"
 MIN_REASON, MAX_REASON = 5, 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from .models import db
+from ..models import db
 
 bp = Blueprint("health", __name__)
 

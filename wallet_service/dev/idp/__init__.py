@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ..config import ConfigError
+from ...platform.config import ConfigError
 from .keys import ensure_signing_key
 from .server import DevClient, build_server
 

@@ -1,44 +1,23 @@
-"""Where signing keys come from. The database names a key (`Official.key_reference`, the agency
-code); a `KeyDirectory` turns that name into a `signing.keys.KeySource`. With `KEYS_CONFIG` set
-(required in production): the keys that file names (`key_config`). Otherwise, in development: the
-PKI generated under `instance/pki/` with its TSA/OCSP/CRL mounted at `/dev-pki` of this app."""
+"""The development PKI as a key directory: certificates for the demo officials and agencies under
+`instance/pki/`, its TSA/OCSP/CRL mounted at `/dev-pki` of this app. Used only without KEYS_CONFIG,
+which production refuses."""
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Protocol
 
-import requests
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from adapters.devpki import DevPki, DevPkiIdentity, dev_pki_services_app, ensure_dev_pki, load_dev_pki
 from adapters.keys.pkcs12 import Pkcs12KeySource
-from signing.errors import InvalidRequest
 from signing.keys import KeySource
-from signing.profiles import PadesLevel, TrustServices
+from signing.profiles import TrustServices
 
 from . import demo
-from .errors import ApiError
+from ..keys.errors import KeyUnavailable
 
 DEV_PKI_MOUNT = "/dev-pki"
-
-
-class KeyUnavailable(ApiError):
-    status = 409
-    code = "key_unavailable"
-
-
-class KeyDirectory(Protocol):
-    trust_services: TrustServices
-    """The TSA (and timeouts) signatures of B-T and above use."""
-
-    def official_key(self, key_reference: str) -> KeySource: ...
-
-    def agency_key(self, agency_code: str) -> KeySource: ...
-
-    def trust_root_paths(self) -> list[Path]:
-        """PEM files of the roots the service's own signatures chain to."""
 
 
 class DevPkiKeyDirectory:
@@ -72,7 +51,7 @@ class DevPkiKeyDirectory:
 
 
 def demo_identities() -> tuple[DevPkiIdentity, ...]:
-    """Certificates for the demo officials and agencies (wallet_service.demo is the one list)."""
+    """Certificates for the demo officials and agencies (wallet_service.dev.demo is the one list)."""
     names = {a.code: a.name for a in demo.AGENCIES}
     return tuple(
         [DevPkiIdentity(o.username, "official", o.full_name, names[o.agency_code]) for o in demo.OFFICIALS]
@@ -89,22 +68,8 @@ def init_dev_pki(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
+    """Register the `wallet-service init` step; once the PKI exists, serve its keys and services."""
     settings = app.extensions["wallet.settings"]
-    checks = app.extensions.setdefault("wallet.readiness_checks", {})
-    checks["timestamp_service"] = lambda: _check_tsa(key_directory(app))
-    if settings.keys_config:
-        from .key_config import ConfigKeyDirectory  # it needs KeyUnavailable from here
-
-        try:
-            needs_timestamp = PadesLevel.parse(settings.signature_level).needs_timestamp
-        except InvalidRequest:
-            needs_timestamp = True  # an unknown level is refused when signing; assume it is timestamped
-        directory = ConfigKeyDirectory.from_file(Path(settings.keys_config), needs_timestamp=needs_timestamp)
-        app.extensions["wallet.keys"] = directory
-        checks["keys"] = directory.check
-        return
-    # Production without KEYS_CONFIG never gets here: Settings.check refuses to start.
-    checks["keys"] = lambda: key_directory(app)
     app.extensions.setdefault("wallet.init_steps", []).append(init_dev_pki)
     try:
         pki = load_dev_pki(settings.pki_dir)
@@ -112,17 +77,3 @@ def init_app(app: Flask) -> None:
         return
     app.extensions["wallet.keys"] = DevPkiKeyDirectory(pki)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {DEV_PKI_MOUNT: dev_pki_services_app(pki)})
-
-
-def _check_tsa(keys: KeyDirectory) -> None:
-    """Any HTTP answer from the TSA's address means it is reachable; a timestamp itself costs more."""
-    if keys.trust_services.tsa_url:
-        requests.head(keys.trust_services.tsa_url, timeout=3)
-
-
-def key_directory(app: Flask) -> KeyDirectory:
-    try:
-        return app.extensions["wallet.keys"]
-    except KeyError:
-        raise KeyUnavailable("No signing keys are configured; set KEYS_CONFIG, or run `wallet-service init` "
-                             "for the development PKI.") from None

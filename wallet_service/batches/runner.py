@@ -1,5 +1,5 @@
-"""Signing batches: an official's selection of pending results, signed by the `signing` pipeline
-(the official's signature, then the agency seal) and recorded result by result.
+"""Running a signing batch: the `signing` pipeline signs each result (the official's signature, then
+the agency seal) and each outcome is recorded result by result.
 
 Exactly-once, across crashes and several workers:
 - results are claimed for a batch with one conditional UPDATE (two batches never hold a result);
@@ -28,17 +28,14 @@ from signing.pipeline import BatchItem, BatchSigner, ItemOutcome, decree30_steps
 from signing.profiles import PadesLevel
 from signing.stamp import StampFont, StampText
 
-from . import audit, jobs
-from .access import OFFICIAL, Principal
-from .errors import BadRequest, Conflict, Forbidden, Unprocessable
-from .keys import KeyUnavailable, key_directory
-from .models import Official, Result, ResultSignature, ResultStatus, SigningBatch, SigningBatchItem, db, utcnow
+from ..keys.directory import key_directory
+from ..keys.errors import KeyUnavailable
+from ..models import Official, Result, ResultSignature, ResultStatus, SigningBatch, SigningBatchItem, db, utcnow
+from ..platform import jobs
+from ..results import audit
 
 log = logging.getLogger(__name__)
 
-SIGNER_ROLE = "signer"
-MAX_BATCH = 1000
-SIGNABLE = (ResultStatus.PENDING_SIGNATURE.value, ResultStatus.FAILED.value)
 TASK = "sign_batch"
 
 
@@ -62,43 +59,6 @@ class BatchSignerHolder:
         with self._lock:
             previous, self._signer = self._signer, signer
             return previous
-
-
-def create_batch(session: Session, principal: Principal, result_ids: list[str]) -> SigningBatch:
-    """Claim the results for a new batch, or refuse naming why; nothing is claimed on refusal."""
-    if principal.kind != OFFICIAL or SIGNER_ROLE not in principal.roles:
-        raise Forbidden("Only officials with the signer role may sign results.", "not_a_signer")
-    ids = list(dict.fromkeys(result_ids))
-    if not ids:
-        raise BadRequest("Select at least one result to sign.", "empty_batch")
-    if len(ids) > MAX_BATCH:
-        raise BadRequest(f"A batch holds at most {MAX_BATCH} results.", "batch_too_large")
-    official = session.get(Official, principal.record_id)
-    visible = {
-        r.id: r
-        for r in session.scalars(select(Result).where(Result.id.in_(ids), Result.agency_id == official.agency_id))
-    }
-    unknown = [i for i in ids if i not in visible]
-    if unknown:
-        # Results of other agencies are reported as unknown: their ids reveal nothing.
-        raise Unprocessable("Some results do not exist or are not your agency's.", "unknown_results", details={"result_ids": unknown})
-    claimed = session.execute(
-        update(Result)
-        .where(Result.id.in_(ids), Result.status.in_(SIGNABLE))
-        .values(status=ResultStatus.SIGNING.value, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != len(ids):
-        session.rollback()
-        states = {r.id: r.status for r in session.scalars(select(Result).where(Result.id.in_(ids)))}
-        busy = {i: s for i, s in states.items() if s not in SIGNABLE}
-        raise Conflict("Some results are not waiting for a signature.", "not_signable", details={"results": busy})
-    batch = SigningBatch(official_id=official.id, items=[SigningBatchItem(result_id=i) for i in ids])
-    session.add(batch)
-    session.flush()
-    audit.record(session, principal.actor, "batch.created", None, batch=batch.id, results=ids)
-    session.commit()
-    return batch
 
 
 DEFAULT_LEASE_SECONDS = 60
