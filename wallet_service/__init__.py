@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from flask import Flask
 
 from .platform.config import load_settings
+from .results.events import ResultEvents
+from .services import EXTENSION, Services
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
@@ -52,15 +54,18 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     )
     app.config.update(settings.extra)
     app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
-    app.extensions["wallet.settings"] = settings
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    app.extensions["wallet.documents"] = FileDocumentStore(settings.documents_dir)
 
     db.init_app(app)
     with app.app_context():
         database.ping_idle_connections(db.engine)
     api = Api(app)
-    app.extensions["wallet.api"] = api  # feature packages register their flask-smorest blueprints here
+    app.extensions[EXTENSION] = Services(
+        settings=settings,
+        documents=FileDocumentStore(settings.documents_dir),
+        api=api,  # feature packages register their flask-smorest blueprints here
+        events=ResultEvents(app),
+    )
     api.register_blueprint(results.blp)
     api.register_blueprint(batches.blp)
     register_error_handlers(app)

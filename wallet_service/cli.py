@@ -18,10 +18,11 @@ from . import create_app
 from .models import Agency, ApiClient, db
 from .platform import database
 from .results import audit
+from .services import services
 
 
 def _settings():
-    return current_app.extensions["wallet.settings"]
+    return services().settings
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app())
@@ -40,12 +41,12 @@ def init_command():
         return
     from .dev import demo  # development only
 
-    for step in current_app.extensions.get("wallet.init_steps", []):
+    for step in services().init_steps:
         click.echo(step(current_app))
     added = demo.load(
         db.session,
-        current_app.extensions["wallet.documents"],
-        official_issuer=current_app.extensions.get("wallet.official_issuer", settings.public_base_url),
+        services().documents,
+        official_issuer=services().official_issuer or settings.public_base_url,
         max_bytes=settings.max_document_bytes,
     )
     click.echo(f"demo data ready ({added} new pending results)")

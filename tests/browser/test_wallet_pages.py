@@ -15,6 +15,7 @@ from tests.conftest import official_principal
 from wallet_service.batches import creation, runner
 from wallet_service.models import Result, db
 from wallet_service.results import annulment
+from wallet_service.services import services
 
 CITIZEN1 = "022186001234"
 
@@ -26,9 +27,9 @@ def citizen1_results(live_app, demo_results) -> dict[str, str]:
             if r.citizen.personal_id == CITIZEN1 and code.startswith("000.00.15.H40")]
     batch = creation.create_batch(db.session, official_principal("official1"), ward)
     # On the app's job thread, as the API does (Playwright's event loop owns this thread).
-    live_app.extensions["wallet.jobs"].submit(runner.TASK, batch.id)
-    live_app.extensions["wallet.jobs"].wait(timeout=300)
-    annulment.annul(live_app, db.session, official_principal("official1"), ward[1], "Cấp nhầm thông tin người con")
+    services(live_app).jobs.submit(runner.TASK, batch.id)
+    services(live_app).jobs.wait(timeout=300)
+    annulment.annul(db.session, official_principal("official1"), ward[1], "Cấp nhầm thông tin người con", services(live_app).events)
     db.session.expire_all()
     assert db.session.get(Result, ward[0]).status == "delivered"  # no external targets: the wallet here is the delivery
     return {"issued": ward[0], "annulled": ward[1]}

@@ -11,13 +11,14 @@ from wallet_service.models import Delivery, ResultSignature, SigningBatch, db
 from wallet_service.platform import jobs
 
 from .conftest import RABBITMQ_URL, REDIS_URL, statuses, submit_results, wait_until
+from wallet_service.services import services
 
 
 @pytest.mark.parametrize(("broker_url", "embedded_beat"), [(REDIS_URL, False), (RABBITMQ_URL, True)],
                          ids=["redis", "rabbitmq"])
 def test_a_worker_signs_and_beat_delivers(app, demo, fleet, store, broker_url, embedded_beat):
     assert isinstance(jobs.runner(app), jobs.CeleryJobRunner)
-    assert "wallet.delivery_poller" not in app.extensions  # the web process sends nothing itself
+    assert services(app).delivery_poller is None  # the web process sends nothing itself
     ids = submit_results(app, 4)
     client = app.test_client()
     csrf = {"X-CSRFToken": login_as(app, client, official_principal("official1"))}

@@ -12,6 +12,7 @@ from signing.profiles import TrustServices
 from tests.conftest import official_principal
 from wallet_service.batches import creation, runner
 from wallet_service.models import Official, Result, SigningBatch, SigningBatchItem, db
+from wallet_service.services import services
 
 
 def ward_ids(demo_results, n):
@@ -45,7 +46,7 @@ def test_only_one_worker_holds_a_batch_and_a_stale_one_writes_nothing(live_app, 
 def test_a_timestamp_outage_waits_then_the_batch_finishes(live_app, demo_results):
     ids = ward_ids(demo_results, 2)
     live_app.config["BATCH_LEASE_SECONDS"] = 1.5
-    holder = live_app.extensions["wallet.batch_signer"]
+    holder = services(live_app).batch_signer
     working = holder.get()
     # A TSA address where nothing listens: the timestamp request fails at once.
     holder.replace(BatchSigner(trust_services=TrustServices(tsa_url="http://127.0.0.1:9/tsa", http_timeout=2),
@@ -62,7 +63,7 @@ def test_a_timestamp_outage_waits_then_the_batch_finishes(live_app, demo_results
     holder.replace(working)
     time.sleep(1.6)
     assert runner.resume_unfinished(live_app) == 1
-    live_app.extensions["wallet.jobs"].wait(timeout=300)
+    services(live_app).jobs.wait(timeout=300)
     db.session.expire_all()
     assert db.session.get(SigningBatch, batch.id).status == "finished"
     for rid in ids:

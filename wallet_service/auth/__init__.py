@@ -10,13 +10,14 @@ from flask import Flask
 
 from . import sessions, views
 from ..platform.config import ConfigError
+from ..services import services
 from .config import CITIZEN, OFFICIAL, AuthSettings, load_auth_settings
 
 POST_LOGOUT_PATH = "/"
 
 
 def init_app(app: Flask) -> None:
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     auth = load_auth_settings(app.config)
     base = settings.public_base_url.rstrip("/")
     embedded = [role for role in (CITIZEN, OFFICIAL) if auth.provider(role).embedded]
@@ -43,10 +44,10 @@ def init_app(app: Flask) -> None:
             config = ProviderConfig(provider.issuer, provider.client_id, provider.client_secret,
                                     base + views.CALLBACK_PATH, scope=provider.scope)
         relying_parties[role] = RelyingParty(config)
-    app.extensions["wallet.auth"] = auth
-    app.extensions["wallet.oidc"] = relying_parties
+    services(app).auth = auth
+    services(app).oidc = relying_parties
     # Demo officials are created for the provider officials log in with (wallet_service.dev.demo).
-    app.extensions["wallet.official_issuer"] = relying_parties[OFFICIAL].config.issuer
+    services(app).official_issuer = relying_parties[OFFICIAL].config.issuer
 
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=auth.absolute_timeout)
     # The cookie is re-issued when enforce_timeouts moves `seen_at`, not on every request: signing
@@ -54,7 +55,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.before_request(lambda: sessions.enforce_timeouts(auth.idle_timeout, auth.absolute_timeout))
     app.register_blueprint(views.bp)
-    app.extensions.setdefault("wallet.readiness_checks", {})["identity_providers"] = (
+    services(app).readiness_checks["identity_providers"] = (
         lambda: _check_providers(app, auth, relying_parties)
     )
 

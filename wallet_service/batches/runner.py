@@ -33,6 +33,7 @@ from ..keys.errors import KeyUnavailable
 from ..models import Official, Result, ResultSignature, ResultStatus, SigningBatch, SigningBatchItem, db, utcnow
 from ..platform import jobs
 from ..results import audit
+from ..services import services
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def run_batch(app: Flask, batch_id: str) -> None:
         .values(status="finished", finished_at=utcnow(), lease_until=None)
     )
     session.commit()
-    _journal_path(app.extensions["wallet.settings"].instance_path, batch_id).unlink(missing_ok=True)
+    _journal_path(services(app).settings.instance_path, batch_id).unlink(missing_ok=True)
 
 
 def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, keeper: LeaseKeeper) -> bool:
@@ -152,8 +153,8 @@ def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, 
     fence = _Fence(batch_id, attempt, keeper)
     queued = {item.result_id: item.id for item in batch.items if item.status == "queued"}
     official = session.get(Official, batch.official_id)
-    settings = app.extensions["wallet.settings"]
-    store = app.extensions["wallet.documents"]
+    settings = services(app).settings
+    store = services(app).documents
     if queued:
         results = session.scalars(select(Result).where(Result.id.in_(list(queued)))).all()
         base = settings.public_base_url.rstrip("/")
@@ -170,7 +171,7 @@ def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, 
                 keys.agency_key(official.agency.code),
                 PadesLevel.parse(settings.signature_level),
             )
-            for outcome in app.extensions["wallet.batch_signer"].get().sign(items, steps, journal):
+            for outcome in services(app).batch_signer.get().sign(items, steps, journal):
                 _record(app, fence, queued[outcome.result_id], outcome, official)
         except KeyUnavailable as exc:
             _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc.message}", official)
@@ -247,7 +248,7 @@ def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, offic
         session.rollback()
         return
     item = session.get(SigningBatchItem, item_id)
-    digest = app.extensions["wallet.documents"].put(outcome.signed_pdf)
+    digest = services(app).documents.put(outcome.signed_pdf)
     result = session.get(Result, item.result_id)
     now = utcnow()
     result.signed_sha256 = digest
@@ -267,8 +268,7 @@ def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, offic
                 official_id=official.id if position == 1 else None,
             )
         )
-    for hook in app.extensions.get("wallet.on_result_signed", []):
-        hook(session, result)  # e.g. the delivery outbox rows, in this same transaction
+    services(app).events.signed(session, result)  # e.g. the delivery outbox rows, in this same transaction
     audit.record(
         session,
         f"official:{official.id}:{official.full_name}",
@@ -313,15 +313,15 @@ def resume_unfinished(app: Flask) -> int:
 
 
 def init_app(app: Flask) -> None:
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
 
     def make_signer() -> BatchSigner:
         keys = key_directory(app)
         return BatchSigner(trust_services=keys.trust_services, font=StampFont.load(), workers=settings.signing_workers)
 
-    app.extensions["wallet.batch_signer"] = BatchSignerHolder(make_signer)
+    services(app).batch_signer = BatchSignerHolder(make_signer)
     # The embedded default resumes waiting and abandoned batches itself; under Celery a beat schedule does.
     interval = jobs.seconds_setting(app, "BATCH_RESUME_SECONDS", 0 if app.testing else 15)
     poller = jobs.every(app, "batch-resume", resume_unfinished, interval)
     if poller is not None:
-        app.extensions["wallet.batch_resume_poller"] = poller
+        services(app).batch_resume_poller = poller

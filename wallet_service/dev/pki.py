@@ -16,6 +16,7 @@ from signing.profiles import TrustServices
 
 from . import demo
 from ..keys.errors import KeyUnavailable
+from ..services import services
 
 DEV_PKI_MOUNT = "/dev-pki"
 
@@ -61,19 +62,19 @@ def demo_identities() -> tuple[DevPkiIdentity, ...]:
 
 def init_dev_pki(app: Flask) -> str:
     """`wallet-service init` step: create the development PKI once."""
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     pki = ensure_dev_pki(settings.pki_dir, settings.public_base_url.rstrip("/") + DEV_PKI_MOUNT, demo_identities())
-    app.extensions["wallet.keys"] = DevPkiKeyDirectory(pki)
+    services(app).keys = DevPkiKeyDirectory(pki)
     return f"development PKI ready: {pki.directory} (TSA {pki.tsa_url})"
 
 
 def init_app(app: Flask) -> None:
     """Register the `wallet-service init` step; once the PKI exists, serve its keys and services."""
-    settings = app.extensions["wallet.settings"]
-    app.extensions.setdefault("wallet.init_steps", []).append(init_dev_pki)
+    settings = services(app).settings
+    services(app).init_steps.append(init_dev_pki)
     try:
         pki = load_dev_pki(settings.pki_dir)
     except Exception:  # not created yet: `wallet-service init` makes it
         return
-    app.extensions["wallet.keys"] = DevPkiKeyDirectory(pki)
+    services(app).keys = DevPkiKeyDirectory(pki)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {DEV_PKI_MOUNT: dev_pki_services_app(pki)})

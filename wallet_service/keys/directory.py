@@ -15,6 +15,7 @@ from signing.errors import InvalidRequest
 from signing.keys import KeySource
 from signing.profiles import PadesLevel, TrustServices
 
+from ..services import services
 from .config import ConfigKeyDirectory
 from .errors import KeyUnavailable
 
@@ -32,8 +33,8 @@ class KeyDirectory(Protocol):
 
 
 def init_app(app: Flask) -> None:
-    settings = app.extensions["wallet.settings"]
-    checks = app.extensions.setdefault("wallet.readiness_checks", {})
+    settings = services(app).settings
+    checks = services(app).readiness_checks
     checks["timestamp_service"] = lambda: _check_tsa(key_directory(app))
     if settings.keys_config:
         try:
@@ -41,7 +42,7 @@ def init_app(app: Flask) -> None:
         except InvalidRequest:
             needs_timestamp = True  # an unknown level is refused when signing; assume it is timestamped
         directory = ConfigKeyDirectory.from_file(Path(settings.keys_config), needs_timestamp=needs_timestamp)
-        app.extensions["wallet.keys"] = directory
+        services(app).keys = directory
         checks["keys"] = directory.check
         return
     # Production without KEYS_CONFIG never gets here: Settings.check refuses to start.
@@ -58,8 +59,8 @@ def _check_tsa(keys: KeyDirectory) -> None:
 
 
 def key_directory(app: Flask) -> KeyDirectory:
-    try:
-        return app.extensions["wallet.keys"]
-    except KeyError:
+    keys = services(app).keys
+    if keys is None:
         raise KeyUnavailable("No signing keys are configured; set KEYS_CONFIG, or run `wallet-service init` "
-                             "for the development PKI.") from None
+                             "for the development PKI.")
+    return keys

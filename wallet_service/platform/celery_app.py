@@ -26,6 +26,7 @@ from celery import Celery
 from flask import Flask
 
 from ..models import db
+from ..services import services
 from .config import ConfigError
 from .tasks import ScheduledWork, celery_task_name
 
@@ -72,7 +73,7 @@ def make_celery(app: Flask, url: str, tasks: Mapping[str, Callable[..., None]],
     with its beat entry, on the broker at `url`. Not set as Celery's current app: nothing global, one per Flask app."""
     if not url:
         raise ConfigError("Set CELERY_BROKER_URL (redis://... or amqp://...) to run background work on Celery.")
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     celery = Celery(app.import_name, broker=url, set_as_current=False)
     celery.conf.update(
         task_default_queue=_setting(app, "CELERY_QUEUE", DEFAULT_QUEUE),
@@ -109,5 +110,5 @@ def make_celery(app: Flask, url: str, tasks: Mapping[str, Callable[..., None]],
         with celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=5)
 
-    app.extensions.setdefault("wallet.readiness_checks", {})["broker"] = check_broker
+    services(app).readiness_checks["broker"] = check_broker
     return celery

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from flask import Flask
 
 from ..models import db
+from ..services import services
 from .config import ConfigError
 from .tasks import ScheduledWork, celery_task_name
 
@@ -153,34 +154,34 @@ def every(app: Flask, name: str, work: Callable[[Flask], object], interval: floa
     if interval <= 0:
         return None
     if broker_url(app):
-        if "wallet.jobs" in app.extensions:  # the beat schedule is built by init_app; a later entry would be lost
+        if services(app).jobs is not None:  # the beat schedule is built by init_app; a later entry would be lost
             raise RuntimeError(f"jobs.every({name!r}) must come before jobs.init_app.")
-        app.extensions.setdefault("wallet.schedule", {})[name] = ScheduledWork(work, interval)
+        services(app).schedule[name] = ScheduledWork(work, interval)
         return None
     poller = Periodic(app, name, work, interval)
     app.before_request(poller.start)  # CLI commands and Celery workers serve no requests, so never start one
-    app.extensions.setdefault("wallet.pollers", []).append(poller)
+    services(app).pollers.append(poller)
     return poller
 
 
 def runner(app: Flask) -> JobRunner:
-    return app.extensions["wallet.jobs"]
+    return services(app).jobs
 
 
 def shutdown(app: Flask) -> None:
     """Stop the app's periodic threads and its job runner (tests, and processes that embed the app)."""
-    for poller in app.extensions.get("wallet.pollers", []):
+    for poller in services(app).pollers:
         poller.stop()
-    if "wallet.jobs" in app.extensions:
-        app.extensions["wallet.jobs"].shutdown()
+    if services(app).jobs is not None:
+        services(app).jobs.shutdown()
 
 
 def init_app(app: Flask, tasks: dict[str, Callable[..., None]]) -> None:
     if broker_url(app):
         from .celery_app import make_celery
 
-        celery = make_celery(app, broker_url(app), tasks, app.extensions.get("wallet.schedule", {}))
-        app.extensions["wallet.celery"] = celery
-        app.extensions["wallet.jobs"] = CeleryJobRunner(celery)
+        celery = make_celery(app, broker_url(app), tasks, services(app).schedule)
+        services(app).celery = celery
+        services(app).jobs = CeleryJobRunner(celery)
     else:
-        app.extensions["wallet.jobs"] = InProcessJobRunner(app, tasks)
+        services(app).jobs = InProcessJobRunner(app, tasks)
