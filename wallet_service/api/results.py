@@ -181,13 +181,26 @@ class RevokeSchema(Schema):
     )
 
 
+def _annul(body, result_id: str):
+    principal = require_principal(OFFICIAL)
+    return annulment.annul(db.session, principal, result_id, body["reason"], services().events)
+
+
+@blp.route("/results/<result_id>/annul", methods=["POST"])
+@blp.arguments(RevokeSchema)
+@blp.response(200, ResultSchema)
+def annul_result(body, result_id: str):
+    """Annul a result (officials with the annul role): verifications say so from now on."""
+    return _annul(body, result_id)
+
+
 @blp.route("/results/<result_id>/revoke", methods=["POST"])
 @blp.arguments(RevokeSchema)
 @blp.response(200, ResultSchema)
+@blp.doc(deprecated=True)
 def revoke_result(body, result_id: str):
-    """Annul a result (officials with the annul role): verifications say so from now on."""
-    principal = require_principal(OFFICIAL)
-    return annulment.annul(db.session, principal, result_id, body["reason"], services().events)
+    """Annul a result: the former name of `POST /api/v1/results/{result_id}/annul`, kept for existing callers."""
+    return _annul(body, result_id)
 
 
 @blp.route("/agencies", methods=["GET"])
