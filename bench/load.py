@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.auth.browser import log_in  # noqa: E402  (a person's login through the provider's form)
-from wallet_service.demo import result_pdf  # noqa: E402
+from wallet_service.dev.demo import result_pdf  # noqa: E402
 
 BIN = Path(sys.executable).parent
 UNLIMITED = "1000000 per minute"

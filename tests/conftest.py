@@ -25,10 +25,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from wallet_service import create_app, database, jobs
-from wallet_service import demo as demo_data
+from wallet_service import create_app
 from wallet_service.access import OFFICIAL, SESSION_KEY, Principal
+from wallet_service.dev import demo as demo_data
 from wallet_service.models import ApiClient, Base, Official, Result, db
+from wallet_service.platform import database, jobs
+from wallet_service.services import services
 
 POSTGRES_ENV = "WALLET_TEST_DATABASE_URL"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_ENV) else [])
@@ -117,16 +119,16 @@ def client(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo agencies, officials and citizens (module `wallet_service.demo`)."""
-    demo_data.load_people(db.session, app.extensions["wallet.settings"].public_base_url)
+    """The demo agencies, officials and citizens (module `wallet_service.dev.demo`)."""
+    demo_data.load_people(db.session, services(app).settings.public_base_url)
     return demo_data
 
 
 @pytest.fixture
 def demo_results(app, demo):
     """The demo pending results, by dossier code."""
-    settings = app.extensions["wallet.settings"]
-    demo_data.load_results(db.session, app.extensions["wallet.documents"], settings.max_document_bytes)
+    settings = services(app).settings
+    demo_data.load_results(db.session, services(app).documents, settings.max_document_bytes)
     return {r.dossier_code: r for r in db.session.scalars(select(Result))}
 
 
@@ -157,7 +159,7 @@ def register_case_system_in(app, name: str, agency_codes: tuple[str, ...]) -> Ca
     ).decode()
     db.session.add(ApiClient(name=name, public_key_pem=public_pem, agency_codes=list(agency_codes)))
     db.session.commit()
-    return CaseSystem(name, key, app.extensions["wallet.settings"].service_audience)
+    return CaseSystem(name, key, services(app).settings.service_audience)
 
 
 @pytest.fixture
@@ -197,7 +199,7 @@ class LiveServer:
 def live_server(tmp_path_factory) -> LiveServer:
     """A loopback HTTP server and a development PKI whose service URLs point at it."""
     from adapters.devpki import ensure_dev_pki
-    from wallet_service.keys import DEV_PKI_MOUNT, demo_identities
+    from wallet_service.dev.pki import DEV_PKI_MOUNT, demo_identities
 
     late_bound = _LateBoundApp()
     server = make_server("127.0.0.1", 0, late_bound, threaded=True)
@@ -218,7 +220,7 @@ def live_app(make_app, live_server, tmp_path):
     app = make_app(instance_path=instance, public_base_url=live_server.url, signing_workers=1, LIVE_URL=live_server.url)
     with app.app_context():
         # What `wallet-service init` does besides demo data (the PKI copied above is reused as it is).
-        for step in app.extensions.get("wallet.init_steps", []):
+        for step in services(app).init_steps:
             step(app)
         live_server.late_bound.target = app.wsgi_app
         yield app

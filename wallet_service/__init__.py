@@ -5,18 +5,23 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from .config import load_settings
+from .platform.config import load_settings
+from .results.events import ResultEvents
+from .services import EXTENSION, Services
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """The application. `config` overrides environment variables (keys are `Settings` field names);
     other keys go to Flask's config as they are (e.g. TESTING)."""
-    from . import client_auth, database, health, jobs, keys, limits, pages, signing_batches, ui
+    from . import client_auth
     from .api import batches, results
-    from .errors import Api, register_error_handlers
-    from .security import init_csrf, init_headers, init_url_checks
+    from .batches import runner as batch_runner
+    from .keys import directory as keys
     from .models import db
-    from .storage import FileDocumentStore
+    from .platform import database, health, jobs, limits, pages, ui
+    from .platform.errors import Api, register_error_handlers
+    from .platform.security import init_csrf, init_headers, init_url_checks
+    from .platform.storage import FileDocumentStore
 
     settings = load_settings(config)
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()), instance_relative_config=False)
@@ -49,15 +54,18 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     )
     app.config.update(settings.extra)
     app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
-    app.extensions["wallet.settings"] = settings
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    app.extensions["wallet.documents"] = FileDocumentStore(settings.documents_dir)
 
     db.init_app(app)
     with app.app_context():
         database.ping_idle_connections(db.engine)
     api = Api(app)
-    app.extensions["wallet.api"] = api  # feature packages register their flask-smorest blueprints here
+    app.extensions[EXTENSION] = Services(
+        settings=settings,
+        documents=FileDocumentStore(settings.documents_dir),
+        api=api,  # feature packages register their flask-smorest blueprints here
+        events=ResultEvents(app),
+    )
     api.register_blueprint(results.blp)
     api.register_blueprint(batches.blp)
     register_error_handlers(app)
@@ -77,9 +85,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     database.register_commands(app)
     keys.init_app(app)
     client_auth.init_app(app)
-    signing_batches.init_app(app)
+    batch_runner.init_app(app)
     jobs.init_app(app, {
-        signing_batches.TASK: signing_batches.run_batch,
+        batch_runner.TASK: batch_runner.run_batch,
         delivery.TASK: delivery.deliver_due,
     })
     limits.init_app(app)  # last: it limits the endpoints registered above

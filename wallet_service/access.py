@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app, request, session
+from flask import request, session
 
 from .client_auth import authenticate_client
-from .errors import Forbidden, Unauthorized
 from .models import Result, db
+from .platform.errors import Forbidden, Unauthorized
+from .services import services
 
 CLIENT = "client"
 OFFICIAL = "official"
@@ -76,7 +77,7 @@ def current_principal() -> Principal | None:
     principal = None
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
-        settings = current_app.extensions["wallet.settings"]
+        settings = services().settings
         client = authenticate_client(
             db.session, header[7:].strip(), settings.service_audience, settings.client_assertion_max_age
         )

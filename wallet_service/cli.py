@@ -14,12 +14,15 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from . import audit, create_app, database, demo
+from . import create_app
 from .models import Agency, ApiClient, db
+from .platform import database
+from .results import audit
+from .services import services
 
 
 def _settings():
-    return current_app.extensions["wallet.settings"]
+    return services().settings
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app())
@@ -36,12 +39,14 @@ def init_command():
     click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
     if settings.is_production:
         return
-    for step in current_app.extensions.get("wallet.init_steps", []):
+    from .dev import demo  # development only
+
+    for step in services().init_steps:
         click.echo(step(current_app))
     added = demo.load(
         db.session,
-        current_app.extensions["wallet.documents"],
-        official_issuer=current_app.extensions.get("wallet.official_issuer", settings.public_base_url),
+        services().documents,
+        official_issuer=services().official_issuer or settings.public_base_url,
         max_bytes=settings.max_document_bytes,
     )
     click.echo(f"demo data ready ({added} new pending results)")
@@ -133,7 +138,8 @@ def sign_command(in_path: Path, out_path: Path, level, key_name, pkcs12, passphr
     from signing.operator import sign_file
     from signing.stamp import StampText
 
-    from .keys import KeyUnavailable, key_directory
+    from .keys.directory import key_directory
+    from .keys.errors import KeyUnavailable
 
     if bool(key_name) == bool(pkcs12):
         raise click.UsageError("give exactly one of --key NAME or --pkcs12 FILE")
@@ -156,7 +162,7 @@ def sign_command(in_path: Path, out_path: Path, level, key_name, pkcs12, passphr
 
 def _configured_key(keys, name: str):
     """An official's key reference or an agency code: KEYS_CONFIG keeps the two apart, the CLI does not."""
-    from .keys import KeyUnavailable
+    from .keys.errors import KeyUnavailable
 
     try:
         return keys.official_key(name)

@@ -16,9 +16,9 @@ from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from . import jobs
-from .errors import Unauthorized
 from .models import ApiClient, UsedAssertion, db, utcnow
+from .platform import jobs
+from .platform.errors import Unauthorized
 
 # Clock skew tolerated between the case system and us.
 LEEWAY_SECONDS = 30

@@ -9,11 +9,12 @@ import requests
 
 from tests.conftest import _empty_all_tables
 from wallet_service import create_app
-from wallet_service import demo as demo_data
-from wallet_service.devidp.keys import ensure_signing_key
+from wallet_service.dev import demo as demo_data
+from wallet_service.dev.idp.keys import ensure_signing_key
 from wallet_service.models import db
 
 from .servers import LiveServer, SwappableApp
+from wallet_service.services import services
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +40,8 @@ def make_service(database_url, tmp_path, service_server):
         _empty_all_tables(app)
         ensure_signing_key(Path(app.instance_path))  # what `wallet-service init` does
         with app.app_context():
-            settings = app.extensions["wallet.settings"]
-            demo_data.load(db.session, app.extensions["wallet.documents"], app.extensions["wallet.official_issuer"],
+            settings = services(app).settings
+            demo_data.load(db.session, services(app).documents, services(app).official_issuer,
                            settings.max_document_bytes)
             db.session.remove()
         dispatcher.target = app

@@ -11,7 +11,8 @@ from adapters.oidc import STANDARD, VNEID, IdentityRefused, read_citizen, read_o
 from tests.conftest import keys_config_without_keys
 from wallet_service import create_app
 from wallet_service.auth.sessions import safe_next
-from wallet_service.config import ConfigError
+from wallet_service.platform.config import ConfigError
+from wallet_service.services import services
 
 PRODUCTION = {"env": "production", "secret_key": "p" * 48, "database_url": "postgresql+psycopg://u@127.0.0.1/x",
               "keys_config": "pkcs11:token=wallet"}
@@ -32,8 +33,8 @@ def test_production_with_external_providers_has_no_dev_provider_and_secure_cooki
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/dev-oidc")]
-    assert "wallet.devidp" not in app.extensions
-    assert app.extensions["wallet.official_issuer"] == "https://id.example.gov.vn"
+    assert services(app).devidp is None
+    assert services(app).official_issuer == "https://id.example.gov.vn"
 
 
 def test_issuer_without_client_id_is_a_configuration_error(tmp_path):
@@ -45,13 +46,13 @@ def test_issuer_without_client_id_is_a_configuration_error(tmp_path):
 
 def test_init_step_makes_the_provider_key_once_private(tmp_path):
     app = create_app({"instance_path": tmp_path / "instance", "TESTING": True})
-    step = next(s for s in app.extensions["wallet.init_steps"] if s.__module__.startswith("wallet_service.devidp"))
+    step = next(s for s in services(app).init_steps if s.__module__.startswith("wallet_service.dev.idp"))
     assert "created" in step(app)
     key = tmp_path / "instance" / "dev-oidc" / "signing-key.jwk.json"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     before = key.read_bytes()
     assert "ready" in step(app) and key.read_bytes() == before
-    assert app.extensions["wallet.official_issuer"] == "http://127.0.0.1:5000/dev-oidc"
+    assert services(app).official_issuer == "http://127.0.0.1:5000/dev-oidc"
 
 
 @pytest.mark.parametrize("target, expected", [
@@ -91,4 +92,4 @@ def test_scopes_must_include_openid(tmp_path):
         create_app({"instance_path": tmp_path, "OIDC_CITIZEN_SCOPES": "profile"})
     app = create_app({"instance_path": tmp_path, "OIDC_CITIZEN_ISSUER": "https://id.example", "OIDC_CITIZEN_CLIENT_ID": "w",
                       "OIDC_CITIZEN_SCOPES": "openid profile citizen_id"})
-    assert app.extensions["wallet.oidc"]["citizen"].config.scope == "openid profile citizen_id"
+    assert services(app).oidc["citizen"].config.scope == "openid profile citizen_id"

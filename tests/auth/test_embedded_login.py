@@ -5,11 +5,12 @@ import time
 from pathlib import Path
 
 from .browser import forms, log_in, submit
+from wallet_service.services import services
 
 
 
 def base(app) -> str:
-    return app.extensions["wallet.settings"].public_base_url
+    return services(app).settings.public_base_url
 
 
 def test_citizen_lands_on_wallet_with_identity(service, browser):

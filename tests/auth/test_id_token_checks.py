@@ -11,6 +11,7 @@ from wallet_service.models import Official, db
 
 from .fake_provider import CLIENT_ID, CLIENT_SECRET, Scenario, make_provider, new_key
 from .servers import LiveServer
+from wallet_service.services import services
 
 CITIZEN_CLAIMS = {"sub": "vneid-7f3a", "personal_id": "022186001234", "name": "Lê Thị Hoa",
                   "birthdate": "1986-04-12", "acr": "urn:vn:loa:2"}
@@ -43,7 +44,7 @@ def service(make_service, provider):
 
 
 def base(app) -> str:
-    return app.extensions["wallet.settings"].public_base_url
+    return services(app).settings.public_base_url
 
 
 def login(browser, app, role="citizen"):

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from wallet_service.devidp.accounts import ACCOUNTS
+from wallet_service.dev.idp.accounts import ACCOUNTS
 
 from .browser import log_in, submit
+from wallet_service.services import services
 
 PEER_DIR = Path(__file__).resolve().parents[1] / "peers" / "oidc"
 CLIENTS = {"CITIZEN": ("wallet-citizen", "citizen-client-secret-for-tests"),
@@ -55,7 +56,7 @@ def config(issuer: str, citizen_claims: str) -> dict:
 
 
 def base(app) -> str:
-    return app.extensions["wallet.settings"].public_base_url
+    return services(app).settings.public_base_url
 
 
 @pytest.mark.parametrize("profile", ["vneid", "standard"])

@@ -12,8 +12,9 @@ import pytest
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import official_principal
 from tests.official.factories import DEPT, RESIDENCE, WARD, add_result
-from wallet_service import signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import Result, ResultStatus, db
+from wallet_service.services import services
 
 CITIZEN3 = "022301007890"
 BATCH_TIMEOUT_MS = 240_000
@@ -24,9 +25,9 @@ SIGNED = {ResultStatus.SIGNED.value, ResultStatus.DELIVERED.value}
 def sign_now(app, username: str, results: list[Result]) -> None:
     """Sign through the service's own batch code (the browser journeys are about other things), on
     the app's job worker: Playwright's event loop owns this thread, and signing runs its own."""
-    batch = signing_batches.create_batch(db.session, official_principal(username), [r.id for r in results])
-    app.extensions["wallet.jobs"].submit(signing_batches.TASK, batch.id)
-    app.extensions["wallet.jobs"].wait(timeout=300)
+    batch = creation.create_batch(db.session, official_principal(username), [r.id for r in results])
+    services(app).jobs.submit(runner.TASK, batch.id)
+    services(app).jobs.wait(timeout=300)
     db.session.expire_all()
     assert all(db.session.get(Result, r.id).status in SIGNED for r in results)
 
@@ -124,7 +125,7 @@ def test_a_failed_document_shows_why_and_is_signed_again(page, base_url, app, de
     good = add_result(app, 1, day="251122")
     broken = add_result(app, 2, day="251122")
     # A damaged copy in the document store: the PDF cannot be opened, so its signing fails.
-    stored = Path(app.extensions["wallet.settings"].documents_dir) / broken.original_sha256[:2] / broken.original_sha256[2:]
+    stored = Path(services(app).settings.documents_dir) / broken.original_sha256[:2] / broken.original_sha256[2:]
     original = stored.read_bytes()
     stored.write_bytes(b"%PDF-1.7\nnot really a PDF\n")
 

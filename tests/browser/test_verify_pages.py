@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.verify_service.conftest import WARD, annul, sign, signed_pdf, with_added_page, with_flipped_byte
+from wallet_service.services import services
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def signed(app, demo_results, tmp_path):
     path = tmp_path / "ket-qua.pdf"
     path.write_bytes(signed_pdf(app, result))
     yield result, path
-    app.extensions["wallet.verifier"].close()  # the app's own worker pool, started by the first upload
+    services(app).verifier.close()  # the app's own worker pool, started by the first upload
 
 
 def upload(page, path) -> None:
@@ -61,7 +62,7 @@ def test_verify_page_refuses_a_file_that_is_not_a_pdf(page, base_url, tmp_path, 
     upload(page, bogus)
     expect(page.get_by_test_id("verify-error")).to_contain_text("not a PDF document")
     screenshot(page, request, "verify-error")
-    app.extensions["wallet.verifier"].close()
+    services(app).verifier.close()
 
 
 def test_landing_page_of_a_signed_result_and_comparing_uploads(page, phone_page, base_url, signed, request, tmp_path):

@@ -12,8 +12,10 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import official_principal
-from wallet_service import annulment, signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import Result, db
+from wallet_service.results import annulment
+from wallet_service.services import services
 
 CITIZEN1 = "022186001234"
 
@@ -23,11 +25,11 @@ def citizen1_results(live_app, demo_results) -> dict[str, str]:
     """citizen1's four results: two of the ward's really signed (one then annulled), two pending."""
     ward = [r.id for code, r in sorted(demo_results.items())
             if r.citizen.personal_id == CITIZEN1 and code.startswith("000.00.15.H40")]
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), ward)
+    batch = creation.create_batch(db.session, official_principal("official1"), ward)
     # On the app's job thread, as the API does (Playwright's event loop owns this thread).
-    live_app.extensions["wallet.jobs"].submit(signing_batches.TASK, batch.id)
-    live_app.extensions["wallet.jobs"].wait(timeout=300)
-    annulment.annul(live_app, db.session, official_principal("official1"), ward[1], "Cấp nhầm thông tin người con")
+    services(live_app).jobs.submit(runner.TASK, batch.id)
+    services(live_app).jobs.wait(timeout=300)
+    annulment.annul(db.session, official_principal("official1"), ward[1], "Cấp nhầm thông tin người con", services(live_app).events)
     db.session.expire_all()
     assert db.session.get(Result, ward[0]).status == "delivered"  # no external targets: the wallet here is the delivery
     return {"issued": ward[0], "annulled": ward[1]}

@@ -1,6 +1,6 @@
 """Fixtures for the delivery outbox: a counting store on a loopback port, an app whose targets
 point at it, and `sign(result)`, which leaves a result the way the signing engine does (signed
-PDF stored, status `signed`, the `wallet.on_result_signed` hooks run in the same transaction)."""
+PDF stored, status `signed`, the `result_signed` receivers run in the same transaction)."""
 from __future__ import annotations
 
 import json
@@ -11,6 +11,7 @@ import pytest
 from wallet_service.models import Result, ResultStatus, db, utcnow
 
 from .receiver import CountingStore
+from wallet_service.services import services
 
 AGENCY1, AGENCY2 = "000.00.15.H40", "000.00.04.H40"
 BACKOFF = 10.0
@@ -51,7 +52,7 @@ def app(make_app, targets_file):
 
 @pytest.fixture
 def sign(app) -> Callable[[Result], Result]:
-    documents = app.extensions["wallet.documents"]
+    documents = services(app).documents
 
     def sign(result: Result) -> Result:
         pdf = documents.get(result.original_sha256)
@@ -59,8 +60,7 @@ def sign(app) -> Callable[[Result], Result]:
         result.signed_at = utcnow()
         result.move_to(ResultStatus.SIGNING)
         result.move_to(ResultStatus.SIGNED)
-        for hook in app.extensions.get("wallet.on_result_signed", []):
-            hook(db.session, result)
+        services(app).events.signed(db.session, result)
         db.session.commit()
         return result
 

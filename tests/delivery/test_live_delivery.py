@@ -15,6 +15,7 @@ from tests.conftest import login_as, official_principal
 from wallet_service.models import Delivery, Result, db
 
 from .conftest import AGENCY1, write_targets
+from wallet_service.services import services
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def delivery_environment(store, tmp_path, monkeypatch):
 @pytest.fixture
 def app(delivery_environment, live_app):
     yield live_app
-    live_app.extensions["wallet.delivery_poller"].stop()
+    services(live_app).delivery_poller.stop()
 
 
 def _until(condition, timeout: float = 60):
@@ -45,7 +46,7 @@ def test_signed_results_reach_the_store_through_the_poller(app, demo_results, st
     client = app.test_client()
     csrf = {"X-CSRFToken": login_as(app, client, official_principal("official1"))}
     assert client.post("/api/v1/signing-batches", json={"result_ids": ids}, headers=csrf).status_code == 202
-    app.extensions["wallet.jobs"].wait(timeout=300)
+    services(app).jobs.wait(timeout=300)
     requests.get(base + "/healthz", timeout=10)  # the app's first request starts its poller
 
     assert _until(lambda: len(store.state.accepted) == 2), store.state.requests

@@ -12,15 +12,17 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from wallet_service import annulment, create_app
-from wallet_service.audit import verify_chain
+from wallet_service import create_app
 from wallet_service.delivery import deliver_due
 from wallet_service.delivery.messages import MESSAGE_TYP
 from wallet_service.delivery.worker import claim_due
 from wallet_service.models import AuditEvent, Delivery, Result, ResultStatus, db, utcnow
+from wallet_service.results import annulment
+from wallet_service.results.audit import verify_chain
 
 from ..conftest import official_principal
 from .conftest import AGENCY1, AGENCY2, BACKOFF
+from wallet_service.services import services
 
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
@@ -62,7 +64,7 @@ def test_message_is_a_jws_verified_with_the_published_key(app, demo_results, sig
         claims = _verified(app, received.body.decode())
         assert claims["jti"] == received.idempotency_key
         assert claims["event"] == "result.signed"
-        assert claims["iss"] == app.extensions["wallet.settings"].public_base_url.rstrip("/")
+        assert claims["iss"] == services(app).settings.public_base_url.rstrip("/")
         assert claims["result"]["id"] == result.id and claims["result"]["citizen_id"] == result.citizen.personal_id
         assert claims["result"]["agency_name"] == "Sở Xây dựng tỉnh Quảng Ninh"
         assert claims["document"]["sha256"] == result.signed_sha256
@@ -165,7 +167,7 @@ def test_unreachable_store_is_retried(app, demo_results, sign, store):
 
 def test_annulment_is_sent_after_the_signed_message(app, demo_results, sign, store):
     result = sign(_first_of(demo_results, AGENCY1))
-    annulment.annul(app, db.session, official_principal("official1"), result.id, "Cấp nhầm đối tượng")
+    annulment.annul(db.session, official_principal("official1"), result.id, "Cấp nhầm đối tượng", services(app).events)
     assert [(d.target, d.event) for d in _deliveries(result)] == [("portal", "signed"), ("portal", "annulled")]
     store.state.fail_next = 1  # the signed message fails first: the annulment must wait for it
     deliver_due(app)
@@ -183,23 +185,22 @@ def test_annulment_is_sent_after_the_signed_message(app, demo_results, sign, sto
 
 def test_result_annulled_before_signing_tells_nobody(app, demo_results):
     result = _first_of(demo_results, AGENCY1)
-    annulment.annul(app, db.session, official_principal("official1"), result.id, "Hồ sơ rút lại")
+    annulment.annul(db.session, official_principal("official1"), result.id, "Hồ sơ rút lại", services(app).events)
     assert _deliveries(result) == []
 
 
 def test_without_targets_a_signed_result_is_delivered_at_once(make_app):
     app = make_app()  # no DELIVERY_TARGETS_FILE: the citizen's wallet here is the only destination
     with app.app_context():
-        from wallet_service import demo as demo_data
+        from wallet_service.dev import demo as demo_data
 
-        demo_data.load_people(db.session, app.extensions["wallet.settings"].public_base_url)
-        demo_data.load_results(db.session, app.extensions["wallet.documents"], 10**8)
+        demo_data.load_people(db.session, services(app).settings.public_base_url)
+        demo_data.load_results(db.session, services(app).documents, 10**8)
         result = db.session.scalars(select(Result)).first()
         result.move_to(ResultStatus.SIGNING)
         result.signed_sha256 = result.original_sha256
         result.move_to(ResultStatus.SIGNED)
-        for hook in app.extensions["wallet.on_result_signed"]:
-            hook(db.session, result)
+        services(app).events.signed(db.session, result)
         db.session.commit()
         assert result.status == "delivered" and _deliveries(result) == []
         assert deliver_due(app) == 0

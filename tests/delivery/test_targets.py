@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from wallet_service.config import ConfigError
 from wallet_service.delivery.targets import load_targets
+from wallet_service.platform.config import ConfigError
 
 
 def test_toml_and_json_read_the_same(tmp_path):

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import keys_config_without_keys
-from wallet_service import audit, create_app
+from wallet_service import create_app
 from wallet_service.cli import main
-from wallet_service.config import ConfigError
-from wallet_service.demo import RESULTS
+from wallet_service.dev.demo import RESULTS
 from wallet_service.models import AuditEvent, Result, db
+from wallet_service.platform.config import ConfigError
+from wallet_service.results import audit
+from wallet_service.services import services
 
 
 def run(app, *args):
@@ -43,7 +45,7 @@ def test_cli_client_token_works_against_the_api_once(app, initialised):
     added = run(app, "clients", "add", "mot-cua", "--agency", "000.00.15.H40")
     assert added.exit_code == 0, added.output
     assert "private key:" in added.output
-    key_file = app.extensions["wallet.settings"].clients_dir / "mot-cua.key.pem"
+    key_file = services(app).settings.clients_dir / "mot-cua.key.pem"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     token = run(app, "clients", "token", "mot-cua").output.strip()
     client = app.test_client()

@@ -7,8 +7,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from wallet_service import database
 from wallet_service.models import db
+from wallet_service.platform import database
 
 from ..conftest import login_as
 from ..wallet.conftest import CITIZEN1, citizen_principal

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from wallet_service import formats
+from wallet_service.results import formats
 
 
 @pytest.mark.parametrize("number", ["022186001234", "001099000001", "079301123456", "096200999999"])

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 
 from tests.conftest import register_case_system_in
 from tests.corpus import DSS_PADES
-from wallet_service import demo as demo_data
-from wallet_service.demo import result_pdf
+from wallet_service.dev import demo as demo_data
+from wallet_service.dev.demo import result_pdf
 from wallet_service.models import AuditEvent, Citizen, Result, db
+from wallet_service.services import services
 
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
@@ -57,7 +58,7 @@ def post(client, case_system, document: bytes | None, meta: dict | str | None, *
 
 
 def snapshot(app) -> tuple:
-    documents = app.extensions["wallet.settings"].documents_dir
+    documents = services(app).settings.documents_dir
     files = sorted(p.name for p in documents.rglob("*") if p.is_file()) if documents.exists() else []
     return (
         db.session.scalar(select(func.count()).select_from(Result)),

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import register_case_system_in
-from wallet_service import demo as demo_data
-from wallet_service.audit import verify_chain
-from wallet_service.intake import MAX_BATCH_RESULTS
+from wallet_service.dev import demo as demo_data
 from wallet_service.models import Citizen, Result, db
+from wallet_service.results.audit import verify_chain
+from wallet_service.results.intake import MAX_BATCH_RESULTS
 
 from .test_intake_api import metadata, pdf, post, snapshot  # noqa: F401 (pdf is a fixture)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.conftest import register_case_system_in
-from wallet_service import demo as demo_data
+from wallet_service.dev import demo as demo_data
 from wallet_service.models import db
 
 

@@ -5,7 +5,8 @@ import re
 
 from tests.conftest import keys_config_without_keys
 from tests.foundation.test_cli_and_operations import PRODUCTION_IDENTITY
-from wallet_service import create_app, jobs
+from wallet_service import create_app
+from wallet_service.platform import jobs
 
 
 def test_pages_get_a_strict_policy_with_a_fresh_nonce(client):

@@ -9,8 +9,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from wallet_service.access import CITIZEN, Principal
-from wallet_service.limits import LIMITS
 from wallet_service.models import Citizen, db
+from wallet_service.platform.limits import LIMITS
 from sqlalchemy import select
 
 from ..conftest import CaseSystem, login_as, official_principal

@@ -28,6 +28,7 @@ from tests.corpus import DSS_PADES
 
 from ..conftest import official_principal
 from .conftest import citizen_principal, open_session
+from wallet_service.services import services
 
 CORPUS = DSS_PADES
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
@@ -67,7 +68,7 @@ def test_no_operation_answers_5xx_or_off_its_description(served, app, case_syste
     official = open_session(app, official_principal("official1"))
     citizen = open_session(app, citizen_principal(CITIZEN1))
     ids = [r.id for r in demo_results.values()]
-    store = app.extensions["wallet.documents"]
+    store = services(app).documents
     pdfs = [store.get(r.original_sha256) for r in list(demo_results.values())[:2]]
     pdfs += [(CORPUS / name).read_bytes() for name in ("PAdES-LT.pdf", "doc-firmado-T.pdf")]
     metadata = valid_metadata(sorted({r.agency.code for r in demo_results.values()}),

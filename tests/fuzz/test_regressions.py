@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import official_principal
 from tests.foundation.test_intake_api import metadata, pdf, post, snapshot  # noqa: F401 (pdf is a fixture)
-from wallet_service import formats
+from wallet_service.results import formats
 
 from .conftest import citizen_principal, open_session
 

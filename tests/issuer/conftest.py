@@ -17,11 +17,12 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from wallet_service.access import SESSION_KEY, Principal
-from wallet_service import demo as demo_data
-from wallet_service.demo import result_pdf
-from wallet_service.intake import submit_result
+from wallet_service.dev import demo as demo_data
+from wallet_service.dev.demo import result_pdf
 from wallet_service.issuer.proofs import PROOF_TYP
 from wallet_service.models import Citizen, Official, Result, db, utcnow
+from wallet_service.results.intake import submit_result
+from wallet_service.services import services
 
 CITIZEN1 = "022186001234"  # Lê Thị Hoa
 CITIZEN2 = "022090004567"  # Phạm Văn Minh
@@ -47,7 +48,7 @@ def make_signed_results(app, result_documents: tuple[bytes, bytes]) -> dict[str,
     the signing engine leaves a result: the signed PDF stored, its hash and signing time on the
     row, status `signed`."""
     original, signed = result_documents
-    documents = app.extensions["wallet.documents"]
+    documents = services(app).documents
     made = {}
     for number, citizen in enumerate(demo_data.CITIZENS, start=1):
         metadata = {
@@ -154,7 +155,7 @@ def wallet_key() -> WalletKey:
 
 
 def issuer_of(app) -> str:
-    return app.extensions["wallet.settings"].public_base_url.rstrip("/")
+    return services(app).settings.public_base_url.rstrip("/")
 
 
 @dataclass

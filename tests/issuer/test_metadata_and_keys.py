@@ -10,6 +10,7 @@ import pytest
 
 from tests.issuer.conftest import issuer_of
 from wallet_service.issuer.keys import IssuerKeyMissing, IssuerKeySource
+from wallet_service.services import services
 
 
 def test_metadata_documents_describe_one_consistent_issuer(app, client):
@@ -48,7 +49,7 @@ def test_metadata_documents_describe_one_consistent_issuer(app, client):
 
 
 def test_issuer_key_is_a_private_file_and_stable(app, client):
-    source = app.extensions["wallet.issuer_key"]
+    source = services(app).issuer_key
     first = client.get("/.well-known/jwt-vc-issuer").get_json()["jwks"]["keys"][0]
     assert source.path.is_file() and stat.S_IMODE(source.path.stat().st_mode) == 0o600
     assert str(source.path).startswith(str(app.instance_path))
@@ -61,9 +62,9 @@ def test_issuer_key_is_a_private_file_and_stable(app, client):
 
 
 def test_init_step_creates_the_key_and_readiness_checks_it(app):
-    source = app.extensions["wallet.issuer_key"]
+    source = services(app).issuer_key
     assert not source.path.exists()
-    (step,) = [s for s in app.extensions["wallet.init_steps"] if s.__name__ == "ensure_issuer_key"]
+    (step,) = [s for s in services(app).init_steps if s.__name__ == "ensure_issuer_key"]
     assert "created" in step(app) and source.path.exists()
     assert "ready" in step(app)
     response = app.test_client().get("/readyz")

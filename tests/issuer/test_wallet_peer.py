@@ -17,10 +17,11 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.issuer.conftest import CITIZEN1, citizen_principal, log_in, make_signed_results, offer_from_response
-from wallet_service import demo as demo_data
+from wallet_service.dev import demo as demo_data
 from wallet_service.issuer import annul_credentials
 from wallet_service.issuer.models import IssuedCredential
 from wallet_service.models import ResultStatus, db
+from wallet_service.services import services
 
 PEER = Path(__file__).resolve().parents[1] / "peers" / "vci"
 
@@ -51,7 +52,7 @@ def live_app(make_app):
 
 @pytest.fixture
 def live_signed_results(live_app, result_documents):
-    demo_data.load_people(db.session, live_app.extensions["wallet.settings"].public_base_url)
+    demo_data.load_people(db.session, services(live_app).settings.public_base_url)
     return make_signed_results(live_app, result_documents)
 
 
@@ -66,7 +67,7 @@ def citizen_offer(app, result) -> tuple[str, str]:
 
 def test_wallet_app_receives_verifies_and_presents_then_sees_annulment(live_app, live_signed_results):
     result = live_signed_results[CITIZEN1]
-    issuer = live_app.extensions["wallet.settings"].public_base_url
+    issuer = services(live_app).settings.public_base_url
     uri, tx_code = citizen_offer(live_app, result)
 
     outcome = run_peer("issue", uri, tx_code)

@@ -1,14 +1,15 @@
 """Results for the officials' pages tests, submitted through the same intake path as the API and
-the demo data (`wallet_service.intake.submit_result`), with documents rendered like real ones."""
+the demo data (`wallet_service.results.intake.submit_result`), with documents rendered like real ones."""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import select
 
-from wallet_service.demo import result_pdf
-from wallet_service.intake import submit_result
+from wallet_service.dev.demo import result_pdf
 from wallet_service.models import Agency, Result, db
+from wallet_service.results.intake import submit_result
+from wallet_service.services import services
 
 WARD = "000.00.15.H40"
 DEPT = "000.00.04.H40"
@@ -35,8 +36,8 @@ def add_result(app, sequence: int, *, agency_code: str = WARD, procedure=RESIDEN
         "title": title,
         "agency_code": agency_code,
     }
-    settings = app.extensions["wallet.settings"]
-    result, created = submit_result(db.session, app.extensions["wallet.documents"], metadata, document,
+    settings = services(app).settings
+    result, created = submit_result(db.session, services(app).documents, metadata, document,
                                     actor="client:1:case-system", max_bytes=settings.max_document_bytes)
     assert created
     if received_at is not None:

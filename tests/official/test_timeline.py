@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import login_as, official_principal
 from tests.official.factories import WARD
-from wallet_service import signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import Delivery, Result, ResultStatus, db
 
 
@@ -28,8 +28,8 @@ def timeline_items(page: str) -> list[tuple[str, str]]:
 
 def test_timeline_of_a_signed_delivered_and_annulled_result(app, client, demo_results):
     result = demo_results[f"{WARD}-251118-0003"]
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), [result.id])
-    signing_batches.run_batch(app, batch.id)
+    batch = creation.create_batch(db.session, official_principal("official1"), [result.id])
+    runner.run_batch(app, batch.id)
     db.session.expire_all()
     result = db.session.get(Result, result.id)
     assert result.signed_sha256 is not None

@@ -26,9 +26,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.delivery.receiver import CountingStore
-from wallet_service.demo import CITIZENS, result_pdf
-from wallet_service.intake import submit_result
+from wallet_service.dev.demo import CITIZENS, result_pdf
 from wallet_service.models import Agency, Result, db
+from wallet_service.results.intake import submit_result
+from wallet_service.services import services
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("WALLET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -137,7 +138,7 @@ def celery_environment(monkeypatch, tmp_path: Path, store: CountingStore, broker
 @pytest.fixture
 def fleet(live_app, database_url, tmp_path) -> Iterator[Fleet]:
     """Worker processes configured like `live_app` (same database, instance folder and public URL)."""
-    settings = live_app.extensions["wallet.settings"]
+    settings = services(live_app).settings
     environment = dict(os.environ)
     environment.update(
         DATABASE_URL=database_url,
@@ -170,8 +171,8 @@ def _document(number: int, agency_name: str, agency_code: str) -> tuple[dict, by
 def submit_results(app, count: int, agency_code: str = AGENCY1) -> list[str]:
     """`count` pending results, each with its own demo PDF (made on every core), through the API's intake."""
     agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
-    documents = app.extensions["wallet.documents"]
-    max_bytes = app.extensions["wallet.settings"].max_document_bytes
+    documents = services(app).documents
+    max_bytes = services(app).settings.max_document_bytes
     numbers = range(1, count + 1)
     # spawn: this process runs server threads, which fork would copy mid-flight.
     with ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn")) as pool:

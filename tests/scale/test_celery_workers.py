@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import login_as, official_principal
-from wallet_service import jobs
 from wallet_service.models import Delivery, ResultSignature, SigningBatch, db
+from wallet_service.platform import jobs
 
 from .conftest import RABBITMQ_URL, REDIS_URL, statuses, submit_results, wait_until
+from wallet_service.services import services
 
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
                          ids=["redis", "rabbitmq"])
 def test_a_worker_signs_and_beat_delivers(app, demo, fleet, store, broker_url, embedded_beat):
     assert isinstance(jobs.runner(app), jobs.CeleryJobRunner)
-    assert "wallet.delivery_poller" not in app.extensions  # the web process sends nothing itself
+    assert services(app).delivery_poller is None  # the web process sends nothing itself
     ids = submit_results(app, 4)
     client = app.test_client()
     csrf = {"X-CSRFToken": login_as(app, client, official_principal("official1"))}

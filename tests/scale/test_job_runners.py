@@ -7,9 +7,10 @@ import threading
 
 import pytest
 
-from wallet_service import jobs
-from wallet_service.celery_app import DEFAULT_QUEUE
-from wallet_service.config import ConfigError
+from wallet_service.platform import jobs
+from wallet_service.platform.celery_app import DEFAULT_QUEUE
+from wallet_service.platform.config import ConfigError
+from wallet_service.services import services
 
 UNUSED_PORT_BROKER = "redis://127.0.0.1:9/0"  # discard port: nothing answers there
 
@@ -27,8 +28,8 @@ def no_celery_environment(monkeypatch):
 def test_default_runs_jobs_in_process_and_periodic_work_on_threads(make_app, no_celery_environment):
     app = make_app(DELIVERY_POLL_SECONDS=30, BATCH_RESUME_SECONDS=30)
     assert isinstance(jobs.runner(app), jobs.InProcessJobRunner)
-    assert "wallet.celery" not in app.extensions
-    pollers = [app.extensions["wallet.delivery_poller"], app.extensions["wallet.batch_resume_poller"]]
+    assert services(app).celery is None
+    pollers = [services(app).delivery_poller, services(app).batch_resume_poller]
     assert not any(p.running for p in pollers)  # nothing before the first request
     try:
         assert app.test_client().get("/healthz").status_code == 200
@@ -42,7 +43,7 @@ def test_default_runs_jobs_in_process_and_periodic_work_on_threads(make_app, no_
 def test_in_process_runner_runs_a_task_inside_an_app_context(make_app, no_celery_environment):
     seen = []
     app = make_app()
-    jobs.init_app(app, {"probe": lambda a, word: seen.append((a.extensions["wallet.settings"].env, word))})
+    jobs.init_app(app, {"probe": lambda a, word: seen.append((services(a).settings.env, word))})
     jobs.runner(app).submit("probe", "xin chào")
     jobs.runner(app).wait(timeout=30)
     assert seen == [("development", "xin chào")]
@@ -52,11 +53,11 @@ def test_broker_url_switches_to_celery_and_starts_no_thread(make_app, no_celery_
     before = wallet_threads()
     app = make_app(CELERY_BROKER_URL=UNUSED_PORT_BROKER, DELIVERY_POLL_SECONDS=2, BATCH_RESUME_SECONDS=7)
     assert isinstance(jobs.runner(app), jobs.CeleryJobRunner)
-    assert "wallet.delivery_poller" not in app.extensions and "wallet.batch_resume_poller" not in app.extensions
+    assert services(app).delivery_poller is None and services(app).batch_resume_poller is None
     app.test_client().get("/healthz")
     assert not wallet_threads() - before  # the first request started nothing
 
-    celery = app.extensions["wallet.celery"]
+    celery = services(app).celery
     conf = celery.conf
     assert (conf.task_acks_late, conf.task_reject_on_worker_lost, conf.worker_prefetch_multiplier) == (True, True, 1)
     assert conf.broker_transport_options == {"visibility_timeout": 3600}
@@ -69,7 +70,7 @@ def test_broker_url_switches_to_celery_and_starts_no_thread(make_app, no_celery_
     assert {"wallet.sign_batch", "wallet.deliver_due", "wallet.every.delivery", "wallet.every.batch-resume"} <= set(
         celery.tasks)
     assert celery is not getattr(__import__("celery")._state, "default_app", None)  # nothing set process-wide
-    other = make_app(CELERY_BROKER_URL=UNUSED_PORT_BROKER).extensions["wallet.celery"]
+    other = services(make_app(CELERY_BROKER_URL=UNUSED_PORT_BROKER)).celery
     assert other.tasks["wallet.sign_batch"] is not celery.tasks["wallet.sign_batch"]  # each runs in its own app
 
 
@@ -79,7 +80,7 @@ def test_celery_settings_come_from_the_environment(make_app, no_celery_environme
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "7200")
     monkeypatch.setenv("CELERY_BEAT_SCHEDULE_FILE", str(tmp_path / "beat"))
     monkeypatch.setenv("BATCH_RESUME_SECONDS", "9")
-    conf = make_app().extensions["wallet.celery"].conf
+    conf = services(make_app()).celery.conf
     assert conf.broker_url == UNUSED_PORT_BROKER
     assert conf.task_default_queue == "quang-ninh"
     assert conf.broker_transport_options == {"visibility_timeout": 7200}

@@ -22,10 +22,11 @@ from sqlalchemy import func, select
 from adapters.devpki import load_dev_pki
 from tests.conftest import login_as, official_principal
 from tests.signing.checks import make_nss_db, pdfsig
-from wallet_service import audit
 from wallet_service.models import AuditEvent, Delivery, Result, ResultSignature, SigningBatch, SigningBatchItem, db
+from wallet_service.results import audit
 
 from .conftest import Fleet, statuses, submit_results, wait_until
+from wallet_service.services import services
 
 RESULTS = int(os.environ.get("WALLET_SCALE_RESULTS", "60"))
 BATCHES = 10
@@ -90,8 +91,8 @@ def test_two_workers_one_killed_sign_and_deliver_every_result_exactly_once(app, 
     # pdfsig (an independent validator) on a sample that includes the taken-over batch.
     taken_over = next(b for b in batches if b.attempt >= 2)
     sample = [taken_over.items[0].result_id, taken_over.items[-1].result_id, ids[0], ids[len(ids) // 2], ids[-1]]
-    nss = make_nss_db(tmp_path / "nss", load_dev_pki(app.extensions["wallet.settings"].pki_dir).root_cert_path)
-    documents = app.extensions["wallet.documents"]
+    nss = make_nss_db(tmp_path / "nss", load_dev_pki(services(app).settings.pki_dir).root_cert_path)
+    documents = services(app).documents
     for result_id in sample[:SAMPLE]:
         path = Path(tmp_path / f"{result_id}.pdf")
         path.write_bytes(documents.get(db.session.get(Result, result_id).signed_sha256))

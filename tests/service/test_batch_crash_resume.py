@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import official_principal
-from wallet_service import signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import AuditEvent, Result, ResultSignature, SigningBatch, db
+from wallet_service.services import services
 
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 WORKER = """
 import os, signal, sys
 from wallet_service import create_app
-from wallet_service.signing_batches import run_batch
+from wallet_service.batches.runner import run_batch
+from wallet_service.results.events import connect_for_app, result_signed
 
 database_url, instance, base_url, batch_id = sys.argv[1:5]
 app = create_app({"database_url": database_url, "instance_path": instance, "public_base_url": base_url,
@@ -35,16 +37,16 @@ def die_on_second(session, result):
     if len(recorded) == 2:
         os.kill(os.getpid(), signal.SIGKILL)
 
-app.extensions.setdefault("wallet.on_result_signed", []).append(die_on_second)
+connect_for_app(result_signed, app, die_on_second)
 with app.app_context():
     run_batch(app, batch_id)
 """
 
 
 def test_killed_batch_resumes_with_every_result_signed_once(live_app, demo_results, database_url, tmp_path):
-    settings = live_app.extensions["wallet.settings"]
+    settings = services(live_app).settings
     ids = [r.id for code, r in sorted(demo_results.items()) if code.startswith("000.00.15.H40")][:4]
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), ids)
+    batch = creation.create_batch(db.session, official_principal("official1"), ids)
 
     worker = subprocess.run(
         [sys.executable, "-c", WORKER, database_url, str(settings.instance_path), settings.public_base_url, batch.id],
@@ -56,10 +58,10 @@ def test_killed_batch_resumes_with_every_result_signed_once(live_app, demo_resul
     assert db.session.get(SigningBatch, batch.id).status == "running"
 
     # The dead worker's lease still runs: nobody may take the batch yet.
-    assert signing_batches.claim_batch(db.session, batch.id, dt.timedelta(seconds=2)) is None
+    assert runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=2)) is None
     time.sleep(2.5)
-    assert signing_batches.resume_unfinished(live_app) == 1
-    live_app.extensions["wallet.jobs"].wait(timeout=300)
+    assert runner.resume_unfinished(live_app) == 1
+    services(live_app).jobs.wait(timeout=300)
     db.session.expire_all()
 
     assert db.session.get(SigningBatch, batch.id).status == "finished"
@@ -71,7 +73,7 @@ def test_killed_batch_resumes_with_every_result_signed_once(live_app, demo_resul
             select(func.count()).select_from(AuditEvent).where(AuditEvent.result_id == rid, AuditEvent.action == "result.signed")
         )
         assert signed_events == 1
-        pdf = live_app.extensions["wallet.documents"].get(result.signed_sha256)
+        pdf = services(live_app).documents.get(result.signed_sha256)
         path = tmp_path / f"{rid}.pdf"
         path.write_bytes(pdf)
         report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from signing.pipeline import BatchSigner
 from signing.profiles import TrustServices
 from tests.conftest import official_principal
-from wallet_service import signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import Official, Result, SigningBatch, SigningBatchItem, db
+from wallet_service.services import services
 
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
@@ -21,24 +22,24 @@ def ward_ids(demo_results, n):
 
 
 def test_only_one_worker_holds_a_batch_and_a_stale_one_writes_nothing(live_app, demo_results):
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), ward_ids(demo_results, 1))
-    first = signing_batches.claim_batch(db.session, batch.id, dt.timedelta(seconds=1))
+    batch = creation.create_batch(db.session, official_principal("official1"), ward_ids(demo_results, 1))
+    first = runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=1))
     assert first == 1
-    assert signing_batches.claim_batch(db.session, batch.id, dt.timedelta(seconds=1)) is None
+    assert runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=1)) is None
     time.sleep(1.2)
-    second = signing_batches.claim_batch(db.session, batch.id, dt.timedelta(seconds=60))
+    second = runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=60))
     assert second == 2
 
     def keeper(attempt):  # not started: it only tells whether the lease was lost (never, here)
-        return signing_batches.LeaseKeeper(live_app, batch.id, attempt, dt.timedelta(seconds=60))
+        return runner.LeaseKeeper(live_app, batch.id, attempt, dt.timedelta(seconds=60))
 
-    stale = signing_batches._Fence(batch.id, first, keeper(first))
+    stale = runner._Fence(batch.id, first, keeper(first))
     item_id = db.session.scalar(select(SigningBatchItem.id).where(SigningBatchItem.batch_id == batch.id))
-    with pytest.raises(signing_batches.LostLease):
+    with pytest.raises(runner.LostLease):
         stale.take(db.session, item_id, "done")
     db.session.rollback()
     assert db.session.get(SigningBatchItem, item_id).status == "queued"
-    current = signing_batches._Fence(batch.id, second, keeper(second))
+    current = runner._Fence(batch.id, second, keeper(second))
     assert current.take(db.session, item_id, "done") is True
     assert current.take(db.session, item_id, "done") is False  # recorded once only
     db.session.rollback()
@@ -47,13 +48,13 @@ def test_only_one_worker_holds_a_batch_and_a_stale_one_writes_nothing(live_app, 
 def test_a_timestamp_outage_waits_then_the_batch_finishes(live_app, demo_results):
     ids = ward_ids(demo_results, 2)
     live_app.config["BATCH_LEASE_SECONDS"] = 1.5
-    holder = live_app.extensions["wallet.batch_signer"]
+    holder = services(live_app).batch_signer
     working = holder.get()
     # A TSA address where nothing listens: the timestamp request fails at once.
     holder.replace(BatchSigner(trust_services=TrustServices(tsa_url="http://127.0.0.1:9/tsa", http_timeout=2),
                                font=working.font, workers=1))
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), ids)
-    signing_batches.run_batch(live_app, batch.id)
+    batch = creation.create_batch(db.session, official_principal("official1"), ids)
+    runner.run_batch(live_app, batch.id)
     db.session.expire_all()
     assert db.session.get(SigningBatch, batch.id).status == "running"
     items = db.session.scalars(select(SigningBatchItem).where(SigningBatchItem.batch_id == batch.id)).all()
@@ -63,8 +64,8 @@ def test_a_timestamp_outage_waits_then_the_batch_finishes(live_app, demo_results
 
     holder.replace(working)
     time.sleep(1.6)
-    assert signing_batches.resume_unfinished(live_app) == 1
-    live_app.extensions["wallet.jobs"].wait(timeout=300)
+    assert runner.resume_unfinished(live_app) == 1
+    services(live_app).jobs.wait(timeout=300)
     db.session.expire_all()
     assert db.session.get(SigningBatch, batch.id).status == "finished"
     for rid in ids:
@@ -78,8 +79,8 @@ def test_a_missing_key_fails_the_batch_with_its_reason(live_app, demo_results):
     official = db.session.scalar(select(Official).where(Official.username == "official1"))
     official.key_reference = "no-such-key"
     db.session.commit()
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), ids)
-    signing_batches.run_batch(live_app, batch.id)
+    batch = creation.create_batch(db.session, official_principal("official1"), ids)
+    runner.run_batch(live_app, batch.id)
     db.session.expire_all()
     assert db.session.get(SigningBatch, batch.id).status == "finished"
     item = db.session.scalar(select(SigningBatchItem).where(SigningBatchItem.batch_id == batch.id))

@@ -4,7 +4,8 @@ from __future__ import annotations
 import subprocess
 
 from wallet_service.cli import main
-from wallet_service.demo import result_pdf
+from wallet_service.dev.demo import result_pdf
+from wallet_service.services import services
 
 
 def test_sign_command_with_a_configured_key(live_app, tmp_path):
@@ -30,7 +31,7 @@ def test_sign_command_refusals(live_app, tmp_path):
     broken = runner.invoke(main, ["sign", str(source), "-o", str(tmp_path / "o.pdf"), "--key", "official1"])
     assert broken.exit_code != 0 and "Error:" in broken.output
     assert not (tmp_path / "o.pdf").exists()
-    pki = live_app.extensions["wallet.keys"].pki
+    pki = services(live_app).keys.pki
     wrong = runner.invoke(main, ["sign", str(source), "-o", str(tmp_path / "o.pdf"), "--pkcs12", str(pki.pkcs12_path("official1"))],
                           env={"PKCS12_PASSPHRASE": "not-the-passphrase"})
     assert wrong.exit_code != 0 and "pkcs12_unreadable" in wrong.output

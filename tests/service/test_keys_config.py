@@ -17,11 +17,12 @@ from tests.service.test_signing_batches import pdfsig, ward_results
 from tests.signing.key_fixtures import softhsm_token_for
 from wallet_service import create_app
 from wallet_service.cli import main
-from wallet_service.config import ConfigError
-from wallet_service.demo import result_pdf
-from wallet_service.key_config import ConfigKeyDirectory
-from wallet_service.keys import DEV_PKI_MOUNT
+from wallet_service.dev.demo import result_pdf
+from wallet_service.dev.pki import DEV_PKI_MOUNT
+from wallet_service.keys.config import ConfigKeyDirectory
 from wallet_service.models import db
+from wallet_service.platform.config import ConfigError
+from wallet_service.services import services
 
 PIN_ENV = "WALLET_TEST_OFFICIAL1_PIN"
 WARD = "000.00.15.H40"
@@ -63,7 +64,7 @@ def app(make_app, live_server, pki, hsm, tmp_path, monkeypatch):
     config.write_text(keys_toml(pki, hsm, tmp_path))
     app = make_app(public_base_url=live_server.url, signing_workers=1, keys_config=str(config))
     with app.app_context():
-        for step in app.extensions.get("wallet.init_steps", []):  # what `wallet-service init` does
+        for step in services(app).init_steps:  # what `wallet-service init` does
             step(app)
         live_server.late_bound.target = DispatcherMiddleware(app.wsgi_app, {DEV_PKI_MOUNT: dev_pki_services_app(pki)})
         yield app
@@ -76,12 +77,12 @@ def sign_batch(app, username: str, ids: list[str]) -> tuple:
     csrf = {"X-CSRFToken": login_as(app, client, official_principal(username))}
     created = client.post("/api/v1/signing-batches", json={"result_ids": ids}, headers=csrf)
     assert created.status_code == 202, created.json
-    app.extensions["wallet.jobs"].wait(timeout=300)
+    services(app).jobs.wait(timeout=300)
     return client, client.get(f"/api/v1/signing-batches/{created.json['id']}").json
 
 
 def test_keys_from_the_file_sign_a_batch_with_both_signatures_valid(app, demo_results, pki, tmp_path):
-    keys = app.extensions["wallet.keys"]
+    keys = services(app).keys
     assert isinstance(keys, ConfigKeyDirectory)
     assert not any(rule.rule.startswith(DEV_PKI_MOUNT) for rule in app.url_map.iter_rules())
     ids = ward_results(demo_results, 2)
@@ -218,6 +219,6 @@ def test_production_uses_the_file_and_still_refuses_to_start_without_one(tmp_pat
     config = tmp_path / "keys.toml"  # B-B needs no TSA; trust roots are found beside the file
     config.write_text(f"trust_roots = ['roots/root-ca.pem']\n[agencies]\n'{WARD}' = '{GOOD_SPEC}'\n")
     app = create_app({**production, "keys_config": str(config)})
-    keys = app.extensions["wallet.keys"]
+    keys = services(app).keys
     assert keys.trust_root_paths() == [roots / "root-ca.pem"]
     assert keys.trust_services.tsa_url is None

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import login_as, official_principal
 from wallet_service.models import AuditEvent, Result, ResultSignature, db
+from wallet_service.services import services
 
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
@@ -34,7 +35,7 @@ def test_official_signs_a_batch_and_both_signatures_verify(live_app, demo_result
     created = client.post("/api/v1/signing-batches", json={"result_ids": ids}, headers=csrf)
     assert created.status_code == 202, created.json
     assert created.json["total"] == 2
-    live_app.extensions["wallet.jobs"].wait(timeout=300)
+    services(live_app).jobs.wait(timeout=300)
 
     progress = client.get(f"/api/v1/signing-batches/{created.json['id']}").json
     assert (progress["status"], progress["done"], progress["failed"]) == ("finished", 2, 0), progress
@@ -66,7 +67,7 @@ def test_a_result_is_never_in_two_batches(live_app, demo_results, official1):
     assert second.json["details"]["results"] == {ids[0]: "signing"}
     # the refused batch claimed nothing: the other result is still pending
     assert db.session.get(Result, ids[1]).status == "pending_signature"
-    live_app.extensions["wallet.jobs"].wait(timeout=300)
+    services(live_app).jobs.wait(timeout=300)
 
 
 def test_batch_refusals(live_app, demo_results):

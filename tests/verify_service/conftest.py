@@ -23,9 +23,9 @@ from tests.issuer.conftest import (  # noqa: F401  (fixtures re-used as they are
     wallet_key,
 )
 from verification import VerificationPolicy, Verifier
-from wallet_service import signing_batches
+from wallet_service.batches import creation, runner
 from wallet_service.models import Result, db
-from wallet_service.verify.documents import VERIFIER_KEY
+from wallet_service.services import services
 from wallet_service.verify.trust import VerifierHolder
 
 WARD = "000.00.15.H40"
@@ -51,7 +51,7 @@ def untrusting_verifier():
 
 def use_verifier(app, verifier: Verifier) -> None:
     """Give `app` the session's warm verifier instead of starting a pool of its own."""
-    app.extensions[VERIFIER_KEY] = VerifierHolder(lambda: verifier)
+    services(app).verifier = VerifierHolder(lambda: verifier)
 
 
 @pytest.fixture
@@ -78,10 +78,10 @@ def foreign_document(tmp_path_factory) -> bytes:
 
 def sign(app, results: list[Result]) -> list[Result]:
     """Sign `results` as official1 through the real batch pipeline; returns them refreshed."""
-    batch = signing_batches.create_batch(db.session, official_principal("official1"), [r.id for r in results])
+    batch = creation.create_batch(db.session, official_principal("official1"), [r.id for r in results])
     # On the app's job thread, as the API does: a browser test's thread runs Playwright's event loop.
-    app.extensions["wallet.jobs"].submit(signing_batches.TASK, batch.id)
-    app.extensions["wallet.jobs"].wait(timeout=300)
+    services(app).jobs.submit(runner.TASK, batch.id)
+    services(app).jobs.wait(timeout=300)
     db.session.expire_all()
     signed = [db.session.get(Result, r.id) for r in results]
     assert all(r.status in ("signed", "delivered") and r.signed_sha256 for r in signed), [r.status for r in signed]
@@ -95,7 +95,7 @@ def signed_result(app, demo_results) -> Result:
 
 
 def signed_pdf(app, result: Result) -> bytes:
-    return app.extensions["wallet.documents"].get(result.signed_sha256)
+    return services(app).documents.get(result.signed_sha256)
 
 
 def annul(app, result: Result, reason: str = "Cấp nhầm người nhận") -> None:

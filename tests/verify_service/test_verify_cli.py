@@ -7,12 +7,12 @@ import json
 
 from tests.verify_service.conftest import annul, signed_pdf, with_flipped_byte
 from wallet_service.cli import main
-from wallet_service.verify.documents import VERIFIER_KEY
+from wallet_service.services import services
 from wallet_service.verify.trust import make_verifier_holder
 
 
 def test_verify_command(app, signed_result, tmp_path):
-    app.extensions[VERIFIER_KEY] = make_verifier_holder(app)  # what the command really uses
+    services(app).verifier = make_verifier_holder(app)  # what the command really uses
     runner = app.test_cli_runner()
     path = tmp_path / "ket-qua.pdf"
     path.write_bytes(signed_pdf(app, signed_result))

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.issuer.conftest import CITIZEN1
 from tests.verify_service.conftest import annul
+from wallet_service.services import services
 
 VERIFIER = "https://verifier.example.vn"
 
@@ -195,7 +196,7 @@ def test_a_presentation_made_by_the_reference_holder_library_is_valid(app, clien
     assert checks(report)["key_binding"] == "passed"
     assert report["disclosed_claims"] == {"personal_id": CITIZEN1}
 
-    issuer_key = JWK(**app.extensions["wallet.issuer_key"].load().public_jwk())
+    issuer_key = JWK(**services(app).issuer_key.load().public_jwk())
     theirs = SDJWTVerifier(presentation, lambda iss, header: issuer_key, expected_aud=VERIFIER,
                            expected_nonce="n-ref").get_verified_payload()
     assert theirs == report["claims"]

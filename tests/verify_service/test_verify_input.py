@@ -19,6 +19,7 @@ from tests.verify_service.conftest import use_verifier
 from wallet_service import create_app
 from wallet_service.verify.trust import TrustRootsUnavailable, fill_dev_trust_roots
 from tests.corpus import DSS_PADES
+from wallet_service.services import services
 
 CORPUS = DSS_PADES
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text("utf-8"))
@@ -90,7 +91,7 @@ def test_size_limits(make_app, tmp_path):
         far_over = post(client, b"%PDF-1.7\n" + b"0" * 400_000)
         assert (far_over.status_code, far_over.get_json()["error"]) == (413, "document_too_large")
     finally:
-        app.extensions["wallet.verifier"].close()
+        services(app).verifier.close()
 
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=[e["file"] for e in MANIFEST])
@@ -138,7 +139,7 @@ def test_the_time_budget_stops_a_long_verification(make_app, signed_result, app,
         assert (response.status_code, response.get_json().get("error")) == (422, "verification_timeout"), response.get_json()
         assert "0.001" in response.get_json()["message"]
     finally:
-        budget_app.extensions["wallet.verifier"].close()
+        services(budget_app).verifier.close()
 
 
 def test_production_without_trust_roots_is_not_ready_and_says_why(tmp_path):
@@ -148,7 +149,7 @@ def test_production_without_trust_roots_is_not_ready_and_says_why(tmp_path):
                       "keys_config": keys_config_without_keys(tmp_path),
                       "database_url": f"sqlite:///{tmp_path}/db.sqlite3", "TESTING": True, **providers})
     with pytest.raises(TrustRootsUnavailable, match="Set TRUST_ROOTS_PATH"):
-        app.extensions["wallet.readiness_checks"]["trust_roots"]()
+        services(app).readiness_checks["trust_roots"]()
     response = post(app.test_client(), unsigned_pdf())
     assert (response.status_code, response.get_json()["error"]) == (503, "trust_roots_not_configured")
 
@@ -157,7 +158,7 @@ def test_development_init_step_fills_the_trust_roots_with_the_dev_root(app):
     folder = Path(app.instance_path) / "trust-roots"
     assert [p.name for p in folder.iterdir()] == ["dev-root.pem"]
     assert "trust roots ready" in fill_dev_trust_roots(app)  # idempotent
-    app.extensions["wallet.readiness_checks"]["trust_roots"]()  # raises when unusable
+    services(app).readiness_checks["trust_roots"]()  # raises when unusable
 
 
 def test_both_endpoints_are_in_the_openapi_description(plain_app):

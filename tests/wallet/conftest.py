@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from wallet_service import annulment
 from wallet_service.access import CITIZEN, Principal
 from wallet_service.models import Citizen, ResultStatus, db, utcnow
+from wallet_service.results import annulment
+from wallet_service.services import services
 
 from ..conftest import official_principal
 
@@ -30,5 +31,5 @@ def wallet_results(app, demo_results) -> dict[str, str]:
         result.signed_at = utcnow()
         result.move_to(ResultStatus.SIGNED)
     db.session.commit()
-    annulment.annul(app, db.session, official_principal("official1"), annulled.id, "Cấp nhầm thông tin")
+    annulment.annul(db.session, official_principal("official1"), annulled.id, "Cấp nhầm thông tin", services(app).events)
     return {"issued": issued.id, "annulled": annulled.id, "processing": processing.id}

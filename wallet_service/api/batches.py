@@ -5,10 +5,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from .. import jobs, signing_batches
 from ..access import OFFICIAL, require_principal
-from ..errors import NotFound
+from ..batches import creation, runner
 from ..models import Official, SigningBatch, db
+from ..platform import jobs
+from ..platform.errors import NotFound
 from .schemas import TEXT
 
 blp = Blueprint("batches", __name__, url_prefix="/api/v1", description="Signing batches (officials)")
@@ -41,8 +42,8 @@ class BatchSchema(Schema):
 def create_batch(body):
     """Sign the selected results: the official's signature, then the agency seal."""
     principal = require_principal(OFFICIAL)
-    batch = signing_batches.create_batch(db.session, principal, body["result_ids"])
-    jobs.runner(current_app).submit(signing_batches.TASK, batch.id)
+    batch = creation.create_batch(db.session, principal, body["result_ids"])
+    jobs.runner(current_app).submit(runner.TASK, batch.id)
     return batch
 
 

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
-from .. import annulment
 from ..access import CLIENT, OFFICIAL, can_read_result, require_principal
-from ..errors import ApiError, BadRequest, NotFound, PayloadTooLarge, Unprocessable
-from ..intake import MAX_BATCH_RESULTS, Submission, submit_result, submit_results
 from ..models import Agency, Result, db
+from ..platform.errors import ApiError, BadRequest, NotFound, PayloadTooLarge, Unprocessable
+from ..results import annulment
+from ..results.intake import MAX_BATCH_RESULTS, Submission, submit_result, submit_results
 from .schemas import (
     TEXT,
     AgencySchema,
@@ -22,6 +22,7 @@ from .schemas import (
     ResultSchema,
     ResultUploadSchema,
 )
+from ..services import services
 
 _METADATA = ResultMetadataSchema()  # made once: a marshmallow Schema copies its fields when made
 
@@ -89,7 +90,7 @@ def _read_batch_upload() -> list[Submission | ApiError]:
 def _submitted_by(principal) -> dict:
     """Intake's terms for a case system: its actor and record, its agencies, the size limit."""
     return {"actor": principal.actor, "client_id": principal.record_id, "agency_codes": principal.agency_codes,
-            "max_bytes": current_app.extensions["wallet.settings"].max_document_bytes}
+            "max_bytes": services().settings.max_document_bytes}
 
 
 def _find_result(result_id: str) -> Result:
@@ -121,7 +122,7 @@ def create_result():
     """Submit a decided dossier's result document for signature (case systems)."""
     principal = require_principal(CLIENT)
     metadata, data = _read_upload()
-    result, created = submit_result(db.session, current_app.extensions["wallet.documents"], metadata, data,
+    result, created = submit_result(db.session, services().documents, metadata, data,
                                     **_submitted_by(principal))
     if not created:
         return result, 200
@@ -149,7 +150,7 @@ def create_result_batch():
     """Submit up to 100 results in one request (case systems with a backlog): all are stored, or none.
     The same rules as one result: a dossier posted before with the same document comes back unchanged."""
     principal = require_principal(CLIENT)
-    stored = submit_results(db.session, current_app.extensions["wallet.documents"], _read_batch_upload(),
+    stored = submit_results(db.session, services().documents, _read_batch_upload(),
                             **_submitted_by(principal))
     body = {"results": [{"created": created, "result": result} for result, created in stored]}
     return body, 201 if any(created for _, created in stored) else 200
@@ -167,7 +168,7 @@ def get_result(result_id: str):
 def get_document(result_id: str):
     result = _find_result(result_id)
     digest = result.signed_sha256 or result.original_sha256
-    data = current_app.extensions["wallet.documents"].get(digest)
+    data = services().documents.get(digest)
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{result.dossier_code}.pdf"'
     response.set_etag(digest)
@@ -180,13 +181,26 @@ class RevokeSchema(Schema):
     )
 
 
+def _annul(body, result_id: str):
+    principal = require_principal(OFFICIAL)
+    return annulment.annul(db.session, principal, result_id, body["reason"], services().events)
+
+
+@blp.route("/results/<result_id>/annul", methods=["POST"])
+@blp.arguments(RevokeSchema)
+@blp.response(200, ResultSchema)
+def annul_result(body, result_id: str):
+    """Annul a result (officials with the annul role): verifications say so from now on."""
+    return _annul(body, result_id)
+
+
 @blp.route("/results/<result_id>/revoke", methods=["POST"])
 @blp.arguments(RevokeSchema)
 @blp.response(200, ResultSchema)
+@blp.doc(deprecated=True)
 def revoke_result(body, result_id: str):
-    """Annul a result (officials with the annul role): verifications say so from now on."""
-    principal = require_principal(OFFICIAL)
-    return annulment.annul(current_app, db.session, principal, result_id, body["reason"])
+    """Annul a result: the former name of `POST /api/v1/results/{result_id}/annul`, kept for existing callers."""
+    return _annul(body, result_id)
 
 
 @blp.route("/agencies", methods=["GET"])

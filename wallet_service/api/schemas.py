@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, url_for
+from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .. import formats
+from ..results import formats
+from ..services import services
 
 
 def _format(check):
@@ -119,7 +120,7 @@ class ResultSchema(Schema):
         return {"original_sha256": result.original_sha256, "signed_sha256": result.signed_sha256}
 
     def _links(self, result):
-        base = current_app.extensions["wallet.settings"].public_base_url.rstrip("/")
+        base = services().settings.public_base_url.rstrip("/")
         return {
             "self": url_for("results.get_result", result_id=result.id),
             "document": url_for("results.get_document", result_id=result.id),

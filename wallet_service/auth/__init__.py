@@ -8,16 +8,16 @@ from pathlib import Path
 from adapters.oidc import ProviderConfig, RelyingParty
 from flask import Flask
 
-from .. import devidp
-from ..config import ConfigError
 from . import sessions, views
+from ..platform.config import ConfigError
+from ..services import services
 from .config import CITIZEN, OFFICIAL, AuthSettings, load_auth_settings
 
 POST_LOGOUT_PATH = "/"
 
 
 def init_app(app: Flask) -> None:
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     auth = load_auth_settings(app.config)
     base = settings.public_base_url.rstrip("/")
     embedded = [role for role in (CITIZEN, OFFICIAL) if auth.provider(role).embedded]
@@ -27,24 +27,27 @@ def init_app(app: Flask) -> None:
             + ", ".join(f"OIDC_{role.upper()}_ISSUER and OIDC_{role.upper()}_CLIENT_ID" for role in embedded)
             + "."
         )
-    dev_client = None
+    dev_client, dev_issuer = None, ""
     if embedded:
+        from ..dev import idp as devidp  # development only: production refuses the embedded provider
+
         dev_client = devidp.client_for(settings.secret_key, base, views.CALLBACK_PATH, POST_LOGOUT_PATH)
         devidp.init_app(app, dev_client)
+        dev_issuer = devidp.issuer_for(base)
 
     relying_parties = {}
     for role in (CITIZEN, OFFICIAL):
         provider = auth.provider(role)
         if provider.embedded:
-            config = ProviderConfig(devidp.issuer_for(base), dev_client.client_id, dev_client.client_secret, base + views.CALLBACK_PATH)
+            config = ProviderConfig(dev_issuer, dev_client.client_id, dev_client.client_secret, base + views.CALLBACK_PATH)
         else:
             config = ProviderConfig(provider.issuer, provider.client_id, provider.client_secret,
                                     base + views.CALLBACK_PATH, scope=provider.scope)
         relying_parties[role] = RelyingParty(config)
-    app.extensions["wallet.auth"] = auth
-    app.extensions["wallet.oidc"] = relying_parties
-    # Demo officials are created for the provider officials log in with (wallet_service.demo).
-    app.extensions["wallet.official_issuer"] = relying_parties[OFFICIAL].config.issuer
+    services(app).auth = auth
+    services(app).oidc = relying_parties
+    # Demo officials are created for the provider officials log in with (wallet_service.dev.demo).
+    services(app).official_issuer = relying_parties[OFFICIAL].config.issuer
 
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=auth.absolute_timeout)
     # The cookie is re-issued when enforce_timeouts moves `seen_at`, not on every request: signing
@@ -52,7 +55,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.before_request(lambda: sessions.enforce_timeouts(auth.idle_timeout, auth.absolute_timeout))
     app.register_blueprint(views.bp)
-    app.extensions.setdefault("wallet.readiness_checks", {})["identity_providers"] = (
+    services(app).readiness_checks["identity_providers"] = (
         lambda: _check_providers(app, auth, relying_parties)
     )
 
@@ -60,7 +63,9 @@ def init_app(app: Flask) -> None:
 def _check_providers(app: Flask, auth: AuthSettings, relying_parties: dict[str, RelyingParty]) -> None:
     for role, rp in relying_parties.items():
         if auth.provider(role).embedded:
+            from ..dev.idp.keys import load_signing_key
+
             # Not over HTTP: a single-worker server asking itself would wait for itself.
-            devidp.keys.load_signing_key(Path(app.instance_path))
+            load_signing_key(Path(app.instance_path))
         else:
             rp.metadata()

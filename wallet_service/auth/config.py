@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from adapters.oidc import PROFILES
 
-from ..config import ConfigError
+from ..platform.config import ConfigError
 
 CITIZEN = "citizen"
 OFFICIAL = "official"

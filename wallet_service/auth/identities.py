@@ -6,10 +6,10 @@ from adapters.oidc import CitizenIdentity, IdentityRefused, OfficialIdentity
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
 from ..access import CITIZEN, OFFICIAL, Principal
-from ..formats import FormatError, check_personal_id
 from ..models import Agency, Citizen, Official
+from ..results import audit
+from ..results.formats import FormatError, check_personal_id
 
 
 def citizen_principal(session: Session, identity: CitizenIdentity, min_level: int) -> Principal:

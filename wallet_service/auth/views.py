@@ -16,10 +16,11 @@ from adapters.oidc import (
 )
 from flask import Blueprint, current_app, jsonify, redirect, render_template_string, request
 
-from ..access import CITIZEN, CLIENT, OFFICIAL, require_principal
-from ..errors import BadRequest
-from ..models import Agency, db
 from . import sessions
+from ..access import CITIZEN, CLIENT, OFFICIAL, require_principal
+from ..models import Agency, db
+from ..platform.errors import BadRequest
+from ..services import services
 from .config import AuthSettings
 
 bp = Blueprint("auth", __name__)
@@ -33,11 +34,11 @@ _STATUS = {LoginRequestError: 400, InvalidIdToken: 401, IdentityRefused: 403, Pr
 
 
 def _settings() -> AuthSettings:
-    return current_app.extensions["wallet.auth"]
+    return services().auth
 
 
 def _relying_party(role: str):
-    return current_app.extensions["wallet.oidc"][role]
+    return services().oidc[role]
 
 
 @bp.get("/auth/login")
@@ -98,7 +99,7 @@ def logout():
     if request.method == "GET":
         return render_template_string(_LOGOUT)
     info = sessions.end()
-    home = current_app.extensions["wallet.settings"].public_base_url.rstrip("/") + "/"
+    home = services().settings.public_base_url.rstrip("/") + "/"
     if info and info.get("role") in LANDING:
         url = _relying_party(info["role"]).logout_url(info.get("id_token"), home)
         if url:

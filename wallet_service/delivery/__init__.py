@@ -22,9 +22,11 @@ from pathlib import Path
 
 from flask import Flask
 
-from .. import jobs
-from ..config import ConfigError
 from ..issuer.keys import IssuerKeySource
+from ..platform import jobs
+from ..platform.config import ConfigError
+from ..results.events import connect_for_app, result_annulled, result_signed
+from ..services import services
 from .outbox import enqueue_annulled, enqueue_signed
 from .targets import DeliveryTargets, load_targets
 from .worker import TASK, WorkerSettings, deliver_due
@@ -34,7 +36,7 @@ __all__ = ["TASK", "DeliveryConfig", "deliver_due", "init_app"]
 
 @dataclass(frozen=True)
 class DeliveryConfig:
-    """Everything the delivery worker needs, at `app.extensions["wallet.delivery"]`."""
+    """Everything the delivery worker needs, at `services(app).delivery`."""
 
     targets: DeliveryTargets
     """The configured external stores."""
@@ -65,7 +67,7 @@ def _number(app: Flask, name: str, default: float) -> float:
 def init_app(app: Flask) -> None:
     from . import views
 
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     targets_file = _setting(app, "DELIVERY_TARGETS_FILE")
     targets = load_targets(Path(targets_file) if targets_file else None)
     key_file = _setting(app, "DELIVERY_SIGNING_KEY_FILE")
@@ -81,21 +83,21 @@ def init_app(app: Flask) -> None:
         backoff_seconds=_number(app, "DELIVERY_BACKOFF_SECONDS", defaults.backoff_seconds),
         backoff_max_seconds=_number(app, "DELIVERY_BACKOFF_MAX_SECONDS", defaults.backoff_max_seconds),
     )
-    app.extensions["wallet.delivery"] = DeliveryConfig(targets, key_source, worker)
-    app.extensions.setdefault("wallet.on_result_signed", []).append(partial(enqueue_signed, targets))
-    app.extensions.setdefault("wallet.on_result_annulled", []).append(enqueue_annulled)
+    services(app).delivery = DeliveryConfig(targets, key_source, worker)
+    connect_for_app(result_signed, app, partial(enqueue_signed, targets))
+    connect_for_app(result_annulled, app, enqueue_annulled)
     app.register_blueprint(views.bp)
     if targets.targets:
-        app.extensions.setdefault("wallet.readiness_checks", {})["delivery_signing_key"] = key_source.load
+        services(app).readiness_checks["delivery_signing_key"] = key_source.load
 
     def ensure_delivery_key(_app: Flask) -> str:
         made = key_source.ensure()
         names = ", ".join(t.name for t in targets.targets) or "none (results stay in the citizen's wallet here)"
         return f"delivery signing key {'created' if made else 'ready'}: {key_source.path}; delivery targets: {names}"
 
-    app.extensions.setdefault("wallet.init_steps", []).append(ensure_delivery_key)
+    services(app).init_steps.append(ensure_delivery_key)
 
     interval = _number(app, "DELIVERY_POLL_SECONDS", 0 if app.testing else 3)
     poller = jobs.every(app, "delivery", deliver_due, interval)  # a beat entry under Celery
     if poller is not None:
-        app.extensions["wallet.delivery_poller"] = poller
+        services(app).delivery_poller = poller

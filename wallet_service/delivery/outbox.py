@@ -18,7 +18,7 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
 def enqueue_signed(targets: DeliveryTargets, session: Session, result: Result) -> list[Delivery]:
-    """The `wallet.on_result_signed` hook: one pending delivery per target that wants this result."""
+    """Receiver of `result_signed`: one pending delivery per target that wants this result."""
     rows = [
         Delivery(result_id=result.id, target=target.name, event=SIGNED)
         for target in targets.for_result(result.agency.code, result.procedure_code)
@@ -30,7 +30,7 @@ def enqueue_signed(targets: DeliveryTargets, session: Session, result: Result) -
 
 
 def enqueue_annulled(session: Session, result: Result) -> list[Delivery]:
-    """The `wallet.on_result_annulled` hook: tell every store that was (or was about to be) given the
+    """Receiver of `result_annulled`: tell every store that was (or was about to be) given the
     result. The worker sends it only after that store's `signed` message, never before it."""
     told = session.scalars(
         select(Delivery.target).where(Delivery.result_id == result.id, Delivery.event == SIGNED)

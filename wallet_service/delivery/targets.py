@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..config import ConfigError
+from ..platform.config import ConfigError
 
 WEBHOOK = "webhook"
 TARGET_TYPES = frozenset({WEBHOOK})

@@ -18,8 +18,9 @@ from flask import Flask
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from .. import audit
 from ..models import Delivery, Result, db, utcnow
+from ..results import audit
+from ..services import services
 from .messages import message_claims, sign_message
 from .outbox import FAILED, PENDING, SENT, complete_if_delivered
 from .targets import WEBHOOK
@@ -92,7 +93,7 @@ def claim_due(session: Session, limit: int, lease: dt.timedelta, now: dt.datetim
 def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
     """The `deliver_due` task: send every due delivery; returns how many attempts were made.
     `now` is the clock that decides what is due (tests move it forward instead of sleeping)."""
-    config = app.extensions["wallet.delivery"]
+    config = services(app).delivery
     session = db.session
     made = 0
     with requests.Session() as http:
@@ -106,7 +107,7 @@ def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
 
 
 def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim, now: dt.datetime | None) -> None:
-    config = app.extensions["wallet.delivery"]
+    config = services(app).delivery
     delivery = session.get(Delivery, claim.delivery_id)
     target = config.targets.get(delivery.target)
     if target is None or target.type != WEBHOOK:
@@ -114,10 +115,10 @@ def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim,
         return
     try:
         result = session.get(Result, delivery.result_id)
-        base = app.extensions["wallet.settings"].public_base_url.rstrip("/")
+        base = services(app).settings.public_base_url.rstrip("/")
         document = None
         if target.include_document and delivery.event == "signed":
-            document = app.extensions["wallet.documents"].get(result.signed_sha256)
+            document = services(app).documents.get(result.signed_sha256)
         token = sign_message(message_claims(delivery, result, target, base, document), config.key_source.load())
         key = delivery.idempotency_key
         session.commit()  # no transaction stays open while the store answers

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from ..results.events import connect_for_app, result_annulled
+from ..services import services
 from .status_list import annul_credentials
 
 __all__ = ["annul_credentials", "init_app"]
@@ -23,21 +25,21 @@ def init_app(app: Flask) -> None:
     from . import endpoints, models, offers_api  # noqa: F401  (models: tables join the metadata)
     from .keys import IssuerKeySource
 
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     configured = app.config.get(KEY_FILE_SETTING) or os.environ.get(KEY_FILE_SETTING)
     source = IssuerKeySource(
         path=Path(configured) if configured else settings.instance_path / "issuer" / "credential-signing-key.pem",
         may_generate=not settings.is_production,
     )
-    app.extensions["wallet.issuer_key"] = source
+    services(app).issuer_key = source
     app.register_blueprint(endpoints.bp)
-    app.extensions["wallet.api"].register_blueprint(offers_api.blp)
-    app.extensions.setdefault("wallet.csrf_exempt_endpoints", set()).update(endpoints.CSRF_EXEMPT)
-    app.extensions.setdefault("wallet.readiness_checks", {})["credential_issuer_key"] = source.load
-    app.extensions.setdefault("wallet.on_result_annulled", []).append(annul_credentials)
+    services(app).api.register_blueprint(offers_api.blp)
+    services(app).csrf_exempt_endpoints.update(endpoints.CSRF_EXEMPT)
+    services(app).readiness_checks["credential_issuer_key"] = source.load
+    connect_for_app(result_annulled, app, annul_credentials)
 
     def ensure_issuer_key(_app: Flask) -> str:
         made = source.ensure()
         return f"credential issuer key {'created' if made else 'ready'}: {source.path} (kid {source.load().kid})"
 
-    app.extensions.setdefault("wallet.init_steps", []).append(ensure_issuer_key)
+    services(app).init_steps.append(ensure_issuer_key)

@@ -2,11 +2,12 @@
 each reads the request, calls the module that does the work, and writes the spec's answer."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from ..errors import NotFound
-from ..models import db
 from . import grants, metadata
+from ..models import db
+from ..platform.errors import NotFound
+from ..services import services
 from .errors import CredentialRequestError, NotificationError, ProtocolError, TokenError, protocol_error_response
 from .issuance import issue_credential, record_notification
 from .keys import IssuerKey
@@ -22,11 +23,11 @@ CSRF_EXEMPT = frozenset({f"{bp.name}.{name}" for name in ("token", "nonce", "cre
 
 def _issuer() -> str:
     """The Credential Issuer Identifier: the service's public address."""
-    return current_app.extensions["wallet.settings"].public_base_url.rstrip("/")
+    return services().settings.public_base_url.rstrip("/")
 
 
 def _key() -> IssuerKey:
-    return current_app.extensions["wallet.issuer_key"].load()
+    return services().issuer_key.load()
 
 
 def _no_store(response: Response) -> Response:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import audit
 from ..models import utcnow
+from ..results import audit
 from .credential import StatusReference, issue_sd_jwt_vc
 from .errors import CredentialRequestError, NotificationError
 from .grants import OFFERABLE, consume_nonce

@@ -5,14 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import segno
-from flask import current_app
+
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from .. import audit
 from ..access import CITIZEN, can_read_result, require_principal
-from ..errors import Conflict, NotFound
 from ..models import Result, db
+from ..platform.errors import Conflict, NotFound
+from ..results import audit
+from ..services import services
 from .grants import OFFERABLE, create_offer
 
 blp = Blueprint("wallet_credential_offers", __name__, url_prefix="/api/v1/wallet", description="Credentials for wallet apps")
@@ -47,7 +48,7 @@ def create_credential_offer(result_id: str):
     offer = create_offer(db.session, result)
     audit.record(db.session, principal.actor, "credential.offered", result.id, offer=offer.offer_id)
     db.session.commit()
-    link = offer_link(current_app.extensions["wallet.settings"].public_base_url.rstrip("/"), offer.pre_authorized_code)
+    link = offer_link(services().settings.public_base_url.rstrip("/"), offer.pre_authorized_code)
     qr_svg = segno.make(link, error="m").svg_inline(scale=4, title="Mã QR nhận kết quả vào ví / Wallet credential offer")
     body = {"credential_offer_uri": link, "tx_code": offer.tx_code, "qr_svg": qr_svg, "expires_at": offer.expires_at}
     return body, 201, {"Cache-Control": "no-store"}

@@ -1,4 +1,4 @@
-"""Alembic environment: the connection comes from the application (wallet_service.database)."""
+"""Alembic environment: the connection comes from the application (wallet_service.platform.database)."""
 from alembic import context
 
 from wallet_service.models import Base

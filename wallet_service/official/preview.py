@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
-from ..errors import ApiError
+from ..platform.errors import ApiError
 
 PDFTOPPM = "pdftoppm"
 TIMEOUT_SECONDS = 20

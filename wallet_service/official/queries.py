@@ -9,9 +9,9 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..batches.creation import SIGNABLE
 from ..models import Citizen, Result, SigningBatchItem, db
-from ..signing_batches import SIGNABLE
-from ..ui import TIME_ZONE
+from ..platform.ui import TIME_ZONE
 from .filters import ResultFilters
 
 _LOCAL = ZoneInfo(TIME_ZONE)

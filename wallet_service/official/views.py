@@ -8,12 +8,13 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..access import OFFICIAL, Principal, can_read_result, current_principal
-from ..annulment import ANNUL_ROLE, MAX_REASON, MIN_REASON
-from ..errors import ApiError, BadRequest, Forbidden, NotFound
-from ..models import RESULT_TRANSITIONS, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db
-from ..signing_batches import MAX_BATCH, SIGNABLE, SIGNER_ROLE
 from . import queries
+from ..access import OFFICIAL, Principal, can_read_result, current_principal
+from ..batches.creation import MAX_BATCH, SIGNABLE, SIGNER_ROLE
+from ..models import RESULT_TRANSITIONS, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db
+from ..platform.errors import ApiError, BadRequest, Forbidden, NotFound
+from ..results.annulment import ANNUL_ROLE, MAX_REASON, MIN_REASON
+from ..services import services
 from .filters import parse_filters
 from .preview import first_page_png
 from .timeline import result_timeline
@@ -165,7 +166,7 @@ def preview(result_id: str):
     """The document's first page as an image: the signed PDF once signed (with its stamp)."""
     result = _agency_result(current_principal(), result_id)
     digest = result.signed_sha256 or result.original_sha256
-    png = first_page_png(current_app.extensions["wallet.documents"].get(digest))
+    png = first_page_png(services().documents.get(digest))
     response = current_app.response_class(png, mimetype="image/png")
     response.set_etag(digest)  # the image changes only with the document
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -1,6 +1,6 @@
 /* Officials' pages: selecting results, confirming a signing batch, following its progress,
    annulling, and previewing first pages. Plain JavaScript, no library. Signing and annulling go
-   through the public API (POST /api/v1/signing-batches, POST /api/v1/results/{id}/revoke) with the
+   through the public API (POST /api/v1/signing-batches, POST /api/v1/results/{id}/annul) with the
    page's CSRF token, so the server's checks and audit records are the only ones. */
 (function () {
   "use strict";
@@ -164,7 +164,7 @@
     if (card.dataset.status !== "finished") { poll(); }
   }
 
-  /* Result page: annul through POST /api/v1/results/{id}/revoke, then show the new state. */
+  /* Result page: annul through POST /api/v1/results/{id}/annul, then show the new state. */
   function initAnnul(form) {
     var error = form.querySelector("[data-error]");
     var button = form.querySelector("button[type=submit]");

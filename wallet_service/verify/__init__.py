@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .documents import VERIFIER_KEY
+from ..services import services
 
 __all__ = ["init_app"]
 
@@ -20,9 +20,9 @@ def init_app(app: Flask) -> None:
     from . import api, pages
     from .trust import check_trust_roots, fill_dev_trust_roots, make_verifier_holder
 
-    app.extensions[VERIFIER_KEY] = make_verifier_holder(app)
-    app.extensions["wallet.api"].register_blueprint(api.blp)
+    services(app).verifier = make_verifier_holder(app)
+    services(app).api.register_blueprint(api.blp)
     app.register_blueprint(pages.bp)
-    app.extensions.setdefault("wallet.csrf_exempt_endpoints", set()).update(api.CSRF_EXEMPT)
-    app.extensions.setdefault("wallet.readiness_checks", {})["trust_roots"] = lambda: check_trust_roots(app)
-    app.extensions.setdefault("wallet.init_steps", []).append(fill_dev_trust_roots)
+    services(app).csrf_exempt_endpoints.update(api.CSRF_EXEMPT)
+    services(app).readiness_checks["trust_roots"] = lambda: check_trust_roots(app)
+    services(app).init_steps.append(fill_dev_trust_roots)

@@ -6,8 +6,9 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from ..errors import BadRequest
 from ..models import db, utcnow
+from ..platform.errors import BadRequest
+from ..services import services
 from .credential import verify_credential
 from .documents import verify_document
 
@@ -71,12 +72,12 @@ def verify_sd_jwt_vc():
     for name, value in optional.items():
         if value is not None and not isinstance(value, str):
             raise BadRequest(f"'{name}' must be a string.", "invalid_request")
-    issuer = current_app.extensions["wallet.settings"].public_base_url.rstrip("/")
+    issuer = services().settings.public_base_url.rstrip("/")
     report = verify_credential(
         db.session,
         body.get("credential"),
         issuer=issuer,
-        key=current_app.extensions["wallet.issuer_key"].load(),
+        key=services().issuer_key.load(),
         now=utcnow(),
         lang=request_language(),
         **optional,

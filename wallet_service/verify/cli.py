@@ -9,9 +9,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..errors import ApiError
 from ..models import db
-from .documents import VERIFIER_KEY, verify_document
+from ..platform.errors import ApiError
+from ..services import services
+from .documents import verify_document
 
 
 def _print_report(body: dict) -> None:
@@ -38,7 +39,7 @@ def _print_report(body: dict) -> None:
 @with_appcontext
 def verify_command(path: Path, lang: str, as_json: bool):
     """Verify a signed PDF: signatures, changes after signing, and the register (annulled or not)."""
-    holder = current_app.extensions[VERIFIER_KEY]
+    holder = services().verifier
     try:
         body = verify_document(current_app, db.session, path.read_bytes(), lang).to_dict(db.session, lang)
     except ApiError as exc:

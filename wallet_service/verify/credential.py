@@ -22,12 +22,12 @@ import jwt
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
-from ..errors import Unprocessable
 from ..issuer.keys import IssuerKey
 from ..issuer.metadata import FORMAT, PROOF_ALGS, vct
 from ..issuer.models import StatusList
 from ..issuer.status_list import INVALID, VALID, encode_status_list, invalid_indices, read_status, status_list_uri
 from ..models import Result
+from ..platform.errors import Unprocessable
 from .registry import CREDENTIAL, RegistryEntry
 
 PASSED, FAILED, NOT_PRESENTED, UNKNOWN = "passed", "failed", "not_presented", "unknown"

@@ -9,12 +9,9 @@ from sqlalchemy.orm import Session
 
 from verification import VerificationError, VerificationReport
 
-from ..errors import ApiError
+from ..platform.errors import ApiError
+from ..services import services
 from .registry import RegistryEntry, judged, lookup, lookup_copy, report_dict
-
-VERIFIER_KEY = "wallet.verifier"
-"""app.extensions key of the `VerifierHolder`."""
-
 
 class DocumentRefused(ApiError):
     """The upload cannot be verified as a signed PDF: the engine's code, status and message."""
@@ -47,12 +44,12 @@ class DocumentVerification:
 def verify_document(app: Flask, session: Session, data: bytes, lang: str) -> DocumentVerification:
     """Verify `data`; raises `DocumentRefused` (4xx, or 503 when the verifier is unavailable)."""
     try:
-        report = app.extensions[VERIFIER_KEY].get().verify(data)
+        report = services(app).verifier.get().verify(data)
     except VerificationError as exc:
         raise DocumentRefused(exc, lang) from None
-    base_url = app.extensions["wallet.settings"].public_base_url
+    base_url = services(app).settings.public_base_url
     entry = lookup(session, data, report, base_url)
     if entry is not None:
         return DocumentVerification(report, entry)
-    documents = app.extensions["wallet.documents"]
+    documents = services(app).documents
     return DocumentVerification(report, None, lookup_copy(session, documents, data, report, base_url))

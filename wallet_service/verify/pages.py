@@ -7,8 +7,9 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale, gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import ApiError
 from ..models import Result, db
+from ..platform.errors import ApiError
+from ..services import services
 from .documents import DocumentVerification, verify_document
 from .registry import EARLIER_REVISION, EXACT, REGISTERED, RegistryEntry
 
@@ -26,7 +27,7 @@ def _uploaded() -> bytes:
     try:
         document = request.files.get("document")
     except RequestEntityTooLarge:
-        limit = current_app.extensions["wallet.settings"].max_document_bytes // (1024 * 1024)
+        limit = services().settings.max_document_bytes // (1024 * 1024)
         raise ApiError(gettext("The file is larger than the %(limit)s MB limit.", limit=limit), "document_too_large") from None
     if document is None or not document.filename:
         raise ApiError(gettext("Choose a PDF file to verify."), "missing_document")
@@ -75,7 +76,7 @@ def _registered(result_id: str) -> RegistryEntry | None:
     result = db.session.get(Result, result_id)
     if result is None or result.status not in REGISTERED:
         return None
-    return RegistryEntry.of(result, EXACT, current_app.extensions["wallet.settings"].public_base_url)
+    return RegistryEntry.of(result, EXACT, services().settings.public_base_url)
 
 
 def _comparison(entry: RegistryEntry, verification: DocumentVerification) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from verification import Indication, VerificationReport
 
 from ..models import Agency, Result, ResultSignature, ResultStatus
-from ..storage import DocumentStore
+from ..platform.storage import DocumentStore
 
 EXACT = "exact"
 """The upload is byte for byte the signed PDF the service issued."""

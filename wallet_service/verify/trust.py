@@ -18,7 +18,8 @@ from flask import Flask
 
 from verification import TrustRootError, VerificationPolicy, Verifier
 
-from ..errors import ApiError
+from ..platform.errors import ApiError
+from ..services import services
 
 TRUST_ROOTS_SETTING = "TRUST_ROOTS_PATH"
 WORKERS_SETTING = "VERIFY_WORKERS"
@@ -45,7 +46,7 @@ def trust_roots_folder(app: Flask) -> Path | None:
     configured = _setting(app, TRUST_ROOTS_SETTING)
     if configured:
         return Path(configured).resolve()
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     return None if settings.is_production else settings.instance_path / DEV_FOLDER
 
 
@@ -56,7 +57,7 @@ def load_policy(app: Flask) -> VerificationPolicy:
         raise TrustRootsUnavailable(f"Set {TRUST_ROOTS_SETTING} to a folder of trusted root certificates.")
     if not folder.is_dir():
         raise TrustRootsUnavailable(f"The trust-roots folder {folder} ({TRUST_ROOTS_SETTING}) does not exist.")
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     limits = {"max_document_bytes": settings.max_document_bytes}
     budget = _setting(app, TIME_BUDGET_SETTING)
     if budget:
@@ -77,7 +78,9 @@ def check_trust_roots(app: Flask) -> None:
 def fill_dev_trust_roots(app: Flask) -> str:
     """`wallet-service init` step (development): put the development PKI's root in the default
     folder. It may run before the PKI's own init step, so it makes the PKI first (idempotent)."""
-    from ..keys import KeyUnavailable, init_dev_pki, key_directory
+    from ..dev.pki import init_dev_pki
+    from ..keys.directory import key_directory
+    from ..keys.errors import KeyUnavailable
 
     folder = trust_roots_folder(app)
     if _setting(app, TRUST_ROOTS_SETTING):
@@ -121,7 +124,7 @@ class VerifierHolder:
 
 def make_verifier_holder(app: Flask) -> VerifierHolder:
     def make() -> Verifier:
-        if not app.extensions["wallet.settings"].is_production and not _setting(app, TRUST_ROOTS_SETTING):
+        if not services(app).settings.is_production and not _setting(app, TRUST_ROOTS_SETTING):
             folder = trust_roots_folder(app)
             if not folder.is_dir() or not any(folder.iterdir()):
                 fill_dev_trust_roots(app)  # `init` was run before this feature existed

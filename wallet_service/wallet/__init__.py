@@ -3,10 +3,11 @@ Which results a citizen sees and what each allows is decided once, in `results`.
 from __future__ import annotations
 
 from flask import Flask
+from ..services import services
 
 
 def init_app(app: Flask) -> None:
     from . import api, views
 
-    app.extensions["wallet.api"].register_blueprint(api.blp)
+    services(app).api.register_blueprint(api.blp)
     app.register_blueprint(views.bp)

@@ -1,12 +1,13 @@
 """`GET /api/v1/wallet/results`: the logged-in citizen's own results (DESIGN.md §4)."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, url_for
+from flask import jsonify, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..access import CITIZEN, require_principal
 from ..models import Result, db
+from ..services import services
 from .results import citizen_results, downloadable, offerable, stage
 
 blp = Blueprint("wallet_results", __name__, url_prefix="/api/v1/wallet", description="The citizen's own results")
@@ -22,7 +23,7 @@ class ResultLinks:
         self._self = url_for("results.get_result", result_id=_ID)
         self._page = url_for("wallet_pages.result", result_id=_ID)
         self._document = url_for("results.get_document", result_id=_ID)
-        self._verification = current_app.extensions["wallet.settings"].public_base_url.rstrip("/") + f"/v/{_ID}"
+        self._verification = services().settings.public_base_url.rstrip("/") + f"/v/{_ID}"
         self._offer = url_for("wallet_credential_offers.create_credential_offer", result_id=_ID)
 
     def of(self, result: Result) -> dict[str, str]:

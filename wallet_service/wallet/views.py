@@ -4,12 +4,13 @@ call to the public API from the page's script, with the CSRF token of `<meta nam
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import CITIZEN, Principal, current_principal
-from ..errors import ApiError
 from ..models import db
+from ..platform.errors import ApiError
+from ..services import services
 from .results import Stage, citizen_result, citizen_results, downloadable, offerable, stage
 
 bp = Blueprint("wallet_pages", __name__, url_prefix="/wallet")
@@ -50,7 +51,7 @@ def result(result_id: str):
     found = citizen_result(db.session, principal, result_id)
     if found is None:
         abort(404)
-    verification_url = f"{current_app.extensions['wallet.settings'].public_base_url.rstrip('/')}/v/{found.id}"
+    verification_url = f"{services().settings.public_base_url.rstrip('/')}/v/{found.id}"
     verification_qr = None
     if downloadable(found):
         verification_qr = segno.make(verification_url, error="m").svg_inline(

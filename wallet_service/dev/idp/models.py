@@ -6,7 +6,7 @@ from authlib.integrations.sqla_oauth2 import OAuth2AuthorizationCodeMixin, OAuth
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models import db
+from ...models import db
 
 
 class DevOidcAuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):

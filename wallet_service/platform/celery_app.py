@@ -25,9 +25,10 @@ from collections.abc import Callable, Mapping
 from celery import Celery
 from flask import Flask
 
+from ..models import db
+from ..services import services
 from .config import ConfigError
-from .jobs import ScheduledWork, broker_url, celery_task_name
-from .models import db
+from .tasks import ScheduledWork, celery_task_name
 
 DEFAULT_VISIBILITY_TIMEOUT = 3600
 DEFAULT_QUEUE = "wallet"
@@ -66,14 +67,13 @@ def _in_app_context(app: Flask, name: str, function: Callable[..., object]) -> C
     return run
 
 
-def make_celery(app: Flask, tasks: Mapping[str, Callable[..., None]],
+def make_celery(app: Flask, url: str, tasks: Mapping[str, Callable[..., None]],
                 schedule: Mapping[str, ScheduledWork]) -> Celery:
     """A Celery app for `app`: each task as `wallet.<name>`, each scheduled work as `wallet.every.<name>`
-    with its beat entry. Not set as Celery's current app: nothing global, one per Flask app."""
-    url = broker_url(app)
+    with its beat entry, on the broker at `url`. Not set as Celery's current app: nothing global, one per Flask app."""
     if not url:
         raise ConfigError("Set CELERY_BROKER_URL (redis://... or amqp://...) to run background work on Celery.")
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     celery = Celery(app.import_name, broker=url, set_as_current=False)
     celery.conf.update(
         task_default_queue=_setting(app, "CELERY_QUEUE", DEFAULT_QUEUE),
@@ -110,5 +110,5 @@ def make_celery(app: Flask, tasks: Mapping[str, Callable[..., None]],
         with celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=5)
 
-    app.extensions.setdefault("wallet.readiness_checks", {})["broker"] = check_broker
+    services(app).readiness_checks["broker"] = check_broker
     return celery

@@ -5,6 +5,7 @@ from __future__ import annotations
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, jsonify, render_template_string, request
 
+from ...services import services
 from .accounts import ACCOUNTS, authenticate
 from .keys import SigningKeyMissing, load_signing_key, public_jwks
 
@@ -13,7 +14,7 @@ MACHINE_ENDPOINTS = ("dev_oidc.token", "dev_oidc.userinfo")
 
 
 def _provider():
-    return current_app.extensions["wallet.devidp"]
+    return services().devidp
 
 
 @bp.errorhandler(SigningKeyMissing)

@@ -31,8 +31,8 @@ from signing.errors import SigningError
 from signing.keys import KeySource
 from signing.profiles import TrustServices
 
-from .config import ConfigError
-from .keys import KeyUnavailable
+from ..platform.config import ConfigError
+from .errors import KeyUnavailable
 
 log = logging.getLogger(__name__)
 

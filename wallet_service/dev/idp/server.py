@@ -18,7 +18,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import Flask
 from sqlalchemy import delete, select
 
-from ..models import db
+from ...models import db
 from .accounts import ACCOUNTS, DevAccount
 from .keys import load_signing_key, public_jwks
 from .models import DevOidcAuthorizationCode, DevOidcToken

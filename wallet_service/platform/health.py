@@ -1,10 +1,11 @@
 """Operators' probes: /healthz (the process answers) and /readyz (it can do its work)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from .models import db
+from ..models import db
+from ..services import services
 
 bp = Blueprint("health", __name__)
 
@@ -19,14 +20,14 @@ def _check_database() -> None:
 
 
 def _check_documents() -> None:
-    current_app.extensions["wallet.documents"].check_writable()
+    services().documents.check_writable()
 
 
 @bp.get("/readyz")
 def readyz():
     """Each dependency named with ok or the reason it is not; 503 when any is not."""
     checks = {"database": _check_database, "documents": _check_documents}
-    checks.update(current_app.extensions.get("wallet.readiness_checks", {}))
+    checks.update(services().readiness_checks)
     report, ready = {}, True
     for name, check in checks.items():
         try:

@@ -1,4 +1,4 @@
-"""The embedded provider's demo accounts: the demo officials and citizens of `wallet_service.demo`
+"""The embedded provider's demo accounts: the demo officials and citizens of `wallet_service.dev.demo`
 (password `demo`), plus one level-1 citizen account to show that such accounts are refused."""
 from __future__ import annotations
 

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
 
 from . import audit
-from .errors import ApiError, Conflict, Forbidden, Unprocessable
-from .models import Agency, Citizen, Result, ResultStatus, new_uuid, utcnow
+from ..models import Agency, Citizen, Result, ResultStatus, new_uuid, utcnow
+from ..platform.errors import ApiError, Conflict, Forbidden, Unprocessable
+from ..platform.storage import DocumentStore
 from .pdf_intake import inspect_pdf
-from .storage import DocumentStore
 
 MAX_BATCH_RESULTS = 100
 """Results one batch request may carry (its bytes are bounded by the upload limit as well)."""

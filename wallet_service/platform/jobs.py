@@ -1,7 +1,7 @@
 """Background work. Tasks are plain functions `task(app, *args)` named in the dict given to
 `init_app`; a runner decides where they run. The embedded default runs them on one in-process
 thread; when CELERY_BROKER_URL is set (Flask config, else environment) the same functions run as
-Celery tasks on worker processes (`wallet_service.celery_app`, entry point `wallet_service.worker`).
+Celery tasks on worker processes (`wallet_service.platform.celery_app`, entry point `wallet_service.worker`).
 Tasks must be idempotent: a crash may run one again.
 
 Periodic work (`every`) likewise: a daemon thread in the embedded default, a Celery beat entry
@@ -13,7 +13,6 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -21,8 +20,10 @@ if TYPE_CHECKING:
 
 from flask import Flask
 
+from ..models import db
+from ..services import services
 from .config import ConfigError
-from .models import db
+from .tasks import ScheduledWork, celery_task_name
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +112,6 @@ class Periodic:
             self._stop.wait(self._interval)
 
 
-def celery_task_name(task_name: str) -> str:
-    """The Celery name of a job (`sign_batch` -> `wallet.sign_batch`)."""
-    return f"wallet.{task_name}"
-
-
 class CeleryJobRunner:
     """Sends each job to the broker; a Celery worker runs it (`celery_app.make_celery` registers the tasks)."""
 
@@ -130,16 +126,6 @@ class CeleryJobRunner:
 
     def shutdown(self) -> None:
         self._celery.close()
-
-
-@dataclass(frozen=True)
-class ScheduledWork:
-    """Periodic work for Celery beat (collected by `every`, scheduled by `celery_app.make_celery`)."""
-
-    work: Callable[[Flask], object]
-    """Called as `work(app)` inside an app context."""
-    interval: float
-    """Seconds between two rounds."""
 
 
 def broker_url(app: Flask) -> str:
@@ -168,34 +154,34 @@ def every(app: Flask, name: str, work: Callable[[Flask], object], interval: floa
     if interval <= 0:
         return None
     if broker_url(app):
-        if "wallet.jobs" in app.extensions:  # the beat schedule is built by init_app; a later entry would be lost
+        if services(app).jobs is not None:  # the beat schedule is built by init_app; a later entry would be lost
             raise RuntimeError(f"jobs.every({name!r}) must come before jobs.init_app.")
-        app.extensions.setdefault("wallet.schedule", {})[name] = ScheduledWork(work, interval)
+        services(app).schedule[name] = ScheduledWork(work, interval)
         return None
     poller = Periodic(app, name, work, interval)
     app.before_request(poller.start)  # CLI commands and Celery workers serve no requests, so never start one
-    app.extensions.setdefault("wallet.pollers", []).append(poller)
+    services(app).pollers.append(poller)
     return poller
 
 
 def runner(app: Flask) -> JobRunner:
-    return app.extensions["wallet.jobs"]
+    return services(app).jobs
 
 
 def shutdown(app: Flask) -> None:
     """Stop the app's periodic threads and its job runner (tests, and processes that embed the app)."""
-    for poller in app.extensions.get("wallet.pollers", []):
+    for poller in services(app).pollers:
         poller.stop()
-    if "wallet.jobs" in app.extensions:
-        app.extensions["wallet.jobs"].shutdown()
+    if services(app).jobs is not None:
+        services(app).jobs.shutdown()
 
 
 def init_app(app: Flask, tasks: dict[str, Callable[..., None]]) -> None:
     if broker_url(app):
         from .celery_app import make_celery
 
-        celery = make_celery(app, tasks, app.extensions.get("wallet.schedule", {}))
-        app.extensions["wallet.celery"] = celery
-        app.extensions["wallet.jobs"] = CeleryJobRunner(celery)
+        celery = make_celery(app, broker_url(app), tasks, services(app).schedule)
+        services(app).celery = celery
+        services(app).jobs = CeleryJobRunner(celery)
     else:
-        app.extensions["wallet.jobs"] = InProcessJobRunner(app, tasks)
+        services(app).jobs = InProcessJobRunner(app, tasks)

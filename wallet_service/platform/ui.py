@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_babel import Babel, format_datetime
 
-from .access import current_principal
+from ..access import current_principal
 from .errors import ApiError
 
 LANGUAGES = ("vi", "en")

@@ -8,7 +8,7 @@ from io import BytesIO
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from .errors import PayloadTooLarge, Unprocessable
+from ..platform.errors import PayloadTooLarge, Unprocessable
 
 # A page tree deeper than this is hostile, not a result document.
 _MAX_TREE_DEPTH = 32

@@ -1,21 +1,21 @@
 """Annulling a result: an official with the `annul` role withdraws it. Everything that must follow
-(status-list bit, external stores) hangs on `wallet.on_result_annulled` hooks and happens in the
+(status-list bit, external stores) receives the `result_annulled` signal and happens in the
 same transaction, so a result is never annulled halfway."""
 from __future__ import annotations
 
-from flask import Flask
 from sqlalchemy.orm import Session
 
 from . import audit
-from .access import OFFICIAL, Principal, can_read_result
-from .errors import Conflict, Forbidden, NotFound, Unprocessable
-from .models import InvalidTransition, Result, ResultStatus, utcnow
+from ..access import OFFICIAL, Principal, can_read_result
+from ..models import InvalidTransition, Result, ResultStatus, utcnow
+from ..platform.errors import Conflict, Forbidden, NotFound, Unprocessable
+from .events import ResultEvents
 
 ANNUL_ROLE = "annul"
 MIN_REASON, MAX_REASON = 5, 1000
 
 
-def annul(app: Flask, session: Session, principal: Principal, result_id: str, reason: str) -> Result:
+def annul(session: Session, principal: Principal, result_id: str, reason: str, events: ResultEvents) -> Result:
     if principal.kind != OFFICIAL or ANNUL_ROLE not in principal.roles:
         raise Forbidden("Only officials with the annul role may annul results.", "not_allowed_to_annul")
     result = session.get(Result, result_id)
@@ -34,8 +34,7 @@ def annul(app: Flask, session: Session, principal: Principal, result_id: str, re
         raise Conflict(f"A result that is {result.status} cannot be annulled now; wait until it is signed.", "not_annullable") from None
     result.annulled_at = utcnow()
     result.annulment_reason = reason
-    for hook in app.extensions.get("wallet.on_result_annulled", []):
-        hook(session, result)
+    events.annulled(session, result)
     audit.record(session, principal.actor, "result.annulled", result.id, reason=reason)
     session.commit()
     return result

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, utcnow
+from ..models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
 # Any constant: the key of the PostgreSQL advisory lock that serialises appends to the chain.

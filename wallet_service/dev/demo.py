@@ -12,9 +12,9 @@ from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .intake import submit_result
-from .models import Agency, Citizen, Official, Result
-from .storage import DocumentStore
+from ..models import Agency, Citizen, Official, Result
+from ..platform.storage import DocumentStore
+from ..results.intake import submit_result
 
 PROVINCE_CODE = "22"  # Quảng Ninh
 DEMO_ACTOR = "system:demo-data"
@@ -116,7 +116,7 @@ RESULTS = (
 
 def _font_file(bold: bool = False) -> Path:
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    vendored = Path(__file__).resolve().parent.parent / "signing" / "fonts" / name
+    vendored = Path(__file__).resolve().parents[2] / "signing" / "fonts" / name
     return vendored if vendored.exists() else Path("/usr/share/fonts/truetype/dejavu") / name
 
 

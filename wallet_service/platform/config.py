@@ -44,7 +44,7 @@ class Settings:
     """Processes for the PDF work of a signing batch; 0 means one per CPU core."""
     keys_config: str = ""
     """Path of the TOML file naming each official's and agency's key (PKCS#11, CSC v2, PKCS#12) and the
-    TSA (`wallet_service.key_config`); empty means the development PKI (refused in production)."""
+    TSA (`wallet_service.keys.config`); empty means the development PKI (refused in production)."""
     extra: Mapping[str, object] = field(default_factory=dict)
     """Overrides handed to `create_app` that are not settings of their own (tests, Flask options)."""
 

@@ -1,5 +1,5 @@
-"""Signing batches: an official's selection of pending results, signed by the `signing` pipeline
-(the official's signature, then the agency seal) and recorded result by result.
+"""Running a signing batch: the `signing` pipeline signs each result (the official's signature, then
+the agency seal) and each outcome is recorded result by result.
 
 Exactly-once, across crashes and several workers:
 - results are claimed for a batch with one conditional UPDATE (two batches never hold a result);
@@ -28,17 +28,15 @@ from signing.pipeline import BatchItem, BatchSigner, ItemOutcome, decree30_steps
 from signing.profiles import PadesLevel
 from signing.stamp import StampFont, StampText
 
-from . import audit, jobs
-from .access import OFFICIAL, Principal
-from .errors import BadRequest, Conflict, Forbidden, Unprocessable
-from .keys import KeyUnavailable, key_directory
-from .models import Official, Result, ResultSignature, ResultStatus, SigningBatch, SigningBatchItem, db, utcnow
+from ..keys.directory import key_directory
+from ..keys.errors import KeyUnavailable
+from ..models import Official, Result, ResultSignature, ResultStatus, SigningBatch, SigningBatchItem, db, utcnow
+from ..platform import jobs
+from ..results import audit
+from ..services import services
 
 log = logging.getLogger(__name__)
 
-SIGNER_ROLE = "signer"
-MAX_BATCH = 1000
-SIGNABLE = (ResultStatus.PENDING_SIGNATURE.value, ResultStatus.FAILED.value)
 TASK = "sign_batch"
 
 
@@ -62,43 +60,6 @@ class BatchSignerHolder:
         with self._lock:
             previous, self._signer = self._signer, signer
             return previous
-
-
-def create_batch(session: Session, principal: Principal, result_ids: list[str]) -> SigningBatch:
-    """Claim the results for a new batch, or refuse naming why; nothing is claimed on refusal."""
-    if principal.kind != OFFICIAL or SIGNER_ROLE not in principal.roles:
-        raise Forbidden("Only officials with the signer role may sign results.", "not_a_signer")
-    ids = list(dict.fromkeys(result_ids))
-    if not ids:
-        raise BadRequest("Select at least one result to sign.", "empty_batch")
-    if len(ids) > MAX_BATCH:
-        raise BadRequest(f"A batch holds at most {MAX_BATCH} results.", "batch_too_large")
-    official = session.get(Official, principal.record_id)
-    visible = {
-        r.id: r
-        for r in session.scalars(select(Result).where(Result.id.in_(ids), Result.agency_id == official.agency_id))
-    }
-    unknown = [i for i in ids if i not in visible]
-    if unknown:
-        # Results of other agencies are reported as unknown: their ids reveal nothing.
-        raise Unprocessable("Some results do not exist or are not your agency's.", "unknown_results", details={"result_ids": unknown})
-    claimed = session.execute(
-        update(Result)
-        .where(Result.id.in_(ids), Result.status.in_(SIGNABLE))
-        .values(status=ResultStatus.SIGNING.value, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != len(ids):
-        session.rollback()
-        states = {r.id: r.status for r in session.scalars(select(Result).where(Result.id.in_(ids)))}
-        busy = {i: s for i, s in states.items() if s not in SIGNABLE}
-        raise Conflict("Some results are not waiting for a signature.", "not_signable", details={"results": busy})
-    batch = SigningBatch(official_id=official.id, items=[SigningBatchItem(result_id=i) for i in ids])
-    session.add(batch)
-    session.flush()
-    audit.record(session, principal.actor, "batch.created", None, batch=batch.id, results=ids)
-    session.commit()
-    return batch
 
 
 DEFAULT_LEASE_SECONDS = 60
@@ -183,7 +144,7 @@ def run_batch(app: Flask, batch_id: str) -> None:
         .values(status="finished", finished_at=utcnow(), lease_until=None)
     )
     session.commit()
-    _journal_path(app.extensions["wallet.settings"].instance_path, batch_id).unlink(missing_ok=True)
+    _journal_path(services(app).settings.instance_path, batch_id).unlink(missing_ok=True)
 
 
 def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, keeper: LeaseKeeper) -> bool:
@@ -192,8 +153,8 @@ def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, 
     fence = _Fence(batch_id, attempt, keeper)
     queued = {item.result_id: item.id for item in batch.items if item.status == "queued"}
     official = session.get(Official, batch.official_id)
-    settings = app.extensions["wallet.settings"]
-    store = app.extensions["wallet.documents"]
+    settings = services(app).settings
+    store = services(app).documents
     if queued:
         results = session.scalars(select(Result).where(Result.id.in_(list(queued)))).all()
         base = settings.public_base_url.rstrip("/")
@@ -210,7 +171,7 @@ def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, 
                 keys.agency_key(official.agency.code),
                 PadesLevel.parse(settings.signature_level),
             )
-            for outcome in app.extensions["wallet.batch_signer"].get().sign(items, steps, journal):
+            for outcome in services(app).batch_signer.get().sign(items, steps, journal):
                 _record(app, fence, queued[outcome.result_id], outcome, official)
         except KeyUnavailable as exc:
             _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc.message}", official)
@@ -287,7 +248,7 @@ def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, offic
         session.rollback()
         return
     item = session.get(SigningBatchItem, item_id)
-    digest = app.extensions["wallet.documents"].put(outcome.signed_pdf)
+    digest = services(app).documents.put(outcome.signed_pdf)
     result = session.get(Result, item.result_id)
     now = utcnow()
     result.signed_sha256 = digest
@@ -307,8 +268,7 @@ def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, offic
                 official_id=official.id if position == 1 else None,
             )
         )
-    for hook in app.extensions.get("wallet.on_result_signed", []):
-        hook(session, result)  # e.g. the delivery outbox rows, in this same transaction
+    services(app).events.signed(session, result)  # e.g. the delivery outbox rows, in this same transaction
     audit.record(
         session,
         f"official:{official.id}:{official.full_name}",
@@ -353,15 +313,15 @@ def resume_unfinished(app: Flask) -> int:
 
 
 def init_app(app: Flask) -> None:
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
 
     def make_signer() -> BatchSigner:
         keys = key_directory(app)
         return BatchSigner(trust_services=keys.trust_services, font=StampFont.load(), workers=settings.signing_workers)
 
-    app.extensions["wallet.batch_signer"] = BatchSignerHolder(make_signer)
+    services(app).batch_signer = BatchSignerHolder(make_signer)
     # The embedded default resumes waiting and abandoned batches itself; under Celery a beat schedule does.
     interval = jobs.seconds_setting(app, "BATCH_RESUME_SECONDS", 0 if app.testing else 15)
     poller = jobs.every(app, "batch-resume", resume_unfinished, interval)
     if poller is not None:
-        app.extensions["wallet.batch_resume_poller"] = poller
+        services(app).batch_resume_poller = poller

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from flask import Flask, g, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from .access import SESSION_KEY
+from ..access import SESSION_KEY
+from ..services import services
 from .errors import BadRequest, NotFound, error_response
 
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -28,7 +29,7 @@ def init_csrf(app: Flask) -> CSRFProtect:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # bound to the session's own lifetime instead
     csrf = CSRFProtect(app)
-    exempt: set[str] = app.extensions.setdefault("wallet.csrf_exempt_endpoints", set())
+    exempt: set[str] = services(app).csrf_exempt_endpoints
 
     @app.before_request
     def _check_csrf():
@@ -63,14 +64,14 @@ def _provider_origins(app: Flask) -> str:
     """Origins of the OpenID providers: logging out posts a form that redirects there, and
     `form-action` governs that redirect."""
     origins = set()
-    for relying_party in app.extensions.get("wallet.oidc", {}).values():
+    for relying_party in services(app).oidc.values():
         parts = urlsplit(relying_party.config.issuer)
         origins.add(f"{parts.scheme}://{parts.netloc}")
     return " ".join(sorted(origins))
 
 
 def init_headers(app: Flask) -> None:
-    production = app.extensions["wallet.settings"].is_production
+    production = services(app).settings.is_production
     app.jinja_env.globals["csp_nonce"] = _csp_nonce
 
     @app.after_request

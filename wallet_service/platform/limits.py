@@ -10,6 +10,7 @@ import time
 from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from ..services import services
 
 # setting name -> (default limit, endpoints it covers: exact names or "prefix.*")
 LIMITS = {
@@ -55,5 +56,5 @@ def init_app(app: Flask) -> Limiter:
             if _matches(endpoint, patterns):
                 # Flask-Limiter counts inside the wrapper it returns, so the wrapper replaces the view.
                 app.view_functions[endpoint] = limiter.limit(limit, cost=COSTS.get(endpoint, 1))(view)
-    app.extensions["wallet.limiter"] = limiter
+    services(app).limiter = limiter
     return limiter

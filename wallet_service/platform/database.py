@@ -12,9 +12,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
-from .models import db
+from ..models import db
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 PING_AFTER_IDLE_SECONDS = 1.0
 """A pooled connection idle longer than this is pinged before use (see `ping_idle_connections`)."""

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from ..config import ConfigError
+from ...platform.config import ConfigError
+from ...services import services
 from .keys import ensure_signing_key
 from .server import DevClient, build_server
 
@@ -20,7 +21,7 @@ CLIENT_ID = "wallet-service"
 
 @dataclass(frozen=True)
 class EmbeddedProvider:
-    """The mounted provider, kept in `app.extensions["wallet.devidp"]`."""
+    """The mounted provider, kept in `services(app).devidp`."""
 
     issuer: str
     """`{PUBLIC_BASE_URL}/dev-oidc`."""
@@ -46,7 +47,7 @@ def init_app(app: Flask, client: DevClient) -> EmbeddedProvider:
     from . import models  # noqa: F401  (tables known to the metadata)
     from .views import MACHINE_ENDPOINTS, bp
 
-    settings = app.extensions["wallet.settings"]
+    settings = services(app).settings
     if settings.is_production:
         raise ConfigError(
             "The embedded development OpenID provider is refused when WALLET_ENV=production; "
@@ -54,10 +55,10 @@ def init_app(app: Flask, client: DevClient) -> EmbeddedProvider:
         )
     issuer = issuer_for(settings.public_base_url)
     provider = EmbeddedProvider(issuer, client, build_server(app, issuer, Path(app.instance_path), {client.client_id: client}))
-    app.extensions["wallet.devidp"] = provider
+    services(app).devidp = provider
     app.register_blueprint(bp)
-    app.extensions.setdefault("wallet.csrf_exempt_endpoints", set()).update(MACHINE_ENDPOINTS)
-    app.extensions.setdefault("wallet.init_steps", []).append(_make_key)
+    services(app).csrf_exempt_endpoints.update(MACHINE_ENDPOINTS)
+    services(app).init_steps.append(_make_key)
     return provider
 
 

@@ -1,0 +1,52 @@
+"""Creating a signing batch: an official with the signer role selects pending results of the
+agency; they are claimed for the batch at once, or the whole selection is refused."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..access import OFFICIAL, Principal
+from ..models import Official, Result, ResultStatus, SigningBatch, SigningBatchItem, utcnow
+from ..platform.errors import BadRequest, Conflict, Forbidden, Unprocessable
+from ..results import audit
+
+SIGNER_ROLE = "signer"
+MAX_BATCH = 1000
+SIGNABLE = (ResultStatus.PENDING_SIGNATURE.value, ResultStatus.FAILED.value)
+
+
+def create_batch(session: Session, principal: Principal, result_ids: list[str]) -> SigningBatch:
+    """Claim the results for a new batch, or refuse naming why; nothing is claimed on refusal."""
+    if principal.kind != OFFICIAL or SIGNER_ROLE not in principal.roles:
+        raise Forbidden("Only officials with the signer role may sign results.", "not_a_signer")
+    ids = list(dict.fromkeys(result_ids))
+    if not ids:
+        raise BadRequest("Select at least one result to sign.", "empty_batch")
+    if len(ids) > MAX_BATCH:
+        raise BadRequest(f"A batch holds at most {MAX_BATCH} results.", "batch_too_large")
+    official = session.get(Official, principal.record_id)
+    visible = {
+        r.id: r
+        for r in session.scalars(select(Result).where(Result.id.in_(ids), Result.agency_id == official.agency_id))
+    }
+    unknown = [i for i in ids if i not in visible]
+    if unknown:
+        # Results of other agencies are reported as unknown: their ids reveal nothing.
+        raise Unprocessable("Some results do not exist or are not your agency's.", "unknown_results", details={"result_ids": unknown})
+    claimed = session.execute(
+        update(Result)
+        .where(Result.id.in_(ids), Result.status.in_(SIGNABLE))
+        .values(status=ResultStatus.SIGNING.value, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != len(ids):
+        session.rollback()
+        states = {r.id: r.status for r in session.scalars(select(Result).where(Result.id.in_(ids)))}
+        busy = {i: s for i, s in states.items() if s not in SIGNABLE}
+        raise Conflict("Some results are not waiting for a signature.", "not_signable", details={"results": busy})
+    batch = SigningBatch(official_id=official.id, items=[SigningBatchItem(result_id=i) for i in ids])
+    session.add(batch)
+    session.flush()
+    audit.record(session, principal.actor, "batch.created", None, batch=batch.id, results=ids)
+    session.commit()
+    return batch
