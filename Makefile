@@ -1,5 +1,6 @@
 # `make run`: install and serve on the embedded defaults at http://127.0.0.1:5000.
 # `make test`: install everything the tests need (Python, Debian and npm test peers) and run the suite.
+# `make test-scale`: the volume run of the worker-kill test (1,000 results, PostgreSQL and Redis).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -11,7 +12,12 @@ export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 TEST_DEBS := poppler-utils softhsm2 opensc libnss3-tools chromium
 NPM_PEERS := $(patsubst %/package.json,%,$(wildcard tests/peers/*/package.json))
 
-.PHONY: install run test test-deps system-packages npm-peers clean
+# One pytest worker per core; a test file stays on one worker, so its module fixtures are made once.
+TEST_WORKERS ?= auto
+SCALE_RESULTS ?= 1000
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: install run test test-scale test-deps system-packages npm-peers clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +51,11 @@ npm-peers:
 test-deps: install system-packages npm-peers
 
 test: test-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+test-scale: test-deps
+	WALLET_SCALE_RESULTS=$(SCALE_RESULTS) WALLET_TEST_DATABASE_URL=$${WALLET_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	  $(BIN)/pytest tests/scale/test_worker_killed.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

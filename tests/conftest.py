@@ -124,11 +124,17 @@ def demo(app):
     return demo_data
 
 
+@pytest.fixture(scope="session")
+def demo_pdfs() -> dict[str, bytes]:
+    """The demo results' PDFs, rendered once per test run."""
+    return demo_data.render_results()
+
+
 @pytest.fixture
-def demo_results(app, demo):
+def demo_results(app, demo, demo_pdfs):
     """The demo pending results, by dossier code."""
     settings = services(app).settings
-    demo_data.load_results(db.session, services(app).documents, settings.max_document_bytes)
+    demo_data.load_results(db.session, services(app).documents, settings.max_document_bytes, demo_pdfs)
     return {r.dossier_code: r for r in db.session.scalars(select(Result))}
 
 

@@ -26,7 +26,7 @@ def service_server():
 
 
 @pytest.fixture
-def make_service(database_url, tmp_path, service_server):
+def make_service(database_url, tmp_path, service_server, demo_pdfs):
     """`make_service(**config)`: a fresh application serving at `service_server`'s URL, demo data
     loaded for the identity providers the config names (embedded provider by default)."""
     server, dispatcher = service_server
@@ -42,7 +42,7 @@ def make_service(database_url, tmp_path, service_server):
         with app.app_context():
             settings = services(app).settings
             demo_data.load(db.session, services(app).documents, services(app).official_issuer,
-                           settings.max_document_bytes)
+                           settings.max_document_bytes, demo_pdfs)
             db.session.remove()
         dispatcher.target = app
         made.append(app)

@@ -4,6 +4,7 @@ never in production."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,10 +146,11 @@ def result_pdf(agency_name: str, title: str, citizen_name: str, dossier_code: st
     return bytes(pdf.output())
 
 
-def load(session: Session, documents: DocumentStore, official_issuer: str, max_bytes: int) -> int:
+def load(session: Session, documents: DocumentStore, official_issuer: str, max_bytes: int,
+         pdfs: Mapping[str, bytes] | None = None) -> int:
     """Create whatever demo rows are missing; return how many results were added."""
     load_people(session, official_issuer)
-    return load_results(session, documents, max_bytes)
+    return load_results(session, documents, max_bytes, pdfs)
 
 
 def load_people(session: Session, official_issuer: str) -> None:
@@ -182,8 +184,20 @@ def load_people(session: Session, official_issuer: str) -> None:
     session.commit()
 
 
-def load_results(session: Session, documents: DocumentStore, max_bytes: int) -> int:
-    """The demo pending results (needs `load_people` first); how many were added."""
+def render_results() -> dict[str, bytes]:
+    """Every demo result's PDF by dossier code (about 0.1 s each: a caller that loads the demo
+    many times, like the test suite, renders them once and hands them to `load_results`)."""
+    names = {spec.code: spec.name for spec in AGENCIES}
+    holders = {spec.username: spec.full_name for spec in CITIZENS}
+    return {
+        spec.dossier_code: result_pdf(names[spec.agency_code], spec.title, holders[spec.citizen], spec.dossier_code, spec.body)
+        for spec in RESULTS
+    }
+
+
+def load_results(session: Session, documents: DocumentStore, max_bytes: int, pdfs: Mapping[str, bytes] | None = None) -> int:
+    """The demo pending results (needs `load_people` first); how many were added. `pdfs` are the
+    documents from `render_results`, rendered here when not given."""
     agencies = {a.code: a for a in session.scalars(select(Agency))}
     citizens = {
         spec.username: session.scalar(select(Citizen).where(Citizen.personal_id == spec.personal_id))
@@ -191,11 +205,12 @@ def load_results(session: Session, documents: DocumentStore, max_bytes: int) -> 
     }
     added = 0
     existing = set(session.scalars(select(Result.dossier_code).where(Result.dossier_code.in_([r.dossier_code for r in RESULTS]))))
-    for spec in RESULTS:
-        if spec.dossier_code in existing:
-            continue
+    missing = [spec for spec in RESULTS if spec.dossier_code not in existing]
+    if missing and pdfs is None:
+        pdfs = render_results()
+    for spec in missing:
         citizen = citizens[spec.citizen]
-        data = result_pdf(agencies[spec.agency_code].name, spec.title, citizen.full_name, spec.dossier_code, spec.body)
+        data = pdfs[spec.dossier_code]
         metadata = {
             "dossier_code": spec.dossier_code,
             "procedure_code": spec.procedure_code,
