@@ -19,6 +19,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureStatus
 
 from verification.report import ChangeKind, ChangesAfterSigning, Indication, Integrity, Message
+from verification.signature_facts import signed_attributes_are_der
 
 BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 OBJECT_HEADER = re.compile(rb"(\d+)\s+(\d+)\s+obj\b")
@@ -115,8 +116,6 @@ async def check_raw_signature(raw: RawSignature, validation_context) -> tuple:
             )
     except (SignatureValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
         findings.append(Message("finding.unsupported_algorithm", {"detail": str(exc)[:200]}))
-    from verification.engine import signed_attributes_are_der
-
     der_ok = raw.is_timestamp or signed_attributes_are_der(signed_data["signer_infos"][0])
     intact = bool(status and status.intact and status.valid and der_ok and raw.byte_range_valid)
     if not raw.byte_range_valid:

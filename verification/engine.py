@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from io import BytesIO
 
-from asn1crypto import cms, core, tsp, x509
-from asn1crypto import parser as asn1_parser
-from cryptography.x509 import load_der_x509_certificate
+from asn1crypto import x509
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.reader import PdfFileReader, read_object_header
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
@@ -53,6 +51,19 @@ from verification.report import (
     VerificationReport,
     worst,
 )
+from verification.signature_facts import (
+    STANDARD_COVERAGE,
+    authority_name,
+    certificate_info,
+    dictionary_text,
+    gen_time,
+    read_byte_range,
+    signature_timestamp_token,
+    signed_attributes_are_der,
+    signed_revision_sha256,
+    signer_certificate_readable,
+    token_gen_time,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +71,6 @@ PDF_HEADER_WINDOW = 1024
 """Readers accept a %PDF- header within the first KiB (ISO 32000 implementation note)."""
 
 _TIMESTAMP_SUBFILTER = "/ETSI.RFC3161"
-_STANDARD_COVERAGE = (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
 
 
 class _LenientReader(PdfFileReader):
@@ -196,7 +206,7 @@ class _Document:
 
     def describe(self, cert: x509.Certificate) -> CertificateInfo:
         """Report summary of ``cert`` (made once per certificate in this worker)."""
-        return self.caches.description(cert, _certificate_info)
+        return self.caches.description(cert, certificate_info)
 
     def revision_of(self, emb) -> int:
         return emb.signed_revision
@@ -222,7 +232,7 @@ async def _verify(data: bytes, policy: VerificationPolicy, caches: WorkerCaches)
     for fq_name, _sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
         try:
             emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
-            if not _readable(emb):
+            if not signer_certificate_readable(emb):
                 raise ValueError("signer certificate is not valid DER")
             embedded.append(emb)
         except Exception:  # not CMS, zero placeholder, broken dictionary: not a signature
@@ -272,119 +282,6 @@ def _is_timestamp(emb: EmbeddedPdfSignature) -> bool:
     )
 
 
-# --- facts about one signature --------------------------------------------------------
-
-
-def _byte_range(emb) -> tuple[int, ...]:
-    try:
-        return tuple(int(v) for v in emb.byte_range)
-    except (TypeError, ValueError):
-        return ()
-
-
-def _signed_revision_sha256(data: bytes, byte_range: tuple[int, ...]) -> str | None:
-    """SHA-256 of the bytes the /ByteRange covers, if it is a sane one."""
-    if len(byte_range) != 4 or byte_range[0] != 0:
-        return None
-    _, len1, start2, len2 = byte_range
-    if min(byte_range) < 0 or start2 < len1 or start2 + len2 > len(data):
-        return None
-    digest = hashlib.sha256(data[:len1])
-    digest.update(data[start2 : start2 + len2])
-    return digest.hexdigest()
-
-
-def signed_attributes_are_der(signer_info: cms.SignerInfo) -> bool:
-    """RFC 5652 5.4: signed attributes are signed in their DER encoding, where a SET OF is
-    sorted by the encodings of its elements. Signers that sign another order produce a
-    signature that does not verify over the DER form (DSS reports those as failures,
-    pyHanko tolerates some), so check the order as written, without parsing the values."""
-    attrs = signer_info["signed_attrs"]
-    if isinstance(attrs, core.Void):
-        return True
-    contents, encodings = attrs.contents, []
-    while contents:
-        _, _, _, header, body, trailer = asn1_parser.parse(contents, strict=False)
-        size = len(header) + len(body) + len(trailer)
-        encodings.append(contents[:size])
-        contents = contents[size:]
-    return encodings == sorted(encodings)
-
-
-def _readable(emb: EmbeddedPdfSignature) -> bool:
-    """A signer certificate that is present must be valid DER (the ``cryptography`` parser
-    is strict where asn1crypto is lenient); otherwise the field holds no usable signature."""
-    try:
-        cert = emb.signer_cert
-    except Exception:
-        return True  # missing certificate: reported as NO_SIGNING_CERTIFICATE_FOUND
-    try:
-        load_der_x509_certificate(cert.dump()).public_key()
-        return True
-    except Exception:
-        return False
-
-
-def _certificate_info(cert: x509.Certificate) -> CertificateInfo:
-    subject = cert.subject.native
-    return CertificateInfo(
-        subject=cert.subject.human_friendly,
-        common_name=_first(subject.get("common_name")),
-        organization=_first(subject.get("organization_name")),
-        serial_number=format(cert.serial_number, "x"),
-        issuer=cert.issuer.human_friendly,
-        not_before=cert.not_valid_before,
-        not_after=cert.not_valid_after,
-        sha256=cert.sha256.hex(),
-    )
-
-
-def _first(value):
-    if isinstance(value, list):
-        return value[0] if value else None
-    return value
-
-
-def _text(sig_object, key: str) -> str | None:
-    try:
-        value = sig_object.get(key)
-    except Exception:
-        return None
-    return str(value) if value is not None else None
-
-
-def _signature_timestamp_token(signer_info: cms.SignerInfo) -> cms.ContentInfo | None:
-    unsigned = signer_info["unsigned_attrs"]
-    if isinstance(unsigned, core.Void):
-        return None
-    for attr in unsigned:
-        if attr["type"].native == "signature_time_stamp_token":
-            return attr["values"][0]
-    return None
-
-
-def _tst_gen_time(token: cms.ContentInfo | None) -> datetime | None:
-    try:
-        return _gen_time(token["content"])
-    except Exception:
-        return None
-
-
-def _gen_time(signed_data: cms.SignedData) -> datetime | None:
-    """The time a timestamp token says it was made (None when it is no readable token)."""
-    try:
-        tst_info = signed_data["encap_content_info"]["content"].parsed
-        return tst_info["gen_time"].native if isinstance(tst_info, tsp.TSTInfo) else None
-    except Exception:
-        return None
-
-
-def _authority(cert: x509.Certificate | None) -> str | None:
-    if cert is None:
-        return None
-    return _first(cert.subject.native.get("common_name")) or cert.subject.human_friendly
-
-
 # --- changes after signing ------------------------------------------------------------------
 
 
@@ -393,7 +290,7 @@ def _changes(emb: EmbeddedPdfSignature, doc: _Document, intact: bool) -> tuple[C
     later = doc.later_fields(emb)
     if emb.coverage == SignatureCoverageLevel.ENTIRE_FILE:
         return ChangesAfterSigning(kind=ChangeKind.NONE), [], False
-    if emb.coverage not in _STANDARD_COVERAGE:
+    if emb.coverage not in STANDARD_COVERAGE:
         kind = ChangeKind.OTHER if intact else ChangeKind.NONE
         return ChangesAfterSigning(kind=kind, later_signatures=later, analysed=False), [], False
 
@@ -508,8 +405,8 @@ class _Facts:
 
 async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> SignatureReport:
     facts = _Facts()
-    byte_range = _byte_range(emb)
-    token = _signature_timestamp_token(emb.signer_info)
+    byte_range = read_byte_range(emb)
+    token = signature_timestamp_token(emb.signer_info)
     claimed_time = _tst_time = None
     status = None
     try:
@@ -520,7 +417,7 @@ async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         signer_cert = emb.signer_cert
     except Exception:
         signer_cert = None
-    tst_time = _tst_gen_time(token)
+    tst_time = token_gen_time(token)
 
     if signer_cert is None:
         facts.fail(Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND", Message("finding.no_signing_certificate"))
@@ -555,7 +452,7 @@ async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
     intact = digest_ok and value_ok and der_ok
     coverage = emb.coverage
 
-    if coverage not in _STANDARD_COVERAGE:
+    if coverage not in STANDARD_COVERAGE:
         message = "finding.signature_dictionary_altered" if intact else "finding.byte_range_invalid"
         facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message(message))
     if status is not None and not digest_ok:
@@ -591,7 +488,7 @@ async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         if tst is not None:
             timestamp = TimestampInfo(
                 time=tst.timestamp,
-                authority=_authority(tst.signing_cert),
+                authority=authority_name(tst.signing_cert),
                 intact=tst.intact and tst.valid,
                 trusted=tst.trusted,
             )
@@ -608,7 +505,7 @@ async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
     facts.findings.extend(change_findings)
 
-    subfilter = _text(emb.sig_object, "/SubFilter")
+    subfilter = dictionary_text(emb.sig_object, "/SubFilter")
     return SignatureReport(
         field_name=str(emb.field_name),  # plain str: pyHanko strings hold the reader
         kind="signature",
@@ -624,11 +521,11 @@ async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         pades_level=_pades_level(emb, doc, subfilter, timestamp),
         subfilter=subfilter,
         changes=changes,
-        signed_revision_sha256=_signed_revision_sha256(doc.data, byte_range),
+        signed_revision_sha256=signed_revision_sha256(doc.data, byte_range),
         byte_range=byte_range,
         findings=tuple(facts.findings),
-        reason=_text(emb.sig_object, "/Reason"),
-        location=_text(emb.sig_object, "/Location"),
+        reason=dictionary_text(emb.sig_object, "/Reason"),
+        location=dictionary_text(emb.sig_object, "/Location"),
         validation_time=status.validation_time if status is not None else None,
     )
 
@@ -662,14 +559,14 @@ def _dss_before_last_timestamp(emb, doc: _Document) -> bool:
 
 async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> SignatureReport:
     facts = _Facts()
-    byte_range = _byte_range(emb)
+    byte_range = read_byte_range(emb)
     status = None
     if emb.sig_object_type != "/DocTimeStamp":
         facts.findings.append(Message("finding.timestamp_as_signature"))
     try:
         emb.compute_integrity_info(skip_diff=True)
         status = await generic_cms.validate_tst_signed_data(
-            emb.signed_data, doc.timestamp_context(_gen_time(emb.signed_data)), emb.compute_digest
+            emb.signed_data, doc.timestamp_context(gen_time(emb.signed_data)), emb.compute_digest
         )
     except SignatureValidationError as exc:
         indic = exc.ades_subindication
@@ -685,7 +582,7 @@ async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
             Message("finding.unsupported_algorithm", {"detail": f"{type(exc).__name__}: {exc}"[:200]}),
         )
     intact = bool(status and status["intact"] and status["valid"])
-    if emb.coverage not in _STANDARD_COVERAGE:
+    if emb.coverage not in STANDARD_COVERAGE:
         facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message("finding.byte_range_invalid"))
     if status is not None and not status["intact"]:
         facts.fail(Indication.TOTAL_FAILED, "HASH_FAILURE", Message("finding.digest_mismatch"))
@@ -707,7 +604,7 @@ async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         if trusted:
             chain = tuple(doc.describe(c) for c in path.iter_certs(include_root=True))
         timestamp = TimestampInfo(
-            time=status["timestamp"], authority=_authority(signer), intact=intact, trusted=trusted
+            time=status["timestamp"], authority=authority_name(signer), intact=intact, trusted=trusted
         )
         if intact:
             facts.findings.append(
@@ -740,9 +637,9 @@ async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> Signat
         claimed_signing_time=None,
         timestamp=timestamp,
         pades_level=None,
-        subfilter=_text(emb.sig_object, "/SubFilter"),
+        subfilter=dictionary_text(emb.sig_object, "/SubFilter"),
         changes=changes,
-        signed_revision_sha256=_signed_revision_sha256(doc.data, byte_range),
+        signed_revision_sha256=signed_revision_sha256(doc.data, byte_range),
         byte_range=byte_range,
         findings=tuple(facts.findings),
         validation_time=status.get("validation_time") if status is not None else None,
