@@ -67,9 +67,23 @@ def _sections(pdf: bytes, start: int):
         offset = prev
 
 
-def append_dss(pdf: bytes, payload: DssPayload) -> bytes | None:
-    """``pdf`` plus an incremental update adding ``payload`` as its /DSS, or ``None`` when
-    the file's layout is not the simple one handled here."""
+@dataclass(frozen=True)
+class _LastRevision:
+    """What the incremental update needs from the file's newest revision."""
+
+    startxref: int
+    trailer: bytes
+    size: int
+    root: tuple[int, int]
+    """Object number and generation of the catalog."""
+    root_body: bytes
+    """The catalog dictionary as written, ``<<`` to ``>>``."""
+    info: tuple[int, int] | None
+
+
+def _last_revision(pdf: bytes) -> _LastRevision | None:
+    """The newest trailer and its catalog, or ``None`` when the layout is not the simple one
+    handled here (no classic xref table, encrypted, catalog not found, /DSS already there)."""
     try:
         startxref = int(pdf[pdf.rindex(b"startxref") + 9:].split()[0])
         sections = _sections(pdf, startxref)
@@ -92,12 +106,22 @@ def append_dss(pdf: bytes, payload: DssPayload) -> bytes | None:
             return None
     except (ValueError, IndexError, KeyError, StopIteration):
         return None
+    return _LastRevision(startxref, trailer, size, (root_num, root_gen), body, refs.get("Info"))
+
+
+def append_dss(pdf: bytes, payload: DssPayload) -> bytes | None:
+    """``pdf`` plus an incremental update adding ``payload`` as its /DSS, or ``None`` when
+    the file's layout is not the simple one handled here."""
+    last = _last_revision(pdf)
+    if last is None:
+        return None
+    root_num, root_gen = last.root
 
     out = bytearray(pdf)
     if not out.endswith(b"\n"):
         out += b"\n"
     offsets: list[tuple[int, int]] = []
-    number = size
+    number = last.size
 
     def add(body_bytes: bytes, num: int | None = None, gen: int = 0) -> int:
         nonlocal number
@@ -113,13 +137,20 @@ def append_dss(pdf: bytes, payload: DssPayload) -> bytes | None:
     certs, ocsps, crls = (refs_array(payload.certificates), refs_array(payload.ocsp_responses),
                           refs_array(payload.crls))
     dss = add(b"<< /Type /DSS /Certs %s /OCSPs %s /CRLs %s >>" % (certs, ocsps, crls))
-    add(body[:-2] + b" /DSS %d 0 R >>" % dss, root_num, root_gen)
+    add(last.root_body[:-2] + b" /DSS %d 0 R >>" % dss, root_num, root_gen)
 
     xref_at = len(out)
-    new = sorted(offsets)
+    out += _xref(sorted(offsets), last.root) + b"trailer\n" + _trailer(last, number)
+    out += b"\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(out)
+
+
+def _xref(offsets: list[tuple[int, int]], root: tuple[int, int]) -> bytes:
+    """A classic xref section for the (number, offset) pairs, in ascending order."""
+    root_num, root_gen = root
     xref = bytearray(b"xref\n")
     run: list[tuple[int, int]] = []
-    for num, off in new + [(-1, 0)]:  # sentinel flushes the last run
+    for num, off in offsets + [(-1, 0)]:  # sentinel flushes the last run
         if run and num != run[-1][0] + 1:
             xref += b"%d %d\n" % (run[0][0], len(run))
             for n, o in run:
@@ -127,12 +158,16 @@ def append_dss(pdf: bytes, payload: DssPayload) -> bytes | None:
                 xref += b"%010d %05d n\r\n" % (o, gen)
             run = []
         run.append((num, off))
-    trailer_out = b"<< /Size %d /Root %d %d R" % (number, root_num, root_gen)
-    if "Info" in refs:
-        trailer_out += b" /Info %d %d R" % refs["Info"]
-    id_match = _TRAILER_ID.search(trailer)
+    return bytes(xref)
+
+
+def _trailer(last: _LastRevision, size: int) -> bytes:
+    """The update's trailer: new size, same catalog, /Info and /ID, /Prev to the last xref."""
+    trailer_out = b"<< /Size %d /Root %d %d R" % ((size,) + last.root)
+    if last.info is not None:
+        trailer_out += b" /Info %d %d R" % last.info
+    id_match = _TRAILER_ID.search(last.trailer)
     if id_match:
         trailer_out += b" /ID " + id_match.group(1)
-    trailer_out += b" /Prev %d >>" % startxref
-    out += xref + b"trailer\n" + trailer_out + b"\nstartxref\n%d\n%%%%EOF\n" % xref_at
-    return bytes(out)
+    trailer_out += b" /Prev %d >>" % last.startxref
+    return trailer_out

@@ -18,7 +18,21 @@ from pyhanko.sign.validation import generic_cms
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureStatus
 
-from verification.report import ChangeKind, ChangesAfterSigning, Indication, Integrity, Message
+from verification.caches import WorkerCaches
+from verification.document import Document
+from verification.policy import VerificationPolicy
+from verification.report import (
+    ChangeKind,
+    ChangesAfterSigning,
+    Indication,
+    Integrity,
+    Message,
+    RevocationStatus,
+    SignatureReport,
+    VerificationReport,
+    worst,
+)
+from verification.signature_facts import signed_attributes_are_der
 
 BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 OBJECT_HEADER = re.compile(rb"(\d+)\s+(\d+)\s+obj\b")
@@ -115,8 +129,6 @@ async def check_raw_signature(raw: RawSignature, validation_context) -> tuple:
             )
     except (SignatureValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
         findings.append(Message("finding.unsupported_algorithm", {"detail": str(exc)[:200]}))
-    from verification.engine import signed_attributes_are_der
-
     der_ok = raw.is_timestamp or signed_attributes_are_der(signed_data["signer_infos"][0])
     intact = bool(status and status.intact and status.valid and der_ok and raw.byte_range_valid)
     if not raw.byte_range_valid:
@@ -141,3 +153,45 @@ async def check_raw_signature(raw: RawSignature, validation_context) -> tuple:
         kind=ChangeKind.NONE if covers_file or not intact else ChangeKind.OTHER, analysed=False
     )
     return status, findings, verdict, Integrity.INTACT if intact else Integrity.BROKEN, changes
+
+
+async def damaged_report(
+    data: bytes, policy: VerificationPolicy, caches: WorkerCaches, raw: list[RawSignature]
+) -> VerificationReport:
+    """Report on signatures found in the raw bytes of a PDF pyHanko cannot open."""
+    doc = Document(data, None, policy, caches, [])
+    signatures, timestamps = [], []
+    for item in raw:
+        vc = caches.validation_context(doc, moment=None, hard_fail=not item.is_timestamp)
+        status, findings, (indication, sub), integrity, changes = await check_raw_signature(item, vc)
+        signer = getattr(status, "signing_cert", None) if status is not None else None
+        trusted = bool(status and status.trust_problem_indic is None and status.validation_path)
+        report = SignatureReport(
+            field_name=item.field_name,
+            kind="document_timestamp" if item.is_timestamp else "signature",
+            indication=indication,
+            sub_indication=sub,
+            integrity=integrity,
+            signer=doc.describe(signer) if signer is not None else None,
+            chain=(),
+            trusted=trusted,
+            revocation=RevocationStatus.UNKNOWN,
+            claimed_signing_time=None,
+            timestamp=None,
+            pades_level=None,
+            subfilter=None,
+            changes=changes,
+            signed_revision_sha256=item.signed_sha256,
+            byte_range=item.byte_range,
+            findings=tuple(findings),
+        )
+        (timestamps if item.is_timestamp else signatures).append(report)
+    indication, sub_indication = worst(signatures + timestamps)
+    return VerificationReport(
+        indication=indication,
+        sub_indication=sub_indication,
+        signatures=tuple(signatures),
+        document_timestamps=tuple(timestamps),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        file_size=len(data),
+    )

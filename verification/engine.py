@@ -1,129 +1,39 @@
 """Verification of one PDF in the current process. Pool workers call :func:`verify_document`.
 
 pyHanko does the PDF parsing, the CMS/timestamp checks, the path validation and the
-difference analysis; this module decides the ETSI EN 319 102-1 indications from those
+difference analysis; this package decides the ETSI EN 319 102-1 indications from those
 facts, adds the checks pyHanko leaves to its caller (DER signed attributes, timestamps in
 /Sig dictionaries, pages concerned by changes) and turns any failure of a hostile file
-into a report or a :class:`~verification.errors.VerificationError`.
+into a report or a :class:`~verification.errors.VerificationError`. This module is the
+entry point: it opens the file, finds the signatures and hands each to
+:mod:`verification.signature_check` or :mod:`verification.timestamp_check`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import hashlib
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from io import BytesIO
 
-from asn1crypto import cms, core, tsp, x509
-from asn1crypto import parser as asn1_parser
-from cryptography.x509 import load_der_x509_certificate
-from pyhanko.pdf_utils import generic, misc
-from pyhanko.pdf_utils.reader import PdfFileReader, read_object_header
-from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
-from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.general import SignedDataCerts
-from pyhanko.sign.validation import generic_cms
-from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.pdf_embedded import (
-    EmbeddedPdfSignature,
-    async_validate_pdf_signature,
-)
-from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from verification import errors
 from verification.caches import WorkerCaches
-from verification.changes import page_changes
-from verification.damaged import RawSignature, check_raw_signature, find_raw_signatures
+from verification.damaged import damaged_report, find_raw_signatures
+from verification.document import Document, is_timestamp
 from verification.policy import VerificationPolicy
-from verification.report import (
-    CertificateInfo,
-    ChangeKind,
-    ChangesAfterSigning,
-    Indication,
-    Integrity,
-    Message,
-    RevocationStatus,
-    SignatureReport,
-    TimestampInfo,
-    VerificationReport,
-    worst,
-)
+from verification.reader import open_pdf
+from verification.report import Message, VerificationReport, worst
+from verification.signature_check import verify_signature
+from verification.signature_facts import signer_certificate_readable
+from verification.timestamp_check import verify_timestamp
 
 logger = logging.getLogger(__name__)
 
 PDF_HEADER_WINDOW = 1024
 """Readers accept a %PDF- header within the first KiB (ISO 32000 implementation note)."""
-
-_TIMESTAMP_SUBFILTER = "/ETSI.RFC3161"
-_STANDARD_COVERAGE = (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
-
-
-class _LenientReader(PdfFileReader):
-    """pyHanko's reader with two changes:
-
-    * ``/Encrypt null`` in a trailer means "not encrypted" (a null value equals an absent
-      key, ISO 32000-1 7.3.9); pyHanko 0.38 refuses such files, so treat it as absent.
-    * Signature dictionaries are parsed with their ``/Contents`` hex string decoded in one
-      step. pyHanko tokenizes hex strings one character at a time, which is about a third
-      of the time of verifying a B-LTA document (three ~20 kB /Contents). Everything
-      else in the dictionary is still parsed by pyHanko.
-    """
-
-    def _read_object(self, ref, marker, never_decrypt=False, as_metadata_stream=False):
-        if isinstance(marker, int) and not as_metadata_stream and self._security_handler is None:
-            fast = _read_signature_dictionary(self, ref, marker)
-            if fast is not None:
-                return fast
-        return super()._read_object(ref, marker, never_decrypt, as_metadata_stream)
-
-    @property
-    def encrypt_dict(self):
-        try:
-            if isinstance(self.trailer.raw_get("/Encrypt"), generic.NullObject):
-                return None
-        except KeyError:
-            return None
-        return super().encrypt_dict
-
-
-_OBJECT_AND_CONTENTS = re.compile(
-    rb"\s*(\d+)\s+(\d+)\s+obj\s*<<(?:(?!endobj|>>\s*stream).){0,4096}?/Contents\s*<([0-9A-Fa-f\s]{1024,})>",
-    re.DOTALL,
-)
-"""An indirect dictionary whose /Contents is a long hex string (a signature dictionary)."""
-_DICTIONARY_TAIL = 16384
-
-
-def _read_signature_dictionary(reader: PdfFileReader, ref, offset: int):
-    """Parse the object at ``offset`` with its long /Contents decoded by ``bytes.fromhex``;
-    None when it is not such a dictionary (pyHanko then reads it the usual way)."""
-    if not isinstance(reader.stream, BytesIO):
-        return None
-    data = reader.stream.getbuffer()
-    try:
-        match = _OBJECT_AND_CONTENTS.match(data, offset)
-        if match is None or (int(match.group(1)), int(match.group(2))) != (ref.idnum, ref.generation):
-            return None
-        contents = bytes.fromhex(bytes(match.group(3)).decode("ascii"))
-        tail_end = bytes(data[match.end(0) : match.end(0) + _DICTIONARY_TAIL]).find(b"endobj")
-        if tail_end < 0:
-            return None
-        # the same object with an empty hex string, for pyHanko's parser
-        stub = bytes(data[offset : match.start(3) - 1]) + b"<>" + bytes(data[match.end(0) : match.end(0) + tail_end])
-    finally:
-        del data  # release the buffer export so the stream stays usable
-    stream = BytesIO(stub)
-    read_object_header(stream, strict=False)
-    obj = generic.read_object(stream, generic.Reference(ref.idnum, ref.generation, reader))
-    if not isinstance(obj, generic.DictionaryObject) or "/Contents" not in obj:
-        return None
-    obj["/Contents"] = generic.ByteStringObject(contents)
-    return obj
 
 
 def check_input(data: bytes, policy: VerificationPolicy) -> None:
@@ -153,81 +63,15 @@ def verify_document(
         raise errors.UnreadablePdf(detail=f"{type(exc).__name__}: {exc}"[:300]) from exc
 
 
-def _open(data: bytes) -> PdfFileReader:
-    try:
-        reader = _LenientReader(BytesIO(data), strict=False)
-    except (misc.PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise errors.UnreadablePdf(detail=str(exc)[:300] or type(exc).__name__) from exc
-    if reader.encrypted:
-        try:
-            result = reader.decrypt(b"")
-            ok = result.status.name != "FAILED"
-        except Exception:  # unsupported handler, broken dictionary: same answer for the user
-            ok = False
-        if not ok:
-            raise errors.EncryptedDocument()
-    return reader
-
-
-@dataclass
-class _Document:
-    """What every signature of one document needs while it is being verified."""
-
-    data: bytes
-    reader: PdfFileReader
-    policy: VerificationPolicy
-    caches: WorkerCaches
-    embedded: list[EmbeddedPdfSignature]
-    dss_certs: list[x509.Certificate] = field(default_factory=list)
-    dss_ocsps: list = field(default_factory=list)
-    dss_crls: list = field(default_factory=list)
-    _timestamp_contexts: dict = field(default_factory=dict)
-
-    def timestamp_context(self, at: datetime | None):
-        """The context for timestamp tokens made at `at` (shared by the tokens of that moment).
-
-        A token is judged at its own time, with the OCSP/CRL data the document carries, as signatures
-        are at their timestamp's time: judged "now", the embedded responses of the last document
-        timestamp stop being fresh (days after signing in practice) and a sound B-LTA document would
-        turn INDETERMINATE."""
-        if at not in self._timestamp_contexts:
-            self._timestamp_contexts[at] = self.caches.validation_context(self, moment=at, hard_fail=False)
-        return self._timestamp_contexts[at]
-
-    def describe(self, cert: x509.Certificate) -> CertificateInfo:
-        """Report summary of ``cert`` (made once per certificate in this worker)."""
-        return self.caches.description(cert, _certificate_info)
-
-    def revision_of(self, emb) -> int:
-        return emb.signed_revision
-
-    def later_fields(self, emb) -> tuple[str, ...]:
-        return tuple(str(e.field_name) for e in self.embedded if e.signed_revision > emb.signed_revision)
-
-    def document_timestamp_after(self, emb) -> bool:
-        return any(
-            _is_timestamp(e) and e.signed_revision > emb.signed_revision for e in self.embedded
-        )
-
-
 async def _verify(data: bytes, policy: VerificationPolicy, caches: WorkerCaches) -> VerificationReport:
     try:
-        reader = _open(data)
+        reader = open_pdf(data)
     except errors.UnreadablePdf:
         raw = find_raw_signatures(data)
         if not raw:
             raise
-        return await _damaged_report(data, policy, caches, raw)
-    embedded, unreadable = [], []
-    for fq_name, _sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
-        try:
-            emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
-            if not _readable(emb):
-                raise ValueError("signer certificate is not valid DER")
-            embedded.append(emb)
-        except Exception:  # not CMS, zero placeholder, broken dictionary: not a signature
-            logger.info("unreadable signature field %s", fq_name, exc_info=True)
-            unreadable.append(fq_name)
+        return await damaged_report(data, policy, caches, raw)
+    embedded, unreadable = _signatures(reader)
     notes = tuple(Message("finding.unreadable_signature_field", {"field": f}) for f in unreadable)
     if not embedded:
         fields_note = ""
@@ -238,21 +82,14 @@ async def _verify(data: bytes, policy: VerificationPolicy, caches: WorkerCaches)
         raise errors.NoSignatureFound(fields_note=fields_note)
     embedded.sort(key=lambda e: e.signed_revision)
 
-    doc = _Document(data, reader, policy, caches, embedded)
-    try:
-        dss = DocumentSecurityStore.read_dss(reader)
-        doc.dss_certs = [caches.certificate(ref.get_object().data) for ref in dss.certs.values()]
-        doc.dss_ocsps = [caches.ocsp(ref.get_object().data) for ref in dss.ocsps]
-        doc.dss_crls = [caches.crl(ref.get_object().data) for ref in dss.crls]
-    except (KeyError, ValueError, TypeError, misc.PdfError):
-        pass  # no (usable) DSS: validation uses what the signatures carry
-
+    doc = Document(data, reader, policy, caches, embedded)
+    doc.read_dss()
     signatures, timestamps = [], []
     for emb in embedded:
-        if _is_timestamp(emb):
-            timestamps.append(await _verify_timestamp(emb, doc))
+        if is_timestamp(emb):
+            timestamps.append(await verify_timestamp(emb, doc))
         else:
-            signatures.append(await _verify_signature(emb, doc))
+            signatures.append(await verify_signature(emb, doc))
     indication, sub_indication = worst(signatures + timestamps)
     return VerificationReport(
         indication=indication,
@@ -265,527 +102,16 @@ async def _verify(data: bytes, policy: VerificationPolicy, caches: WorkerCaches)
     )
 
 
-def _is_timestamp(emb: EmbeddedPdfSignature) -> bool:
-    return (
-        emb.sig_object_type == "/DocTimeStamp"
-        or emb.sig_object.get("/SubFilter") == _TIMESTAMP_SUBFILTER
-    )
-
-
-# --- facts about one signature --------------------------------------------------------
-
-
-def _byte_range(emb) -> tuple[int, ...]:
-    try:
-        return tuple(int(v) for v in emb.byte_range)
-    except (TypeError, ValueError):
-        return ()
-
-
-def _signed_revision_sha256(data: bytes, byte_range: tuple[int, ...]) -> str | None:
-    """SHA-256 of the bytes the /ByteRange covers, if it is a sane one."""
-    if len(byte_range) != 4 or byte_range[0] != 0:
-        return None
-    _, len1, start2, len2 = byte_range
-    if min(byte_range) < 0 or start2 < len1 or start2 + len2 > len(data):
-        return None
-    digest = hashlib.sha256(data[:len1])
-    digest.update(data[start2 : start2 + len2])
-    return digest.hexdigest()
-
-
-def signed_attributes_are_der(signer_info: cms.SignerInfo) -> bool:
-    """RFC 5652 5.4: signed attributes are signed in their DER encoding, where a SET OF is
-    sorted by the encodings of its elements. Signers that sign another order produce a
-    signature that does not verify over the DER form (DSS reports those as failures,
-    pyHanko tolerates some), so check the order as written, without parsing the values."""
-    attrs = signer_info["signed_attrs"]
-    if isinstance(attrs, core.Void):
-        return True
-    contents, encodings = attrs.contents, []
-    while contents:
-        _, _, _, header, body, trailer = asn1_parser.parse(contents, strict=False)
-        size = len(header) + len(body) + len(trailer)
-        encodings.append(contents[:size])
-        contents = contents[size:]
-    return encodings == sorted(encodings)
-
-
-def _readable(emb: EmbeddedPdfSignature) -> bool:
-    """A signer certificate that is present must be valid DER (the ``cryptography`` parser
-    is strict where asn1crypto is lenient); otherwise the field holds no usable signature."""
-    try:
-        cert = emb.signer_cert
-    except Exception:
-        return True  # missing certificate: reported as NO_SIGNING_CERTIFICATE_FOUND
-    try:
-        load_der_x509_certificate(cert.dump()).public_key()
-        return True
-    except Exception:
-        return False
-
-
-def _certificate_info(cert: x509.Certificate) -> CertificateInfo:
-    subject = cert.subject.native
-    return CertificateInfo(
-        subject=cert.subject.human_friendly,
-        common_name=_first(subject.get("common_name")),
-        organization=_first(subject.get("organization_name")),
-        serial_number=format(cert.serial_number, "x"),
-        issuer=cert.issuer.human_friendly,
-        not_before=cert.not_valid_before,
-        not_after=cert.not_valid_after,
-        sha256=cert.sha256.hex(),
-    )
-
-
-def _first(value):
-    if isinstance(value, list):
-        return value[0] if value else None
-    return value
-
-
-def _text(sig_object, key: str) -> str | None:
-    try:
-        value = sig_object.get(key)
-    except Exception:
-        return None
-    return str(value) if value is not None else None
-
-
-def _signature_timestamp_token(signer_info: cms.SignerInfo) -> cms.ContentInfo | None:
-    unsigned = signer_info["unsigned_attrs"]
-    if isinstance(unsigned, core.Void):
-        return None
-    for attr in unsigned:
-        if attr["type"].native == "signature_time_stamp_token":
-            return attr["values"][0]
-    return None
-
-
-def _tst_gen_time(token: cms.ContentInfo | None) -> datetime | None:
-    try:
-        return _gen_time(token["content"])
-    except Exception:
-        return None
-
-
-def _gen_time(signed_data: cms.SignedData) -> datetime | None:
-    """The time a timestamp token says it was made (None when it is no readable token)."""
-    try:
-        tst_info = signed_data["encap_content_info"]["content"].parsed
-        return tst_info["gen_time"].native if isinstance(tst_info, tsp.TSTInfo) else None
-    except Exception:
-        return None
-
-
-def _authority(cert: x509.Certificate | None) -> str | None:
-    if cert is None:
-        return None
-    return _first(cert.subject.native.get("common_name")) or cert.subject.human_friendly
-
-
-# --- changes after signing ------------------------------------------------------------------
-
-
-def _changes(emb: EmbeddedPdfSignature, doc: _Document, intact: bool) -> tuple[ChangesAfterSigning, list[Message], bool]:
-    """Changes after ``emb``; also whether they break the DocMDP/FieldMDP lock."""
-    later = doc.later_fields(emb)
-    if emb.coverage == SignatureCoverageLevel.ENTIRE_FILE:
-        return ChangesAfterSigning(kind=ChangeKind.NONE), [], False
-    if emb.coverage not in _STANDARD_COVERAGE:
-        kind = ChangeKind.OTHER if intact else ChangeKind.NONE
-        return ChangesAfterSigning(kind=kind, later_signatures=later, analysed=False), [], False
-
-    findings: list[Message] = []
-    level, filled, analysed = ModificationLevel.OTHER, (), True
-    try:
-        diff = emb.evaluate_modifications(DEFAULT_DIFF_POLICY)
-        if isinstance(diff, DiffResult):
-            level = diff.modification_level
-            filled = tuple(sorted({str(f) for f in diff.changed_form_fields} - set(later)))
-        elif _is_vri_rewrite(diff):
-            # Rewriting a DSS /VRI entry only replaces validation data (DSS and ETSI treat
-            # it as such); pyHanko stops its analysis there, so the page comparison below
-            # is what still catches content changes made in the same revisions.
-            level = ModificationLevel.LTA_UPDATES
-    except Exception as exc:  # pyHanko chokes on some shadow-attack files: count as changed
-        analysed = False
-        findings.append(Message("finding.changes_unanalysable", {"detail": type(exc).__name__}))
-    try:
-        pages = page_changes(doc.reader, emb.signed_revision)
-    except Exception as exc:
-        analysed = False
-        pages = None
-        findings.append(Message("finding.changes_unanalysable", {"detail": type(exc).__name__}))
-
-    kind = {
-        ModificationLevel.NONE: ChangeKind.NONE,
-        ModificationLevel.LTA_UPDATES: ChangeKind.NONE,
-        ModificationLevel.FORM_FILLING: ChangeKind.FORM_FILLING,
-        ModificationLevel.ANNOTATIONS: ChangeKind.ANNOTATIONS,
-    }.get(level, ChangeKind.OTHER)
-    if pages is not None and kind is ChangeKind.OTHER and analysed:
-        # pyHanko reports added annotations as OTHER; say what a reader sees instead
-        if pages.annotations_changed and not (
-            pages.content_changed or pages.pages_added or pages.pages_removed
-        ):
-            kind = ChangeKind.ANNOTATIONS
-    docmdp = emb.docmdp_level
-    docmdp_violated = docmdp is not None and (
-        level == ModificationLevel.OTHER or level.value > docmdp.value
-    )
-
-    changes = ChangesAfterSigning(
-        kind=kind,
-        pages_added=pages.pages_added if pages else (),
-        pages_removed=pages.pages_removed if pages else 0,
-        pages_with_content_changes=pages.content_changed if pages else (),
-        pages_with_annotation_changes=pages.annotations_changed if pages else (),
-        form_fields_filled=filled,
-        later_signatures=later,
-        analysed=analysed,
-    )
-    if changes.pages_added:
-        findings.append(Message("finding.pages_added", {"pages": _pages(changes.pages_added)}))
-    if changes.pages_removed:
-        findings.append(Message("finding.pages_removed", {"count": changes.pages_removed}))
-    if changes.pages_with_content_changes:
-        findings.append(Message("finding.content_changed", {"pages": _pages(changes.pages_with_content_changes)}))
-    if changes.pages_with_annotation_changes and kind in (ChangeKind.ANNOTATIONS, ChangeKind.OTHER):
-        findings.append(
-            Message("finding.annotations_changed", {"pages": _pages(changes.pages_with_annotation_changes)})
-        )
-    if kind is ChangeKind.OTHER and analysed and not (
-        changes.pages_added or changes.pages_removed or changes.pages_with_content_changes
-    ):
-        findings.append(Message("finding.other_changes"))
-    if filled:
-        findings.append(Message("finding.form_filled", {"fields": ", ".join(filled)}))
-    if later:
-        findings.append(Message("finding.later_signatures", {"fields": ", ".join(later)}))
-    if level == ModificationLevel.LTA_UPDATES:
-        findings.append(Message("finding.ltv_updates"))
-    if docmdp_violated:
-        findings.append(Message("finding.docmdp_violated"))
-    return changes, findings, docmdp_violated
-
-
-def _is_vri_rewrite(diff) -> bool:
-    text = str(diff)
-    return text.startswith("VRI key ") and text.endswith("was modified or deleted.")
-
-
-def _pages(numbers) -> str:
-    return ", ".join(str(n) for n in numbers)
-
-
-# --- indications ---------------------------------------------------------------------
-
-
-def _sub_name(indic) -> str:
-    return indic.name if indic is not None else "GENERIC"
-
-
-def _indication_for(indic) -> Indication:
-    return Indication.TOTAL_FAILED if isinstance(indic, AdESFailure) else Indication.INDETERMINATE
-
-
-@dataclass
-class _Facts:
-    """Intermediate findings for one signature, turned into a SignatureReport at the end."""
-
-    indication: Indication = Indication.TOTAL_PASSED
-    sub_indication: str | None = None
-    findings: list = field(default_factory=list)
-
-    def fail(self, indication: Indication, sub: str, *messages: Message) -> None:
-        """Record a problem; the first, most severe one sets the indication."""
-        self.findings.extend(messages)
-        if indication.severity > self.indication.severity:
-            self.indication, self.sub_indication = indication, sub
-
-
-async def _verify_signature(emb: EmbeddedPdfSignature, doc: _Document) -> SignatureReport:
-    facts = _Facts()
-    byte_range = _byte_range(emb)
-    token = _signature_timestamp_token(emb.signer_info)
-    claimed_time = _tst_time = None
-    status = None
-    try:
-        claimed_time = emb.self_reported_timestamp
-    except Exception:
-        claimed_time = None
-    try:
-        signer_cert = emb.signer_cert
-    except Exception:
-        signer_cert = None
-    tst_time = _tst_gen_time(token)
-
-    if signer_cert is None:
-        facts.fail(Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND", Message("finding.no_signing_certificate"))
-        emb.compute_integrity_info(skip_diff=True)
-    else:
-        signer_vc = doc.caches.validation_context(doc, moment=tst_time, hard_fail=True)
-        ts_vc = doc.timestamp_context(tst_time)
+def _signatures(reader: PdfFileReader) -> tuple[list[EmbeddedPdfSignature], list[str]]:
+    """The filled signature fields that hold a usable signature, and the names of those that do not."""
+    embedded, unreadable = [], []
+    for fq_name, _sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
         try:
-            status = await async_validate_pdf_signature(emb, signer_vc, ts_vc, skip_diff=True)
-        except SignatureValidationError as exc:
-            indic = exc.ades_subindication
-            facts.fail(
-                _indication_for(indic) if indic else Indication.TOTAL_FAILED,
-                _sub_name(indic) if indic else "FORMAT_FAILURE",
-                Message("finding.unsupported_algorithm", {"detail": exc.failure_message[:200]}),
-            )
-        except Exception as exc:  # malformed algorithm identifiers and the like
-            facts.fail(
-                Indication.TOTAL_FAILED,
-                "FORMAT_FAILURE",
-                Message("finding.unsupported_algorithm", {"detail": f"{type(exc).__name__}: {exc}"[:200]}),
-            )
-        if emb.coverage is None:
-            try:
-                emb.compute_integrity_info(skip_diff=True)
-            except Exception:
-                pass
-
-    digest_ok = bool(status and status.intact)
-    value_ok = bool(status and status.valid)
-    der_ok = signed_attributes_are_der(emb.signer_info)
-    intact = digest_ok and value_ok and der_ok
-    coverage = emb.coverage
-
-    if coverage not in _STANDARD_COVERAGE:
-        message = "finding.signature_dictionary_altered" if intact else "finding.byte_range_invalid"
-        facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message(message))
-    if status is not None and not digest_ok:
-        facts.fail(Indication.TOTAL_FAILED, "HASH_FAILURE", Message("finding.digest_mismatch"))
-    elif status is not None and not value_ok:
-        facts.fail(Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", Message("finding.signature_value_invalid"))
-    elif not der_ok:
-        facts.fail(Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", Message("finding.signed_attributes_not_der"))
-    elif intact:
-        facts.findings.append(Message("finding.intact"))
-
-    changes, change_findings, docmdp_violated = _changes(emb, doc, intact)
-    if changes.pages_added or changes.pages_removed or docmdp_violated:
-        # DSS's default policy fails page differences and DocMDP violations (format checks)
-        facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE")
-
-    trusted, chain, revocation, timestamp = False, (), RevocationStatus.UNKNOWN, None
-    if status is not None:
-        trusted = status.trust_problem_indic is None and status.validation_path is not None
-        if status.validation_path is not None and trusted:
-            chain = tuple(doc.describe(c) for c in status.validation_path.iter_certs(include_root=True))
-            root = status.validation_path.trust_anchor.authority.name.human_friendly
-            facts.findings.append(Message("finding.trusted", {"root": root}))
-        if status.revocation_details is not None:
-            revocation = RevocationStatus.REVOKED
-            facts.findings.append(
-                Message("finding.revoked", {"date": status.revocation_details.revocation_date.isoformat()})
-            )
-        elif trusted:
-            revocation = RevocationStatus.GOOD
-            facts.findings.append(Message("finding.revocation_good"))
-        tst = status.timestamp_validity
-        if tst is not None:
-            timestamp = TimestampInfo(
-                time=tst.timestamp,
-                authority=_authority(tst.signing_cert),
-                intact=tst.intact and tst.valid,
-                trusted=tst.trusted,
-            )
-            if timestamp.intact:
-                facts.findings.append(Message("finding.timestamp", {"time": tst.timestamp.isoformat(), "authority": timestamp.authority}))
-            else:
-                facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE", Message("finding.timestamp_invalid"))
-        if intact and status.trust_problem_indic is not None:
-            indic = status.trust_problem_indic
-            if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-                facts.findings.append(Message("finding.untrusted"))
-            facts.fail(_indication_for(indic), _sub_name(indic))
-    if intact and changes.modified:
-        facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
-    facts.findings.extend(change_findings)
-
-    subfilter = _text(emb.sig_object, "/SubFilter")
-    return SignatureReport(
-        field_name=str(emb.field_name),  # plain str: pyHanko strings hold the reader
-        kind="signature",
-        indication=facts.indication,
-        sub_indication=facts.sub_indication,
-        integrity=Integrity.INTACT if intact else Integrity.BROKEN,
-        signer=doc.describe(signer_cert) if signer_cert is not None else None,
-        chain=chain,
-        trusted=trusted,
-        revocation=revocation,
-        claimed_signing_time=claimed_time,
-        timestamp=timestamp,
-        pades_level=_pades_level(emb, doc, subfilter, timestamp),
-        subfilter=subfilter,
-        changes=changes,
-        signed_revision_sha256=_signed_revision_sha256(doc.data, byte_range),
-        byte_range=byte_range,
-        findings=tuple(facts.findings),
-        reason=_text(emb.sig_object, "/Reason"),
-        location=_text(emb.sig_object, "/Location"),
-        validation_time=status.validation_time if status is not None else None,
-    )
-
-
-def _pades_level(emb, doc: _Document, subfilter: str | None, timestamp: TimestampInfo | None) -> str | None:
-    """Highest PAdES baseline level (ETSI EN 319 142-1) the signature's structure reaches."""
-    if subfilter != "/ETSI.CAdES.detached":
-        return None
-    covered_by_doc_ts = doc.document_timestamp_after(emb)
-    if not ((timestamp is not None and timestamp.intact) or covered_by_doc_ts):
-        return "B-B"
-    if not (doc.dss_ocsps or doc.dss_crls):
-        return "B-T"
-    if covered_by_doc_ts and _dss_before_last_timestamp(emb, doc):
-        return "B-LTA"
-    return "B-LT"
-
-
-def _dss_before_last_timestamp(emb, doc: _Document) -> bool:
-    """A document timestamp after the signature covers a revision that already had a DSS
-    (the validation data is then protected by that timestamp)."""
-    for other in doc.embedded:
-        if _is_timestamp(other) and other.signed_revision > emb.signed_revision:
-            try:
-                if "/DSS" in doc.reader.get_historical_root(other.signed_revision):
-                    return True
-            except Exception:
-                continue
-    return False
-
-
-async def _verify_timestamp(emb: EmbeddedPdfSignature, doc: _Document) -> SignatureReport:
-    facts = _Facts()
-    byte_range = _byte_range(emb)
-    status = None
-    if emb.sig_object_type != "/DocTimeStamp":
-        facts.findings.append(Message("finding.timestamp_as_signature"))
-    try:
-        emb.compute_integrity_info(skip_diff=True)
-        status = await generic_cms.validate_tst_signed_data(
-            emb.signed_data, doc.timestamp_context(_gen_time(emb.signed_data)), emb.compute_digest
-        )
-    except SignatureValidationError as exc:
-        indic = exc.ades_subindication
-        facts.fail(
-            _indication_for(indic) if indic else Indication.TOTAL_FAILED,
-            _sub_name(indic) if indic else "FORMAT_FAILURE",
-            Message("finding.unsupported_algorithm", {"detail": exc.failure_message[:200]}),
-        )
-    except Exception as exc:
-        facts.fail(
-            Indication.TOTAL_FAILED,
-            "FORMAT_FAILURE",
-            Message("finding.unsupported_algorithm", {"detail": f"{type(exc).__name__}: {exc}"[:200]}),
-        )
-    intact = bool(status and status["intact"] and status["valid"])
-    if emb.coverage not in _STANDARD_COVERAGE:
-        facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message("finding.byte_range_invalid"))
-    if status is not None and not status["intact"]:
-        facts.fail(Indication.TOTAL_FAILED, "HASH_FAILURE", Message("finding.digest_mismatch"))
-    elif status is not None and not status["valid"]:
-        facts.fail(Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", Message("finding.signature_value_invalid"))
-    elif intact:
-        facts.findings.append(Message("finding.intact"))
-
-    changes, change_findings, _ = _changes(emb, doc, intact)
-    if changes.pages_added or changes.pages_removed:
-        facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE")
-
-    trusted, chain, timestamp, signer = False, (), None, None
-    if status is not None:
-        path = status.get("validation_path")
-        indic = status.get("trust_problem_indic")
-        trusted = indic is None and path is not None
-        signer = status.get("signing_cert")
-        if trusted:
-            chain = tuple(doc.describe(c) for c in path.iter_certs(include_root=True))
-        timestamp = TimestampInfo(
-            time=status["timestamp"], authority=_authority(signer), intact=intact, trusted=trusted
-        )
-        if intact:
-            facts.findings.append(
-                Message("finding.timestamp", {"time": status["timestamp"].isoformat(), "authority": timestamp.authority})
-            )
-        if intact and indic is not None:
-            if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-                facts.findings.append(Message("finding.untrusted"))
-            facts.fail(_indication_for(indic), _sub_name(indic))
-    if intact and changes.modified:
-        facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
-    if trusted and not doc.document_timestamp_after(emb):
-        # Tokens are judged at their own time (timestamp_context); what proves the last one today is
-        # its authority's certificate still being in force, else a newer archive timestamp.
-        expiry = signer.not_valid_after
-        if expiry < datetime.now(timezone.utc):
-            facts.fail(Indication.INDETERMINATE, "OUT_OF_BOUNDS_NO_POE",
-                       Message("finding.last_timestamp_expired", {"date": expiry.date().isoformat()}))
-    facts.findings.extend(change_findings)
-    return SignatureReport(
-        field_name=str(emb.field_name),  # plain str: pyHanko strings hold the reader
-        kind="document_timestamp",
-        indication=facts.indication,
-        sub_indication=facts.sub_indication,
-        integrity=Integrity.INTACT if intact else Integrity.BROKEN,
-        signer=doc.describe(signer) if signer is not None else None,
-        chain=chain,
-        trusted=trusted,
-        revocation=RevocationStatus.GOOD if trusted else RevocationStatus.UNKNOWN,
-        claimed_signing_time=None,
-        timestamp=timestamp,
-        pades_level=None,
-        subfilter=_text(emb.sig_object, "/SubFilter"),
-        changes=changes,
-        signed_revision_sha256=_signed_revision_sha256(doc.data, byte_range),
-        byte_range=byte_range,
-        findings=tuple(facts.findings),
-        validation_time=status.get("validation_time") if status is not None else None,
-    )
-
-
-async def _damaged_report(
-    data: bytes, policy: VerificationPolicy, caches: WorkerCaches, raw: list[RawSignature]
-) -> VerificationReport:
-    """Report on signatures found in the raw bytes of a PDF pyHanko cannot open."""
-    doc = _Document(data, None, policy, caches, [])
-    signatures, timestamps = [], []
-    for item in raw:
-        vc = caches.validation_context(doc, moment=None, hard_fail=not item.is_timestamp)
-        status, findings, (indication, sub), integrity, changes = await check_raw_signature(item, vc)
-        signer = getattr(status, "signing_cert", None) if status is not None else None
-        trusted = bool(status and status.trust_problem_indic is None and status.validation_path)
-        report = SignatureReport(
-            field_name=item.field_name,
-            kind="document_timestamp" if item.is_timestamp else "signature",
-            indication=indication,
-            sub_indication=sub,
-            integrity=integrity,
-            signer=doc.describe(signer) if signer is not None else None,
-            chain=(),
-            trusted=trusted,
-            revocation=RevocationStatus.UNKNOWN,
-            claimed_signing_time=None,
-            timestamp=None,
-            pades_level=None,
-            subfilter=None,
-            changes=changes,
-            signed_revision_sha256=item.signed_sha256,
-            byte_range=item.byte_range,
-            findings=tuple(findings),
-        )
-        (timestamps if item.is_timestamp else signatures).append(report)
-    indication, sub_indication = worst(signatures + timestamps)
-    return VerificationReport(
-        indication=indication,
-        sub_indication=sub_indication,
-        signatures=tuple(signatures),
-        document_timestamps=tuple(timestamps),
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        file_size=len(data),
-    )
+            emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
+            if not signer_certificate_readable(emb):
+                raise ValueError("signer certificate is not valid DER")
+            embedded.append(emb)
+        except Exception:  # not CMS, zero placeholder, broken dictionary: not a signature
+            logger.info("unreadable signature field %s", fq_name, exc_info=True)
+            unreadable.append(fq_name)
+    return embedded, unreadable

@@ -74,20 +74,7 @@ def validate_id_token(
 
     `fetch_jwks(force)` returns the provider's JWK set; `force=True` must bypass any cache.
     """
-    try:
-        header = extract_compact(token.encode("ascii")).headers()
-    except (JoseError, ValueError, UnicodeError) as exc:
-        raise InvalidIdToken(f"The ID token is not a signed JWT ({exc}).", "id_token_malformed") from None
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg.lower() == "none":
-        raise InvalidIdToken("The ID token is unsigned (alg 'none'); unsigned tokens are refused.", "id_token_algorithm")
-    if alg not in algorithms:
-        raise InvalidIdToken(
-            f"The ID token is signed with {alg}, which this provider did not announce for ID tokens "
-            f"(accepted: {', '.join(sorted(algorithms)) or 'none'}).",
-            "id_token_algorithm",
-        )
-
+    alg = _accepted_algorithm(token, algorithms)
     decoded = _verify_signature(token, alg, fetch_jwks, client_secret)
     claims = CodeIDToken(
         decoded.claims,
@@ -119,6 +106,24 @@ def validate_id_token(
         code, message = _CLAIM_MESSAGES["nonce"]
         raise InvalidIdToken(message, code)
     return dict(claims)
+
+
+def _accepted_algorithm(token: str, algorithms: Collection[str]) -> str:
+    """The token's `alg`, once it is known to be one of `algorithms` (never 'none')."""
+    try:
+        header = extract_compact(token.encode("ascii")).headers()
+    except (JoseError, ValueError, UnicodeError) as exc:
+        raise InvalidIdToken(f"The ID token is not a signed JWT ({exc}).", "id_token_malformed") from None
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        raise InvalidIdToken("The ID token is unsigned (alg 'none'); unsigned tokens are refused.", "id_token_algorithm")
+    if alg not in algorithms:
+        raise InvalidIdToken(
+            f"The ID token is signed with {alg}, which this provider did not announce for ID tokens "
+            f"(accepted: {', '.join(sorted(algorithms)) or 'none'}).",
+            "id_token_algorithm",
+        )
+    return alg
 
 
 def _audience_ok(aud, client_id: str) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
-from verification.engine import _LenientReader
+from verification.reader import LenientReader
 from tests.corpus import DSS_PADES
 
 CORPUS = DSS_PADES
@@ -34,7 +34,7 @@ def _signature_dictionaries(reader):
 @pytest.mark.parametrize("name", READABLE)
 def test_signature_dictionaries_read_identically(name):
     data = (CORPUS / name).read_bytes()
-    ours = _signature_dictionaries(_LenientReader(BytesIO(data), strict=False))
+    ours = _signature_dictionaries(LenientReader(BytesIO(data), strict=False))
     theirs = _signature_dictionaries(PdfFileReader(BytesIO(data), strict=False))
     assert ours.keys() == theirs.keys() and ours
     for field, expected in theirs.items():
@@ -44,7 +44,7 @@ def test_signature_dictionaries_read_identically(name):
 
 
 def test_dev_pki_document_reads_identically(signed_document):
-    ours = _signature_dictionaries(_LenientReader(BytesIO(signed_document), strict=False))
+    ours = _signature_dictionaries(LenientReader(BytesIO(signed_document), strict=False))
     theirs = _signature_dictionaries(PdfFileReader(BytesIO(signed_document), strict=False))
     assert len(ours) == 3
     for field, expected in theirs.items():

@@ -13,7 +13,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from tests.verification.documents import load_certificate
 from verification import Indication, Integrity, Verifier
 from verification.caches import BoundedCache, WorkerCaches
-from verification.engine import _certificate_info
+from verification.signature_facts import certificate_info
 from verification.names import memoise_name_preparation
 
 
@@ -49,11 +49,11 @@ def test_memoised_names_still_refuse_prohibited_characters(memoised_names):
 def test_certificate_descriptions_are_per_certificate(trusted_pki, foreign_pki):
     caches = WorkerCaches()
     ours, theirs = load_certificate(trusted_pki.root_cert_path), load_certificate(foreign_pki.root_cert_path)
-    described = caches.description(ours, _certificate_info)
+    described = caches.description(ours, certificate_info)
 
     # a fresh parse of the same DER gets the same description; another certificate its own
-    assert caches.description(x509.Certificate.load(ours.dump()), _certificate_info) is described
-    other = caches.description(theirs, _certificate_info)
+    assert caches.description(x509.Certificate.load(ours.dump()), certificate_info) is described
+    other = caches.description(theirs, certificate_info)
     assert other.sha256 == theirs.sha256.hex() and described.sha256 == ours.sha256.hex()
     assert other != described
 

@@ -1,0 +1,129 @@
+"""The development PKI's services over HTTP: the RFC 3161 timestamp responder and the WSGI
+app serving it with certomancer's OCSP responders, CRLs and certificate repositories."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from adapters.devpki.certomancer_config import pki_architecture
+from adapters.devpki.model import DevPki, DevPkiError
+from adapters.devpki.store import read_manifest
+
+
+class DevTimestampAuthority:
+    """RFC 3161 responder for the development TSA certificate.
+
+    Written by hand because certomancer's responder re-parses the TSA key for every
+    token and asn1crypto re-encodes the certificate and names each time (~6-15 ms per
+    token), which made the development TSA the bottleneck of B-T..B-LTA batches. The key
+    is loaded once and every constant DER piece is encoded once; per token only the
+    imprint, serial, time, nonce and signature are new.
+    """
+
+    POLICY = "1.3.6.1.4.1.55555.1.1"  # development-only policy OID
+
+    def __init__(self, pki: DevPki):
+        import hashlib
+
+        from asn1crypto import algos, cms, core
+        from asn1crypto import pem as asn1_pem
+        from asn1crypto import x509 as asn1_x509
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        from signing.cms import tlv
+
+        self._tlv = tlv
+        self._key = load_pem_private_key(
+            (pki.directory / "keys" / "tsa.key.pem").read_bytes(), None,
+            unsafe_skip_rsa_key_validation=True,  # our own freshly generated key
+        )
+        cert = asn1_x509.Certificate.load(
+            asn1_pem.unarmor((pki.directory / "certs" / "tsa.pem").read_bytes())[2])
+        self._policy = core.ObjectIdentifier(self.POLICY).dump()
+        self._tsa_name = tlv(0xA0, asn1_x509.GeneralName({"directory_name": cert.subject}).dump())
+        self._content_type_attr = cms.CMSAttribute(
+            {"type": "content_type", "values": ["tst_info"]}).dump()
+        self._signing_cert_attr = cms.CMSAttribute({"type": "signing_certificate_v2", "values": [{
+            "certs": [{"cert_hash": hashlib.sha256(cert.dump()).digest()}]}]}).dump()
+        self._digest_algorithms = tlv(0x31, algos.DigestAlgorithm({"algorithm": "sha256"}).dump())
+        self._certificates = tlv(0xA0, cert.dump())
+        self._signer_info_head = (
+            core.Integer(1).dump()
+            + cms.IssuerAndSerialNumber({"issuer": cert.issuer,
+                                         "serial_number": cert.serial_number}).dump()
+            + algos.DigestAlgorithm({"algorithm": "sha256"}).dump())
+        self._signature_algorithm = algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa"}).dump()
+        self._oid_tst_info = core.ObjectIdentifier("1.2.840.113549.1.9.16.1.4").dump()
+        self._oid_message_digest = core.ObjectIdentifier("1.2.840.113549.1.9.4").dump()
+        self._oid_signed_data = core.ObjectIdentifier("1.2.840.113549.1.7.2").dump()
+
+    def respond(self, request_der: bytes) -> bytes:
+        """DER TimeStampResp for a DER TimeStampReq (rejection responses for bad input)."""
+        import hashlib
+
+        from asn1crypto import core, tsp
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        tlv = self._tlv
+        try:
+            req = tsp.TimeStampReq.load(request_der)
+            imprint = req["message_imprint"]
+            if imprint["hash_algorithm"]["algorithm"].native not in ("sha256", "sha384", "sha512"):
+                raise ValueError("unsupported imprint hash")
+            nonce, cert_req = req["nonce"].native, req["cert_req"].native
+        except Exception:  # noqa: BLE001 - any parse failure is a bad request
+            return tsp.TimeStampResp(
+                {"status": {"status": "rejection", "fail_info": {"bad_data_format"}}}).dump()
+        gen_time = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%SZ").encode()
+        tst_info = tlv(0x30, b"".join([
+            core.Integer(1).dump(), self._policy, imprint.dump(),
+            core.Integer(secrets.randbits(63)).dump(), tlv(0x18, gen_time),
+            core.Integer(nonce).dump() if nonce is not None else b"",
+            self._tsa_name,
+        ]))
+        digest_attr = tlv(0x30, self._oid_message_digest
+                          + tlv(0x31, tlv(0x04, hashlib.sha256(tst_info).digest())))
+        signed_attrs = tlv(0x31, self._content_type_attr + digest_attr + self._signing_cert_attr)
+        signature = self._key.sign(signed_attrs, padding.PKCS1v15(), hashes.SHA256())
+        signer_info = tlv(0x30, self._signer_info_head + b"\xa0" + signed_attrs[1:]
+                          + self._signature_algorithm + tlv(0x04, signature))
+        encap = tlv(0x30, self._oid_tst_info + tlv(0xA0, tlv(0x04, tst_info)))
+        signed_data = tlv(0x30, core.Integer(3).dump() + self._digest_algorithms + encap
+                          + (self._certificates if cert_req else b"") + tlv(0x31, signer_info))
+        token = tlv(0x30, self._oid_signed_data + tlv(0xA0, signed_data))
+        status = tlv(0x30, core.Integer(0).dump())  # PKIStatusInfo { granted }
+        return tlv(0x30, status + token)
+
+
+def dev_pki_services_app(pki: DevPki):
+    """WSGI app serving the PKI's TSA (RFC 3161), OCSP, CRLs and certificates.
+
+    Paths are relative to ``pki.services_base_url`` (``/dev/tsa/tsa``, ``/dev/ocsp/ocsp-ca``,
+    ``/dev/crls/ca/latest.crl``, ``/dev/certs/ca/ca.crt``...); mount the app there.
+    """
+    from certomancer.integrations.animator import Animator, AnimatorArchStore
+
+    from werkzeug.wrappers import Response
+
+    tsa = DevTimestampAuthority(pki)
+
+    class WholeSecondAnimator(Animator):
+        # RFC 5280/6960 profiles want GeneralizedTime without fractions; strict DER parsers
+        # (pyca/cryptography, NSS) reject certomancer's microsecond producedAt otherwise.
+        def at_time(self, request):
+            return super().at_time(request).replace(microsecond=0)
+
+        def serve_timestamp_response(self, request, *, label, arch):
+            return Response(tsa.respond(request.get_data()),
+                            mimetype="application/timestamp-reply")
+
+    manifest = read_manifest(pki.directory)
+    if manifest is None:
+        raise DevPkiError("dev_pki_missing", f"No development PKI in {pki.directory}.")
+    arch = pki_architecture(pki.directory, manifest)
+    # No time override: a header must not be able to back-date timestamps or OCSP answers.
+    return WholeSecondAnimator(
+        AnimatorArchStore({arch.arch_label: arch}), with_web_ui=False, allow_time_override=False
+    )

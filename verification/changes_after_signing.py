@@ -1,0 +1,129 @@
+"""What changed after a signature: pyHanko's difference analysis (how bad) combined with
+the page comparison of :mod:`verification.changes` (where), and the findings that say so.
+"""
+
+from __future__ import annotations
+
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+from verification.changes import PageChanges, page_changes
+from verification.document import Document
+from verification.report import ChangeKind, ChangesAfterSigning, Message
+from verification.signature_facts import STANDARD_COVERAGE
+
+
+def analyse_changes(
+    emb: EmbeddedPdfSignature, doc: Document, intact: bool
+) -> tuple[ChangesAfterSigning, list[Message], bool]:
+    """Changes after ``emb``; also whether they break the DocMDP/FieldMDP lock."""
+    later = doc.later_fields(emb)
+    if emb.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return ChangesAfterSigning(kind=ChangeKind.NONE), [], False
+    if emb.coverage not in STANDARD_COVERAGE:
+        kind = ChangeKind.OTHER if intact else ChangeKind.NONE
+        return ChangesAfterSigning(kind=kind, later_signatures=later, analysed=False), [], False
+
+    level, filled, analysed, findings = _modification_level(emb, later)
+    try:
+        pages = page_changes(doc.reader, emb.signed_revision)
+    except Exception as exc:
+        analysed = False
+        pages = None
+        findings.append(Message("finding.changes_unanalysable", {"detail": type(exc).__name__}))
+
+    kind = _change_kind(level, pages, analysed)
+    docmdp = emb.docmdp_level
+    docmdp_violated = docmdp is not None and (
+        level == ModificationLevel.OTHER or level.value > docmdp.value
+    )
+
+    changes = ChangesAfterSigning(
+        kind=kind,
+        pages_added=pages.pages_added if pages else (),
+        pages_removed=pages.pages_removed if pages else 0,
+        pages_with_content_changes=pages.content_changed if pages else (),
+        pages_with_annotation_changes=pages.annotations_changed if pages else (),
+        form_fields_filled=filled,
+        later_signatures=later,
+        analysed=analysed,
+    )
+    findings.extend(_findings(changes, level, docmdp_violated))
+    return changes, findings, docmdp_violated
+
+
+def _modification_level(
+    emb: EmbeddedPdfSignature, later: tuple[str, ...]
+) -> tuple[ModificationLevel, tuple[str, ...], bool, list[Message]]:
+    """pyHanko's verdict on the later revisions: (level, form fields filled, analysed, findings)."""
+    findings: list[Message] = []
+    level, filled, analysed = ModificationLevel.OTHER, (), True
+    try:
+        diff = emb.evaluate_modifications(DEFAULT_DIFF_POLICY)
+        if isinstance(diff, DiffResult):
+            level = diff.modification_level
+            filled = tuple(sorted({str(f) for f in diff.changed_form_fields} - set(later)))
+        elif _is_vri_rewrite(diff):
+            # Rewriting a DSS /VRI entry only replaces validation data (DSS and ETSI treat
+            # it as such); pyHanko stops its analysis there, so the page comparison
+            # is what still catches content changes made in the same revisions.
+            level = ModificationLevel.LTA_UPDATES
+    except Exception as exc:  # pyHanko chokes on some shadow-attack files: count as changed
+        analysed = False
+        findings.append(Message("finding.changes_unanalysable", {"detail": type(exc).__name__}))
+    return level, filled, analysed, findings
+
+
+def _change_kind(level: ModificationLevel, pages: PageChanges | None, analysed: bool) -> ChangeKind:
+    kind = {
+        ModificationLevel.NONE: ChangeKind.NONE,
+        ModificationLevel.LTA_UPDATES: ChangeKind.NONE,
+        ModificationLevel.FORM_FILLING: ChangeKind.FORM_FILLING,
+        ModificationLevel.ANNOTATIONS: ChangeKind.ANNOTATIONS,
+    }.get(level, ChangeKind.OTHER)
+    if pages is not None and kind is ChangeKind.OTHER and analysed:
+        # pyHanko reports added annotations as OTHER; say what a reader sees instead
+        if pages.annotations_changed and not (
+            pages.content_changed or pages.pages_added or pages.pages_removed
+        ):
+            kind = ChangeKind.ANNOTATIONS
+    return kind
+
+
+def _findings(changes: ChangesAfterSigning, level: ModificationLevel, docmdp_violated: bool) -> list[Message]:
+    """The findings that describe ``changes`` to a reader."""
+    findings: list[Message] = []
+    kind, filled, later = changes.kind, changes.form_fields_filled, changes.later_signatures
+    if changes.pages_added:
+        findings.append(Message("finding.pages_added", {"pages": _pages(changes.pages_added)}))
+    if changes.pages_removed:
+        findings.append(Message("finding.pages_removed", {"count": changes.pages_removed}))
+    if changes.pages_with_content_changes:
+        findings.append(Message("finding.content_changed", {"pages": _pages(changes.pages_with_content_changes)}))
+    if changes.pages_with_annotation_changes and kind in (ChangeKind.ANNOTATIONS, ChangeKind.OTHER):
+        findings.append(
+            Message("finding.annotations_changed", {"pages": _pages(changes.pages_with_annotation_changes)})
+        )
+    if kind is ChangeKind.OTHER and changes.analysed and not (
+        changes.pages_added or changes.pages_removed or changes.pages_with_content_changes
+    ):
+        findings.append(Message("finding.other_changes"))
+    if filled:
+        findings.append(Message("finding.form_filled", {"fields": ", ".join(filled)}))
+    if later:
+        findings.append(Message("finding.later_signatures", {"fields": ", ".join(later)}))
+    if level == ModificationLevel.LTA_UPDATES:
+        findings.append(Message("finding.ltv_updates"))
+    if docmdp_violated:
+        findings.append(Message("finding.docmdp_violated"))
+    return findings
+
+
+def _is_vri_rewrite(diff) -> bool:
+    text = str(diff)
+    return text.startswith("VRI key ") and text.endswith("was modified or deleted.")
+
+
+def _pages(numbers) -> str:
+    return ", ".join(str(n) for n in numbers)

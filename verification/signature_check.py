@@ -1,0 +1,173 @@
+"""Verification of one signature of a readable PDF (not a document timestamp): integrity,
+changes after signing, trust and revocation, its signature timestamp, its PAdES level.
+"""
+
+from __future__ import annotations
+
+from pyhanko.sign.ades.report import AdESIndeterminate
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, async_validate_pdf_signature
+
+from verification.changes_after_signing import analyse_changes
+from verification.document import Document
+from verification.indications import Facts, indication_for, sub_name
+from verification.pades_level import pades_level
+from verification.report import (
+    CertificateInfo,
+    Indication,
+    Integrity,
+    Message,
+    RevocationStatus,
+    SignatureReport,
+    TimestampInfo,
+)
+from verification.signature_facts import (
+    STANDARD_COVERAGE,
+    authority_name,
+    dictionary_text,
+    read_byte_range,
+    signature_timestamp_token,
+    signed_attributes_are_der,
+    signed_revision_sha256,
+    token_gen_time,
+)
+
+
+async def verify_signature(emb: EmbeddedPdfSignature, doc: Document) -> SignatureReport:
+    facts = Facts()
+    byte_range = read_byte_range(emb)
+    token = signature_timestamp_token(emb.signer_info)
+    try:
+        claimed_time = emb.self_reported_timestamp
+    except Exception:
+        claimed_time = None
+    try:
+        signer_cert = emb.signer_cert
+    except Exception:
+        signer_cert = None
+
+    status = await _validate(emb, doc, signer_cert, token, facts)
+    intact = _judge_integrity(emb, status, facts)
+    changes, change_findings, docmdp_violated = analyse_changes(emb, doc, intact)
+    if changes.pages_added or changes.pages_removed or docmdp_violated:
+        # DSS's default policy fails page differences and DocMDP violations (format checks)
+        facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE")
+    trusted, chain, revocation, timestamp = False, (), RevocationStatus.UNKNOWN, None
+    if status is not None:
+        trusted, chain, revocation, timestamp = _judge_trust(status, doc, intact, facts)
+    if intact and changes.modified:
+        facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
+    facts.findings.extend(change_findings)
+
+    subfilter = dictionary_text(emb.sig_object, "/SubFilter")
+    return SignatureReport(
+        field_name=str(emb.field_name),  # plain str: pyHanko strings hold the reader
+        kind="signature",
+        indication=facts.indication,
+        sub_indication=facts.sub_indication,
+        integrity=Integrity.INTACT if intact else Integrity.BROKEN,
+        signer=doc.describe(signer_cert) if signer_cert is not None else None,
+        chain=chain,
+        trusted=trusted,
+        revocation=revocation,
+        claimed_signing_time=claimed_time,
+        timestamp=timestamp,
+        pades_level=pades_level(emb, doc, subfilter, timestamp),
+        subfilter=subfilter,
+        changes=changes,
+        signed_revision_sha256=signed_revision_sha256(doc.data, byte_range),
+        byte_range=byte_range,
+        findings=tuple(facts.findings),
+        reason=dictionary_text(emb.sig_object, "/Reason"),
+        location=dictionary_text(emb.sig_object, "/Location"),
+        validation_time=status.validation_time if status is not None else None,
+    )
+
+
+async def _validate(emb: EmbeddedPdfSignature, doc: Document, signer_cert, token, facts: Facts):
+    """pyHanko's status of the signature, judged at its timestamp's time; None when it
+    could not be validated (the reason is in ``facts``)."""
+    tst_time = token_gen_time(token)
+    if signer_cert is None:
+        facts.fail(Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND", Message("finding.no_signing_certificate"))
+        emb.compute_integrity_info(skip_diff=True)
+        return None
+    status = None
+    signer_vc = doc.caches.validation_context(doc, moment=tst_time, hard_fail=True)
+    ts_vc = doc.timestamp_context(tst_time)
+    try:
+        status = await async_validate_pdf_signature(emb, signer_vc, ts_vc, skip_diff=True)
+    except Exception as exc:  # malformed algorithm identifiers and the like
+        facts.fail_validation(exc)
+    if emb.coverage is None:
+        try:
+            emb.compute_integrity_info(skip_diff=True)
+        except Exception:
+            pass
+    return status
+
+
+def _judge_integrity(emb: EmbeddedPdfSignature, status, facts: Facts) -> bool:
+    """Whether the signed bytes, the signature value and the signed attributes' DER
+    are sound, with the finding that says so or the failure that says why not."""
+    digest_ok = bool(status and status.intact)
+    value_ok = bool(status and status.valid)
+    der_ok = signed_attributes_are_der(emb.signer_info)
+    intact = digest_ok and value_ok and der_ok
+
+    if emb.coverage not in STANDARD_COVERAGE:
+        message = "finding.signature_dictionary_altered" if intact else "finding.byte_range_invalid"
+        facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message(message))
+    if status is not None and not digest_ok:
+        facts.fail(Indication.TOTAL_FAILED, "HASH_FAILURE", Message("finding.digest_mismatch"))
+    elif status is not None and not value_ok:
+        facts.fail(Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", Message("finding.signature_value_invalid"))
+    elif not der_ok:
+        facts.fail(Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", Message("finding.signed_attributes_not_der"))
+    elif intact:
+        facts.findings.append(Message("finding.intact"))
+    return intact
+
+
+def _judge_trust(
+    status, doc: Document, intact: bool, facts: Facts
+) -> tuple[bool, tuple[CertificateInfo, ...], RevocationStatus, TimestampInfo | None]:
+    """(trusted, chain, revocation, timestamp) from pyHanko's status, with their findings."""
+    chain, revocation = (), RevocationStatus.UNKNOWN
+    trusted = status.trust_problem_indic is None and status.validation_path is not None
+    if status.validation_path is not None and trusted:
+        chain = tuple(doc.describe(c) for c in status.validation_path.iter_certs(include_root=True))
+        root = status.validation_path.trust_anchor.authority.name.human_friendly
+        facts.findings.append(Message("finding.trusted", {"root": root}))
+    if status.revocation_details is not None:
+        revocation = RevocationStatus.REVOKED
+        facts.findings.append(
+            Message("finding.revoked", {"date": status.revocation_details.revocation_date.isoformat()})
+        )
+    elif trusted:
+        revocation = RevocationStatus.GOOD
+        facts.findings.append(Message("finding.revocation_good"))
+    timestamp = _signature_timestamp(status, facts)
+    if intact and status.trust_problem_indic is not None:
+        indic = status.trust_problem_indic
+        if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+            facts.findings.append(Message("finding.untrusted"))
+        facts.fail(indication_for(indic), sub_name(indic))
+    return trusted, chain, revocation, timestamp
+
+
+def _signature_timestamp(status, facts: Facts) -> TimestampInfo | None:
+    """The signature timestamp pyHanko validated, if the signature has one."""
+    tst = status.timestamp_validity
+    if tst is None:
+        return None
+    timestamp = TimestampInfo(
+        time=tst.timestamp,
+        authority=authority_name(tst.signing_cert),
+        intact=tst.intact and tst.valid,
+        trusted=tst.trusted,
+    )
+    if timestamp.intact:
+        facts.findings.append(Message("finding.timestamp", {"time": tst.timestamp.isoformat(), "authority": timestamp.authority}))
+    else:
+        facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE", Message("finding.timestamp_invalid"))
+    return timestamp
