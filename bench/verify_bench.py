@@ -148,12 +148,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     options = parser.parse_args()
 
-    from tests.signing.pki_fixtures import serve_dev_pki
+    from tests.pki import serve_pki
     from tests.verification.documents import DocumentSigner, unsigned_pdf
     from verification import VerificationPolicy
 
     with tempfile.TemporaryDirectory() as directory:
-        pki, server = serve_dev_pki(Path(directory) / "pki")
+        pki, server = serve_pki(Path(directory) / "pki")
         signer = DocumentSigner(pki)
         started = time.perf_counter()
         documents = [

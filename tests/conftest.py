@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextvars
 import os
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -23,8 +22,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
+from adapters.devpki import DevPki
+from verification import VerificationPolicy, Verifier
+from tests.pki import PKI_MOUNT, LateBoundApp, make_pki, pki_services_at, serve, serve_pki
 from wallet_service import create_app
 from wallet_service.access import OFFICIAL, SESSION_KEY, Principal
 from wallet_service.dev import demo as demo_data
@@ -184,38 +185,62 @@ def case_system(demo, register_case_system) -> CaseSystem:
 # --- the app served for real (signing needs its /dev-pki TSA and OCSP over HTTP) ---------------
 
 
-class _LateBoundApp:
-    """A WSGI app whose target is set per test; the server (and the URLs in the PKI) outlive tests."""
-
-    def __init__(self):
-        self.target = None
-
-    def __call__(self, environ, start_response):
-        return self.target(environ, start_response)
-
-
 @dataclass(frozen=True)
 class LiveServer:
     url: str
-    late_bound: _LateBoundApp
-    pki_dir: Path
+    late_bound: LateBoundApp
+    pki: DevPki
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.pki.directory
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> LiveServer:
-    """A loopback HTTP server and a development PKI whose service URLs point at it."""
-    from adapters.devpki import ensure_dev_pki
-    from wallet_service.dev.pki import DEV_PKI_MOUNT, demo_identities
-
-    late_bound = _LateBoundApp()
-    server = make_server("127.0.0.1", 0, late_bound, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    pki_dir = tmp_path_factory.mktemp("pki") / "pki"
-    ensure_dev_pki(pki_dir, url + DEV_PKI_MOUNT, demo_identities())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(url, late_bound, pki_dir)
+    """A loopback HTTP server and the trusted development PKI whose service URLs point at it: a
+    test's live app serves them, and between such tests the server does."""
+    late_bound = LateBoundApp()
+    url, server = serve(late_bound)
+    pki = make_pki(tmp_path_factory.mktemp("pki") / "pki", url + PKI_MOUNT, "trusted")
+    late_bound.idle = pki_services_at(pki)
+    yield LiveServer(url, late_bound, pki)
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def trusted_pki(live_server) -> DevPki:
+    """The PKI the live app signs with and the verifiers trust; TSA, OCSP and CRLs live."""
+    return live_server.pki
+
+
+@pytest.fixture(scope="session")
+def foreign_pki(tmp_path_factory) -> DevPki:
+    """A second, independent PKI (its own root key): trusted by nobody unless configured."""
+    pki, server = serve_pki(tmp_path_factory.mktemp("foreign-pki"), "foreign")
+    yield pki
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def trusted_policy(trusted_pki, tmp_path_factory) -> VerificationPolicy:
+    folder = tmp_path_factory.mktemp("trusted-roots")
+    (folder / "root.pem").write_bytes(trusted_pki.root_cert_path.read_bytes())
+    return VerificationPolicy.from_folder(folder)
+
+
+@pytest.fixture(scope="session")
+def trusted_verifier(trusted_policy):
+    """Warm verifier workers trusting the trusted PKI's root (a pool costs 1-2 s to start)."""
+    with Verifier(trusted_policy, workers=2) as warm:
+        yield warm
+
+
+@pytest.fixture(scope="session")
+def untrusting_verifier():
+    """No trust anchors at all: the setting of the DSS corpus manifest's expectations."""
+    with Verifier(VerificationPolicy(time_budget_seconds=10.0), workers=2) as warm:
+        yield warm
 
 
 @pytest.fixture
@@ -231,6 +256,7 @@ def live_app(make_app, live_server, tmp_path):
         live_server.late_bound.target = app.wsgi_app
         yield app
         db.session.remove()
+        live_server.late_bound.target = None
 
 
 def login_as(app, client, principal: Principal) -> str:

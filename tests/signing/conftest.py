@@ -2,9 +2,14 @@ from pathlib import Path
 
 import pytest
 from key_fixtures import csc_service, key_source_factory, softhsm_token  # noqa: F401
-from pki_fixtures import dev_pki  # noqa: F401  (re-exported fixtures)
 
 from signing.stamp import StampFont
+
+
+@pytest.fixture(scope="session")
+def dev_pki(trusted_pki):
+    """The test run's trusted PKI, its TSA, OCSP and CRLs live."""
+    return trusted_pki
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ that PKI's root (starting a pool costs 1-2 s; every test gets a fresh app), a fo
 documents nobody trusts, and the credential issuer's fixtures."""
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
@@ -22,7 +21,7 @@ from tests.issuer.conftest import (  # noqa: F401  (fixtures re-used as they are
     wallet,
     wallet_key,
 )
-from verification import VerificationPolicy, Verifier
+from verification import Verifier
 from wallet_service.batches import creation, runner
 from wallet_service.models import Result, db
 from wallet_service.services import services
@@ -30,23 +29,6 @@ from wallet_service.verify.trust import VerifierHolder
 
 WARD = "000.00.15.H40"
 AGENCY1 = "Trung tâm Phục vụ hành chính công phường Hạ Long"
-
-
-@pytest.fixture(scope="session")
-def trusted_verifier(live_server, tmp_path_factory):
-    """Trusts the root of the PKI the live app signs with (what the app's init step puts in its
-    trust-roots folder)."""
-    roots = tmp_path_factory.mktemp("roots")
-    shutil.copyfile(live_server.pki_dir / "certs" / "root.pem", roots / "root.pem")
-    with Verifier(VerificationPolicy.from_folder(roots), workers=2) as verifier:
-        yield verifier
-
-
-@pytest.fixture(scope="session")
-def untrusting_verifier():
-    """No trust anchors at all: the setting of the DSS corpus manifest."""
-    with Verifier(VerificationPolicy(time_budget_seconds=10.0), workers=2) as verifier:
-        yield verifier
 
 
 def use_verifier(app, verifier: Verifier) -> None:
@@ -61,19 +43,14 @@ def app(live_app, trusted_verifier):
 
 
 @pytest.fixture(scope="session")
-def foreign_document(tmp_path_factory) -> bytes:
-    """A result signed B-LTA on an independent PKI (its own root): nobody here trusts it."""
-    from tests.signing.pki_fixtures import serve_dev_pki
+def foreign_document(foreign_pki) -> bytes:
+    """A result signed B-LTA on the foreign PKI (its own root): nobody here trusts it."""
     from tests.verification.documents import DocumentSigner, unsigned_pdf
 
-    pki, server = serve_dev_pki(tmp_path_factory.mktemp("foreign-pki"))
-    signer = DocumentSigner(pki, official="official2", agency="000.00.04.H40")
-    try:
-        # On a thread of its own: in a full run Playwright's event loop may own this thread already.
-        with ThreadPoolExecutor(1) as thread:
-            return thread.submit(signer.sign_b_lta, unsigned_pdf("Giấy phép xây dựng")).result()
-    finally:
-        server.shutdown()
+    signer = DocumentSigner(foreign_pki, official="official2", agency="000.00.04.H40")
+    # On a thread of its own: in a full run Playwright's event loop may own this thread already.
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(signer.sign_b_lta, unsigned_pdf("Giấy phép xây dựng")).result()
 
 
 def sign(app, results: list[Result]) -> list[Result]:
