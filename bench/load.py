@@ -63,6 +63,7 @@ from cryptography.hazmat.primitives import serialization
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.load_cpu import cpu_per_request, cpu_snapshot  # noqa: E402
 from tests.auth.browser import log_in  # noqa: E402  (a person's login through the provider's form)
 from wallet_service.dev.demo import result_pdf  # noqa: E402
 
@@ -136,35 +137,6 @@ async def open_loop(name: str, rate: float, count: int, send, per_request: int =
         await asyncio.gather(*(one(i) for i in range(count)))
         outcome.elapsed = loop.time() - start
     return outcome
-
-
-def _process_cpu(pid: int) -> tuple[str, int, float] | None:
-    """(command name, parent pid, CPU seconds used) of a process, from /proc (Linux)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    name = stat[stat.index("(") + 1 : stat.rindex(")")]
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def cpu_snapshot(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the server (gunicorn and its workers), PostgreSQL, Redis and this generator:
-    a per-request cost that holds even when other work shares the cores, unlike requests per second."""
-    processes = {pid: info for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
-                 if (info := _process_cpu(pid)) is not None}
-    server = sum(cpu for pid, (_, parent, cpu) in processes.items() if server_pid in (pid, parent))
-    database = sum(cpu for name, _, cpu in processes.values() if name == "postgres")
-    redis = sum(cpu for name, _, cpu in processes.values() if name == "redis-server")  # rate-limit counters
-    generator = sum(os.times()[:2])
-    return {"server": server, "database": database, "redis": redis, "generator": generator}
-
-
-def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
-    if not requests:
-        return ""
-    return "  CPU ms/request " + " ".join(f"{k} {(after[k] - before[k]) * 1000 / requests:.1f}" for k in before)
 
 
 def free_port() -> int:
