@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
-import json
 import os
 import re
 import shutil
@@ -49,7 +47,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 from bench.load_case_system import CLIENT, CaseSystem, result_template  # noqa: E402
 from bench.load_cpu import cpu_per_request, cpu_snapshot  # noqa: E402
 from bench.load_runner import open_loop  # noqa: E402
+from bench.load_scenarios import Scenarios  # noqa: E402
 from bench.load_server import BIN, UNLIMITED, fresh_database, free_port, gunicorn, profiled  # noqa: E402
 from tests.auth.browser import log_in  # noqa: E402  (a person's login through the provider's form)
 
@@ -148,52 +146,18 @@ def main() -> None:
             listed = citizen.get(f"{base_url}/api/v1/wallet/results", timeout=20).json()
             print(f"set-up: citizen1 has {len(listed)} results ({args.signed} signed B-LTA by official1 through the API)")
 
-            async def wallet(http, i):
-                async with http.get(f"{base_url}/api/v1/wallet/results", cookies=cookies) as response:
-                    await response.read()
-                    return response.status
-
-            async def verify(http, i):
-                form = aiohttp.FormData()
-                form.add_field("document", signed_pdf, filename="result.pdf", content_type="application/pdf")
-                async with http.post(f"{base_url}/api/v1/verify", data=form) as response:
-                    body = await response.read()
-                    if response.status == 200 and json.loads(body)["indication"] != "TOTAL-PASSED":
-                        return 599  # a fast wrong answer is not a result
-                    return response.status
-
-            submissions = itertools.count()  # warm-up and measured requests never share a dossier code
-            prepared: list[tuple[dict[str, str], bytes]] = []
-
-            async def intake(http, i):
-                headers, body = prepared[i]
-                async with http.post(f"{base_url}/api/v1/results", data=body, headers=headers) as response:
-                    await response.read()
-                    return response.status
-
-            async def batch(http, i):
-                headers, body = prepared[i]
-                async with http.post(f"{base_url}/api/v1/result-batches", data=body, headers=headers) as response:
-                    await response.read()
-                    return response.status
-
-            def prepare(name: str, count: int) -> None:
-                """The scenario's request bodies, made before it runs (they carry unique dossier codes)."""
-                if name == "intake":
-                    prepared[:] = [case_system.prepared(next(submissions)) for _ in range(count)]
-                elif name == "batch":
-                    prepared[:] = [case_system.prepared_batch(range(start, start + args.batch_size))
-                                   for start in (next(submissions) * args.batch_size + 10**6 for _ in range(count))]
-
-            scenarios = {"wallet": (wallet, args.wallet_rate, 1), "verify": (verify, args.verify_rate, 1),
-                         "intake": (intake, args.intake_rate, 1), "batch": (batch, args.batch_rate, args.batch_size)}
+            scenario = Scenarios(base_url, case_system, cookies, signed_pdf, args.batch_size)
+            scenarios = {"wallet": (scenario.wallet, args.wallet_rate, 1),
+                         "verify": (scenario.verify, args.verify_rate, 1),
+                         "intake": (scenario.intake, args.intake_rate, 1),
+                         "batch": (scenario.batch, args.batch_rate, args.batch_size)}
             outcomes = {}
             for name in args.scenarios.split(","):
                 send, rate, per_request = scenarios[name]
                 if args.warmup:  # workers' first requests (imports, pools, caches) are not what is measured
-                    prepare(name, max(1, int(rate * args.warmup)))
+                    scenario.prepare(name, max(1, int(rate * args.warmup)))
                     asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send))
-                prepare(name, max(1, int(rate * duration)))
+                scenario.prepare(name, max(1, int(rate * duration)))
                 before = cpu_snapshot(server.pid)
                 with profiled(server.pid, args.profile, name, duration):
                     outcomes[name] = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send, per_request))
