@@ -39,55 +39,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.load_case_system import CLIENT, CaseSystem, result_template  # noqa: E402
 from bench.load_cpu import cpu_per_request, cpu_snapshot  # noqa: E402
-from bench.load_runner import open_loop  # noqa: E402
+from bench.load_runner import Outcome, open_loop  # noqa: E402
 from bench.load_scenarios import Scenarios  # noqa: E402
-from bench.load_server import BIN, UNLIMITED, fresh_database, free_port, gunicorn, profiled  # noqa: E402
-from tests.auth.browser import log_in  # noqa: E402  (a person's login through the provider's form)
+from bench.load_server import (  # noqa: E402
+    UNLIMITED, fresh_database, free_port, gunicorn, init_instance, profiled, service_env,
+)
+from bench.load_setup import set_up_wallet  # noqa: E402
 
 
-
-def csrf_token(page_html: str) -> str:
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page_html)
-    if not match:
-        raise SystemExit("no CSRF token on the officials' page")
-    return match.group(1)
-
-
-def sign_as_official1(base_url: str, result_ids: list[str]) -> None:
-    http = requests.Session()
-    log_in(http, base_url, "official", "official1")
-    token = csrf_token(http.get(f"{base_url}/official/", timeout=20).text)
-    batch = http.post(f"{base_url}/api/v1/signing-batches", json={"result_ids": result_ids},
-                      headers={"X-CSRFToken": token}, timeout=20)
-    batch.raise_for_status()
-    deadline = time.monotonic() + 300
-    while True:
-        state = http.get(f"{base_url}/api/v1/signing-batches/{batch.json()['id']}", timeout=20).json()
-        if state["status"] == "finished":
-            break
-        if time.monotonic() > deadline:
-            raise SystemExit(f"signing did not finish in 300 s: {state}")
-        time.sleep(0.5)
-    if state["failed"]:
-        raise SystemExit(f"signing failed: {state['items']}")
-
-
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL server URL; a fresh database is made beside it. Default: SQLite.")
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per scenario (at most 60).")
@@ -106,63 +76,46 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="Record each scenario's server side with py-spy (all workers) into DIR/<scenario>.txt "
                              "(collapsed stacks, for flamegraph.pl or speedscope).")
-    args = parser.parse_args()
-    duration = min(args.duration, 60.0)
+    return parser.parse_args()
 
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    instance = Path(tempfile.mkdtemp(prefix="wallet-load-"))
-    with fresh_database(args.database_url) as database_url:
-        env = {
-            **os.environ,
-            "INSTANCE_PATH": str(instance),
-            "PUBLIC_BASE_URL": base_url,
-            "BIND": f"127.0.0.1:{port}",
-            "RATE_LIMIT_LOGIN": UNLIMITED,
-            "RATE_LIMIT_VERIFY": UNLIMITED,
-            "RATE_LIMIT_INTAKE": UNLIMITED,
-            # Counted where production counts them (README: shared storage), when that server is here.
-            "RATELIMIT_STORAGE_URI": args.ratelimit_storage,
-        }
-        env.pop("DATABASE_URL", None)
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        cli = [str(BIN / "wallet-service")]
-        subprocess.run(cli + ["init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(cli + ["clients", "add", CLIENT], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        case_system = CaseSystem(instance / "clients" / f"{CLIENT}.key.pem", base_url, result_template())
-        workers = env.get("WEB_CONCURRENCY") or str(os.cpu_count())
-        print(f"gunicorn gthread, {workers} workers x {env.get('GUNICORN_THREADS', '4')} threads on {base_url}; "
-              f"database: {'PostgreSQL' if database_url else 'SQLite'}; rate limits {UNLIMITED} (bench only) "
-              f"counted in {args.ratelimit_storage}")
-        with gunicorn(env, base_url, instance / "gunicorn.log") as server:
-            created = [case_system.post_sync(base_url, 900_000 + i)["id"] for i in range(args.wallet_results)]
-            sign_as_official1(base_url, created[: args.signed])
-            signed_pdf = requests.get(f"{base_url}/api/v1/results/{created[0]}/document",
-                                      headers=case_system.headers(), timeout=20).content
-            citizen = requests.Session()
-            log_in(citizen, base_url, "citizen", "citizen1")
-            cookies = citizen.cookies.get_dict()
-            listed = citizen.get(f"{base_url}/api/v1/wallet/results", timeout=20).json()
-            print(f"set-up: citizen1 has {len(listed)} results ({args.signed} signed B-LTA by official1 through the API)")
 
-            scenario = Scenarios(base_url, case_system, cookies, signed_pdf, args.batch_size)
-            scenarios = {"wallet": (scenario.wallet, args.wallet_rate, 1),
-                         "verify": (scenario.verify, args.verify_rate, 1),
-                         "intake": (scenario.intake, args.intake_rate, 1),
-                         "batch": (scenario.batch, args.batch_rate, args.batch_size)}
-            outcomes = {}
-            for name in args.scenarios.split(","):
-                send, rate, per_request = scenarios[name]
-                if args.warmup:  # workers' first requests (imports, pools, caches) are not what is measured
-                    scenario.prepare(name, max(1, int(rate * args.warmup)))
-                    asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send))
-                scenario.prepare(name, max(1, int(rate * duration)))
-                before = cpu_snapshot(server.pid)
-                with profiled(server.pid, args.profile, name, duration):
-                    outcomes[name] = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send, per_request))
-                cpu = cpu_per_request(before, cpu_snapshot(server.pid), len(outcomes[name].latencies))
-                print(f"{outcomes[name].line()}{cpu}  load avg {os.getloadavg()[0]:.1f}", flush=True)
+def describe_server(env: dict[str, str], base_url: str, database_url: str | None, ratelimit_storage: str) -> None:
+    workers = env.get("WEB_CONCURRENCY") or str(os.cpu_count())
+    print(f"gunicorn gthread, {workers} workers x {env.get('GUNICORN_THREADS', '4')} threads on {base_url}; "
+          f"database: {'PostgreSQL' if database_url else 'SQLite'}; rate limits {UNLIMITED} (bench only) "
+          f"counted in {ratelimit_storage}")
+
+
+def run_scenario(name: str, send, rate: float, per_request: int, scenario: Scenarios, server_pid: int,
+                 args: argparse.Namespace, duration: float) -> Outcome:
+    """One scenario after its warm-up, with its line printed: latencies, CPU per request, load average."""
+    if args.warmup:  # workers' first requests (imports, pools, caches) are not what is measured
+        scenario.prepare(name, max(1, int(rate * args.warmup)))
+        asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send))
+    scenario.prepare(name, max(1, int(rate * duration)))
+    before = cpu_snapshot(server_pid)
+    with profiled(server_pid, args.profile, name, duration):
+        outcome = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send, per_request))
+    cpu = cpu_per_request(before, cpu_snapshot(server_pid), len(outcome.latencies))
+    print(f"{outcome.line()}{cpu}  load avg {os.getloadavg()[0]:.1f}", flush=True)
+    return outcome
+
+
+def run_scenarios(scenario: Scenarios, server_pid: int, args: argparse.Namespace, duration: float) -> dict[str, Outcome]:
+    """The scenarios --scenarios names, one after another."""
+    scenarios = {"wallet": (scenario.wallet, args.wallet_rate, 1),
+                 "verify": (scenario.verify, args.verify_rate, 1),
+                 "intake": (scenario.intake, args.intake_rate, 1),
+                 "batch": (scenario.batch, args.batch_rate, args.batch_size)}
+    outcomes = {}
+    for name in args.scenarios.split(","):
+        send, rate, per_request = scenarios[name]
+        outcomes[name] = run_scenario(name, send, rate, per_request, scenario, server_pid, args, duration)
+    return outcomes
+
+
+def print_verdicts(outcomes: dict[str, Outcome], args: argparse.Namespace) -> None:
+    """Each measured scenario against its target on a 2-core machine."""
     if "wallet" in outcomes:
         verdict = "met" if outcomes["wallet"].p99() <= 0.050 and not outcomes["wallet"].errors else "NOT met"
         print(f"target wallet p99 <= 50 ms at {args.wallet_rate:.0f}/s: {verdict}")
@@ -173,6 +126,26 @@ def main() -> None:
         verdict = "met" if outcomes["batch"].throughput() >= 200 and not outcomes["batch"].errors else "NOT met"
         print(f"target intake >= 200 results/s, {args.batch_size} per request: {verdict} "
               f"({outcomes['batch'].throughput():.1f} results/s)")
+
+
+def main() -> None:
+    args = parse_args()
+    duration = min(args.duration, 60.0)
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    instance = Path(tempfile.mkdtemp(prefix="wallet-load-"))
+    with fresh_database(args.database_url) as database_url:
+        env = service_env(port, instance, database_url, args.ratelimit_storage)
+        init_instance(env, CLIENT)
+        case_system = CaseSystem(instance / "clients" / f"{CLIENT}.key.pem", base_url, result_template())
+        describe_server(env, base_url, database_url, args.ratelimit_storage)
+        with gunicorn(env, base_url, instance / "gunicorn.log") as server:
+            wallet = set_up_wallet(base_url, case_system, args.wallet_results, args.signed)
+            print(f"set-up: citizen1 has {wallet.listed} results ({args.signed} signed B-LTA by official1 through the API)")
+            scenario = Scenarios(base_url, case_system, wallet.cookies, wallet.signed_pdf, args.batch_size)
+            outcomes = run_scenarios(scenario, server.pid, args, duration)
+    print_verdicts(outcomes, args)
     if args.keep:
         print(f"instance kept: {instance}")
     else:

@@ -1,7 +1,9 @@
 """The server under load for bench/load.py: a free loopback port, a fresh database beside a PostgreSQL
-one, gunicorn with the production configuration until it answers, and py-spy attached to it."""
+one, the instance and environment it runs with, gunicorn with the production configuration until it
+answers, and py-spy attached to it."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -90,3 +92,31 @@ def profiled(pid: int, folder: Path | None, name: str, duration: float):
         yield
     finally:
         spy.wait(60)
+
+
+def service_env(port: int, instance: Path, database_url: str | None, ratelimit_storage: str) -> dict[str, str]:
+    """The service's environment: this process's, with a fresh instance, loopback address, rate limits
+    raised for the bench and, when given, the fresh database."""
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "INSTANCE_PATH": str(instance),
+        "PUBLIC_BASE_URL": base_url,
+        "BIND": f"127.0.0.1:{port}",
+        "RATE_LIMIT_LOGIN": UNLIMITED,
+        "RATE_LIMIT_VERIFY": UNLIMITED,
+        "RATE_LIMIT_INTAKE": UNLIMITED,
+        # Counted where production counts them (README: shared storage), when that server is here.
+        "RATELIMIT_STORAGE_URI": ratelimit_storage,
+    }
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def init_instance(env: dict[str, str], client: str) -> None:
+    """`wallet-service init` (migrations, development PKI, demo data) and the case system `client`."""
+    cli = [str(BIN / "wallet-service")]
+    subprocess.run(cli + ["init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cli + ["clients", "add", client], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
