@@ -38,305 +38,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import itertools
-import json
 import os
-import re
 import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import uuid
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import aiohttp
-import jwt
-import requests
-from cryptography.hazmat.primitives import serialization
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.auth.browser import log_in  # noqa: E402  (a person's login through the provider's form)
-from wallet_service.dev.demo import result_pdf  # noqa: E402
-
-BIN = Path(sys.executable).parent
-UNLIMITED = "1000000 per minute"
-CLIENT = "load-bench"
-AGENCY = "000.00.15.H40"  # official1's agency
-CITIZEN1 = ("022186001234", "Lê Thị Hoa")
-# The demo PDF's /Creator text, replaced by a same-length unique text: distinct documents, same offsets.
-CREATOR = b"wallet-service demo data"
+from bench.load_case_system import CLIENT, CaseSystem, result_template  # noqa: E402
+from bench.load_cpu import cpu_per_request, cpu_snapshot  # noqa: E402
+from bench.load_runner import Outcome, open_loop  # noqa: E402
+from bench.load_scenarios import Scenarios  # noqa: E402
+from bench.load_server import (  # noqa: E402
+    UNLIMITED, fresh_database, free_port, gunicorn, init_instance, profiled, service_env,
+)
+from bench.load_setup import set_up_wallet  # noqa: E402
 
 
-@dataclass
-class Outcome:
-    """What one scenario measured."""
-
-    name: str
-    target_rate: float
-    latencies: list[float] = field(default_factory=list)
-    """Seconds from when each successful request was due to when its answer was read."""
-    errors: dict[str, int] = field(default_factory=dict)
-    elapsed: float = 0.0
-    """From the first request's due time to the last answer."""
-    per_request: int = 1
-    """Results each request carries (a batch intake's size): throughput is counted in results."""
-
-    def line(self) -> str:
-        ok = len(self.latencies)
-        if not ok:
-            return f"{self.name:8} target {self.target_rate:6.0f}/s  no successful request  errors {self.errors}"
-        ordered = sorted(self.latencies)
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        unit = f" ({self.throughput():.1f} results/s)" if self.per_request > 1 else ""
-        return (
-            f"{self.name:8} target {self.target_rate:6.0f}/s  achieved {ok / self.elapsed:7.1f}/s{unit}  ok {ok:5}  "
-            f"p50 {statistics.median(ordered) * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms  "
-            f"max {ordered[-1] * 1000:7.1f} ms  errors {self.errors or 0}"
-        )
-
-    def p99(self) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else float("inf")
-
-    def throughput(self) -> float:
-        return len(self.latencies) * self.per_request / self.elapsed if self.elapsed else 0.0
-
-
-async def open_loop(name: str, rate: float, count: int, send, per_request: int = 1) -> Outcome:
-    """Send `count` requests at `rate` per second; `send(http, i)` performs request i and returns
-    the HTTP status."""
-    outcome = Outcome(name, rate, per_request=per_request)
-    connector = aiohttp.TCPConnector(limit=512, force_close=False)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        loop = asyncio.get_running_loop()
-        start = loop.time() + 0.1
-
-        async def one(i: int) -> None:
-            due = start + i / rate
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            try:
-                status = await send(http, i)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                outcome.errors[type(exc).__name__] = outcome.errors.get(type(exc).__name__, 0) + 1
-                return
-            if 200 <= status < 300:
-                outcome.latencies.append(loop.time() - due)
-            else:
-                outcome.errors[str(status)] = outcome.errors.get(str(status), 0) + 1
-
-        await asyncio.gather(*(one(i) for i in range(count)))
-        outcome.elapsed = loop.time() - start
-    return outcome
-
-
-def _process_cpu(pid: int) -> tuple[str, int, float] | None:
-    """(command name, parent pid, CPU seconds used) of a process, from /proc (Linux)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    name = stat[stat.index("(") + 1 : stat.rindex(")")]
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def cpu_snapshot(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the server (gunicorn and its workers), PostgreSQL, Redis and this generator:
-    a per-request cost that holds even when other work shares the cores, unlike requests per second."""
-    processes = {pid: info for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
-                 if (info := _process_cpu(pid)) is not None}
-    server = sum(cpu for pid, (_, parent, cpu) in processes.items() if server_pid in (pid, parent))
-    database = sum(cpu for name, _, cpu in processes.values() if name == "postgres")
-    redis = sum(cpu for name, _, cpu in processes.values() if name == "redis-server")  # rate-limit counters
-    generator = sum(os.times()[:2])
-    return {"server": server, "database": database, "redis": redis, "generator": generator}
-
-
-def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
-    if not requests:
-        return ""
-    return "  CPU ms/request " + " ".join(f"{k} {(after[k] - before[k]) * 1000 / requests:.1f}" for k in before)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def fresh_database(url: str | None):
-    """A new database beside the one `url` names (dropped afterwards), or None for SQLite."""
-    if not url:
-        yield None
-        return
-    import sqlalchemy as sa
-
-    server = sa.engine.make_url(url)
-    name = f"wallet_load_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], base_url: str, log_path: Path):
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if server.poll() is not None:
-                    raise SystemExit(f"gunicorn exited ({server.returncode}); see {log_path}")
-                try:
-                    if requests.get(f"{base_url}/healthz", timeout=5).ok:
-                        break
-                except (requests.ConnectionError, requests.Timeout):  # workers still starting
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"gunicorn did not answer within 60 s; see {log_path}")
-                time.sleep(0.2)
-            yield server
-        finally:
-            server.terminate()
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-
-
-@contextmanager
-def profiled(pid: int, folder: Path | None, name: str, duration: float):
-    """py-spy sampling the gunicorn master and its workers while the scenario runs."""
-    if folder is None:
-        yield
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    spy = subprocess.Popen(
-        [str(BIN / "py-spy"), "record", "--pid", str(pid), "--subprocesses", "--rate", "100",
-         "--format", "raw", "--duration", str(int(duration) + 1), "-o", str(folder / f"{name}.txt")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    time.sleep(1)  # py-spy attaches before the first request
-    try:
-        yield
-    finally:
-        spy.wait(60)
-
-
-class CaseSystem:
-    """The bench's case system: a fresh assertion per request, unique dossier codes and documents."""
-
-    def __init__(self, key_path: Path, audience: str, template: bytes):
-        self.key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        self.audience = audience
-        self.template = template
-        self.run = uuid.uuid4().int % 10**6  # dossier sequence numbers differ between runs on one database
-
-    def headers(self) -> dict[str, str]:
-        now = int(time.time())
-        claims = {"iss": CLIENT, "sub": CLIENT, "aud": self.audience, "iat": now, "exp": now + 120, "jti": uuid.uuid4().hex}
-        return {"Authorization": "Bearer " + jwt.encode(claims, self.key, algorithm="ES256")}
-
-    def submission(self, i: int) -> tuple[dict, bytes]:
-        # 10,000 dossiers a day per agency fit the 4-digit sequence; the day (YYMMDD) varies past that.
-        day = (dt.date(2025, 1, 1) + dt.timedelta(days=i // 10000)).strftime("%y%m%d")
-        metadata = {
-            "dossier_code": f"{AGENCY}-{day}-{i % 10000:04d}",
-            "procedure_code": "1.001193.000.00.00.H40",
-            "procedure_name": "Thủ tục đăng ký khai sinh",
-            "citizen_id": CITIZEN1[0],
-            "citizen_name": CITIZEN1[1],
-            "title": f"Trích lục khai sinh {i}",
-            "agency_code": AGENCY,
-        }
-        unique = f"load {self.run:06d}{i:013d}".encode()
-        assert len(unique) == len(CREATOR)
-        return metadata, self.template.replace(CREATOR, unique)
-
-    def post_sync(self, base_url: str, i: int) -> dict:
-        metadata, document = self.submission(i)
-        response = requests.post(
-            f"{base_url}/api/v1/results", headers=self.headers(), timeout=30,
-            files={"metadata": (None, json.dumps(metadata, ensure_ascii=False), "application/json"),
-                   "document": ("result.pdf", document, "application/pdf")},
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def prepared(self, i: int) -> tuple[dict[str, str], bytes]:
-        """Request i's headers and multipart body, encoded ahead of the scenario so the generator's
-        CPU (ES256 signing, multipart framing) is not spent on the cores while the server is measured."""
-        metadata, document = self.submission(i)
-        return self._multipart(metadata, [document])
-
-    def prepared_batch(self, numbers: range) -> tuple[dict[str, str], bytes]:
-        """One POST /api/v1/result-batches carrying submissions `numbers`, encoded ahead like `prepared`."""
-        submissions = [self.submission(i) for i in numbers]
-        return self._multipart([m for m, _ in submissions], [d for _, d in submissions])
-
-    def _multipart(self, metadata: dict | list, documents: list[bytes]) -> tuple[dict[str, str], bytes]:
-        boundary = uuid.uuid4().hex
-        parts = [
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n"
-            "Content-Type: application/json\r\n\r\n".encode(),
-            json.dumps(metadata, ensure_ascii=False).encode(),
-        ]
-        for document in documents:
-            parts += [
-                f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"result.pdf\"\r\n"
-                "Content-Type: application/pdf\r\n\r\n".encode(),
-                document,
-            ]
-        parts.append(f"\r\n--{boundary}--\r\n".encode())
-        return {**self.headers(), "Content-Type": f"multipart/form-data; boundary={boundary}"}, b"".join(parts)
-
-
-def csrf_token(page_html: str) -> str:
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page_html)
-    if not match:
-        raise SystemExit("no CSRF token on the officials' page")
-    return match.group(1)
-
-
-def sign_as_official1(base_url: str, result_ids: list[str]) -> None:
-    http = requests.Session()
-    log_in(http, base_url, "official", "official1")
-    token = csrf_token(http.get(f"{base_url}/official/", timeout=20).text)
-    batch = http.post(f"{base_url}/api/v1/signing-batches", json={"result_ids": result_ids},
-                      headers={"X-CSRFToken": token}, timeout=20)
-    batch.raise_for_status()
-    deadline = time.monotonic() + 300
-    while True:
-        state = http.get(f"{base_url}/api/v1/signing-batches/{batch.json()['id']}", timeout=20).json()
-        if state["status"] == "finished":
-            break
-        if time.monotonic() > deadline:
-            raise SystemExit(f"signing did not finish in 300 s: {state}")
-        time.sleep(0.5)
-    if state["failed"]:
-        raise SystemExit(f"signing failed: {state['items']}")
-
-
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL server URL; a fresh database is made beside it. Default: SQLite.")
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per scenario (at most 60).")
@@ -355,99 +76,46 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="Record each scenario's server side with py-spy (all workers) into DIR/<scenario>.txt "
                              "(collapsed stacks, for flamegraph.pl or speedscope).")
-    args = parser.parse_args()
-    duration = min(args.duration, 60.0)
+    return parser.parse_args()
 
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    instance = Path(tempfile.mkdtemp(prefix="wallet-load-"))
-    with fresh_database(args.database_url) as database_url:
-        env = {
-            **os.environ,
-            "INSTANCE_PATH": str(instance),
-            "PUBLIC_BASE_URL": base_url,
-            "BIND": f"127.0.0.1:{port}",
-            "RATE_LIMIT_LOGIN": UNLIMITED,
-            "RATE_LIMIT_VERIFY": UNLIMITED,
-            "RATE_LIMIT_INTAKE": UNLIMITED,
-            # Counted where production counts them (README: shared storage), when that server is here.
-            "RATELIMIT_STORAGE_URI": args.ratelimit_storage,
-        }
-        env.pop("DATABASE_URL", None)
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        cli = [str(BIN / "wallet-service")]
-        subprocess.run(cli + ["init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(cli + ["clients", "add", CLIENT], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        template = result_pdf("Trung tâm Phục vụ hành chính công phường Hạ Long", "Trích lục khai sinh",
-                              CITIZEN1[1], f"{AGENCY}-250101-0000", ("Họ, chữ đệm, tên: Lê Minh Anh",))
-        case_system = CaseSystem(instance / "clients" / f"{CLIENT}.key.pem", base_url, template)
-        workers = env.get("WEB_CONCURRENCY") or str(os.cpu_count())
-        print(f"gunicorn gthread, {workers} workers x {env.get('GUNICORN_THREADS', '4')} threads on {base_url}; "
-              f"database: {'PostgreSQL' if database_url else 'SQLite'}; rate limits {UNLIMITED} (bench only) "
-              f"counted in {args.ratelimit_storage}")
-        with gunicorn(env, base_url, instance / "gunicorn.log") as server:
-            created = [case_system.post_sync(base_url, 900_000 + i)["id"] for i in range(args.wallet_results)]
-            sign_as_official1(base_url, created[: args.signed])
-            signed_pdf = requests.get(f"{base_url}/api/v1/results/{created[0]}/document",
-                                      headers=case_system.headers(), timeout=20).content
-            citizen = requests.Session()
-            log_in(citizen, base_url, "citizen", "citizen1")
-            cookies = citizen.cookies.get_dict()
-            listed = citizen.get(f"{base_url}/api/v1/wallet/results", timeout=20).json()
-            print(f"set-up: citizen1 has {len(listed)} results ({args.signed} signed B-LTA by official1 through the API)")
 
-            async def wallet(http, i):
-                async with http.get(f"{base_url}/api/v1/wallet/results", cookies=cookies) as response:
-                    await response.read()
-                    return response.status
+def describe_server(env: dict[str, str], base_url: str, database_url: str | None, ratelimit_storage: str) -> None:
+    workers = env.get("WEB_CONCURRENCY") or str(os.cpu_count())
+    print(f"gunicorn gthread, {workers} workers x {env.get('GUNICORN_THREADS', '4')} threads on {base_url}; "
+          f"database: {'PostgreSQL' if database_url else 'SQLite'}; rate limits {UNLIMITED} (bench only) "
+          f"counted in {ratelimit_storage}")
 
-            async def verify(http, i):
-                form = aiohttp.FormData()
-                form.add_field("document", signed_pdf, filename="result.pdf", content_type="application/pdf")
-                async with http.post(f"{base_url}/api/v1/verify", data=form) as response:
-                    body = await response.read()
-                    if response.status == 200 and json.loads(body)["indication"] != "TOTAL-PASSED":
-                        return 599  # a fast wrong answer is not a result
-                    return response.status
 
-            submissions = itertools.count()  # warm-up and measured requests never share a dossier code
-            prepared: list[tuple[dict[str, str], bytes]] = []
+def run_scenario(name: str, send, rate: float, per_request: int, scenario: Scenarios, server_pid: int,
+                 args: argparse.Namespace, duration: float) -> Outcome:
+    """One scenario after its warm-up, with its line printed: latencies, CPU per request, load average."""
+    if args.warmup:  # workers' first requests (imports, pools, caches) are not what is measured
+        scenario.prepare(name, max(1, int(rate * args.warmup)))
+        asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send))
+    scenario.prepare(name, max(1, int(rate * duration)))
+    before = cpu_snapshot(server_pid)
+    with profiled(server_pid, args.profile, name, duration):
+        outcome = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send, per_request))
+    cpu = cpu_per_request(before, cpu_snapshot(server_pid), len(outcome.latencies))
+    print(f"{outcome.line()}{cpu}  load avg {os.getloadavg()[0]:.1f}", flush=True)
+    return outcome
 
-            async def intake(http, i):
-                headers, body = prepared[i]
-                async with http.post(f"{base_url}/api/v1/results", data=body, headers=headers) as response:
-                    await response.read()
-                    return response.status
 
-            async def batch(http, i):
-                headers, body = prepared[i]
-                async with http.post(f"{base_url}/api/v1/result-batches", data=body, headers=headers) as response:
-                    await response.read()
-                    return response.status
+def run_scenarios(scenario: Scenarios, server_pid: int, args: argparse.Namespace, duration: float) -> dict[str, Outcome]:
+    """The scenarios --scenarios names, one after another."""
+    scenarios = {"wallet": (scenario.wallet, args.wallet_rate, 1),
+                 "verify": (scenario.verify, args.verify_rate, 1),
+                 "intake": (scenario.intake, args.intake_rate, 1),
+                 "batch": (scenario.batch, args.batch_rate, args.batch_size)}
+    outcomes = {}
+    for name in args.scenarios.split(","):
+        send, rate, per_request = scenarios[name]
+        outcomes[name] = run_scenario(name, send, rate, per_request, scenario, server_pid, args, duration)
+    return outcomes
 
-            def prepare(name: str, count: int) -> None:
-                """The scenario's request bodies, made before it runs (they carry unique dossier codes)."""
-                if name == "intake":
-                    prepared[:] = [case_system.prepared(next(submissions)) for _ in range(count)]
-                elif name == "batch":
-                    prepared[:] = [case_system.prepared_batch(range(start, start + args.batch_size))
-                                   for start in (next(submissions) * args.batch_size + 10**6 for _ in range(count))]
 
-            scenarios = {"wallet": (wallet, args.wallet_rate, 1), "verify": (verify, args.verify_rate, 1),
-                         "intake": (intake, args.intake_rate, 1), "batch": (batch, args.batch_rate, args.batch_size)}
-            outcomes = {}
-            for name in args.scenarios.split(","):
-                send, rate, per_request = scenarios[name]
-                if args.warmup:  # workers' first requests (imports, pools, caches) are not what is measured
-                    prepare(name, max(1, int(rate * args.warmup)))
-                    asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send))
-                prepare(name, max(1, int(rate * duration)))
-                before = cpu_snapshot(server.pid)
-                with profiled(server.pid, args.profile, name, duration):
-                    outcomes[name] = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send, per_request))
-                cpu = cpu_per_request(before, cpu_snapshot(server.pid), len(outcomes[name].latencies))
-                print(f"{outcomes[name].line()}{cpu}  load avg {os.getloadavg()[0]:.1f}", flush=True)
+def print_verdicts(outcomes: dict[str, Outcome], args: argparse.Namespace) -> None:
+    """Each measured scenario against its target on a 2-core machine."""
     if "wallet" in outcomes:
         verdict = "met" if outcomes["wallet"].p99() <= 0.050 and not outcomes["wallet"].errors else "NOT met"
         print(f"target wallet p99 <= 50 ms at {args.wallet_rate:.0f}/s: {verdict}")
@@ -458,6 +126,26 @@ def main() -> None:
         verdict = "met" if outcomes["batch"].throughput() >= 200 and not outcomes["batch"].errors else "NOT met"
         print(f"target intake >= 200 results/s, {args.batch_size} per request: {verdict} "
               f"({outcomes['batch'].throughput():.1f} results/s)")
+
+
+def main() -> None:
+    args = parse_args()
+    duration = min(args.duration, 60.0)
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    instance = Path(tempfile.mkdtemp(prefix="wallet-load-"))
+    with fresh_database(args.database_url) as database_url:
+        env = service_env(port, instance, database_url, args.ratelimit_storage)
+        init_instance(env, CLIENT)
+        case_system = CaseSystem(instance / "clients" / f"{CLIENT}.key.pem", base_url, result_template())
+        describe_server(env, base_url, database_url, args.ratelimit_storage)
+        with gunicorn(env, base_url, instance / "gunicorn.log") as server:
+            wallet = set_up_wallet(base_url, case_system, args.wallet_results, args.signed)
+            print(f"set-up: citizen1 has {wallet.listed} results ({args.signed} signed B-LTA by official1 through the API)")
+            scenario = Scenarios(base_url, case_system, wallet.cookies, wallet.signed_pdf, args.batch_size)
+            outcomes = run_scenarios(scenario, server.pid, args, duration)
+    print_verdicts(outcomes, args)
     if args.keep:
         print(f"instance kept: {instance}")
     else:

@@ -1,0 +1,61 @@
+"""The scenarios of bench/load.py, each a coroutine `send(http, i)` that performs request i and returns
+its HTTP status, and the request bodies prepared before a scenario runs."""
+from __future__ import annotations
+
+import itertools
+import json
+
+import aiohttp
+
+from bench.load_case_system import CaseSystem
+
+
+class Scenarios:
+    """wallet, verify, intake and batch against one server, as citizen1, an anonymous verifier and the
+    case system."""
+
+    def __init__(self, base_url: str, case_system: CaseSystem, cookies: dict[str, str], signed_pdf: bytes,
+                 batch_size: int):
+        self.base_url = base_url
+        self.case_system = case_system
+        self.cookies = cookies
+        self.signed_pdf = signed_pdf
+        self.batch_size = batch_size
+        self.submissions = itertools.count()  # warm-up and measured requests never share a dossier code
+        self.prepared: list[tuple[dict[str, str], bytes]] = []
+
+    async def wallet(self, http: aiohttp.ClientSession, i: int) -> int:
+        async with http.get(f"{self.base_url}/api/v1/wallet/results", cookies=self.cookies) as response:
+            await response.read()
+            return response.status
+
+    async def verify(self, http: aiohttp.ClientSession, i: int) -> int:
+        form = aiohttp.FormData()
+        form.add_field("document", self.signed_pdf, filename="result.pdf", content_type="application/pdf")
+        async with http.post(f"{self.base_url}/api/v1/verify", data=form) as response:
+            body = await response.read()
+            if response.status == 200 and json.loads(body)["indication"] != "TOTAL-PASSED":
+                return 599  # a fast wrong answer is not a result
+            return response.status
+
+    async def intake(self, http: aiohttp.ClientSession, i: int) -> int:
+        headers, body = self.prepared[i]
+        async with http.post(f"{self.base_url}/api/v1/results", data=body, headers=headers) as response:
+            await response.read()
+            return response.status
+
+    async def batch(self, http: aiohttp.ClientSession, i: int) -> int:
+        headers, body = self.prepared[i]
+        async with http.post(f"{self.base_url}/api/v1/result-batches", data=body, headers=headers) as response:
+            await response.read()
+            return response.status
+
+    def prepare(self, name: str, count: int) -> None:
+        """The scenario's request bodies, made before it runs (they carry unique dossier codes)."""
+        if name == "intake":
+            self.prepared[:] = [self.case_system.prepared(next(self.submissions)) for _ in range(count)]
+        elif name == "batch":
+            self.prepared[:] = [
+                self.case_system.prepared_batch(range(start, start + self.batch_size))
+                for start in (next(self.submissions) * self.batch_size + 10**6 for _ in range(count))
+            ]
