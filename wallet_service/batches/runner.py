@@ -62,9 +62,6 @@ class BatchSignerHolder:
             return previous
 
 
-DEFAULT_LEASE_SECONDS = 60
-
-
 class LostLease(RuntimeError):
     """Another worker took the batch over (this one was presumed dead)."""
 
@@ -119,7 +116,7 @@ class LeaseKeeper:
 
 
 def _lease(app: Flask) -> dt.timedelta:
-    return dt.timedelta(seconds=jobs.seconds_setting(app, "BATCH_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    return dt.timedelta(seconds=services(app).settings.batches.lease_seconds)
 
 
 def run_batch(app: Flask, batch_id: str) -> None:
@@ -321,7 +318,6 @@ def init_app(app: Flask) -> None:
 
     services(app).batch_signer = BatchSignerHolder(make_signer)
     # The embedded default resumes waiting and abandoned batches itself; under Celery a beat schedule does.
-    interval = jobs.seconds_setting(app, "BATCH_RESUME_SECONDS", 0 if app.testing else 15)
-    poller = jobs.every(app, "batch-resume", resume_unfinished, interval)
+    poller = jobs.every(app, "batch-resume", resume_unfinished, settings.batches.resume_seconds)
     if poller is not None:
         services(app).batch_resume_poller = poller

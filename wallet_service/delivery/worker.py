@@ -34,7 +34,7 @@ ACTOR = "system:delivery"
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """How the worker paces itself (Flask config `DELIVERY_*`, see `delivery.init_app`)."""
+    """How the worker paces itself (from `settings.delivery`, see `delivery.init_app`)."""
 
     lease_seconds: float = 120.0
     """How long a claimed delivery is reserved for its worker; longer than any target's timeout."""
