@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import enum
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -30,7 +31,21 @@ from ..models import Result
 from ..platform.errors import Unprocessable
 from .registry import CREDENTIAL, RegistryEntry
 
-PASSED, FAILED, NOT_PRESENTED, UNKNOWN = "passed", "failed", "not_presented", "unknown"
+
+class CheckStatus(enum.StrEnum):
+    """The outcome of one check, as reported (`passed`, ...)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_PRESENTED = "not_presented"
+    """An optional part (e.g. the key binding) is absent."""
+    UNKNOWN = "unknown"
+    """Could not be decided (e.g. the status list is unreadable)."""
+
+
+PASSED, FAILED, NOT_PRESENTED, UNKNOWN = (
+    CheckStatus.PASSED, CheckStatus.FAILED, CheckStatus.NOT_PRESENTED, CheckStatus.UNKNOWN,
+)
 ACCEPTED_TYPES = (FORMAT, "vc+sd-jwt")
 """`typ` values of SD-JWT VCs (`vc+sd-jwt` is the media type of earlier drafts)."""
 KB_TYP = "kb+jwt"
@@ -53,8 +68,7 @@ class Check:
 
     name: str
     """`format`, `issuer`, `signature`, `vct`, `validity`, `disclosures`, `key_binding`, `status`, `registry`."""
-    status: str
-    """`passed`, `failed`, `not_presented` (optional part absent) or `unknown` (could not be decided)."""
+    status: CheckStatus
     message: str
     """What it means, in the requested language."""
 
