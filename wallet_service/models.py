@@ -37,7 +37,7 @@ class ResultStatus(enum.StrEnum):
     ANNULLED = "annulled"
 
 
-# The result state machine (DESIGN.md §1). Anything else is a bug or a race, refused by `Result.move_to`.
+# The result state machine. Anything else is a bug or a race, refused by `Result.move_to`.
 RESULT_TRANSITIONS: dict[ResultStatus, frozenset[ResultStatus]] = {
     ResultStatus.PENDING_SIGNATURE: frozenset({ResultStatus.SIGNING, ResultStatus.ANNULLED}),
     ResultStatus.SIGNING: frozenset({ResultStatus.SIGNED, ResultStatus.FAILED, ResultStatus.PENDING_SIGNATURE}),

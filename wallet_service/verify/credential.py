@@ -186,22 +186,30 @@ def _check_validity(payload: dict, now: dt.datetime) -> Check:
     return Check("validity", PASSED, gettext("Within its validity period."))
 
 
-def _apply_disclosures(payload: dict, disclosures: tuple[str, ...]) -> tuple[dict, dict, str | None]:
-    """(claims with disclosures in place, disclosed claims by name, the problem or None)."""
-    if payload.get("_sd_alg", "sha-256") != "sha-256":
-        return {}, {}, gettext("Unsupported digest algorithm %(alg)s.", alg=str(payload.get("_sd_alg")))
+def _decode_disclosures(disclosures: tuple[str, ...]) -> tuple[dict[str, list], str | None]:
+    """(each decoded disclosure by its digest, the problem or None)."""
     by_digest: dict[str, list] = {}
     for disclosure in disclosures:
         try:
             decoded = json.loads(_b64url_decode(disclosure))
         except (ValueError, TypeError, RecursionError):
-            return {}, {}, gettext("A disclosure cannot be read.")
+            return {}, gettext("A disclosure cannot be read.")
         if not isinstance(decoded, list) or len(decoded) not in (2, 3) or not isinstance(decoded[0], str):
-            return {}, {}, gettext("A disclosure is not a [salt, name, value] or [salt, value] array.")
+            return {}, gettext("A disclosure is not a [salt, name, value] or [salt, value] array.")
         digest = _b64url_sha256(disclosure)
         if digest in by_digest:
-            return {}, {}, gettext("The same disclosure is presented twice.")
+            return {}, gettext("The same disclosure is presented twice.")
         by_digest[digest] = decoded
+    return by_digest, None
+
+
+def _apply_disclosures(payload: dict, disclosures: tuple[str, ...]) -> tuple[dict, dict, str | None]:
+    """(claims with disclosures in place, disclosed claims by name, the problem or None)."""
+    if payload.get("_sd_alg", "sha-256") != "sha-256":
+        return {}, {}, gettext("Unsupported digest algorithm %(alg)s.", alg=str(payload.get("_sd_alg")))
+    by_digest, problem = _decode_disclosures(disclosures)
+    if problem is not None:
+        return {}, {}, problem
     used: set[str] = set()
     disclosed: dict = {}
 
