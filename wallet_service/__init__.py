@@ -5,27 +5,44 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from .platform.config import load_settings
+from .platform.config import Settings, load_settings
 from .results.events import ResultEvents
-from .services import EXTENSION, Services
+from .services import EXTENSION, Services, services
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
-    """The application. `config` overrides environment variables (keys are `Settings` field names);
-    other keys go to Flask's config as they are (e.g. TESTING)."""
-    from . import client_auth
-    from .api import batches, results
-    from .batches import runner as batch_runner
-    from .keys import directory as keys
+    """The application. `config` overrides environment variables (keys: a `Settings` field's name such
+    as `database_url`, or an environment variable's name such as `DELIVERY_POLL_SECONDS`); other keys
+    go to Flask's config as they are (e.g. TESTING)."""
     from .models import db
-    from .platform import database, health, jobs, limits, pages, ui
-    from .platform.errors import Api, register_error_handlers
-    from .platform.security import init_csrf, init_headers, init_url_checks
+    from .platform import database
+    from .platform.errors import Api
     from .platform.storage import FileDocumentStore
 
     settings = load_settings(config)
-    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()), instance_relative_config=False)
-    app.config.update(
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
+    app.config.update(_flask_config(settings))
+    app.config.update(settings.extra)
+    app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    with app.app_context():
+        database.ping_idle_connections(db.engine)
+    api = Api(app)
+    app.extensions[EXTENSION] = Services(
+        settings=settings,
+        documents=FileDocumentStore(settings.documents_dir),
+        api=api,  # feature packages register their flask-smorest blueprints here
+        events=ResultEvents(app),
+    )
+    _register_parts(app)
+    return app
+
+
+def _flask_config(settings: Settings) -> dict[str, object]:
+    """Flask's and flask-smorest's options, from the settings."""
+    return dict(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
         # The whole request may carry the document plus its metadata and multipart framing.
@@ -52,20 +69,20 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             }
         },
     )
-    app.config.update(settings.extra)
-    app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
 
-    db.init_app(app)
-    with app.app_context():
-        database.ping_idle_connections(db.engine)
-    api = Api(app)
-    app.extensions[EXTENSION] = Services(
-        settings=settings,
-        documents=FileDocumentStore(settings.documents_dir),
-        api=api,  # feature packages register their flask-smorest blueprints here
-        events=ResultEvents(app),
-    )
+
+def _register_parts(app: Flask) -> None:
+    """Blueprints, request hooks and feature packages, in an order that matters: jobs after every
+    feature (they add periodic work), rate limits last (they wrap the endpoints registered by then)."""
+    from . import client_auth
+    from .api import batches, results
+    from .batches import runner as batch_runner
+    from .keys import directory as keys
+    from .platform import database, health, jobs, limits, pages, ui
+    from .platform.errors import register_error_handlers
+    from .platform.security import init_csrf, init_headers, init_url_checks
+
+    api = services(app).api
     api.register_blueprint(results.blp)
     api.register_blueprint(batches.blp)
     register_error_handlers(app)
@@ -91,4 +108,3 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         delivery.TASK: delivery.deliver_due,
     })
     limits.init_app(app)  # last: it limits the endpoints registered above
-    return app

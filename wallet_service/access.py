@@ -2,6 +2,7 @@
 there is no other path to a result."""
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from flask import request, session
@@ -11,17 +12,25 @@ from .models import Result, db
 from .platform.errors import Forbidden, Unauthorized
 from .services import services
 
-CLIENT = "client"
-OFFICIAL = "official"
-CITIZEN = "citizen"
+
+class PrincipalKind(enum.StrEnum):
+    """Who is calling; stored in the session as its string value."""
+
+    CLIENT = "client"
+    """A case system, by its bearer assertion."""
+    OFFICIAL = "official"
+    CITIZEN = "citizen"
+
+
+# Short names the routes use: `require_principal(OFFICIAL)`.
+CLIENT, OFFICIAL, CITIZEN = PrincipalKind.CLIENT, PrincipalKind.OFFICIAL, PrincipalKind.CITIZEN
 SESSION_KEY = "principal"
 _CACHE_KEY = "wallet.principal"
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str
-    """`client` (a case system), `official` or `citizen`."""
+    kind: PrincipalKind
     record_id: int
     """Primary key of the ApiClient, Official or Citizen row."""
     display_name: str
@@ -50,7 +59,7 @@ class Principal:
     @classmethod
     def from_session(cls, data: dict) -> Principal:
         return cls(
-            kind=data["kind"],
+            kind=PrincipalKind(data["kind"]),
             record_id=data["record_id"],
             display_name=data["display_name"],
             agency_codes=frozenset(data.get("agency_codes", ())),
@@ -90,7 +99,7 @@ def current_principal() -> Principal | None:
     return principal
 
 
-def require_principal(*kinds: str) -> Principal:
+def require_principal(*kinds: PrincipalKind) -> Principal:
     principal = current_principal()
     if principal is None:
         raise Unauthorized("Authentication required: a bearer assertion, or log in.", "unauthorized")

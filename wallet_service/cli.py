@@ -147,6 +147,7 @@ def sign_command(in_path: Path, out_path: Path, level, key_name, pkcs12, passphr
     try:
         keys = key_directory(current_app)
         if pkcs12:
+            # A secret named on the command line (PKCS12_PASSPHRASE by default), not a setting.
             passphrase = os.environ.get(passphrase_env)
             key_source = Pkcs12KeySource.from_file(pkcs12, passphrase.encode() if passphrase else None)
         else:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .models import ApiClient, UsedAssertion, db, utcnow
 from .platform import jobs
 from .platform.errors import Unauthorized
+from .services import services
 
 # Clock skew tolerated between the case system and us.
 LEEWAY_SECONDS = 30
@@ -149,5 +150,5 @@ def init_app(app: Flask) -> None:
     app.after_request(_keep_assertion_spent)
     if not event.contains(db.session, "after_rollback", _note_rollback):  # once per process, not per app
         event.listen(db.session, "after_rollback", _note_rollback)
-    interval = jobs.seconds_setting(app, "ASSERTION_CLEANUP_SECONDS", 0 if app.testing else 300)
+    interval = services(app).settings.assertion_cleanup_seconds
     jobs.every(app, "assertion-cleanup", forget_expired_assertions, interval)

@@ -26,7 +26,9 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-class ResultStatus(str, enum.Enum):
+class ResultStatus(enum.StrEnum):
+    """Stored as its string value; members compare equal to plain strings."""
+
     PENDING_SIGNATURE = "pending_signature"
     SIGNING = "signing"
     SIGNED = "signed"
@@ -35,7 +37,7 @@ class ResultStatus(str, enum.Enum):
     ANNULLED = "annulled"
 
 
-# The result state machine (DESIGN.md §1). Anything else is a bug or a race, refused by `Result.move_to`.
+# The result state machine. Anything else is a bug or a race, refused by `Result.move_to`.
 RESULT_TRANSITIONS: dict[ResultStatus, frozenset[ResultStatus]] = {
     ResultStatus.PENDING_SIGNATURE: frozenset({ResultStatus.SIGNING, ResultStatus.ANNULLED}),
     ResultStatus.SIGNING: frozenset({ResultStatus.SIGNED, ResultStatus.FAILED, ResultStatus.PENDING_SIGNATURE}),
@@ -44,6 +46,30 @@ RESULT_TRANSITIONS: dict[ResultStatus, frozenset[ResultStatus]] = {
     ResultStatus.DELIVERED: frozenset({ResultStatus.ANNULLED}),
     ResultStatus.ANNULLED: frozenset(),
 }
+
+
+class BatchStatus(enum.StrEnum):
+    """A signing batch: waiting for a worker, held by one (with a lease), or done."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+class BatchItemStatus(enum.StrEnum):
+    """One result of a signing batch: not recorded yet, signed, or failed (with the reason)."""
+
+    QUEUED = "queued"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """An outbox row: due (or being retried), sent, or given up."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
 
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes on every database: SQLite stores no zone, so it is put back on read."""
@@ -131,7 +157,8 @@ class Result(db.Model):
     issued_on: Mapped[dt.date | None] = mapped_column(Date)
     commune_code: Mapped[str | None] = mapped_column(String(5))
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(32), default=ResultStatus.PENDING_SIGNATURE.value, index=True)
+    status: Mapped[str] = mapped_column(String(32), default=ResultStatus.PENDING_SIGNATURE, index=True)
+    """A `ResultStatus`."""
     original_sha256: Mapped[str] = mapped_column(String(64))
     original_size: Mapped[int] = mapped_column(Integer)
     signed_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -151,7 +178,7 @@ class Result(db.Model):
         current = ResultStatus(self.status)
         if status not in RESULT_TRANSITIONS[current]:
             raise InvalidTransition(current, status)
-        self.status = status.value
+        self.status = status
 
 
 class InvalidTransition(RuntimeError):
@@ -182,7 +209,8 @@ class SigningBatch(db.Model):
     __tablename__ = "signing_batches"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.QUEUED, index=True)
+    """A `BatchStatus`."""
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     lease_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
@@ -198,7 +226,8 @@ class SigningBatchItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[str] = mapped_column(ForeignKey("signing_batches.id"), index=True)
     result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=BatchItemStatus.QUEUED)
+    """A `BatchItemStatus`."""
     error: Mapped[str | None] = mapped_column(Text)
     batch: Mapped[SigningBatch] = relationship(back_populates="items")
 
@@ -213,7 +242,8 @@ class Delivery(db.Model):
     target: Mapped[str] = mapped_column(String(64))
     event: Mapped[str] = mapped_column(String(16), default="signed")
     """What the store is told: `signed` (the result exists) or `annulled` (it was withdrawn)."""
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING, index=True)
+    """A `DeliveryStatus`."""
     idempotency_key: Mapped[str] = mapped_column(String(36), default=new_uuid, unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)

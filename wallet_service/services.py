@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from celery import Celery
     from flask_limiter import Limiter
 
-    from .auth.config import AuthSettings
+    from .platform.auth_config import AuthSettings
     from .batches.runner import BatchSignerHolder
     from .delivery import DeliveryConfig
     from .dev.idp import EmbeddedProvider

@@ -1,4 +1,4 @@
-"""The officials' pages in Debian's Chromium (issue 5): an official logs in through the embedded
+"""The officials' pages in Debian's Chromium: an official logs in through the embedded
 provider, filters the queue, signs five results as one batch, watches the progress reach 100 %,
 and opens a result's verification page; failures are retried; annulment is for the `annul` role
 only (no control, and a forged request is refused); a request without the CSRF token is refused;

@@ -1,4 +1,4 @@
-"""Domain formats of DESIGN.md §5, accepted and refused."""
+"""The domain formats (`wallet_service.results.formats`), accepted and refused."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,6 +1,7 @@
 """Batch leases: one worker at a time, a stale worker writes nothing, a trust-service outage waits."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 
@@ -47,7 +48,9 @@ def test_only_one_worker_holds_a_batch_and_a_stale_one_writes_nothing(live_app, 
 
 def test_a_timestamp_outage_waits_then_the_batch_finishes(live_app, demo_results):
     ids = ward_ids(demo_results, 2)
-    live_app.config["BATCH_LEASE_SECONDS"] = 1.5
+    settings = services(live_app).settings  # settings are frozen: the app gets a copy with a short lease
+    services(live_app).settings = dataclasses.replace(
+        settings, batches=dataclasses.replace(settings.batches, lease_seconds=1.5))
     holder = services(live_app).batch_signer
     working = holder.get()
     # A TSA address where nothing listens: the timestamp request fails at once.

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from ..access import OFFICIAL, require_principal
 from ..batches import creation, runner
-from ..models import Official, SigningBatch, db
+from ..models import BatchItemStatus, Official, SigningBatch, db
 from ..platform import jobs
 from ..platform.errors import NotFound
 from .schemas import TEXT
@@ -31,8 +31,8 @@ class BatchSchema(Schema):
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
     total = fields.Function(lambda b: len(b.items))
-    done = fields.Function(lambda b: sum(i.status == "done" for i in b.items))
-    failed = fields.Function(lambda b: sum(i.status == "failed" for i in b.items))
+    done = fields.Function(lambda b: sum(i.status == BatchItemStatus.DONE for i in b.items))
+    failed = fields.Function(lambda b: sum(i.status == BatchItemStatus.FAILED for i in b.items))
     items = fields.List(fields.Nested(BatchItemSchema))
 
 

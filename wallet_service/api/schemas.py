@@ -1,4 +1,4 @@
-"""marshmallow schemas of the public API (DESIGN.md §4); they also feed /api/openapi.json."""
+"""marshmallow schemas of the public API; they also feed /api/openapi.json."""
 from __future__ import annotations
 
 import re

@@ -11,14 +11,14 @@ from flask import Flask
 from . import sessions, views
 from ..platform.config import ConfigError
 from ..services import services
-from .config import CITIZEN, OFFICIAL, AuthSettings, load_auth_settings
+from ..platform.auth_config import CITIZEN, OFFICIAL, AuthSettings
 
 POST_LOGOUT_PATH = "/"
 
 
 def init_app(app: Flask) -> None:
     settings = services(app).settings
-    auth = load_auth_settings(app.config)
+    auth = settings.auth
     base = settings.public_base_url.rstrip("/")
     embedded = [role for role in (CITIZEN, OFFICIAL) if auth.provider(role).embedded]
     if embedded and settings.is_production:

@@ -21,7 +21,7 @@ from ..access import CITIZEN, CLIENT, OFFICIAL, require_principal
 from ..models import Agency, db
 from ..platform.errors import BadRequest
 from ..services import services
-from .config import AuthSettings
+from ..platform.auth_config import AuthSettings
 
 bp = Blueprint("auth", __name__)
 

@@ -12,7 +12,7 @@ from ..results import audit
 
 SIGNER_ROLE = "signer"
 MAX_BATCH = 1000
-SIGNABLE = (ResultStatus.PENDING_SIGNATURE.value, ResultStatus.FAILED.value)
+SIGNABLE = (ResultStatus.PENDING_SIGNATURE, ResultStatus.FAILED)
 
 
 def create_batch(session: Session, principal: Principal, result_ids: list[str]) -> SigningBatch:
@@ -36,7 +36,7 @@ def create_batch(session: Session, principal: Principal, result_ids: list[str]) 
     claimed = session.execute(
         update(Result)
         .where(Result.id.in_(ids), Result.status.in_(SIGNABLE))
-        .values(status=ResultStatus.SIGNING.value, updated_at=utcnow())
+        .values(status=ResultStatus.SIGNING, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != len(ids):

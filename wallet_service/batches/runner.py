@@ -30,7 +30,10 @@ from signing.stamp import StampFont, StampText
 
 from ..keys.directory import key_directory
 from ..keys.errors import KeyUnavailable
-from ..models import Official, Result, ResultSignature, ResultStatus, SigningBatch, SigningBatchItem, db, utcnow
+from ..models import (
+    BatchItemStatus, BatchStatus, Official, Result, ResultSignature, ResultStatus, SigningBatch, SigningBatchItem, db,
+    utcnow,
+)
 from ..platform import jobs
 from ..results import audit
 from ..services import services
@@ -62,9 +65,6 @@ class BatchSignerHolder:
             return previous
 
 
-DEFAULT_LEASE_SECONDS = 60
-
-
 class LostLease(RuntimeError):
     """Another worker took the batch over (this one was presumed dead)."""
 
@@ -76,9 +76,10 @@ def claim_batch(session: Session, batch_id: str, lease: dt.timedelta) -> int | N
         update(SigningBatch)
         .where(
             SigningBatch.id == batch_id,
-            or_(SigningBatch.status == "queued", and_(SigningBatch.status == "running", SigningBatch.lease_until < now)),
+            or_(SigningBatch.status == BatchStatus.QUEUED,
+                and_(SigningBatch.status == BatchStatus.RUNNING, SigningBatch.lease_until < now)),
         )
-        .values(status="running", lease_until=now + lease, attempt=SigningBatch.attempt + 1)
+        .values(status=BatchStatus.RUNNING, lease_until=now + lease, attempt=SigningBatch.attempt + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
@@ -119,7 +120,7 @@ class LeaseKeeper:
 
 
 def _lease(app: Flask) -> dt.timedelta:
-    return dt.timedelta(seconds=jobs.seconds_setting(app, "BATCH_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    return dt.timedelta(seconds=services(app).settings.batches.lease_seconds)
 
 
 def run_batch(app: Flask, batch_id: str) -> None:
@@ -141,7 +142,7 @@ def run_batch(app: Flask, batch_id: str) -> None:
     session.execute(
         update(SigningBatch)
         .where(SigningBatch.id == batch_id, SigningBatch.attempt == attempt)
-        .values(status="finished", finished_at=utcnow(), lease_until=None)
+        .values(status=BatchStatus.FINISHED, finished_at=utcnow(), lease_until=None)
     )
     session.commit()
     _journal_path(services(app).settings.instance_path, batch_id).unlink(missing_ok=True)
@@ -151,7 +152,7 @@ def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, 
     """Sign and record; False when a trust service was unreachable and the batch must be resumed later."""
     batch = session.get(SigningBatch, batch_id)
     fence = _Fence(batch_id, attempt, keeper)
-    queued = {item.result_id: item.id for item in batch.items if item.status == "queued"}
+    queued = {item.result_id: item.id for item in batch.items if item.status == BatchItemStatus.QUEUED}
     official = session.get(Official, batch.official_id)
     settings = services(app).settings
     store = services(app).documents
@@ -184,7 +185,7 @@ def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, 
             log.warning("signing batch %s waits for a trust service: %s", batch_id, exc)
             session.execute(
                 update(SigningBatchItem)
-                .where(SigningBatchItem.batch_id == batch_id, SigningBatchItem.status == "queued")
+                .where(SigningBatchItem.batch_id == batch_id, SigningBatchItem.status == BatchItemStatus.QUEUED)
                 .values(error=f"waiting: {exc.code}: {exc}")
             )
             session.commit()
@@ -207,7 +208,7 @@ class _Fence:
     def __init__(self, batch_id: str, attempt: int, keeper: LeaseKeeper):
         self.batch_id, self.attempt, self.keeper = batch_id, attempt, keeper
 
-    def take(self, session: Session, item_id: int, status: str) -> bool:
+    def take(self, session: Session, item_id: int, status: BatchItemStatus) -> bool:
         """True when this call moved the item; False when it was recorded already."""
         if self.keeper.lost.is_set():
             raise LostLease(self.batch_id)
@@ -218,7 +219,7 @@ class _Fence:
         )
         moved = session.execute(
             update(SigningBatchItem)
-            .where(SigningBatchItem.id == item_id, SigningBatchItem.status == "queued", still_ours)
+            .where(SigningBatchItem.id == item_id, SigningBatchItem.status == BatchItemStatus.QUEUED, still_ours)
             .values(status=status)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -244,7 +245,7 @@ def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, offic
     if not outcome.ok:
         _record_failure(session, fence, item_id, f"{outcome.error.code}: {outcome.error.message}", official)
         return
-    if not fence.take(session, item_id, "done"):  # recorded before a crash; the journal gave us the same PDF again
+    if not fence.take(session, item_id, BatchItemStatus.DONE):  # recorded before a crash; the journal gave us the same PDF again
         session.rollback()
         return
     item = session.get(SigningBatchItem, item_id)
@@ -288,7 +289,7 @@ def _fail_unrecorded(session: Session, fence: _Fence, item_ids, reason: str, off
 
 
 def _record_failure(session: Session, fence: _Fence, item_id: int, reason: str, official: Official) -> None:
-    if not fence.take(session, item_id, "failed"):
+    if not fence.take(session, item_id, BatchItemStatus.FAILED):
         session.rollback()
         return
     item = session.get(SigningBatchItem, item_id)
@@ -304,7 +305,8 @@ def resume_unfinished(app: Flask) -> int:
     now = utcnow()
     stalled = db.session.scalars(
         select(SigningBatch.id).where(
-            or_(SigningBatch.status == "queued", and_(SigningBatch.status == "running", SigningBatch.lease_until < now))
+            or_(SigningBatch.status == BatchStatus.QUEUED,
+                and_(SigningBatch.status == BatchStatus.RUNNING, SigningBatch.lease_until < now))
         )
     ).all()
     for batch_id in stalled:
@@ -321,7 +323,6 @@ def init_app(app: Flask) -> None:
 
     services(app).batch_signer = BatchSignerHolder(make_signer)
     # The embedded default resumes waiting and abandoned batches itself; under Celery a beat schedule does.
-    interval = jobs.seconds_setting(app, "BATCH_RESUME_SECONDS", 0 if app.testing else 15)
-    poller = jobs.every(app, "batch-resume", resume_unfinished, interval)
+    poller = jobs.every(app, "batch-resume", resume_unfinished, settings.batches.resume_seconds)
     if poller is not None:
         services(app).batch_resume_poller = poller

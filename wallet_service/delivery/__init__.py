@@ -5,7 +5,7 @@ written by the signing and annulment hooks; `delivered` when all are sent), `mes
 JWS a store receives), `webhook` (one HTTP attempt), `worker` (claim, send, record, retry with
 exponential backoff), `views` (`/.well-known/jwks.json`).
 
-Configuration (Flask config key, else environment variable of the same name):
+Configuration (`settings.delivery`):
 - `DELIVERY_TARGETS_FILE`: JSON or TOML file of targets (see `targets`); unset means no external store.
 - `DELIVERY_SIGNING_KEY_FILE`: PEM (EC P-256) signing the messages; generated under
   `instance/delivery/` in development, required in production when targets are configured.
@@ -15,10 +15,8 @@ Configuration (Flask config key, else environment variable of the same name):
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 from flask import Flask
 
@@ -46,42 +44,23 @@ class DeliveryConfig:
     """Lease, backoff and batch size."""
 
 
-def _setting(app: Flask, name: str, default=None):
-    value = app.config.get(name)
-    if value is None or value == "":
-        value = os.environ.get(name) or default
-    return value
-
-
-def _number(app: Flask, name: str, default: float) -> float:
-    value = _setting(app, name, default)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number of seconds, not {value!r}.") from None
-    if number < 0:
-        raise ConfigError(f"{name} must not be negative.")
-    return number
-
-
 def init_app(app: Flask) -> None:
     from . import views
 
     settings = services(app).settings
-    targets_file = _setting(app, "DELIVERY_TARGETS_FILE")
-    targets = load_targets(Path(targets_file) if targets_file else None)
-    key_file = _setting(app, "DELIVERY_SIGNING_KEY_FILE")
+    configured = settings.delivery
+    targets = load_targets(configured.targets_file)
+    key_file = configured.signing_key_file
     if settings.is_production and targets.targets and not key_file:
         raise ConfigError("WALLET_ENV=production with delivery targets needs DELIVERY_SIGNING_KEY_FILE (an EC P-256 PEM).")
     key_source = IssuerKeySource(
-        path=Path(key_file) if key_file else settings.instance_path / "delivery" / "delivery-signing-key.pem",
+        path=key_file or settings.instance_path / "delivery" / "delivery-signing-key.pem",
         may_generate=not settings.is_production,
     )
-    defaults = WorkerSettings()
     worker = WorkerSettings(
-        lease_seconds=_number(app, "DELIVERY_LEASE_SECONDS", defaults.lease_seconds),
-        backoff_seconds=_number(app, "DELIVERY_BACKOFF_SECONDS", defaults.backoff_seconds),
-        backoff_max_seconds=_number(app, "DELIVERY_BACKOFF_MAX_SECONDS", defaults.backoff_max_seconds),
+        lease_seconds=configured.lease_seconds,
+        backoff_seconds=configured.backoff_seconds,
+        backoff_max_seconds=configured.backoff_max_seconds,
     )
     services(app).delivery = DeliveryConfig(targets, key_source, worker)
     connect_for_app(result_signed, app, partial(enqueue_signed, targets))
@@ -97,7 +76,6 @@ def init_app(app: Flask) -> None:
 
     services(app).init_steps.append(ensure_delivery_key)
 
-    interval = _number(app, "DELIVERY_POLL_SECONDS", 0 if app.testing else 3)
-    poller = jobs.every(app, "delivery", deliver_due, interval)  # a beat entry under Celery
+    poller = jobs.every(app, "delivery", deliver_due, configured.poll_seconds)  # a beat entry under Celery
     if poller is not None:
         services(app).delivery_poller = poller

@@ -9,12 +9,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Delivery, Result, ResultStatus
+from ..models import Delivery, DeliveryStatus, Result, ResultStatus
 from .targets import DeliveryTargets
 
 SIGNED = "signed"
 ANNULLED = "annulled"
-PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
 def enqueue_signed(targets: DeliveryTargets, session: Session, result: Result) -> list[Delivery]:
@@ -46,12 +45,12 @@ def complete_if_delivered(session: Session, result_id: str) -> bool:
     Locks the result row first (PostgreSQL), so two workers finishing its last two deliveries at
     the same moment cannot both see the other's as still pending."""
     result = session.scalars(select(Result).where(Result.id == result_id).with_for_update()).one()
-    if result.status != ResultStatus.SIGNED.value:
+    if result.status != ResultStatus.SIGNED:
         return False
     states = session.scalars(
         select(Delivery.status).where(Delivery.result_id == result_id, Delivery.event == SIGNED)
     ).all()
-    if any(state != SENT for state in states):
+    if any(state != DeliveryStatus.SENT for state in states):
         return False
     result.move_to(ResultStatus.DELIVERED)
     return True

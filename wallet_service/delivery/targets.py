@@ -61,6 +61,7 @@ class DeliveryTarget:
         )
 
     def authorization(self) -> str | None:
+        # A secret the targets file names by design, so that it stays out of the file: not a setting.
         return os.environ.get(self.authorization_env) if self.authorization_env else None
 
 

@@ -18,11 +18,11 @@ from flask import Flask
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from ..models import Delivery, Result, db, utcnow
+from ..models import Delivery, DeliveryStatus, Result, db, utcnow
 from ..results import audit
 from ..services import services
 from .messages import message_claims, sign_message
-from .outbox import FAILED, PENDING, SENT, complete_if_delivered
+from .outbox import complete_if_delivered
 from .targets import WEBHOOK
 from .webhook import SendFailed, post_message
 
@@ -34,7 +34,7 @@ ACTOR = "system:delivery"
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """How the worker paces itself (Flask config `DELIVERY_*`, see `delivery.init_app`)."""
+    """How the worker paces itself (from `settings.delivery`, see `delivery.init_app`)."""
 
     lease_seconds: float = 120.0
     """How long a claimed delivery is reserved for its worker; longer than any target's timeout."""
@@ -69,9 +69,9 @@ def claim_due(session: Session, limit: int, lease: dt.timedelta, now: dt.datetim
         earlier.result_id == Delivery.result_id,
         earlier.target == Delivery.target,
         earlier.id < Delivery.id,
-        earlier.status == PENDING,
+        earlier.status == DeliveryStatus.PENDING,
     )
-    due = (Delivery.status == PENDING) & (Delivery.next_attempt_at <= now)
+    due = (Delivery.status == DeliveryStatus.PENDING) & (Delivery.next_attempt_at <= now)
     candidates = (
         select(Delivery.id)
         .where(due, ~blocked)
@@ -135,14 +135,14 @@ def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim,
 
 
 def _still_ours(claim: Claim):
-    return (Delivery.id == claim.delivery_id) & (Delivery.status == PENDING) & (Delivery.attempts == claim.attempt)
+    return (Delivery.id == claim.delivery_id) & (Delivery.status == DeliveryStatus.PENDING) & (Delivery.attempts == claim.attempt)
 
 
 def _record_success(session: Session, claim: Claim) -> None:
     session.rollback()
     now = utcnow()
     recorded = session.execute(
-        update(Delivery).where(_still_ours(claim)).values(status=SENT, delivered_at=now, last_error=None)
+        update(Delivery).where(_still_ours(claim)).values(status=DeliveryStatus.SENT, delivered_at=now, last_error=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     if recorded:
@@ -160,7 +160,7 @@ def _record_failure(session: Session, claim: Claim, worker: WorkerSettings, now:
     gives_up = not retryable or claim.attempt >= max_attempts
     values = {"last_error": message[:2000]}
     if gives_up:
-        values["status"] = FAILED
+        values["status"] = DeliveryStatus.FAILED
     else:
         values["next_attempt_at"] = (now or utcnow()) + worker.backoff(claim.attempt)
     recorded = session.execute(

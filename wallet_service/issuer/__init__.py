@@ -6,9 +6,6 @@ tokens, nonces), `proofs` (key proof validation), `credential` (the SD-JWT VC), 
 `endpoints` / `offers_api` (HTTP), `keys` (the signing key file), `models` (tables)."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from flask import Flask
 
 from ..results.events import connect_for_app, result_annulled
@@ -17,18 +14,14 @@ from .status_list import annul_credentials
 
 __all__ = ["annul_credentials", "init_app"]
 
-KEY_FILE_SETTING = "CREDENTIAL_ISSUER_KEY_FILE"
-"""Flask config key or environment variable: the PEM file of the issuer key (required in production)."""
-
-
 def init_app(app: Flask) -> None:
     from . import endpoints, models, offers_api  # noqa: F401  (models: tables join the metadata)
     from .keys import IssuerKeySource
 
     settings = services(app).settings
-    configured = app.config.get(KEY_FILE_SETTING) or os.environ.get(KEY_FILE_SETTING)
     source = IssuerKeySource(
-        path=Path(configured) if configured else settings.instance_path / "issuer" / "credential-signing-key.pem",
+        # CREDENTIAL_ISSUER_KEY_FILE: required in production, where nothing is generated.
+        path=settings.issuer.key_file or settings.instance_path / "issuer" / "credential-signing-key.pem",
         may_generate=not settings.is_production,
     )
     services(app).issuer_key = source

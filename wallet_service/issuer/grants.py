@@ -25,7 +25,7 @@ NONCE_LIFETIME = dt.timedelta(minutes=5)
 TX_CODE_LENGTH = 6
 MAX_TX_CODE_FAILURES = 5
 """Wrong transaction codes before the offer is burnt: guessing a 6-digit code stays at 5 in 10^6."""
-OFFERABLE = (ResultStatus.SIGNED.value, ResultStatus.DELIVERED.value)
+OFFERABLE = (ResultStatus.SIGNED, ResultStatus.DELIVERED)
 
 
 def sha256_hex(secret: str) -> str:

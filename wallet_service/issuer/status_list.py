@@ -100,7 +100,7 @@ def invalid_indices(session: Session, list_id: int) -> list[int]:
             .join(Result, Result.id == IssuedCredential.result_id)
             .where(
                 IssuedCredential.status_list_id == list_id,
-                or_(IssuedCredential.revoked_at.is_not(None), Result.status == ResultStatus.ANNULLED.value),
+                or_(IssuedCredential.revoked_at.is_not(None), Result.status == ResultStatus.ANNULLED),
             )
         )
     )

@@ -1,4 +1,4 @@
-"""The officials' web UI (issue 5): the agency's signing queue with filters and previews, batch
+"""The officials' web UI: the agency's signing queue with filters and previews, batch
 signing with one confirmation and live progress, the history of signed results with annulment, and
 each result's timeline. Server-rendered pages; `static/official.js` calls the public API to sign
 and annul, so those actions keep their one implementation and their audit events."""

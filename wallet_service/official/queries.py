@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..batches.creation import SIGNABLE
-from ..models import Citizen, Result, SigningBatchItem, db
+from ..models import BatchItemStatus, Citizen, Result, SigningBatchItem, db
 from ..platform.ui import TIME_ZONE
 from .filters import ResultFilters
 
@@ -76,7 +76,7 @@ def failure_reasons(session: Session, result_ids: list[str]) -> dict[str, str]:
         return {}
     rows = session.execute(
         select(SigningBatchItem.result_id, SigningBatchItem.error)
-        .where(SigningBatchItem.result_id.in_(result_ids), SigningBatchItem.status == "failed")
+        .where(SigningBatchItem.result_id.in_(result_ids), SigningBatchItem.status == BatchItemStatus.FAILED)
         .order_by(SigningBatchItem.id)
     )
     return {result_id: error or "" for result_id, error in rows}  # later rows overwrite earlier ones

@@ -79,7 +79,7 @@ def result_timeline(session: Session, result: Result) -> list[TimelineEntry]:
             )
         )
     if result.signatures:
-        # The service's own wallet holds a signed result from the moment it is signed (DESIGN.md §1.3).
+        # The service's own wallet holds a signed result from the moment it is signed.
         entries.append(TimelineEntry(WALLET, result.signatures[-1].signed_at, None, {"citizen": result.citizen_name}))
     for delivery in result.deliveries:
         entries.append(

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from . import queries
 from ..access import OFFICIAL, Principal, can_read_result, current_principal
 from ..batches.creation import MAX_BATCH, SIGNABLE, SIGNER_ROLE
-from ..models import RESULT_TRANSITIONS, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db
+from ..models import (
+    RESULT_TRANSITIONS, BatchItemStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db,
+)
 from ..platform.errors import ApiError, BadRequest, Forbidden, NotFound
 from ..results.annulment import ANNUL_ROLE, MAX_REASON, MIN_REASON
 from ..services import services
@@ -22,7 +24,7 @@ from .timeline import result_timeline
 bp = Blueprint("official", __name__, url_prefix="/official")
 
 # Whatever the state machine lets an annulment follow (not `signing`: wait for the batch).
-ANNULLABLE = frozenset(s.value for s, after in RESULT_TRANSITIONS.items() if ResultStatus.ANNULLED in after)
+ANNULLABLE = frozenset(s for s, after in RESULT_TRANSITIONS.items() if ResultStatus.ANNULLED in after)
 
 
 class LoginRequired(Exception):
@@ -140,8 +142,8 @@ def batch(batch_id: str):
         rows=rows,
         signer=db.session.get(Official, batch.official_id),
         total=len(rows),
-        done=sum(item.status == "done" for item, _result in rows),
-        failed=sum(item.status == "failed" for item, _result in rows),
+        done=sum(item.status == BatchItemStatus.DONE for item, _result in rows),
+        failed=sum(item.status == BatchItemStatus.FAILED for item, _result in rows),
         can_sign=SIGNER_ROLE in principal.roles,
     )
 

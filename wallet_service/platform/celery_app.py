@@ -1,6 +1,6 @@
 """The Celery app of one Flask app: the same task functions as the embedded default, run on workers.
 
-Configuration (Flask config key, else environment variable of the same name):
+Configuration (`settings.celery`):
 - `CELERY_BROKER_URL`: `redis://host:6379/0` or `amqp://user:password@host:5672//`; setting it is what
   switches background work to Celery (see `jobs.init_app`).
 - `CELERY_VISIBILITY_TIMEOUT`: seconds (default 3600) a Redis broker waits for a task's acknowledgement
@@ -19,7 +19,6 @@ a long signing batch never keeps other messages waiting behind it on a busy work
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 
 from celery import Celery
@@ -27,30 +26,14 @@ from flask import Flask
 
 from ..models import db
 from ..services import services
-from .config import ConfigError
+from .config import CelerySettings, ConfigError
 from .tasks import ScheduledWork, celery_task_name
 
-DEFAULT_VISIBILITY_TIMEOUT = 3600
-DEFAULT_QUEUE = "wallet"
+DEFAULT_QUEUE = CelerySettings.queue
 
 
 def _periodic_task_name(name: str) -> str:
     return celery_task_name(f"every.{name}")
-
-
-def _setting(app: Flask, name: str, default: str) -> str:
-    return str(app.config.get(name) or os.environ.get(name) or default)
-
-
-def _visibility_timeout(app: Flask) -> int:
-    value = _setting(app, "CELERY_VISIBILITY_TIMEOUT", str(DEFAULT_VISIBILITY_TIMEOUT))
-    try:
-        seconds = int(value)
-    except ValueError:
-        raise ConfigError(f"CELERY_VISIBILITY_TIMEOUT must be a whole number of seconds, not {value!r}.") from None
-    if seconds <= 0:
-        raise ConfigError("CELERY_VISIBILITY_TIMEOUT must be positive.")
-    return seconds
 
 
 def _in_app_context(app: Flask, name: str, function: Callable[..., object]) -> Callable[..., None]:
@@ -67,20 +50,20 @@ def _in_app_context(app: Flask, name: str, function: Callable[..., object]) -> C
     return run
 
 
-def make_celery(app: Flask, url: str, tasks: Mapping[str, Callable[..., None]],
-                schedule: Mapping[str, ScheduledWork]) -> Celery:
+def make_celery(app: Flask, tasks: Mapping[str, Callable[..., None]], schedule: Mapping[str, ScheduledWork]) -> Celery:
     """A Celery app for `app`: each task as `wallet.<name>`, each scheduled work as `wallet.every.<name>`
-    with its beat entry, on the broker at `url`. Not set as Celery's current app: nothing global, one per Flask app."""
-    if not url:
-        raise ConfigError("Set CELERY_BROKER_URL (redis://... or amqp://...) to run background work on Celery.")
+    with its beat entry, on the broker at CELERY_BROKER_URL. Not set as Celery's current app: nothing
+    global, one per Flask app."""
     settings = services(app).settings
-    celery = Celery(app.import_name, broker=url, set_as_current=False)
+    if not settings.celery.broker_url:
+        raise ConfigError("Set CELERY_BROKER_URL (redis://... or amqp://...) to run background work on Celery.")
+    celery = Celery(app.import_name, broker=settings.celery.broker_url, set_as_current=False)
     celery.conf.update(
-        task_default_queue=_setting(app, "CELERY_QUEUE", DEFAULT_QUEUE),
+        task_default_queue=settings.celery.queue,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": _visibility_timeout(app)},
+        broker_transport_options={"visibility_timeout": settings.celery.visibility_timeout},
         # A worker that loses the broker keeps running its batch; the lease and fence make the
         # redelivered copy a no-op, and cancelling would only throw away signed work.
         worker_cancel_long_running_tasks_on_connection_loss=False,
@@ -89,8 +72,7 @@ def make_celery(app: Flask, url: str, tasks: Mapping[str, Callable[..., None]],
         task_serializer="json",
         accept_content=["json"],
         timezone="UTC",
-        beat_schedule_filename=_setting(app, "CELERY_BEAT_SCHEDULE_FILE",
-                                        str(settings.instance_path / "celerybeat-schedule")),
+        beat_schedule_filename=str(settings.celery.beat_schedule_file or settings.instance_path / "celerybeat-schedule"),
         beat_schedule={
             name: {
                 "task": _periodic_task_name(name),

@@ -1,50 +1,132 @@
 """Configuration: environment variables -> one frozen `Settings`, read once by the app factory.
 
-Every variable is listed in README.md ("Configuration"). Development defaults make `make run` work
-with nothing set; production refuses to start while any development stand-in would be used.
+Every variable the service reads is a field here, declared with `setting(NAME, default, parse)`, and
+listed in README.md ("Configuration"; `environment_variables()` is what a test compares it with).
+Feature code reads `services(app).settings`, never the environment. Development defaults make
+`make run` work with nothing set; production refuses to start while any development stand-in would be used.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from .auth_config import AuthSettings, ProviderSettings, finish_auth
+from .config_values import (
+    NOT_TESTING_ONLY, ConfigError, folder, group, path, positive_whole, seconds, setting, whole,
+)
+
+__all__ = [
+    "DEVELOPMENT", "PRODUCTION", "AuthSettings", "BatchSettings", "CelerySettings",
+    "ConfigError", "DeliverySettings", "IssuerSettings", "ProviderSettings", "RateLimitSettings", "Settings",
+    "VerifySettings", "environment_variables", "load_settings", "setting",
+]
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 _DEV_SECRET = "development-only-secret-key"
 
 
-class ConfigError(RuntimeError):
-    """The configuration cannot be used; the message says which variable to set."""
+@dataclass(frozen=True)
+class CelerySettings:
+    broker_url: str = setting("CELERY_BROKER_URL", "")
+    """`redis://...` or `amqp://...`; setting it moves background work to Celery (empty: in-process)."""
+    queue: str = setting("CELERY_QUEUE", "wallet")
+    """The queue of this deployment's tasks, so that several deployments can share one broker."""
+    visibility_timeout: int = setting("CELERY_VISIBILITY_TIMEOUT", 3600, positive_whole)
+    """Seconds a Redis broker waits for a task's acknowledgement; longer than the longest batch."""
+    beat_schedule_file: Path | None = setting("CELERY_BEAT_SCHEDULE_FILE", None, path)
+    """Where `celery beat` keeps its last-run times; None means `instance/celerybeat-schedule`."""
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    lease_seconds: float = setting("BATCH_LEASE_SECONDS", 60.0, seconds)
+    """How long a signing worker holds a batch without renewing it before another takes over."""
+    resume_seconds: float = setting("BATCH_RESUME_SECONDS", 15.0, seconds, testing=0.0)
+    """How often waiting or abandoned batches are resumed (0: never)."""
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    targets_file: Path | None = setting("DELIVERY_TARGETS_FILE", None, path)
+    """JSON or TOML file of the external stores; None means none."""
+    signing_key_file: Path | None = setting("DELIVERY_SIGNING_KEY_FILE", None, path)
+    """EC P-256 PEM signing the messages; None: generated under the instance folder (development)."""
+    poll_seconds: float = setting("DELIVERY_POLL_SECONDS", 3.0, seconds, testing=0.0)
+    """How often due deliveries are sent (0: never; under Celery, a beat entry)."""
+    lease_seconds: float = setting("DELIVERY_LEASE_SECONDS", 120.0, seconds)
+    """How long a claimed delivery is reserved for its worker; longer than any target's timeout."""
+    backoff_seconds: float = setting("DELIVERY_BACKOFF_SECONDS", 30.0, seconds)
+    """Wait after the first failed attempt; doubled after each further one."""
+    backoff_max_seconds: float = setting("DELIVERY_BACKOFF_MAX_SECONDS", 6 * 3600.0, seconds)
+    """The longest wait between two attempts."""
+
+
+@dataclass(frozen=True)
+class RateLimitSettings:
+    login: str = setting("RATE_LIMIT_LOGIN", "30 per minute")
+    verify: str = setting("RATE_LIMIT_VERIFY", "120 per minute")
+    intake: str = setting("RATE_LIMIT_INTAKE", "6000 per minute")
+    storage_uri: str = setting("RATELIMIT_STORAGE_URI", "memory://")
+    """Where the counters live: one process's memory, or a shared store (`redis://...`)."""
+
+
+@dataclass(frozen=True)
+class VerifySettings:
+    trust_roots_path: Path | None = setting("TRUST_ROOTS_PATH", None, folder)
+    """Folder of trusted root certificates; None: `instance/trust-roots` (development only)."""
+    workers: int | None = setting("VERIFY_WORKERS", None, positive_whole)
+    """Verifier processes; None means one per CPU core, at most 4."""
+    time_budget_seconds: float | None = setting("VERIFY_TIME_BUDGET_SECONDS", None, seconds)
+    """Longest verification of one document; None means the verifier's default (15 s)."""
+
+
+@dataclass(frozen=True)
+class IssuerSettings:
+    key_file: Path | None = setting("CREDENTIAL_ISSUER_KEY_FILE", None, path)
+    """PEM key signing SD-JWT VCs; None: generated under the instance folder (development only)."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    env: str = DEVELOPMENT
+    env: str = setting("WALLET_ENV", DEVELOPMENT)
     """`development` (embedded stand-ins allowed) or `production`."""
-    secret_key: str = _DEV_SECRET
+    secret_key: str = setting("SECRET_KEY", _DEV_SECRET)
     """Signs session cookies and CSRF tokens."""
-    instance_path: Path = Path("instance")
+    instance_path: Path = setting("INSTANCE_PATH", Path("instance"), folder)
     """Folder for the SQLite database, documents and the development PKI (never tracked)."""
-    database_url: str = ""
+    database_url: str = setting("DATABASE_URL", "")
     """SQLAlchemy URL; empty means SQLite under `instance_path`."""
-    public_base_url: str = "http://127.0.0.1:5000"
+    public_base_url: str = setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     """Address printed in QR codes, credentials and certificates' service URLs."""
-    documents_path: Path | None = None
+    documents_path: Path | None = setting("DOCUMENTS_PATH", None, folder)
     """Where documents are stored; default `instance_path/documents`."""
-    max_document_bytes: int = 20 * 1024 * 1024
+    max_document_bytes: int = setting("MAX_DOCUMENT_BYTES", 20 * 1024 * 1024, whole)
     """Largest accepted PDF upload."""
-    client_assertion_max_age: int = 300
+    client_assertion_max_age: int = setting("CLIENT_ASSERTION_MAX_AGE", 300, whole)
     """Longest lifetime (seconds) of a case system's bearer assertion."""
-    signature_level: str = "B-LTA"
+    assertion_cleanup_seconds: float = setting("ASSERTION_CLEANUP_SECONDS", 300.0, seconds, testing=0.0)
+    """How often the `jti`s of expired bearer assertions are forgotten (0: never)."""
+    signature_level: str = setting("SIGNATURE_LEVEL", "B-LTA")
     """PAdES level of the agency seal: B-B, B-T, B-LT or B-LTA."""
-    signing_workers: int = 0
+    signing_workers: int = setting("SIGNING_WORKERS", 0, whole)
     """Processes for the PDF work of a signing batch; 0 means one per CPU core."""
-    keys_config: str = ""
+    keys_config: str = setting("KEYS_CONFIG", "")
     """Path of the TOML file naming each official's and agency's key (PKCS#11, CSC v2, PKCS#12) and the
     TSA (`wallet_service.keys.config`); empty means the development PKI (refused in production)."""
+    auth: AuthSettings = group(AuthSettings)
+    batches: BatchSettings = group(BatchSettings)
+    celery: CelerySettings = group(CelerySettings)
+    delivery: DeliverySettings = group(DeliverySettings)
+    issuer: IssuerSettings = group(IssuerSettings)
+    limits: RateLimitSettings = group(RateLimitSettings)
+    verify: VerifySettings = group(VerifySettings)
+    testing: bool = False
+    """create_app was given TESTING: background rounds default to off (not an environment variable)."""
     extra: Mapping[str, object] = field(default_factory=dict)
     """Overrides handed to `create_app` that are not settings of their own (tests, Flask options)."""
 
@@ -96,38 +178,72 @@ class Settings:
             )
 
 
-_ENV_NAMES = {
-    "env": "WALLET_ENV",
-    "secret_key": "SECRET_KEY",
-    "instance_path": "INSTANCE_PATH",
-    "database_url": "DATABASE_URL",
-    "public_base_url": "PUBLIC_BASE_URL",
-    "documents_path": "DOCUMENTS_PATH",
-    "max_document_bytes": "MAX_DOCUMENT_BYTES",
-    "client_assertion_max_age": "CLIENT_ASSERTION_MAX_AGE",
-    "keys_config": "KEYS_CONFIG",
-    "signature_level": "SIGNATURE_LEVEL",
-    "signing_workers": "SIGNING_WORKERS",
-}
+def _fields(cls: type, role: str = "") -> Iterator[tuple[dataclasses.Field, str | None]]:
+    """Each field of `cls` with its environment variable's name (None for groups and plain fields)."""
+    for f in dataclasses.fields(cls):
+        env = f.metadata.get("env")
+        yield f, env.format(ROLE=role) if env else None
+
+
+def environment_variables(cls: type = Settings, role: str = "") -> set[str]:
+    """Every environment variable `load_settings` reads (README's "Configuration" table lists them)."""
+    found: set[str] = set()
+    for f, env in _fields(cls, role):
+        if "group" in f.metadata:
+            found |= environment_variables(f.metadata["group"], f.metadata["role"])
+        elif env:
+            found.add(env)
+    return found
+
+
+class _Source:
+    """Where raw values come from: `create_app`'s overrides (under the environment variable's name,
+    or a top-level field's name), then the environment. None and "" count as unset."""
+
+    def __init__(self, overrides: Mapping[str, object], environ: Mapping[str, str]):
+        self.overrides, self.environ = overrides, environ
+        self.used: set[str] = set()
+
+    def raw(self, env: str, alias: str | None) -> object | None:
+        for key in (env, alias):
+            if key is not None and key in self.overrides:
+                self.used.add(key)
+                if self.overrides[key] not in (None, ""):
+                    return self.overrides[key]
+        return self.environ.get(env) or None
+
+
+def _build(cls: type, source: _Source, testing: bool, role: str = "", top: bool = False) -> Any:
+    values: dict[str, object] = {}
+    for f, env in _fields(cls, role):
+        if "group" in f.metadata:
+            values[f.name] = _build(f.metadata["group"], source, testing, f.metadata["role"])
+            continue
+        if env is None:
+            continue
+        raw = source.raw(env, f.name if top else None)
+        if raw is not None:
+            values[f.name] = f.metadata["parse"](env, raw)
+        elif testing and f.metadata["testing"] is not NOT_TESTING_ONLY:
+            values[f.name] = f.metadata["testing"]
+    return cls(**values)
 
 
 def load_settings(overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] = os.environ) -> Settings:
-    """Settings from the environment, then `overrides` (keys are field names, e.g. `database_url`)."""
+    """Settings from `overrides` (keys: a field's name such as `database_url`, or any environment
+    variable's name such as `DELIVERY_POLL_SECONDS`), else the environment, else the defaults.
+    Override keys that name no setting are kept in `extra` (Flask options such as TESTING)."""
     overrides = dict(overrides or {})
-    values: dict[str, object] = {}
-    for f in dataclasses.fields(Settings):
-        name = _ENV_NAMES.get(f.name)
-        if name and environ.get(name):
-            values[f.name] = environ[name]
-    values.update({k: v for k, v in overrides.items() if k in _ENV_NAMES})
-    values["extra"] = {k: v for k, v in overrides.items() if k not in _ENV_NAMES}
-    # Absolute from here on: libraries (certomancer, Alembic) resolve relative paths against their own folders.
-    values["instance_path"] = Path(values.get("instance_path") or Settings.instance_path).resolve()
-    if values.get("documents_path") is not None:
-        values["documents_path"] = Path(values["documents_path"]).resolve()
-    for key in ("max_document_bytes", "client_assertion_max_age", "signing_workers"):
-        if key in values:
-            values[key] = int(values[key])
-    settings = Settings(**values)
+    source = _Source(overrides, environ)
+    testing = bool(overrides.get("TESTING"))
+    settings: Settings = _build(Settings, source, testing, top=True)
+    settings = dataclasses.replace(
+        settings,
+        # Absolute from here on: libraries (certomancer, Alembic) resolve relative paths against their own folders.
+        instance_path=settings.instance_path.resolve(),
+        auth=finish_auth(settings.auth),
+        testing=testing,
+        extra={k: v for k, v in overrides.items() if k not in source.used},
+    )
     settings.check()
     return settings

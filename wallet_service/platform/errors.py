@@ -1,5 +1,5 @@
 """API errors: each class carries its HTTP status and a stable machine code; the message is for a
-person. Rendered as `{"error": code, "message": text}` (DESIGN.md §4)."""
+person. Rendered as `{"error": code, "message": text}`."""
 from __future__ import annotations
 
 import flask_smorest

@@ -1,6 +1,6 @@
 """Background work. Tasks are plain functions `task(app, *args)` named in the dict given to
 `init_app`; a runner decides where they run. The embedded default runs them on one in-process
-thread; when CELERY_BROKER_URL is set (Flask config, else environment) the same functions run as
+thread; when CELERY_BROKER_URL is set (`settings.celery.broker_url`) the same functions run as
 Celery tasks on worker processes (`wallet_service.platform.celery_app`, entry point `wallet_service.worker`).
 Tasks must be idempotent: a crash may run one again.
 
@@ -9,7 +9,6 @@ otherwise — never both, so a web process under Celery starts no background thr
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +21,6 @@ from flask import Flask
 
 from ..models import db
 from ..services import services
-from .config import ConfigError
 from .tasks import ScheduledWork, celery_task_name
 
 log = logging.getLogger(__name__)
@@ -129,22 +127,8 @@ class CeleryJobRunner:
 
 
 def broker_url(app: Flask) -> str:
-    """CELERY_BROKER_URL from the Flask config, else the environment; empty means in-process jobs."""
-    return str(app.config.get("CELERY_BROKER_URL") or os.environ.get("CELERY_BROKER_URL") or "")
-
-
-def seconds_setting(app: Flask, name: str, default: float) -> float:
-    """A number of seconds from the Flask config, else the environment variable of the same name."""
-    value = app.config.get(name)
-    if value is None or value == "":
-        value = os.environ.get(name) or default
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number of seconds, not {value!r}.") from None
-    if seconds < 0:
-        raise ConfigError(f"{name} must not be negative.")
-    return seconds
+    """CELERY_BROKER_URL; empty means in-process jobs."""
+    return services(app).settings.celery.broker_url
 
 
 def every(app: Flask, name: str, work: Callable[[Flask], object], interval: float) -> Periodic | None:
@@ -180,7 +164,7 @@ def init_app(app: Flask, tasks: dict[str, Callable[..., None]]) -> None:
     if broker_url(app):
         from .celery_app import make_celery
 
-        celery = make_celery(app, broker_url(app), tasks, services(app).schedule)
+        celery = make_celery(app, tasks, services(app).schedule)
         services(app).celery = celery
         services(app).jobs = CeleryJobRunner(celery)
     else:

@@ -4,26 +4,22 @@ of them. Counters live in RATELIMIT_STORAGE_URI: memory of one process by defaul
 shared store (redis://...) so every worker counts together."""
 from __future__ import annotations
 
-import os
 import time
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
 from ..services import services
 
-# setting name -> (default limit, endpoints it covers: exact names or "prefix.*")
+# setting name -> (its field in `settings.limits`, endpoints it covers: exact names or "prefix.*")
 LIMITS = {
-    "RATE_LIMIT_LOGIN": ("30 per minute", ("auth.login", "auth.callback", "dev_oidc.authorize")),
-    "RATE_LIMIT_VERIFY": ("120 per minute", ("verify.*", "verify_api.*", "verify_pages.*")),
-    "RATE_LIMIT_INTAKE": ("6000 per minute", ("results.create_result", "results.create_result_batch")),
+    "RATE_LIMIT_LOGIN": ("login", ("auth.login", "auth.callback", "dev_oidc.authorize")),
+    "RATE_LIMIT_VERIFY": ("verify", ("verify.*", "verify_api.*", "verify_pages.*")),
+    "RATE_LIMIT_INTAKE": ("intake", ("results.create_result", "results.create_result_batch")),
 }
 # endpoint -> what one request costs against its limit (1 when absent): a batch counts its results.
 COSTS = {"results.create_result_batch": lambda: max(1, len(request.files.getlist("document")))}
-
-
-def _setting(app: Flask, name: str, default: str) -> str:
-    return str(app.config.get(name) or os.environ.get(name) or default)
 
 
 def _matches(endpoint: str, patterns: tuple[str, ...]) -> bool:
@@ -32,7 +28,8 @@ def _matches(endpoint: str, patterns: tuple[str, ...]) -> bool:
 
 def init_app(app: Flask) -> Limiter:
     """Call last in create_app: limits attach to the endpoints registered by then."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
+    settings = services(app).settings.limits
+    app.config["RATELIMIT_STORAGE_URI"] = settings.storage_uri
     # Flask-Limiter's X-RateLimit-* headers cost two more round trips to the shared store on every
     # limited request (~1/6 of an intake's time under load); only a refusal says when to come back.
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
@@ -50,8 +47,8 @@ def init_app(app: Flask) -> Limiter:
         response.headers["Retry-After"] = str(max(1, int(reset_at - time.time())))
         return response
 
-    for name, (default, patterns) in LIMITS.items():
-        limit = _setting(app, name, default)
+    for field_name, patterns in LIMITS.values():
+        limit = getattr(settings, field_name)
         for endpoint, view in list(app.view_functions.items()):
             if _matches(endpoint, patterns):
                 # Flask-Limiter counts inside the wrapper it returns, so the wrapper replaces the view.

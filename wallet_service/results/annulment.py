@@ -29,7 +29,7 @@ def annul(session: Session, principal: Principal, result_id: str, reason: str, e
     try:
         result.move_to(ResultStatus.ANNULLED)
     except InvalidTransition:
-        if result.status == ResultStatus.ANNULLED.value:
+        if result.status == ResultStatus.ANNULLED:
             raise Conflict("This result was annulled already.", "already_annulled") from None
         raise Conflict(f"A result that is {result.status} cannot be annulled now; wait until it is signed.", "not_annullable") from None
     result.annulled_at = utcnow()

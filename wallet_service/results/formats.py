@@ -1,4 +1,4 @@
-"""Validation of the Vietnamese administrative identifiers the service accepts (DESIGN.md §5).
+"""Validation of the Vietnamese administrative identifiers the service accepts.
 
 Each check returns nothing or raises `FormatError` with a field name and a message a case-system
 developer can act on.

@@ -5,8 +5,8 @@ Modules, one concern each: `trust` (trust-roots folder, the per-process verifier
 (is this a document we issued, and is it annulled), `documents` (verify an uploaded PDF),
 `credential` (verify an SD-JWT VC), `api` and `pages` (HTTP), `cli` (the command).
 
-Settings (Flask config key or environment variable): `TRUST_ROOTS_PATH` (required in production),
-`VERIFY_WORKERS`, `VERIFY_TIME_BUDGET_SECONDS`."""
+Settings (`settings.verify`): `TRUST_ROOTS_PATH` (required in production), `VERIFY_WORKERS`,
+`VERIFY_TIME_BUDGET_SECONDS`."""
 from __future__ import annotations
 
 from flask import Flask

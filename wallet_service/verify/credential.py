@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import enum
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -30,7 +31,21 @@ from ..models import Result
 from ..platform.errors import Unprocessable
 from .registry import CREDENTIAL, RegistryEntry
 
-PASSED, FAILED, NOT_PRESENTED, UNKNOWN = "passed", "failed", "not_presented", "unknown"
+
+class CheckStatus(enum.StrEnum):
+    """The outcome of one check, as reported (`passed`, ...)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_PRESENTED = "not_presented"
+    """An optional part (e.g. the key binding) is absent."""
+    UNKNOWN = "unknown"
+    """Could not be decided (e.g. the status list is unreadable)."""
+
+
+PASSED, FAILED, NOT_PRESENTED, UNKNOWN = (
+    CheckStatus.PASSED, CheckStatus.FAILED, CheckStatus.NOT_PRESENTED, CheckStatus.UNKNOWN,
+)
 ACCEPTED_TYPES = (FORMAT, "vc+sd-jwt")
 """`typ` values of SD-JWT VCs (`vc+sd-jwt` is the media type of earlier drafts)."""
 KB_TYP = "kb+jwt"
@@ -53,8 +68,7 @@ class Check:
 
     name: str
     """`format`, `issuer`, `signature`, `vct`, `validity`, `disclosures`, `key_binding`, `status`, `registry`."""
-    status: str
-    """`passed`, `failed`, `not_presented` (optional part absent) or `unknown` (could not be decided)."""
+    status: CheckStatus
     message: str
     """What it means, in the requested language."""
 
@@ -172,22 +186,30 @@ def _check_validity(payload: dict, now: dt.datetime) -> Check:
     return Check("validity", PASSED, gettext("Within its validity period."))
 
 
-def _apply_disclosures(payload: dict, disclosures: tuple[str, ...]) -> tuple[dict, dict, str | None]:
-    """(claims with disclosures in place, disclosed claims by name, the problem or None)."""
-    if payload.get("_sd_alg", "sha-256") != "sha-256":
-        return {}, {}, gettext("Unsupported digest algorithm %(alg)s.", alg=str(payload.get("_sd_alg")))
+def _decode_disclosures(disclosures: tuple[str, ...]) -> tuple[dict[str, list], str | None]:
+    """(each decoded disclosure by its digest, the problem or None)."""
     by_digest: dict[str, list] = {}
     for disclosure in disclosures:
         try:
             decoded = json.loads(_b64url_decode(disclosure))
         except (ValueError, TypeError, RecursionError):
-            return {}, {}, gettext("A disclosure cannot be read.")
+            return {}, gettext("A disclosure cannot be read.")
         if not isinstance(decoded, list) or len(decoded) not in (2, 3) or not isinstance(decoded[0], str):
-            return {}, {}, gettext("A disclosure is not a [salt, name, value] or [salt, value] array.")
+            return {}, gettext("A disclosure is not a [salt, name, value] or [salt, value] array.")
         digest = _b64url_sha256(disclosure)
         if digest in by_digest:
-            return {}, {}, gettext("The same disclosure is presented twice.")
+            return {}, gettext("The same disclosure is presented twice.")
         by_digest[digest] = decoded
+    return by_digest, None
+
+
+def _apply_disclosures(payload: dict, disclosures: tuple[str, ...]) -> tuple[dict, dict, str | None]:
+    """(claims with disclosures in place, disclosed claims by name, the problem or None)."""
+    if payload.get("_sd_alg", "sha-256") != "sha-256":
+        return {}, {}, gettext("Unsupported digest algorithm %(alg)s.", alg=str(payload.get("_sd_alg")))
+    by_digest, problem = _decode_disclosures(disclosures)
+    if problem is not None:
+        return {}, {}, problem
     used: set[str] = set()
     disclosed: dict = {}
 

@@ -36,7 +36,7 @@ CREDENTIAL = "credential"
 """Found through a credential's `result_id` (no PDF compared)."""
 ANNULLED_SUB_INDICATION = "ANNULLED"
 """Overall sub-indication of a document whose result the issuing agency annulled."""
-REGISTERED = (ResultStatus.SIGNED.value, ResultStatus.DELIVERED.value, ResultStatus.ANNULLED.value)
+REGISTERED = (ResultStatus.SIGNED, ResultStatus.DELIVERED, ResultStatus.ANNULLED)
 _REVISION_END = re.compile(rb"%%EOF(\r\n|\r|\n)?")
 MAX_REVISIONS = 1000
 """Revision ends looked at in one upload; hostile files may repeat `%%EOF` endlessly."""
@@ -85,7 +85,7 @@ class RegistryEntry:
 
     @property
     def annulled(self) -> bool:
-        return self.status == ResultStatus.ANNULLED.value
+        return self.status == ResultStatus.ANNULLED
 
     @classmethod
     def of(cls, result: Result, match: str, public_base_url: str) -> RegistryEntry:

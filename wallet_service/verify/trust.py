@@ -1,6 +1,6 @@
 """Which roots the service's verifier trusts, and the verifier itself, made once per process.
 
-`TRUST_ROOTS_PATH` (Flask config key or environment variable) names a folder of certificate
+`TRUST_ROOTS_PATH` (`settings.verify.trust_roots_path`) names a folder of certificate
 files (PEM or DER; several roots at once, e.g. the national root CA and the government CA).
 Development default: `instance/trust-roots/`, filled with the development PKI's root by an init
 step. Production: required; without it the readiness check fails and verification answers
@@ -22,10 +22,6 @@ from ..platform.errors import ApiError
 from ..services import services
 
 TRUST_ROOTS_SETTING = "TRUST_ROOTS_PATH"
-WORKERS_SETTING = "VERIFY_WORKERS"
-"""Flask config key or environment variable: verifier worker processes (default: CPU cores, at most 4)."""
-TIME_BUDGET_SETTING = "VERIFY_TIME_BUDGET_SECONDS"
-"""Flask config key or environment variable: longest verification of one document (default 15 s)."""
 DEV_FOLDER = "trust-roots"
 
 
@@ -36,17 +32,11 @@ class TrustRootsUnavailable(ApiError):
     code = "trust_roots_not_configured"
 
 
-def _setting(app: Flask, name: str) -> str | None:
-    value = app.config.get(name) or os.environ.get(name)
-    return str(value) if value else None
-
-
 def trust_roots_folder(app: Flask) -> Path | None:
     """The configured folder; in development the default under the instance folder; else None."""
-    configured = _setting(app, TRUST_ROOTS_SETTING)
-    if configured:
-        return Path(configured).resolve()
     settings = services(app).settings
+    if settings.verify.trust_roots_path is not None:
+        return settings.verify.trust_roots_path
     return None if settings.is_production else settings.instance_path / DEV_FOLDER
 
 
@@ -59,9 +49,8 @@ def load_policy(app: Flask) -> VerificationPolicy:
         raise TrustRootsUnavailable(f"The trust-roots folder {folder} ({TRUST_ROOTS_SETTING}) does not exist.")
     settings = services(app).settings
     limits = {"max_document_bytes": settings.max_document_bytes}
-    budget = _setting(app, TIME_BUDGET_SETTING)
-    if budget:
-        limits["time_budget_seconds"] = float(budget)
+    if settings.verify.time_budget_seconds is not None:
+        limits["time_budget_seconds"] = settings.verify.time_budget_seconds
     try:
         return VerificationPolicy.from_folder(folder, **limits)
     except TrustRootError as exc:
@@ -83,7 +72,7 @@ def fill_dev_trust_roots(app: Flask) -> str:
     from ..keys.errors import KeyUnavailable
 
     folder = trust_roots_folder(app)
-    if _setting(app, TRUST_ROOTS_SETTING):
+    if services(app).settings.verify.trust_roots_path is not None:
         return f"trust roots: {folder} (configured, left as it is)"
     try:
         roots = key_directory(app).trust_root_paths()
@@ -124,11 +113,11 @@ class VerifierHolder:
 
 def make_verifier_holder(app: Flask) -> VerifierHolder:
     def make() -> Verifier:
-        if not services(app).settings.is_production and not _setting(app, TRUST_ROOTS_SETTING):
+        settings = services(app).settings
+        if not settings.is_production and settings.verify.trust_roots_path is None:
             folder = trust_roots_folder(app)
             if not folder.is_dir() or not any(folder.iterdir()):
                 fill_dev_trust_roots(app)  # `init` was run before this feature existed
-        workers = _setting(app, WORKERS_SETTING)
-        return Verifier(load_policy(app), workers=int(workers) if workers else min(os.cpu_count() or 1, 4))
+        return Verifier(load_policy(app), workers=settings.verify.workers or min(os.cpu_count() or 1, 4))
 
     return VerifierHolder(make)

@@ -1,4 +1,4 @@
-"""`GET /api/v1/wallet/results`: the logged-in citizen's own results (DESIGN.md §4)."""
+"""`GET /api/v1/wallet/results`: the logged-in citizen's own results."""
 from __future__ import annotations
 
 from flask import jsonify, url_for

@@ -24,12 +24,12 @@ class Stage(str, enum.Enum):
 
 
 _STAGES = {
-    ResultStatus.PENDING_SIGNATURE.value: Stage.PROCESSING,
-    ResultStatus.SIGNING.value: Stage.PROCESSING,
-    ResultStatus.FAILED.value: Stage.PROCESSING,  # a failed signing is retried by the agency, not the citizen's concern
-    ResultStatus.SIGNED.value: Stage.ISSUED,
-    ResultStatus.DELIVERED.value: Stage.ISSUED,
-    ResultStatus.ANNULLED.value: Stage.ANNULLED,
+    ResultStatus.PENDING_SIGNATURE: Stage.PROCESSING,
+    ResultStatus.SIGNING: Stage.PROCESSING,
+    ResultStatus.FAILED: Stage.PROCESSING,  # a failed signing is retried by the agency, not the citizen's concern
+    ResultStatus.SIGNED: Stage.ISSUED,
+    ResultStatus.DELIVERED: Stage.ISSUED,
+    ResultStatus.ANNULLED: Stage.ANNULLED,
 }
 
 
