@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .platform.auth_config import AuthSettings
     from .batches.runner import BatchSignerHolder
     from .delivery import DeliveryConfig
+    from .dev.csc import DevCscService
     from .dev.idp import EmbeddedProvider
     from .issuer.keys import IssuerKeySource
     from .keys.directory import KeyDirectory
@@ -70,6 +71,8 @@ class Services:
     """The issuer officials log in with; demo officials are created for it."""
     devidp: EmbeddedProvider | None = None
     """The embedded development OpenID provider, when no external one is configured."""
+    devcsc: DevCscService | None = None
+    """The embedded development remote-signing service, when KEYS_CONFIG is not set."""
     issuer_key: IssuerKeySource | None = None
     verifier: VerifierHolder | None = None
     delivery: DeliveryConfig | None = None

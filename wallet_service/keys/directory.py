@@ -2,7 +2,8 @@
 code); a `KeyDirectory` turns that name into a `signing.keys.KeySource`. With `KEYS_CONFIG` set
 (required in production): the keys that file names (`keys.config`). Otherwise, in development: the
 PKI generated under `instance/pki/` with its TSA/OCSP/CRL mounted at `/dev-pki` of this app
-(`wallet_service.dev.pki`)."""
+(`wallet_service.dev.pki`), and a remote-signing service holding the demo officials' keys at
+`/dev-csc` (`wallet_service.dev.csc`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,10 +47,11 @@ def init_app(app: Flask) -> None:
         checks["keys"] = directory.check
         return
     # Production without KEYS_CONFIG never gets here: Settings.check refuses to start.
-    from ..dev import pki  # development only
+    from ..dev import csc, pki  # development only
 
     checks["keys"] = lambda: key_directory(app)
     pki.init_app(app)
+    csc.init_app(app)
 
 
 def _check_tsa(keys: KeyDirectory) -> None:
