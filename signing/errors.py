@@ -32,9 +32,14 @@ class InvalidRequest(SigningError):
 
 
 class KeySourceError(SigningError):
-    """The key source refused or failed (wrong PIN, credential not authorised, ...)."""
+    """The key source refused or failed (wrong PIN, credential not authorised, ...).
+    ``remaining_attempts``: how many more wrong PINs or codes the holder may type, when known."""
 
     code = "key_source_error"
+
+    def __init__(self, message: str, *, code: str | None = None, remaining_attempts: int | None = None):
+        super().__init__(message, code=code)
+        self.remaining_attempts = remaining_attempts
 
 
 class TrustServiceError(SigningError):

@@ -9,7 +9,8 @@ digests in bulk. Hence the two-step ``authorize`` / ``sign_digests`` shape.
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from asn1crypto import algos, x509
@@ -25,9 +26,23 @@ class SignerIdentity:
     """Issuer certificates (intermediate first, root last if known), without the signer's."""
 
 
+@dataclass(frozen=True)
+class HolderSecrets:
+    """What the key holder types for one batch (their PIN and a one-time code), handed to the key
+    source's ``authorize`` at that moment and never kept by it: a signature is the holder's only
+    when they approve each batch themselves. ``repr`` shows neither value."""
+
+    pin: str = field(repr=False)
+    otp: str | None = field(default=None, repr=False)
+
+
 class Authorization(abc.ABC):
     """Proof that the key holder approved signing a given set of digests (PIN session,
     CSC SAD...). Use as a context manager; closing releases the session."""
+
+    expires_at: dt.datetime | None = None
+    """When the proof stops being accepted (a CSC SAD's ``expiresIn``); None when it does not expire.
+    A caller signing past it must ask the holder again."""
 
     def close(self) -> None:  # pragma: no cover - default no-op
         """Release the session (log out, forget the SAD)."""
