@@ -1,4 +1,4 @@
-"""The `wallet-service` command (also `flask --app wsgi ...`): init, run, clients, audit."""
+"""The `wallet-service` command (also `flask --app wsgi ...`): init, run, clients, sign, dev, audit."""
 from __future__ import annotations
 
 import datetime as dt
@@ -172,6 +172,32 @@ def _configured_key(keys, name: str):
             return keys.agency_key(name)
         except KeyUnavailable as as_agency:
             raise KeyUnavailable(" ".join(dict.fromkeys([as_official.message, as_agency.message]))) from None
+
+
+@main.group("dev")
+def dev_group():
+    """Development helpers (refused in production)."""
+
+
+@dev_group.command("otp")
+@click.argument("name")
+@with_appcontext
+def dev_otp(name: str):
+    """Print the current one-time code of demo official NAME's credential at the development
+    remote-signing service (what the official's authenticator app would show)."""
+    if _settings().is_production:
+        raise click.ClickException("`wallet-service dev otp` is refused when WALLET_ENV=production: "
+                                   "one-time codes come from the official's own authenticator.")
+    from .dev import csc  # development only
+    from .dev.csc.holders import HolderSecretsMissing
+
+    if name not in csc.credential_ids():
+        raise click.ClickException(f"no demo official '{name}' (known: {', '.join(csc.credential_ids())})")
+    try:
+        known = csc.load_secrets(Path(current_app.instance_path))
+        click.echo(known.totp(name).now())
+    except HolderSecretsMissing as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.group("audit")
