@@ -1,4 +1,4 @@
-"""The `wallet-service` command (also `flask --app wsgi ...`): init, run, clients, sign, dev, audit."""
+"""The `wallet-service` command (also `flask --app wsgi ...`): init, run, clients, sign, agent, dev, audit."""
 from __future__ import annotations
 
 import datetime as dt
@@ -197,6 +197,29 @@ def dev_otp(name: str):
         known = csc.load_secrets(Path(current_app.instance_path))
         click.echo(known.totp(name).now())
     except HolderSecretsMissing as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("agent", with_appcontext=False)
+@click.option("--module", "module_path", required=True, help="The token's PKCS#11 library (.so / .dll).")
+@click.option("--token", "token_label", required=True, help="Token label.")
+@click.option("--key", "key_label", required=True, help="Label of the official's key and certificate.")
+@click.option("--origin", required=True, help="The signing service's origin, exactly (https://host[:port]).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Loopback port (0: any free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Bind address; only 127.0.0.1 is accepted.")
+@click.option("--confirm", is_flag=True, help="Ask on this terminal before each signing.")
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN from the first line of stdin instead of a prompt (scripts).")
+def agent_command(module_path, token_label, key_label, origin, port, host, confirm, pin_stdin):
+    """Token-signing agent for an official's PC: the PIN is typed here and stays here; only the
+    service's page (--origin) may ask it to sign. Needs no database."""
+    from adapters.agent import AgentConfig, AgentStartError, run
+    from adapters.agent.token import TokenOptions
+
+    config = AgentConfig(TokenOptions(module_path, token_label, key_label), origin=origin, port=port,
+                         host=host, confirm=confirm, pin_from_stdin=pin_stdin)
+    try:
+        run(config)
+    except AgentStartError as exc:
         raise click.ClickException(str(exc)) from None
 
 
