@@ -27,7 +27,7 @@ from adapters.devpki import DevPki
 from verification import VerificationPolicy, Verifier
 from tests.pki import PKI_MOUNT, LateBoundApp, make_pki, pki_services_at, serve, serve_pki
 from wallet_service import create_app
-from wallet_service.access import OFFICIAL, SESSION_KEY, Principal
+from wallet_service.access import OFFICIAL, Principal
 from wallet_service.dev import demo as demo_data
 from wallet_service.models import ApiClient, Base, Official, Result, db
 from wallet_service.platform import database, jobs

@@ -19,19 +19,19 @@ if TYPE_CHECKING:
     from flask_limiter import Limiter
 
     from .platform.auth_config import AuthSettings
-    from .batches.runner import BatchSignerHolder
-    from .delivery import DeliveryConfig
-    from .dev.csc import DevCscService
-    from .dev.idp import EmbeddedProvider
+    from .batches.signer import BatchSignerHolder
+    from .delivery.config import DeliveryConfig
+    from .dev.csc.service import DevCscService
+    from .dev.idp.provider import EmbeddedProvider
     from .issuer.keys import IssuerKeySource
-    from .keys.directory import KeyDirectory
+    from .keys.interface import KeyDirectory
     from .platform.config import Settings
     from .platform.errors import Api
-    from .platform.jobs import JobRunner, Periodic
+    from .platform.runners import JobRunner, Periodic
     from .platform.storage import DocumentStore
     from .platform.tasks import ScheduledWork
     from .results.events import ResultEvents
-    from .verify.trust import VerifierHolder
+    from .verify.holder import VerifierHolder
 
 EXTENSION = "wallet"
 """The one `app.extensions` key: the `Services` object."""

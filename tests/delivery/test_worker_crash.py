@@ -4,7 +4,6 @@ key; the store sees every delivery exactly once and nothing is lost."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys

@@ -2,8 +2,6 @@
 refuses; the probes and the API description."""
 from __future__ import annotations
 
-import io
-import json
 
 import pytest
 from sqlalchemy import func, select, update

@@ -13,7 +13,7 @@ from wallet_service.models import Citizen, db
 from wallet_service.platform.limits import LIMITS
 from sqlalchemy import select
 
-from ..conftest import CaseSystem, login_as, official_principal
+from ..conftest import login_as
 
 UNLIMITED = "1000000 per minute"
 

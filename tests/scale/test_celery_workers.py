@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.conftest import login_as, official_principal
 from wallet_service.models import Delivery, ResultSignature, SigningBatch, db
-from wallet_service.platform import jobs
+from wallet_service.platform import jobs, runners
 
 from .conftest import RABBITMQ_URL, REDIS_URL, statuses, submit_results, wait_until
 from wallet_service.services import services
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 @pytest.mark.parametrize(("broker_url", "embedded_beat"), [(REDIS_URL, False), (RABBITMQ_URL, True)],
                          ids=["redis", "rabbitmq"])
 def test_a_worker_signs_and_beat_delivers(app, demo, fleet, store, broker_url, embedded_beat):
-    assert isinstance(jobs.runner(app), jobs.CeleryJobRunner)
+    assert isinstance(jobs.runner(app), runners.CeleryJobRunner)
     assert services(app).delivery_poller is None  # the web process sends nothing itself
     ids = submit_results(app, 4)
     client = app.test_client()

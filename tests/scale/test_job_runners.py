@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from wallet_service.platform import jobs
+from wallet_service.platform import jobs, runners
 from wallet_service.platform.celery_app import DEFAULT_QUEUE
 from wallet_service.platform.config import ConfigError
 from wallet_service.services import services
@@ -27,7 +27,7 @@ def no_celery_environment(monkeypatch):
 
 def test_default_runs_jobs_in_process_and_periodic_work_on_threads(make_app, no_celery_environment):
     app = make_app(DELIVERY_POLL_SECONDS=30, BATCH_RESUME_SECONDS=30)
-    assert isinstance(jobs.runner(app), jobs.InProcessJobRunner)
+    assert isinstance(jobs.runner(app), runners.InProcessJobRunner)
     assert services(app).celery is None
     pollers = [services(app).delivery_poller, services(app).batch_resume_poller]
     assert not any(p.running for p in pollers)  # nothing before the first request
@@ -52,7 +52,7 @@ def test_in_process_runner_runs_a_task_inside_an_app_context(make_app, no_celery
 def test_broker_url_switches_to_celery_and_starts_no_thread(make_app, no_celery_environment, tmp_path):
     before = wallet_threads()
     app = make_app(CELERY_BROKER_URL=UNUSED_PORT_BROKER, DELIVERY_POLL_SECONDS=2, BATCH_RESUME_SECONDS=7)
-    assert isinstance(jobs.runner(app), jobs.CeleryJobRunner)
+    assert isinstance(jobs.runner(app), runners.CeleryJobRunner)
     assert services(app).delivery_poller is None and services(app).batch_resume_poller is None
     app.test_client().get("/healthz")
     assert not wallet_threads() - before  # the first request started nothing

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import login_as, official_principal
-from wallet_service.models import AuditEvent, Result, ResultSignature, db
+from wallet_service.models import Result, ResultSignature, db
 from wallet_service.services import services
 
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too

@@ -25,7 +25,7 @@ from verification import Verifier
 from wallet_service.batches import creation, runner
 from wallet_service.models import Result, db
 from wallet_service.services import services
-from wallet_service.verify.trust import VerifierHolder
+from wallet_service.verify.holder import VerifierHolder
 
 WARD = "000.00.15.H40"
 AGENCY1 = "Trung tâm Phục vụ hành chính công phường Hạ Long"

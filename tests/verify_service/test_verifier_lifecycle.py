@@ -7,7 +7,7 @@ import threading
 import time
 
 from verification import VerificationPolicy, Verifier
-from wallet_service.verify.trust import VerifierHolder
+from wallet_service.verify.holder import VerifierHolder
 
 
 def test_the_holder_makes_the_verifier_on_first_use_and_once():

@@ -15,7 +15,6 @@ Configuration (`settings.delivery`):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 
 from flask import Flask
@@ -25,23 +24,12 @@ from ..platform import jobs
 from ..platform.config import ConfigError
 from ..results.events import connect_for_app, result_annulled, result_signed
 from ..services import services
+from .config import DeliveryConfig, WorkerSettings
 from .outbox import enqueue_annulled, enqueue_signed
-from .targets import DeliveryTargets, load_targets
-from .worker import TASK, WorkerSettings, deliver_due
+from .targets import load_targets
+from .worker import TASK, deliver_due
 
 __all__ = ["TASK", "DeliveryConfig", "deliver_due", "init_app"]
-
-
-@dataclass(frozen=True)
-class DeliveryConfig:
-    """Everything the delivery worker needs, at `services(app).delivery`."""
-
-    targets: DeliveryTargets
-    """The configured external stores."""
-    key_source: IssuerKeySource
-    """The delivery signing key file (the same file handling as the credential issuer's key)."""
-    worker: WorkerSettings
-    """Lease, backoff and batch size."""
 
 
 def init_app(app: Flask) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from ..models import Delivery, DeliveryStatus, Result, db, utcnow
 from ..results import audit
 from ..services import services
+from .config import WorkerSettings
 from .messages import message_claims, sign_message
 from .outbox import complete_if_delivered
 from .targets import WEBHOOK
@@ -30,23 +31,6 @@ log = logging.getLogger(__name__)
 
 TASK = "deliver_due"
 ACTOR = "system:delivery"
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """How the worker paces itself (from `settings.delivery`, see `delivery.init_app`)."""
-
-    lease_seconds: float = 120.0
-    """How long a claimed delivery is reserved for its worker; longer than any target's timeout."""
-    backoff_seconds: float = 30.0
-    """Wait after the first failed attempt; doubled after each further one."""
-    backoff_max_seconds: float = 6 * 3600.0
-    """The longest wait between two attempts."""
-    batch_size: int = 20
-    """Deliveries claimed at once."""
-
-    def backoff(self, attempts: int) -> dt.timedelta:
-        return dt.timedelta(seconds=min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds))
 
 
 @dataclass(frozen=True)

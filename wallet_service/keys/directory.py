@@ -7,30 +7,17 @@ PKI generated under `instance/pki/` with its TSA/OCSP/CRL mounted at `/dev-pki` 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
 import requests
 from flask import Flask
 
 from signing.errors import InvalidRequest
-from signing.keys import KeySource
-from signing.profiles import PadesLevel, TrustServices
+from signing.profiles import PadesLevel
 
 from ..services import services
 from .config import ConfigKeyDirectory
 from .errors import KeyUnavailable
-
-
-class KeyDirectory(Protocol):
-    trust_services: TrustServices
-    """The TSA (and timeouts) signatures of B-T and above use."""
-
-    def official_key(self, key_reference: str) -> KeySource: ...
-
-    def agency_key(self, agency_code: str) -> KeySource: ...
-
-    def trust_root_paths(self) -> list[Path]:
-        """PEM files of the roots the service's own signatures chain to."""
+from .interface import KeyDirectory
 
 
 def init_app(app: Flask) -> None:

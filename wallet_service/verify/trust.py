@@ -7,11 +7,8 @@ step. Production: required; without it the readiness check fails and verificatio
 `trust_roots_not_configured`."""
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
-import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -20,6 +17,7 @@ from verification import TrustRootError, VerificationPolicy, Verifier
 
 from ..platform.errors import ApiError
 from ..services import services
+from .holder import VerifierHolder
 
 TRUST_ROOTS_SETTING = "TRUST_ROOTS_PATH"
 DEV_FOLDER = "trust-roots"
@@ -83,32 +81,6 @@ def fill_dev_trust_roots(app: Flask) -> str:
     for root in roots:
         shutil.copyfile(root, folder / f"dev-{root.name}")
     return f"trust roots ready: {folder} ({len(roots)} development root(s))"
-
-
-class VerifierHolder:
-    """The app's `Verifier`, started on first use in each process: its worker pool takes 1-2 s to
-    start, and a gunicorn worker must start its own after the fork rather than share the parent's
-    pipes. Closed at interpreter exit."""
-
-    def __init__(self, make: Callable[[], Verifier]):
-        self._make = make
-        self._verifier: Verifier | None = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Verifier:
-        with self._lock:
-            if self._verifier is None or self._pid != os.getpid():
-                self._verifier = self._make()
-                self._pid = os.getpid()
-                atexit.register(self._verifier.close)
-            return self._verifier
-
-    def close(self) -> None:
-        with self._lock:
-            if self._verifier is not None and self._pid == os.getpid():
-                self._verifier.close()
-            self._verifier = None
 
 
 def make_verifier_holder(app: Flask) -> VerifierHolder:

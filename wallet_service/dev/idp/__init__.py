@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
@@ -13,22 +12,11 @@ from flask import Flask
 from ...platform.config import ConfigError
 from ...services import services
 from .keys import ensure_signing_key
+from .provider import EmbeddedProvider
 from .server import DevClient, build_server
 
 MOUNT = "/dev-oidc"
 CLIENT_ID = "wallet-service"
-
-
-@dataclass(frozen=True)
-class EmbeddedProvider:
-    """The mounted provider, kept in `services(app).devidp`."""
-
-    issuer: str
-    """`{PUBLIC_BASE_URL}/dev-oidc`."""
-    client: DevClient
-    """The service itself as the provider's one relying party."""
-    server: object
-    """Authlib's AuthorizationServer for this app."""
 
 
 def issuer_for(public_base_url: str) -> str:
