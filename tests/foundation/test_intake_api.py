@@ -164,6 +164,33 @@ def test_unknown_agency_and_agency_not_allowed(app, client, demo, register_case_
     assert snapshot(app) == before
 
 
+def test_a_dossier_code_of_an_agency_the_client_does_not_act_for_is_refused(app, client, demo, register_case_system, pdf):
+    department = register_case_system("department-system", agency_codes=("000.00.04.H40",))
+    before = snapshot(app)
+    # The department's result received by the centre: the dossier code is the centre's, not the department's.
+    refused = post(client, department, pdf, metadata(agency_code="000.00.04.H40"))
+    assert (refused.status_code, refused.json["error"]) == (403, "dossier_agency_not_allowed")
+    assert "000.00.15.H40" in refused.json["message"]
+    assert snapshot(app) == before
+    both = register_case_system("centre-and-department", agency_codes=("000.00.15.H40", "000.00.04.H40"))
+    assert post(client, both, pdf, metadata(agency_code="000.00.04.H40")).status_code == 201
+
+
+def test_a_conflict_with_a_result_the_client_may_not_read_reveals_nothing_of_it(app, client, demo, register_case_system, pdf):
+    centre_and_department = register_case_system("centre-department", agency_codes=("000.00.15.H40", "000.00.04.H40"))
+    centre = register_case_system("centre-only", agency_codes=("000.00.15.H40",))
+    stored = post(client, centre_and_department, pdf, metadata(agency_code="000.00.04.H40"))
+    assert stored.status_code == 201
+    other_pdf = result_pdf("Trung tâm Phục vụ hành chính công phường Hạ Long", "Trích lục khai sinh", "Hoàng Văn Đức",
+                           "000.00.15.H40-251121-0042", ("Họ, chữ đệm, tên: Hoàng Minh Châu",))
+    for document in (pdf, other_pdf):
+        conflict = post(client, centre, document, metadata())
+        assert (conflict.status_code, conflict.json["error"]) == (409, "dossier_exists")
+        text = conflict.get_data(as_text=True)
+        assert stored.json["id"] not in text and stored.json["hashes"]["original_sha256"] not in text
+        assert "details" not in conflict.json
+
+
 @pytest.mark.parametrize(
     "parts, code",
     [

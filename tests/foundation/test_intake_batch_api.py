@@ -131,6 +131,18 @@ def test_a_dossier_stored_with_another_document_is_a_409_for_the_batch(app, clie
     assert snapshot(app) == before
 
 
+def test_a_batch_with_a_dossier_code_of_another_agency_is_refused(app, client, demo, pdf):
+    department = register_case_system_in(app, "department-system", ("000.00.04.H40",))
+    items = [(metadata(agency_code="000.00.04.H40", dossier_code=f"000.00.04.H40-251121-{i:04d}"), distinct(pdf, i))
+             for i in range(3)]
+    items[1] = ({**items[1][0], "dossier_code": dossier(1)}, items[1][1])
+    before = snapshot(app)
+    response = post_batch(client, department, items)
+    assert (response.status_code, response.json["error"]) == (403, "dossier_agency_not_allowed")
+    assert [(f["index"], f["error"]) for f in response.json["details"]["items"]] == [(1, "dossier_agency_not_allowed")]
+    assert snapshot(app) == before
+
+
 @pytest.mark.parametrize("shape, status, code", [
     ("object", 400, "invalid_metadata"),
     ("empty", 400, "invalid_metadata"),

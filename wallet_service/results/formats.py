@@ -70,6 +70,11 @@ def check_dossier_code(code: str, field: str = "dossier_code") -> None:
         raise FormatError(field, f"'{match['date']}' in the dossier code is not a valid YYMMDD date.") from None
 
 
+def dossier_agency(code: str) -> str:
+    """The receiving agency's code a valid dossier code begins with."""
+    return DOSSIER_CODE.fullmatch(code)["agency"]
+
+
 def check_procedure_code(code: str, field: str = "procedure_code") -> None:
     if not isinstance(code, str) or not PROCEDURE_CODE.fullmatch(code):
         raise FormatError(field, "A procedure code looks like 1.011442 or 1.011442.000.00.00.H38.")

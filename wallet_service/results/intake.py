@@ -15,6 +15,7 @@ from . import audit
 from ..models import Agency, Citizen, Result, ResultStatus, new_uuid, utcnow
 from ..platform.errors import ApiError, Conflict, Forbidden, Unprocessable
 from ..platform.storage import DocumentStore
+from .formats import dossier_agency
 from .pdf_intake import inspect_pdf
 
 MAX_BATCH_RESULTS = 100
@@ -168,6 +169,10 @@ def _check(known: _Known, submission: Submission, max_bytes: int, agency_codes: 
     metadata = submission.metadata
     if agency_codes is not None and metadata["agency_code"] not in agency_codes:
         raise Forbidden(f"This client may not submit results for agency {metadata['agency_code']}.", "agency_not_allowed")
+    # The dossier code names the receiving unit (a centre may receive what a department decides):
+    # it must be an agency the client acts for, or one client could take another agency's codes.
+    if agency_codes is not None and (receiver := dossier_agency(metadata["dossier_code"])) not in agency_codes:
+        raise Forbidden(f"This client may not submit dossier codes of agency {receiver}.", "dossier_agency_not_allowed")
     agency = known.agencies.get(metadata["agency_code"])
     if agency is None:
         raise Unprocessable(f"Unknown agency {metadata['agency_code']}.", "unknown_agency")
@@ -175,9 +180,10 @@ def _check(known: _Known, submission: Submission, max_bytes: int, agency_codes: 
     digest = hashlib.sha256(submission.document).hexdigest()
     existing = known.results.get(metadata["dossier_code"])
     if existing is not None:
-        _same_or_conflict(existing, digest)
+        # Checked first: the conflict's details (id, hash) are only for a caller who may read the result.
         if agency_codes is not None and existing.agency.code not in agency_codes:
             raise Conflict("A result with this dossier code already exists for another agency.", "dossier_exists")
+        _same_or_conflict(existing, digest)
     return _Checked(submission, agency, known.citizens.get(metadata["citizen_id"]), digest, existing)
 
 
