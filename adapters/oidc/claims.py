@@ -126,7 +126,7 @@ def read_citizen(profile: ClaimProfile, claims: Mapping[str, object]) -> Citizen
             "personal_id_missing",
         )
     personal_id = str(personal_id).strip()
-    if not re.fullmatch(r"\d{12}", personal_id):
+    if not re.fullmatch(r"\d{12}", personal_id, re.ASCII):  # ASCII digits only
         raise IdentityRefused("The personal ID number given by the identity provider is not 12 digits.", "personal_id_invalid")
     full_name = _first(claims, profile.full_name)
     if not isinstance(full_name, str) or not full_name.strip():
@@ -192,5 +192,5 @@ def _level(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    match = re.search(r"(\d+)$", str(value)) if value is not None else None
+    match = re.search(r"(\d+)$", str(value), re.ASCII) if value is not None else None
     return int(match.group(1)) if match else None

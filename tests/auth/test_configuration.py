@@ -78,6 +78,15 @@ def test_vneid_and_standard_readings():
     assert bad_date.value.code == "birth_date_invalid"
 
 
+def test_a_personal_id_of_non_ascii_digits_is_refused():
+    for number in ("022１８６００１２３４", "022١٨٦٠٠١٢٣٤", "022१८६००१२३४"):
+        with pytest.raises(IdentityRefused) as refused:
+            read_citizen(STANDARD, {"personal_id": number, "name": "Lê Thị Hoa"})
+        assert refused.value.code == "personal_id_invalid"
+    assert read_citizen(STANDARD, {"personal_id": "022186001234", "name": "Lê Thị Hoa",
+                                   "acr": "urn:vn:loa:٢"}).account_level is None
+
+
 def test_official_roles_from_nested_claims_and_unknown_roles_ignored():
     identity = read_official(STANDARD, {"sub": "u1", "name": "A", "realm_access": {"roles": ["annul", "admin"]},
                                         "agency": ["000.00.15.H40"]},

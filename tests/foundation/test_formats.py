@@ -63,3 +63,23 @@ def test_commune_codes_follow_the_2025_map():
         formats.check_commune_code("00001")
     with pytest.raises(formats.FormatError, match="5 digits"):
         formats.check_commune_code("6688")
+
+
+# Fullwidth, Arabic-Indic and Devanagari digits: `\d` and `str.isdigit` take them, int() reads them.
+# The province code stays ASCII: only the digits after it are foreign, which the province check passes.
+NON_ASCII_DIGITS = {"fullwidth": "022１８６００１２３４", "arabic_indic": "022١٨٦٠٠١٢٣٤", "devanagari": "022१८६००१२३४"}
+
+
+@pytest.mark.parametrize("script", sorted(NON_ASCII_DIGITS))
+def test_only_ascii_digits_are_digits(script):
+    number = NON_ASCII_DIGITS[script]
+    with pytest.raises(formats.FormatError, match="12 digits"):
+        formats.check_personal_id(number, today=dt.date(2026, 11, 23))
+    with pytest.raises(formats.FormatError):
+        formats.check_dossier_code(f"000.00.15.H40-251117-{number[-4:]}")
+    with pytest.raises(formats.FormatError):
+        formats.check_agency_code(f"{number[3:6]}.00.15.H40")
+    with pytest.raises(formats.FormatError):
+        formats.check_procedure_code(f"1.{number[-6:]}")
+    with pytest.raises(formats.FormatError):
+        formats.check_commune_code(number[-5:])

@@ -130,6 +130,8 @@ def test_bad_document_is_refused_and_nothing_written(app, client, case_system, p
 BAD_METADATA = {
     "citizen_id_short": ({"citizen_id": "02218600123"}, "citizen_id"),
     "citizen_id_letters": ({"citizen_id": "02218600123X"}, "citizen_id"),
+    "citizen_id_fullwidth_digits": ({"citizen_id": "022１８６００１２３４"}, "citizen_id"),
+    "dossier_code_arabic_indic_digits": ({"dossier_code": "000.00.15.H40-251121-٠٠٤٢"}, "dossier_code"),
     "citizen_id_unknown_province": ({"citizen_id": "099186001234"}, "citizen_id"),
     "citizen_id_born_in_future": ({"citizen_id": "022499001234"}, "citizen_id"),
     "dossier_code_shape": ({"dossier_code": "HS-2025-0001"}, "dossier_code"),

@@ -124,6 +124,14 @@ def test_bad_filters_are_named_in_the_page_not_a_crash(official1, demo_results):
     assert "Ngày kết thúc trước ngày bắt đầu." in reversed_range.get_data(as_text=True)
 
 
+def test_non_ascii_digits_in_filters_are_named_not_matched_nor_a_crash(official1, demo_results):
+    answer = official1.get("/official/", query_string={"citizen_id": "022１８６００１２３４", "page": "²"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "Số định danh cá nhân gồm đúng 12 chữ số." in page
+    assert official1.get("/official/", query_string={"per_page": "٣"}).status_code == 400
+
+
 @pytest.mark.postgres  # SQL behaviour
 def test_pagination_keeps_the_filters_and_covers_every_result(app, official1, demo):
     for n in range(1, 26):

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-_PERSONAL_ID = re.compile(r"\d{12}")
+_PERSONAL_ID = re.compile(r"\d{12}", re.ASCII)  # ASCII digits: `\d` alone takes fullwidth ones too
+_WHOLE_NUMBER = re.compile(r"\d{1,9}", re.ASCII)
 _DOSSIER_PART = re.compile(r"[0-9A-Za-z.\-]{1,64}")
 
 
@@ -77,7 +78,7 @@ def _positive_int(args: Mapping[str, str], name: str, default: int, errors: dict
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= upper:
+    if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= upper:
         errors[name] = _("Enter a whole number from 1 to %(upper)s.", upper=upper)
         return default
     return int(raw)

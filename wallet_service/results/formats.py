@@ -28,13 +28,14 @@ CCCD_PROVINCE_CODES = frozenset(
     "074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
 )
 
-PERSONAL_ID = re.compile(r"\d{12}")
+# Digits are ASCII only (`re.ASCII`): `\d` would take fullwidth or Arabic-Indic digits, which int() reads.
+PERSONAL_ID = re.compile(r"\d{12}", re.ASCII)
 # QCVN 102:2016 agency code, e.g. 000.00.15.H40.
-AGENCY_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
-DOSSIER_CODE = re.compile(rf"(?P<agency>{AGENCY_CODE.pattern})-(?P<date>\d{{6}})-(?P<seq>\d{{4}})")
+AGENCY_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}", re.ASCII)
+DOSSIER_CODE = re.compile(rf"(?P<agency>{AGENCY_CODE.pattern})-(?P<date>\d{{6}})-(?P<seq>\d{{4}})", re.ASCII)
 # National procedure code (e.g. 1.011442) optionally followed by the publishing agency's code, as in
 # 1.011442.000.00.00.H38; case systems send both forms.
-PROCEDURE_CODE = re.compile(rf"\d\.\d{{6}}(\.{AGENCY_CODE.pattern})?")
+PROCEDURE_CODE = re.compile(rf"\d\.\d{{6}}(\.{AGENCY_CODE.pattern})?", re.ASCII)
 
 
 def cccd_birth_year(number: str) -> int:
@@ -82,7 +83,7 @@ def check_procedure_code(code: str, field: str = "procedure_code") -> None:
 
 def check_commune_code(code: str, field: str = "commune_code") -> None:
     """A 5-digit commune code of the administrative map in force since 1 July 2025."""
-    if not isinstance(code, str) or not re.fullmatch(r"\d{5}", code):
+    if not isinstance(code, str) or not re.fullmatch(r"\d{5}", code, re.ASCII):
         raise FormatError(field, "A commune code has 5 digits.")
     try:
         Ward.from_code(WardCode(int(code)))
