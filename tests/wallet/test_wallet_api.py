@@ -46,6 +46,17 @@ def test_citizen_lists_only_their_own_results(app, client, wallet_results, demo_
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
+def test_a_citizen_cannot_download_their_unsigned_draft(app, client, wallet_results, case_system):
+    login_as(app, client, citizen_principal(CITIZEN1))
+    draft = client.get(f"/api/v1/results/{wallet_results['processing']}/document")
+    assert (draft.status_code, draft.json["error"]) == (403, "document_not_signed")
+    assert not draft.data.startswith(b"%PDF")
+    assert client.get(f"/api/v1/results/{wallet_results['annulled']}/document").status_code == 200
+    # The agency's case system still reads the original it sent.
+    original = client.get(f"/api/v1/results/{wallet_results['processing']}/document", headers=case_system.headers())
+    assert original.status_code == 200 and original.data.startswith(b"%PDF")
+
+
 def test_the_listing_answers_what_its_schema_documents(app, client, wallet_results):
     """The listing is written out by hand for speed; the OpenAPI schema must describe it exactly."""
     login_as(app, client, citizen_principal(CITIZEN1))

@@ -8,9 +8,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
-from ..access import CLIENT, OFFICIAL, can_read_result, require_principal
+from ..access import CITIZEN, CLIENT, OFFICIAL, can_read_result, require_principal
 from ..models import Agency, Result, db
-from ..platform.errors import ApiError, BadRequest, NotFound, PayloadTooLarge, Unprocessable
+from ..platform.errors import ApiError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from ..results import annulment
 from ..results.intake import MAX_BATCH_RESULTS, Submission, submit_result, submit_results
 from .schemas import (
@@ -23,6 +23,7 @@ from .schemas import (
     ResultUploadSchema,
 )
 from ..services import services
+from ..wallet.results import downloadable
 
 _METADATA = ResultMetadataSchema()  # made once: a marshmallow Schema copies its fields when made
 
@@ -164,9 +165,14 @@ def get_result(result_id: str):
 
 
 @blp.route("/results/<result_id>/document", methods=["GET"])
-@blp.response(200, description="The signed PDF, or the original while pending")
+@blp.response(200, description="The signed PDF, or the original while pending (not to the citizen)")
+@blp.alt_response(403, description="A citizen asked for a result not signed yet")
 def get_document(result_id: str):
     result = _find_result(result_id)
+    if require_principal().kind == CITIZEN and not downloadable(result):
+        # The unsigned draft has no legal force: the citizen gets the signed PDF only.
+        raise Forbidden("This result is not signed yet; its document can be downloaded once it is signed.",
+                        "document_not_signed")
     digest = result.signed_sha256 or result.original_sha256
     data = services().documents.get(digest)
     response = Response(data, mimetype="application/pdf")
