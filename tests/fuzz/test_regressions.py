@@ -125,3 +125,34 @@ def test_intake_location_names_the_created_result(app, client, case_system, pdf)
     response = post(client, case_system, pdf, metadata())
     assert response.status_code == 201
     assert response.headers["Location"] == f"/api/v1/results/{response.json['id']}" == response.json["links"]["self"]
+
+
+NESTED = "[" * 4096 + "]" * 4096  # deeper than Python's recursion limit: json.loads raises RecursionError
+
+
+def test_deeply_nested_json_is_a_400_everywhere(app, client, case_system, demo_results, pdf):  # noqa: F811
+    before = snapshot(app)
+    intake = post(client, case_system, pdf, NESTED)
+    assert (intake.status_code, intake.json["error"]) == (400, "invalid_metadata")
+    in_extra = post(client, case_system, pdf, json.dumps(metadata()).replace('"extra": {', f'"deep": {NESTED}, "extra": {{'))
+    assert intake.status_code == 400 and in_extra.status_code in (400, 422)
+    batch = client.post("/api/v1/result-batches", data={"metadata": NESTED}, headers=case_system.headers(),
+                        content_type="multipart/form-data")
+    assert batch.status_code == 400 and batch.json["error"] == "invalid_metadata"
+    assert snapshot(app) == before
+    verify = client.post("/api/v1/verify/credential", data=NESTED, content_type="application/json")
+    assert verify.status_code == 400 and verify.json["error"]
+    official = open_session(app, official_principal("official1"))
+    client.set_cookie(*next(iter(official.cookies.items())))
+    headers = {"X-CSRFToken": official.csrf_token}
+    pending = next(r for r in demo_results.values() if r.agency.code == "000.00.15.H40")
+    for path in ("/api/v1/signing-batches", f"/api/v1/results/{pending.id}/annul"):
+        answer = client.post(path, data=NESTED, content_type="application/json", headers=headers)
+        assert answer.status_code == 400 and answer.json["error"], (path, answer.status_code)
+        wrapped = client.post(path, data='{"reason": ' + NESTED + ', "result_ids": ' + NESTED + "}",
+                              content_type="application/json", headers=headers)
+        assert wrapped.status_code == 400 and wrapped.json["error"], (path, wrapped.status_code)
+
+
+def test_a_huge_status_list_number_is_404(client):
+    assert client.get(f"/status-lists/{10**30}").status_code == 404

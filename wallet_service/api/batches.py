@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..access import OFFICIAL, require_principal
@@ -10,6 +9,7 @@ from ..batches import creation, runner
 from ..models import BatchItemStatus, Official, SigningBatch, db
 from ..platform import jobs
 from ..platform.errors import NotFound
+from ..platform.json_body import Blueprint
 from .schemas import TEXT
 
 blp = Blueprint("batches", __name__, url_prefix="/api/v1", description="Signing batches (officials)")

@@ -1,15 +1,13 @@
 """Result intake and reading: `POST /api/v1/results`, `GET /api/v1/results/{id}[/document]`."""
 from __future__ import annotations
 
-import json
-
 from flask import Response, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
 from ..access import CITIZEN, CLIENT, OFFICIAL, can_read_result, require_principal
 from ..models import Agency, Result, db
+from ..platform import json_body
 from ..platform.errors import ApiError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from ..results import annulment
 from ..results.intake import MAX_BATCH_RESULTS, Submission, submit_result, submit_results
@@ -27,7 +25,7 @@ from ..wallet.results import downloadable
 
 _METADATA = ResultMetadataSchema()  # made once: a marshmallow Schema copies its fields when made
 
-blp = Blueprint("results", __name__, url_prefix="/api/v1", description="Results of administrative procedures")
+blp = json_body.Blueprint("results", __name__, url_prefix="/api/v1", description="Results of administrative procedures")
 
 
 def _require_multipart() -> None:
@@ -43,7 +41,7 @@ def _metadata_json():
     if raw is None:
         raise BadRequest("The 'metadata' part is missing.", "missing_metadata")
     try:
-        return json.loads(raw)
+        return json_body.loads(raw)
     except ValueError as exc:
         raise BadRequest(f"'metadata' is not valid JSON: {exc}.", "invalid_metadata") from None
 

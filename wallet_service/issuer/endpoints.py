@@ -111,7 +111,7 @@ def notification():
     return Response(status=204)
 
 
-@bp.get("/status-lists/<int:list_id>")
+@bp.get("/status-lists/<int(max=2147483647):list_id>")  # the id column's range: a larger number is a 404
 def status_list(list_id: int):
     if "time" in request.args:
         return Response("Historical status resolution is not supported.", status=501, mimetype="text/plain")
