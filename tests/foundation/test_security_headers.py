@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import keys_config_without_keys
+from tests.conftest import keys_config_without_keys, login_as, official_principal
 from tests.foundation.test_cli_and_operations import PRODUCTION_IDENTITY
+from tests.wallet.conftest import CITIZEN1, citizen_principal
 from wallet_service import create_app
 from wallet_service.platform import jobs
 
@@ -38,3 +39,18 @@ def test_production_adds_hsts_and_allows_logout_redirects_to_the_providers(tmp_p
         jobs.shutdown(app)  # a production app's first request starts its periodic threads
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "form-action 'self' https://id.example.gov.vn" in response.headers["Content-Security-Policy"]
+
+
+def test_personal_pages_answers_and_documents_are_not_stored_by_caches(app, client, demo_results, case_system):
+    result = next(r for r in demo_results.values() if r.agency.code == "000.00.15.H40")
+    for path in (f"/api/v1/results/{result.id}", f"/api/v1/results/{result.id}/document"):
+        assert client.get(path, headers=case_system.headers()).headers.get("Cache-Control") == "no-store", path
+    login_as(app, client, official_principal("official1"))
+    for path in ("/official/", "/api/v1/me"):
+        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+    login_as(app, client, citizen_principal(CITIZEN1))
+    for path in ("/wallet/", "/api/v1/wallet/results", "/api/v1/me"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and answer.headers.get("Cache-Control") == "no-store", path
+    # Public static assets stay cacheable.
+    assert "no-store" not in (client.get("/static/official.js").headers.get("Cache-Control") or "")

@@ -6,8 +6,8 @@ ambient credential, so CSRF cannot apply to them; machine endpoints (OpenID4VCI 
 list themselves in `csrf_exempt_endpoints`.
 
 Headers: a Content-Security-Policy allowing only this origin (inline scripts need the page's
-`csp_nonce()`), no framing by other sites, no MIME sniffing, no referrer leaks of result ids, and
-HSTS in production."""
+`csp_nonce()`), no framing by other sites, no MIME sniffing, no referrer leaks of result ids, no caching of
+anything but static assets and answers that set their own policy, and HSTS in production."""
 from __future__ import annotations
 
 import secrets
@@ -70,6 +70,10 @@ def _provider_origins(app: Flask) -> str:
     return " ".join(sorted(origins))
 
 
+def _is_static(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
+
+
 def init_headers(app: Flask) -> None:
     production = services(app).settings.is_production
     app.jinja_env.globals["csp_nonce"] = _csp_nonce
@@ -94,6 +98,10 @@ def init_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        # Pages, API answers and documents carry personal data: no cache keeps them, unless the view
+        # chose its own policy (the status list, public metadata) or it is a static asset.
+        if "Cache-Control" not in response.headers and not _is_static(request.endpoint):
+            response.headers["Cache-Control"] = "no-store"
         if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
