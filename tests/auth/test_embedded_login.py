@@ -203,3 +203,26 @@ def test_readiness_reports_the_identity_providers(service, browser):
     Path(service.instance_path, "dev-oidc", "signing-key.jwk.json").unlink()
     checks = browser.get(base(service) + "/readyz").json()["checks"]
     assert "wallet-service init" in checks["identity_providers"]
+
+
+def _refused(answer) -> bool:
+    """An authorization request refused: sent back to the client with an error, or an error page."""
+    location = answer.headers.get("Location", "")
+    return (answer.status_code in (301, 302, 303) and "error=invalid_request" in location) or answer.status_code == 400
+
+
+def test_the_provider_requires_pkce_with_s256(service, browser):
+    from urllib.parse import parse_qsl, urlsplit
+
+    page = browser.get(base(service) + "/auth/login", params={"role": "citizen"})
+    started = urlsplit(page.url)
+    params = dict(parse_qsl(started.query))
+    assert params["code_challenge_method"] == "S256"
+    authorize = f"{started.scheme}://{started.netloc}{started.path}"
+    without = {k: v for k, v in params.items() if not k.startswith("code_challenge")}
+    assert _refused(browser.get(authorize, params=without, allow_redirects=False))
+    plain = {**without, "code_challenge": "p" * 43, "code_challenge_method": "plain"}
+    assert _refused(browser.get(authorize, params=plain, allow_redirects=False))
+    no_method = {**without, "code_challenge": "p" * 43}  # the method defaults to plain
+    assert _refused(browser.get(authorize, params=no_method, allow_redirects=False))
+    assert browser.get(authorize, params=params, allow_redirects=False).status_code == 200

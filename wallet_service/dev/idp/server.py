@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, TokenMixin, grants
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, UserInfo, UserInfoEndpoint
@@ -227,10 +227,26 @@ def _save_token(token: dict, request) -> None:
     db.session.commit()
 
 
+class _S256Required(CodeChallenge):
+    """PKCE as a real provider requires it: every authorization request carries a challenge, made
+    with S256 (Authlib's own accepts a request without one, and the `plain` method)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ("S256",)
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if not data.get("code_challenge"):
+            raise InvalidRequestError("Missing 'code_challenge': this provider requires PKCE.")
+        if data.get("code_challenge_method") != "S256":  # absent means plain (RFC 7636 section 4.3)
+            raise InvalidRequestError("'code_challenge_method' must be S256.")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
 def build_server(app: Flask, issuer: str, instance_path: Path, clients: Mapping[str, DevClient]) -> AuthorizationServer:
     server = AuthorizationServer()
     server.init_app(app, query_client=clients.get, save_token=_save_token)
-    server.register_grant(_CodeGrant, [_OpenIDCode(issuer, instance_path), CodeChallenge(required=True)])
+    server.register_grant(_CodeGrant, [_OpenIDCode(issuer, instance_path), _S256Required(required=True)])
     protector = ResourceProtector()
     protector.register_token_validator(_TokenValidator(clients))
     server.register_endpoint(_UserInfoEndpoint(issuer, protector))
