@@ -130,8 +130,10 @@ def clients_token(name: str, lifetime: int):
 @click.option("--passphrase-env", default="PKCS12_PASSPHRASE", show_default=True,
               help="Environment variable holding the PKCS#12 passphrase (never typed on the command line).")
 @click.option("--stamp/--no-stamp", default=False, help="Draw the visible Vietnamese stamp (signer's name and organisation).")
+@click.option("--field", "field_name", default="Signature1", show_default=True,
+              help="Signature field to sign in; another name adds a signature to a PDF signed before.")
 @with_appcontext
-def sign_command(in_path: Path, out_path: Path, level, key_name, pkcs12, passphrase_env, stamp):
+def sign_command(in_path: Path, out_path: Path, level, key_name, pkcs12, passphrase_env, stamp, field_name):
     """Sign one PDF (operators): PAdES at the given level, timestamped by the configured TSA."""
     from adapters.keys.pkcs12 import Pkcs12KeySource
     from signing.errors import SigningError
@@ -155,7 +157,7 @@ def sign_command(in_path: Path, out_path: Path, level, key_name, pkcs12, passphr
         subject = key_source.identity().certificate.subject.native
         stamp_text = StampText(subject.get("common_name", ""), subject.get("organization_name", "")) if stamp else None
         signed = sign_file(in_path, out_path, level or settings.signature_level, key_source,
-                           tsa_url=keys.trust_services.tsa_url, stamp=stamp_text)
+                           tsa_url=keys.trust_services.tsa_url, stamp=stamp_text, field_name=field_name)
     except (SigningError, KeyUnavailable) as exc:
         raise click.ClickException(f"{exc.code}: {exc}") from None
     click.echo(f"signed {signed.out_path} ({signed.size} bytes) by {signed.signer.common_name}, {signed.signer.level.value}")
