@@ -64,6 +64,8 @@ def _text(value) -> str | None:
     else:
         text = f"<{type(value).__name__}>"
     text = str(text)
+    if not text:
+        return None  # an empty value is an empty field
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
