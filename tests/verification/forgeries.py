@@ -34,7 +34,8 @@ def _appearance(writer, text: str) -> generic.IndirectObject:
 
 
 def with_text_field(pdf: bytes, value: str) -> bytes:
-    """``pdf`` with a filled text field (name :data:`FIELD_NAME`) on its first page."""
+    """``pdf`` with a filled text field (name :data:`FIELD_NAME`) on its first page (added
+    to the document's form when it has one)."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     page_ref = writer.root["/Pages"]["/Kids"][0]
     field = generic.DictionaryObject(
@@ -51,11 +52,18 @@ def with_text_field(pdf: bytes, value: str) -> bytes:
     )
     field_ref = writer.add_object(field)
     page = page_ref.get_object()
-    page[pdf_name("/Annots")] = generic.ArrayObject([field_ref])
+    annots = page.get("/Annots")
+    annots = annots.get_object() if isinstance(annots, generic.IndirectObject) else annots
+    page[pdf_name("/Annots")] = generic.ArrayObject(list(annots or []) + [field_ref])
     writer.update_container(page)
-    writer.root[pdf_name("/AcroForm")] = generic.DictionaryObject(
-        {pdf_name("/Fields"): generic.ArrayObject([field_ref])}
-    )
+    if "/AcroForm" in writer.root:  # a signed document: keep its signature fields
+        acroform = writer.root["/AcroForm"]
+        acroform[pdf_name("/Fields")] = generic.ArrayObject(list(acroform["/Fields"]) + [field_ref])
+        writer.update_container(acroform)
+    else:
+        writer.root[pdf_name("/AcroForm")] = generic.DictionaryObject(
+            {pdf_name("/Fields"): generic.ArrayObject([field_ref])}
+        )
     writer.update_root()
     return _written(writer)
 
