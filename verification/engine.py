@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -82,7 +82,8 @@ async def _verify(
         raw = find_raw_signatures(data)
         if not raw:
             raise
-        return await damaged_report(data, policy, caches, raw)
+        report = await damaged_report(data, policy, caches, raw)
+        return replace(report, policy=ISSUED_DOCUMENT) if strict else report
     found = _signatures(reader)
     if not found.embedded and not found.unreadable:
         raise errors.NoSignatureFound(fields_note="")

@@ -20,9 +20,11 @@ _CATALOGUE = {
     # --- sub-indications ---------------------------------------------------------------
     "sub.FORMAT_FAILURE": (
         "the signature or the document structure does not conform to the format "
-        "(byte range, signature dictionary, or pages changed after signing)",
+        "(byte range, signature dictionary, data appended after the end of the file, or "
+        "changes after signing that are not allowed)",
         "chữ ký hoặc cấu trúc tài liệu không đúng định dạng (vùng dữ liệu được ký, "
-        "từ điển chữ ký, hoặc trang bị thay đổi sau khi ký)",
+        "từ điển chữ ký, dữ liệu nối thêm sau phần kết thúc tệp, hoặc thay đổi sau khi ký "
+        "không được phép)",
     ),
     "sub.HASH_FAILURE": (
         "the document content does not match what was signed",

@@ -19,7 +19,10 @@ SIGNER_PERMISSIONS = "signer-permissions"
 permitted (DocMDP/FieldMDP); permitted changes are named, never "nothing changed"."""
 ISSUED_DOCUMENT = "issued-document"
 """Policy for a document the service issued: after its last signature or document timestamp
-only further signatures, document timestamps and validation data (DSS/VRI) may be added."""
+only further signatures, document timestamps and validation data (DSS/VRI) may be added.
+Anything else is TOTAL-FAILED with FORMAT_FAILURE: the document no longer has the structure
+its issuer gives every result (the sub-indication DSS also uses for PDF modification checks;
+HASH_FAILURE would be wrong, every signed byte range still verifies)."""
 
 
 class Indication(str, enum.Enum):

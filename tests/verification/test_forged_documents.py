@@ -136,3 +136,14 @@ def test_bytes_after_the_last_revision_are_counted():
     assert bytes_after_last_revision(pdf) == 0
     assert bytes_after_last_revision(pdf + b"\r\n  \n") == 0
     assert bytes_after_last_revision(pdf + b"2 0 obj\n<<>>\nendobj\n") == len(b"2 0 obj\n<<>>\nendobj")
+
+
+def test_a_further_document_timestamp_is_allowed_after_an_issued_document(verifier, signed_document, trusted_pki):
+    from tests.verification.documents import DocumentSigner
+
+    renewed = DocumentSigner(trusted_pki).add_document_timestamp(signed_document)
+    report = verifier.verify(renewed, **ISSUED)
+
+    assert (report.indication, report.sub_indication) == (Indication.TOTAL_PASSED, None)
+    assert len(report.document_timestamps) == 2 and report.policy == "issued-document"
+    assert not any(s.changes.metadata_changes or s.changes.form_field_changes for s in report.signatures)
