@@ -71,3 +71,12 @@ def test_a_document_not_issued_here_keeps_the_signer_permissions_policy(app, cli
     assert report["registry"] is None and report["policy"] == "signer-permissions"
     assert report["indication"] == "INDETERMINATE" and report["modified_after_signing"] is True
     assert "finding.metadata_changed" in _all_findings(report)
+
+
+def test_the_report_page_shows_document_findings(app, client, signed_result):
+    forged = forgeries.with_objects_after_eof(signed_pdf(app, signed_result))
+    response = client.post("/verify?lang=en", data={"document": (__import__("io").BytesIO(forged), "f.pdf")},
+                           content_type="multipart/form-data")
+
+    page = response.get_data(as_text=True)
+    assert 'data-testid="document-findings"' in page and "appended after the end of the last revision" in page
