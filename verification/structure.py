@@ -134,14 +134,26 @@ def _string_end(data: bytes, position: int) -> int:
     return index
 
 
+_STARTXREF = re.compile(rb"startxref\s+(\d+)")
+
+
 def bytes_after_last_revision(data: bytes) -> int:
-    """How many bytes other than whitespace follow the ``%%EOF`` that ends the revision
-    the last ``startxref`` belongs to: data no cross-reference section accounts for."""
-    startxref = data.rfind(b"startxref")
-    if startxref < 0:
+    """How many bytes other than whitespace no revision accounts for at the end of ``data``:
+    those after the ``%%EOF`` that ends the last revision, and those between the end of the
+    revision the last ``startxref`` points to and that ``startxref`` (objects appended with
+    the old ``startxref`` restated after them, so that the file still opens cleanly)."""
+    last = data.rfind(b"startxref")
+    if last < 0:
         return 0
-    eof = data.find(b"%%EOF", startxref)
-    if eof < 0:
-        return 0
-    tail = data[eof + len(b"%%EOF") :]
-    return len(tail.strip(_WHITESPACE))
+    eof = data.find(b"%%EOF", last)
+    count = len(data[eof + len(b"%%EOF") :].strip(_WHITESPACE)) if eof >= 0 else 0
+    pointer = _STARTXREF.match(data, last)
+    section = int(pointer.group(1)) if pointer else -1
+    if 0 <= section < last:
+        section_end = data.find(b"%%EOF", section)
+        own = _STARTXREF.match(data, max(section, data.rfind(b"startxref", section, max(section, section_end))))
+        # only when that revision ends with its own startxref (a linearized file's first
+        # page section ends with "startxref 0" and its body follows: not an appended tail)
+        if 0 <= section_end < last and own is not None and int(own.group(1)) == section:
+            count += len(data[section_end + len(b"%%EOF") : last].strip(_WHITESPACE))
+    return count

@@ -109,16 +109,19 @@ def with_xmp_added(signed: bytes) -> bytes:
     return _written(writer)
 
 
-def with_objects_after_eof(signed: bytes) -> bytes:
+def with_objects_after_eof(signed: bytes, restate_end: bool = False) -> bytes:
     """A new content stream for an existing object number appended after the last %%EOF,
-    with no cross-reference section: readers that rebuild the file take it."""
+    with no cross-reference section: readers that rebuild the file take it. ``restate_end``:
+    the last ``startxref`` and ``%%EOF`` are repeated after it, so the file still ends cleanly."""
     first_contents = re.search(rb"/Contents\s+(\d+)\s+(\d+)\s+R", signed)
     number, generation = int(first_contents.group(1)), int(first_contents.group(2))
     content = b"BT /F1 24 Tf 72 720 Td (FORGED) Tj ET"
-    return signed + (
-        b"\n%d %d obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n"
-        % (number, generation, len(content), content)
+    appended = b"\n%d %d obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
+        number, generation, len(content), content
     )
+    if restate_end:
+        appended += b"startxref\n%s\n%%%%EOF\n" % re.findall(rb"startxref\s+(\d+)", signed)[-1]
+    return signed + appended
 
 
 def with_duplicate_contents(signed: bytes, field_index: int = 0, first: bool = False) -> bytes:

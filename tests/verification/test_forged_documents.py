@@ -90,13 +90,15 @@ def test_metadata_rewritten_after_the_document_timestamp(verifier, signed_docume
     assert (issued.indication, issued.sub_indication) == (Indication.TOTAL_FAILED, "FORMAT_FAILURE")
 
 
-def test_objects_appended_after_eof_are_named_and_fail_an_issued_document(verifier, signed_document):
-    forged = forgeries.with_objects_after_eof(signed_document)
+@pytest.mark.parametrize("restate_end", [False, True], ids=["bare", "startxref-restated"])
+def test_objects_appended_after_eof_are_named_and_fail_an_issued_document(verifier, signed_document, restate_end):
+    forged = forgeries.with_objects_after_eof(signed_document, restate_end=restate_end)
+    appended = forgeries.with_objects_after_eof(signed_document)[len(signed_document) :].strip()
 
     report = verifier.verify(forged)
     assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
     assert report.modified_after_signing is True
-    assert report.bytes_after_end == len(forged) - len(signed_document) - 2  # the blank lines do not count
+    assert report.bytes_after_end == len(appended)  # the object, not the blank lines nor a restated end
     assert _codes(report.document_findings) == ["finding.bytes_after_end"]
     text = report.document_findings[0].to_dict("vi")["text"]
     assert text.startswith(f"Có {report.bytes_after_end} byte được nối thêm sau phần kết thúc")
@@ -136,6 +138,8 @@ def test_bytes_after_the_last_revision_are_counted():
     assert bytes_after_last_revision(pdf) == 0
     assert bytes_after_last_revision(pdf + b"\r\n  \n") == 0
     assert bytes_after_last_revision(pdf + b"2 0 obj\n<<>>\nendobj\n") == len(b"2 0 obj\n<<>>\nendobj")
+    restated = pdf + b"2 0 obj\n<<>>\nendobj\nstartxref\n17\n%%EOF\n"
+    assert bytes_after_last_revision(restated) == len(b"2 0 obj\n<<>>\nendobj")
 
 
 def test_a_further_document_timestamp_is_allowed_after_an_issued_document(verifier, signed_document, trusted_pki):

@@ -31,11 +31,12 @@ def test_the_issued_document_is_judged_by_the_issued_document_policy(app, client
         (forgeries.with_info_rewritten, "finding.metadata_changed"),
         (forgeries.with_xmp_added, "finding.metadata_changed"),
         (forgeries.with_objects_after_eof, "finding.bytes_after_end"),
+        (lambda pdf: forgeries.with_objects_after_eof(pdf, restate_end=True), "finding.bytes_after_end"),
         (lambda pdf: forgeries.with_duplicate_contents(pdf, 0, first=True), "finding.duplicate_keys"),
         (lambda pdf: forgeries.with_duplicate_contents(pdf, 0), "finding.duplicate_keys"),
     ],
-    ids=["field-filled", "info-rewritten", "xmp-added", "objects-after-eof", "duplicate-contents-before",
-         "duplicate-contents-after"],
+    ids=["field-filled", "info-rewritten", "xmp-added", "objects-after-eof", "objects-after-eof-restated",
+         "duplicate-contents-before", "duplicate-contents-after"],
 )
 def test_a_result_forged_after_issue_fails_with_the_change_named(app, client, signed_result, forge, finding):
     forged = forge(signed_pdf(app, signed_result))
