@@ -18,6 +18,8 @@ OBJECT_HEADER = re.compile(rb"(\d+)\s+(\d+)\s+obj\b")
 HEADER_WINDOW = 200_000
 """How far before a /ByteRange its object header may be (a /Contents hex string lies between)."""
 MAX_DICTIONARIES = 200
+MAX_HEADER_CANDIDATES = 64
+"""``obj`` occurrences looked at backwards from one /ByteRange (hostile files repeat it)."""
 MAX_TOKENS = 20_000
 _WHITESPACE = b"\x00\t\n\x0c\r "
 _REGULAR = re.compile(rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]+")
@@ -59,7 +61,9 @@ def _header_before(data: bytes, position: int):
     """The last ``N G obj`` header before ``position`` (within the window)."""
     window_start = max(0, position - HEADER_WINDOW)
     at = data.rfind(b"obj", window_start, position)
-    while at >= 0:
+    for _ in range(MAX_HEADER_CANDIDATES):
+        if at < 0:
+            break
         line_start = max(window_start, at - 24)
         header = None
         for header in OBJECT_HEADER.finditer(data, line_start, at + 3):
