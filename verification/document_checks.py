@@ -12,7 +12,7 @@ signatures' own verdicts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from verification.report import Indication, Message
 from verification.structure import bytes_after_last_revision, duplicate_keys
@@ -24,7 +24,7 @@ class DocumentFacts:
 
     indication: Indication = Indication.TOTAL_PASSED
     sub_indication: str | None = None
-    findings: list = None
+    findings: list = field(default_factory=list)
     bytes_after_end: int = 0
 
     def fail(self, indication: Indication, sub: str, message: Message) -> None:
@@ -35,7 +35,7 @@ class DocumentFacts:
 
 def check_document(data: bytes, field_of_object: dict[int, str], unreadable: list[str], strict: bool) -> DocumentFacts:
     """Unreadable signatures, duplicated keys in signature dictionaries, bytes after the last end of file."""
-    facts = DocumentFacts(findings=[])
+    facts = DocumentFacts()
     for name in unreadable:
         facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message("finding.signature_unreadable", {"field": name}))
     for duplicate in duplicate_keys(data):
