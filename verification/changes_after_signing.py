@@ -9,6 +9,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from verification.changes import PageChanges, page_changes
+from verification.changes_detail import field_changes, metadata_changes
 from verification.document import Document
 from verification.report import ChangeKind, ChangesAfterSigning, Message
 from verification.signature_facts import STANDARD_COVERAGE
@@ -26,8 +27,11 @@ def analyse_changes(
         return ChangesAfterSigning(kind=kind, later_signatures=later, analysed=False), [], False
 
     level, filled, analysed, findings = _modification_level(emb, later)
+    fields, metadata = (), ()
     try:
         pages = page_changes(doc.reader, emb.signed_revision)
+        fields = field_changes(doc.reader, emb.signed_revision)
+        metadata = metadata_changes(doc.reader, emb.signed_revision, max(doc.signed_revisions()))
     except Exception as exc:
         analysed = False
         pages = None
@@ -48,8 +52,11 @@ def analyse_changes(
         form_fields_filled=filled,
         later_signatures=later,
         analysed=analysed,
+        form_field_changes=fields,
+        metadata_changes=metadata,
     )
     findings.extend(_findings(changes, level, docmdp_violated))
+    findings.extend(_detail_findings(changes))
     return changes, findings, docmdp_violated
 
 
@@ -118,6 +125,44 @@ def _findings(changes: ChangesAfterSigning, level: ModificationLevel, docmdp_vio
     if docmdp_violated:
         findings.append(Message("finding.docmdp_violated"))
     return findings
+
+
+MAX_NAMED_FIELDS = 10
+
+
+def _detail_findings(changes: ChangesAfterSigning) -> list[Message]:
+    """Field values (old → new) and metadata changed after signing, one finding each."""
+    findings: list[Message] = []
+    for change in changes.form_field_changes[:MAX_NAMED_FIELDS]:
+        params = {"field": change.name, "old": change.old or "", "new": change.new or ""}
+        code = "finding.form_field_value"
+        if change.replaced:
+            code = "finding.form_field_replaced" if change.old != change.new else "finding.form_field_redrawn"
+        findings.append(Message(code, params))
+    if changes.metadata_changes:
+        findings.append(Message("finding.metadata_changed", {"items": ", ".join(changes.metadata_changes)}))
+    return findings
+
+
+def beyond_issued_document(changes: ChangesAfterSigning) -> bool:
+    """Whether ``changes`` hold anything but further signatures, document timestamps and
+    validation data: what the issued-document policy refuses after a signature.
+
+    pyHanko's modification levels cannot say this alone: signing a further field is
+    FORM_FILLING like filling a text field, and /Info or XMP rewrites are LTA_UPDATES
+    like adding a DSS; the field values, pages and metadata compared by hand tell them
+    apart (pyHanko's own list of changed fields also names fields whose widget was only
+    touched by a later signing, so the values are compared instead)."""
+    return bool(
+        changes.kind in (ChangeKind.ANNOTATIONS, ChangeKind.OTHER)
+        or not changes.analysed
+        or changes.pages_added
+        or changes.pages_removed
+        or changes.pages_with_content_changes
+        or changes.pages_with_annotation_changes
+        or changes.form_field_changes
+        or changes.metadata_changes
+    )
 
 
 def _is_vri_rewrite(diff) -> bool:

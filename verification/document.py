@@ -38,6 +38,8 @@ class Document:
     policy: VerificationPolicy
     caches: WorkerCaches
     embedded: list[EmbeddedPdfSignature]
+    strict: bool = False
+    """Judge changes by the issued-document policy (see :data:`verification.report.ISSUED_DOCUMENT`)."""
     dss_certs: list[x509.Certificate] = field(default_factory=list)
     dss_ocsps: list = field(default_factory=list)
     dss_crls: list = field(default_factory=list)
@@ -73,6 +75,10 @@ class Document:
 
     def later_fields(self, emb) -> tuple[str, ...]:
         return tuple(str(e.field_name) for e in self.embedded if e.signed_revision > emb.signed_revision)
+
+    def signed_revisions(self) -> set[int]:
+        """The revisions some signature or document timestamp signed."""
+        return {e.signed_revision for e in self.embedded}
 
     def document_timestamp_after(self, emb) -> bool:
         return any(

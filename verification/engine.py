@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from dataclasses import dataclass, field, replace
 
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -23,9 +25,10 @@ from verification import errors
 from verification.caches import WorkerCaches
 from verification.damaged import damaged_report, find_raw_signatures
 from verification.document import Document, is_timestamp
+from verification.document_checks import check_document
 from verification.policy import VerificationPolicy
 from verification.reader import open_pdf
-from verification.report import Message, VerificationReport, worst
+from verification.report import ISSUED_DOCUMENT, SIGNER_PERMISSIONS, VerificationReport, worst
 from verification.signature_check import verify_signature
 from verification.signature_facts import signer_certificate_readable
 from verification.timestamp_check import verify_timestamp
@@ -47,13 +50,20 @@ def check_input(data: bytes, policy: VerificationPolicy) -> None:
 
 
 def verify_document(
-    data: bytes, policy: VerificationPolicy, caches: WorkerCaches | None = None
+    data: bytes,
+    policy: VerificationPolicy,
+    caches: WorkerCaches | None = None,
+    strict_after_last_signature: bool = False,
 ) -> VerificationReport:
-    """Verify ``data`` against ``policy``. Raises only :class:`VerificationError` subclasses."""
+    """Verify ``data`` against ``policy``. Raises only :class:`VerificationError` subclasses.
+
+    ``strict_after_last_signature``: the caller knows the document was issued by its own
+    service (the issued-document policy): after a signature or document timestamp nothing
+    but further signatures, document timestamps and validation data may be added."""
     check_input(data, policy)
     caches = caches or WorkerCaches()
     try:
-        return asyncio.run(_verify(data, policy, caches))
+        return asyncio.run(_verify(data, policy, caches, strict_after_last_signature))
     except errors.VerificationError:
         raise
     except RecursionError as exc:
@@ -63,26 +73,22 @@ def verify_document(
         raise errors.UnreadablePdf(detail=f"{type(exc).__name__}: {exc}"[:300]) from exc
 
 
-async def _verify(data: bytes, policy: VerificationPolicy, caches: WorkerCaches) -> VerificationReport:
+async def _verify(
+    data: bytes, policy: VerificationPolicy, caches: WorkerCaches, strict: bool = False
+) -> VerificationReport:
     try:
         reader = open_pdf(data)
     except errors.UnreadablePdf:
         raw = find_raw_signatures(data)
         if not raw:
             raise
-        return await damaged_report(data, policy, caches, raw)
-    embedded, unreadable = _signatures(reader)
-    notes = tuple(Message("finding.unreadable_signature_field", {"field": f}) for f in unreadable)
-    if not embedded:
-        fields_note = ""
-        if unreadable:
-            from verification.messages import render  # only needed for this message
-
-            fields_note = render("note.unreadable_fields", "en", fields=", ".join(unreadable))
-        raise errors.NoSignatureFound(fields_note=fields_note)
-    embedded.sort(key=lambda e: e.signed_revision)
-
-    doc = Document(data, reader, policy, caches, embedded)
+        report = await damaged_report(data, policy, caches, raw)
+        return replace(report, policy=ISSUED_DOCUMENT) if strict else report
+    found = _signatures(reader)
+    if not found.embedded and not found.unreadable:
+        raise errors.NoSignatureFound(fields_note="")
+    embedded = sorted(found.embedded, key=lambda e: e.signed_revision)
+    doc = Document(data, reader, policy, caches, embedded, strict=strict)
     doc.read_dss()
     signatures, timestamps = [], []
     for emb in embedded:
@@ -90,7 +96,8 @@ async def _verify(data: bytes, policy: VerificationPolicy, caches: WorkerCaches)
             timestamps.append(await verify_timestamp(emb, doc))
         else:
             signatures.append(await verify_signature(emb, doc))
-    indication, sub_indication = worst(signatures + timestamps)
+    document = check_document(data, found.field_of_object, found.unreadable, strict)
+    indication, sub_indication = worst(signatures + timestamps + [document])
     return VerificationReport(
         indication=indication,
         sub_indication=sub_indication,
@@ -98,20 +105,40 @@ async def _verify(data: bytes, policy: VerificationPolicy, caches: WorkerCaches)
         document_timestamps=tuple(timestamps),
         file_sha256=hashlib.sha256(data).hexdigest(),
         file_size=len(data),
-        notes=notes,
+        policy=ISSUED_DOCUMENT if strict else SIGNER_PERMISSIONS,
+        document_findings=tuple(document.findings),
+        bytes_after_end=document.bytes_after_end,
     )
 
 
-def _signatures(reader: PdfFileReader) -> tuple[list[EmbeddedPdfSignature], list[str]]:
-    """The filled signature fields that hold a usable signature, and the names of those that do not."""
-    embedded, unreadable = [], []
+@dataclass
+class _Found:
+    """The filled signature fields of a document."""
+
+    embedded: list[EmbeddedPdfSignature] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    """Names of the fields whose signature cannot be read."""
+    field_of_object: dict[int, str] = field(default_factory=dict)
+    """Object number of each signature dictionary → its field name."""
+
+
+def _signatures(reader: PdfFileReader) -> _Found:
+    """The filled signature fields that hold a usable signature, and those that do not."""
+    found = _Found()
     for fq_name, _sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        name = str(fq_name)
+        try:
+            value = sig_field.get_object().raw_get("/V")
+            if isinstance(value, generic.IndirectObject):
+                found.field_of_object[value.reference.idnum] = name
+        except Exception:  # no usable /V: the signature below fails to read too
+            pass
         try:
             emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
             if not signer_certificate_readable(emb):
                 raise ValueError("signer certificate is not valid DER")
-            embedded.append(emb)
-        except Exception:  # not CMS, zero placeholder, broken dictionary: not a signature
+            found.embedded.append(emb)
+        except Exception:  # not CMS, zero placeholder, broken dictionary: a failed signature
             logger.info("unreadable signature field %s", fq_name, exc_info=True)
-            unreadable.append(fq_name)
-    return embedded, unreadable
+            found.unreadable.append(name)
+    return found

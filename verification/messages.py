@@ -20,9 +20,11 @@ _CATALOGUE = {
     # --- sub-indications ---------------------------------------------------------------
     "sub.FORMAT_FAILURE": (
         "the signature or the document structure does not conform to the format "
-        "(byte range, signature dictionary, or pages changed after signing)",
+        "(byte range, signature dictionary, data appended after the end of the file, or "
+        "changes after signing that are not allowed)",
         "chữ ký hoặc cấu trúc tài liệu không đúng định dạng (vùng dữ liệu được ký, "
-        "từ điển chữ ký, hoặc trang bị thay đổi sau khi ký)",
+        "từ điển chữ ký, dữ liệu nối thêm sau phần kết thúc tệp, hoặc thay đổi sau khi ký "
+        "không được phép)",
     ),
     "sub.HASH_FAILURE": (
         "the document content does not match what was signed",
@@ -124,6 +126,13 @@ _CATALOGUE = {
         "timestamp(s) verified, nothing changed after signing.",
         "Tài liệu hợp lệ: đã kiểm tra {signatures} chữ ký và {timestamps} dấu thời gian "
         "tài liệu, không có thay đổi sau khi ký.",
+    ),
+    "summary.passed_with_form_filling": (
+        "The document is valid: {signatures} signature(s) and {timestamps} document "
+        "timestamp(s) verified; after signing, form fields were filled as the signers "
+        "permitted: {fields}.",
+        "Tài liệu hợp lệ: đã kiểm tra {signatures} chữ ký và {timestamps} dấu thời gian "
+        "tài liệu; sau khi ký, các trường biểu mẫu được điền trong phạm vi người ký cho phép: {fields}.",
     ),
     "summary.not_passed": (
         "{indication}: {reason}.",
@@ -246,9 +255,47 @@ _CATALOGUE = {
         "Cấu trúc PDF bị hỏng ({detail}); chữ ký này chỉ được kiểm tra trên dữ liệu thô, "
         "không phân tích được các thay đổi sau khi ký.",
     ),
-    "finding.unreadable_signature_field": (
-        "Signature field “{field}” does not contain a readable signature; it is ignored.",
-        "Trường chữ ký “{field}” không chứa chữ ký đọc được; trường này bị bỏ qua.",
+    "finding.signature_unreadable": (
+        "Signature field “{field}” holds a signature that cannot be read; the document "
+        "cannot be accepted with it.",
+        "Trường chữ ký “{field}” chứa chữ ký không đọc được; tài liệu không thể được chấp nhận "
+        "với chữ ký này.",
+    ),
+    "finding.duplicate_keys": (
+        "The signature dictionary (object {object}, field “{field}”) declares {keys} more than "
+        "once: different readers may see different signatures.",
+        "Từ điển chữ ký (đối tượng {object}, trường “{field}”) khai báo {keys} nhiều hơn một lần: "
+        "các phần mềm đọc khác nhau có thể thấy các chữ ký khác nhau.",
+    ),
+    "finding.bytes_after_end": (
+        "{count} bytes were appended after the end of the last revision without a "
+        "cross-reference section; some viewers display such data as part of the document.",
+        "Có {count} byte được nối thêm sau phần kết thúc của phiên bản cuối cùng mà không có bảng "
+        "tham chiếu chéo; một số phần mềm xem sẽ hiển thị dữ liệu này như một phần của tài liệu.",
+    ),
+    "finding.form_field_replaced": (
+        "Form field “{field}” was changed after signing: “{old}” → “{new}”.",
+        "Trường biểu mẫu “{field}” bị thay đổi sau khi ký: “{old}” → “{new}”.",
+    ),
+    "finding.form_field_redrawn": (
+        "Form field “{field}” still holds “{old}”, but its appearance was redrawn after "
+        "signing: what a viewer shows may differ from what was signed.",
+        "Trường biểu mẫu “{field}” vẫn giữ giá trị “{old}”, nhưng hình thức hiển thị bị vẽ lại sau "
+        "khi ký: nội dung phần mềm xem hiển thị có thể khác với nội dung đã ký.",
+    ),
+    "finding.form_field_value": (
+        "Form field “{field}” was filled after signing with “{new}”.",
+        "Trường biểu mẫu “{field}” được điền sau khi ký với giá trị “{new}”.",
+    ),
+    "finding.metadata_changed": (
+        "Document metadata was changed after signing: {items}.",
+        "Thông tin mô tả (metadata) của tài liệu bị thay đổi sau khi ký: {items}.",
+    ),
+    "finding.issued_document_changed": (
+        "This document was issued by this service: after its signatures only further "
+        "signatures, timestamps and validation data may be added, but it was changed.",
+        "Tài liệu này do hệ thống cấp: sau các chữ ký chỉ được bổ sung chữ ký, dấu thời gian "
+        "và dữ liệu kiểm tra, nhưng tài liệu đã bị thay đổi.",
     ),
     # --- errors (VerificationError subclasses) -------------------------------------------
     "error.verification_error": ("The document cannot be verified.", "Không kiểm tra được tài liệu."),
@@ -281,10 +328,6 @@ _CATALOGUE = {
     "error.verifier_unavailable": (
         "The verification service is not available right now; try again.",
         "Dịch vụ kiểm tra hiện không sẵn sàng; vui lòng thử lại.",
-    ),
-    "note.unreadable_fields": (
-        " (unreadable signature fields: {fields})",
-        " (trường chữ ký không đọc được: {fields})",
     ),
 }
 

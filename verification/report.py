@@ -11,7 +11,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Mapping
 
+from verification.changes_detail import FieldChange
 from verification.messages import render
+
+SIGNER_PERMISSIONS = "signer-permissions"
+"""Policy for any document: what changed after each signature is judged by what its signer
+permitted (DocMDP/FieldMDP); permitted changes are named, never "nothing changed"."""
+ISSUED_DOCUMENT = "issued-document"
+"""Policy for a document the service issued: after its last signature or document timestamp
+only further signatures, document timestamps and validation data (DSS/VRI) may be added.
+Anything else is TOTAL-FAILED with FORMAT_FAILURE: the document no longer has the structure
+its issuer gives every result (the sub-indication DSS also uses for PDF modification checks;
+HASH_FAILURE would be wrong, every signed byte range still verifies)."""
 
 
 class Indication(str, enum.Enum):
@@ -139,12 +150,21 @@ class ChangesAfterSigning:
     """Signature / timestamp fields added after signing."""
     analysed: bool = True
     """False when the changes could not be analysed (damaged structure, analysis error)."""
+    form_field_changes: tuple[FieldChange, ...] = ()
+    """Non-signature fields whose value differs from the signed one (name, old, new value)."""
+    metadata_changes: tuple[str, ...] = ()
+    """Metadata changed after the last signature or document timestamp: ``/Info /Title``, ``XMP``..."""
 
     @property
     def modified(self) -> bool:
-        """True when the content a reader sees may differ from what was signed."""
+        """True when the content a reader sees may differ from what was signed: pages,
+        annotations or other objects changed, a signed field value replaced, or metadata
+        (title, author, XMP) rewritten without a later signature."""
         return self.kind in (ChangeKind.ANNOTATIONS, ChangeKind.OTHER) or bool(
-            self.pages_added or self.pages_removed
+            self.pages_added
+            or self.pages_removed
+            or self.metadata_changes
+            or any(change.replaced for change in self.form_field_changes)
         )
 
     def to_dict(self) -> dict:
@@ -158,6 +178,8 @@ class ChangesAfterSigning:
             "pages_with_annotation_changes": list(self.pages_with_annotation_changes),
             "form_fields_filled": list(self.form_fields_filled),
             "later_signatures": list(self.later_signatures),
+            "form_field_changes": [change.to_dict() for change in self.form_field_changes],
+            "metadata_changes": list(self.metadata_changes),
         }
 
 
@@ -252,11 +274,22 @@ class VerificationReport:
     """Document-level remarks (e.g. unreadable signature fields that were ignored)."""
     registry: Mapping[str, Any] | None = None
     """Filled by the service when it issued the document (status, annulment); else None."""
+    policy: str = SIGNER_PERMISSIONS
+    """How changes after signing were judged: ``signer-permissions`` (what each signer
+    permitted) or ``issued-document`` (a document the service issued: nothing but signatures,
+    document timestamps and validation data may follow its last signature)."""
+    document_findings: tuple[Message, ...] = ()
+    """Findings about the file rather than one signature (duplicated keys in a signature
+    dictionary, bytes after the end of file); they count in the overall indication."""
+    bytes_after_end: int = 0
+    """Bytes (other than whitespace) after the end of the last revision: data no
+    cross-reference section accounts for, which repairing viewers may still display."""
 
     @property
     def modified_after_signing(self) -> bool:
-        """Some intact signature reports content changes made after it."""
-        return any(
+        """Some intact signature reports content changes made after it, or data was appended
+        after the last revision."""
+        return self.bytes_after_end > 0 or any(
             s.changes.modified for s in self.signatures if s.integrity is Integrity.INTACT
         )
 
@@ -265,6 +298,15 @@ class VerificationReport:
         return replace(self, registry=registry)
 
     def summary(self, lang: str) -> str:
+        filled = sorted({c.name for s in self.signatures for c in s.changes.form_field_changes})
+        if self.indication is Indication.TOTAL_PASSED and filled:
+            return render(
+                "summary.passed_with_form_filling",
+                lang,
+                signatures=len(self.signatures),
+                timestamps=len(self.document_timestamps),
+                fields=", ".join(filled),
+            )
         if self.indication is Indication.TOTAL_PASSED:
             return render(
                 "summary.passed",
@@ -292,6 +334,9 @@ class VerificationReport:
             "signatures": [s.to_dict(lang) for s in self.signatures],
             "document_timestamps": [s.to_dict(lang) for s in self.document_timestamps],
             "notes": [n.to_dict(lang) for n in self.notes],
+            "policy": self.policy,
+            "document_findings": [m.to_dict(lang) for m in self.document_findings],
+            "bytes_after_end": self.bytes_after_end,
             "registry": dict(self.registry) if self.registry is not None else None,
         }
 

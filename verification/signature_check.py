@@ -7,7 +7,7 @@ from __future__ import annotations
 from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, async_validate_pdf_signature
 
-from verification.changes_after_signing import analyse_changes
+from verification.changes_after_signing import analyse_changes, beyond_issued_document
 from verification.document import Document
 from verification.indications import Facts, indication_for, sub_name
 from verification.pades_level import pades_level
@@ -51,6 +51,8 @@ async def verify_signature(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
     if changes.pages_added or changes.pages_removed or docmdp_violated:
         # DSS's default policy fails page differences and DocMDP violations (format checks)
         facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE")
+    if doc.strict and beyond_issued_document(changes):
+        facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message("finding.issued_document_changed"))
     trusted, chain, revocation, timestamp = False, (), RevocationStatus.UNKNOWN, None
     if status is not None:
         trusted, chain, revocation, timestamp = _judge_trust(status, doc, intact, facts)

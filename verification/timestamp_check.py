@@ -11,7 +11,7 @@ from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko.sign.validation import generic_cms
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
-from verification.changes_after_signing import analyse_changes
+from verification.changes_after_signing import analyse_changes, beyond_issued_document
 from verification.document import Document
 from verification.indications import Facts, indication_for, sub_name
 from verification.report import (
@@ -44,6 +44,8 @@ async def verify_timestamp(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
     changes, change_findings, _ = analyse_changes(emb, doc, intact)
     if changes.pages_added or changes.pages_removed:
         facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE")
+    if doc.strict and beyond_issued_document(changes):
+        facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message("finding.issued_document_changed"))
     trusted, chain, timestamp, signer = False, (), None, None
     if status is not None:
         trusted, chain, timestamp, signer = _judge_trust(status, doc, intact, facts)

@@ -40,9 +40,9 @@ def _worker_main(conn) -> None:
             return
         if message is None:
             return
-        data, policy = message
+        data, policy, strict = message
         try:
-            answer = ("report", verify_document(data, policy, caches))
+            answer = ("report", verify_document(data, policy, caches, strict_after_last_signature=strict))
         except errors.VerificationError as exc:
             answer = ("error", exc.code, exc.params)
         except Exception as exc:  # never let one document take the worker down
@@ -125,9 +125,13 @@ class Verifier:
 
     # --- public API -------------------------------------------------------------------
 
-    def verify(self, data: bytes, policy: VerificationPolicy | None = None) -> VerificationReport:
+    def verify(
+        self, data: bytes, policy: VerificationPolicy | None = None, strict_after_last_signature: bool = False
+    ) -> VerificationReport:
         """Verify one PDF; raises a :class:`~verification.errors.VerificationError` subclass
-        for input that cannot be verified (including ``verification_timeout``)."""
+        for input that cannot be verified (including ``verification_timeout``).
+        ``strict_after_last_signature``: judge it by the issued-document policy (the caller
+        issued it): nothing but signatures, timestamps and validation data after a signature."""
         from verification.engine import check_input
 
         policy = policy or self.policy
@@ -139,7 +143,7 @@ class Verifier:
         except queue.Empty:
             raise errors.VerifierUnavailable() from None
         try:
-            worker.conn.send((data, policy))
+            worker.conn.send((data, policy, strict_after_last_signature))
             if not worker.conn.poll(policy.time_budget_seconds):
                 logger.warning("verification over budget; replacing worker pid %s", worker.process.pid)
                 self._replace(worker)

@@ -25,3 +25,19 @@ def foreign_document(foreign_pki) -> bytes:
 @pytest.fixture(scope="session")
 def verifier(trusted_verifier):
     return trusted_verifier
+
+
+@pytest.fixture(scope="session")
+def signed_form_document(trusted_pki) -> bytes:
+    """Like ``signed_document``, with a filled text field signed as part of the first page."""
+    from tests.verification.forgeries import with_text_field
+
+    return DocumentSigner(trusted_pki).sign_b_lta(with_text_field(unsigned_pdf(), "HS-0001"))
+
+
+@pytest.fixture(scope="session")
+def signed_empty_form_document(trusted_pki) -> bytes:
+    """Like ``signed_form_document``, with the text field left empty when signing."""
+    from tests.verification.forgeries import with_text_field
+
+    return DocumentSigner(trusted_pki).sign_b_lta(with_text_field(unsigned_pdf(), ""))

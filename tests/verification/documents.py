@@ -86,3 +86,10 @@ class DocumentSigner:
     def sign_b_lta(self, pdf: bytes) -> bytes:
         """Official signature (B-LT), agency seal (B-LT) and a document timestamp."""
         return self.sign_agency_lta(self.sign_official(pdf))
+
+    def add_document_timestamp(self, pdf: bytes) -> bytes:
+        """A further document timestamp with its validation data (archive timestamp renewal)."""
+        out = signers.PdfTimeStamper(self.timestamper).timestamp_pdf(
+            IncrementalPdfFileWriter(BytesIO(pdf), strict=False), "sha256", validation_context=self._context()
+        )
+        return out.getvalue()

@@ -23,8 +23,8 @@ from wallet_service.services import services
 
 CORPUS = DSS_PADES
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text("utf-8"))
-# Same known gap as the engine's own corpus test (tests/verification/test_corpus.py).
-KNOWN_GAPS = {"dss-2236__replace.pdf": "shadow attack 'replace': accepted as form filling (no page rendering comparison)"}
+# The same known gaps as the engine's own corpus test (tests/verification/test_corpus.py): none today.
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.fixture

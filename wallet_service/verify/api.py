@@ -46,7 +46,9 @@ def read_upload() -> bytes:
 @blp.route("/verify", methods=["POST"])
 @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": DocumentUploadSchema}}}, security=[])
 @blp.response(200, description="The verification report: `indication` (ETSI EN 319 102-1), `sub_indication`, "
-              "`signatures`, `document_timestamps`, `registry` (null when this service did not issue the document)")
+              "`signatures`, `document_timestamps`, `registry` (null when this service did not issue the document), "
+              "`policy` (`issued-document` when the register matched the file: nothing but signatures, timestamps "
+              "and validation data may follow its signatures; else `signer-permissions`), `document_findings`")
 @blp.alt_response(400, description="Not multipart, no document, or an empty file")
 @blp.alt_response(413, description="Larger than the size limit")
 @blp.alt_response(422, description="Not a PDF, unreadable, encrypted, unsigned, or over the time budget")

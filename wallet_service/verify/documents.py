@@ -42,13 +42,19 @@ class DocumentVerification:
 
 
 def verify_document(app: Flask, session: Session, data: bytes, lang: str) -> DocumentVerification:
-    """Verify `data`; raises `DocumentRefused` (4xx, or 503 when the verifier is unavailable)."""
+    """Verify `data`; raises `DocumentRefused` (4xx, or 503 when the verifier is unavailable).
+
+    A PDF the register matches (the issued document, or one appended to) is verified under the
+    issued-document policy: after its signatures and document timestamp nothing but further
+    signatures, timestamps and validation data may follow. Any other PDF is judged by what
+    its signers permitted."""
+    base_url = services(app).settings.public_base_url
     try:
-        report = services(app).verifier.get().verify(data)
+        verifier = services(app).verifier.get()  # refuses before the register is read when it cannot run
+        entry = lookup(session, data, base_url)
+        report = verifier.verify(data, strict_after_last_signature=entry is not None)
     except VerificationError as exc:
         raise DocumentRefused(exc, lang) from None
-    base_url = services(app).settings.public_base_url
-    entry = lookup(session, data, report, base_url)
     if entry is not None:
         return DocumentVerification(report, entry)
     documents = services(app).documents

@@ -204,8 +204,10 @@ def find_result(session: Session, data: bytes, file_sha256: str) -> tuple[Result
     return None
 
 
-def lookup(session: Session, data: bytes, report: VerificationReport, public_base_url: str) -> RegistryEntry | None:
-    found = find_result(session, data, report.file_sha256)
+def lookup(session: Session, data: bytes, public_base_url: str) -> RegistryEntry | None:
+    """The registered result `data` is (or contains); looked up before verification, so that a
+    document the service issued is judged by the issued-document policy."""
+    found = find_result(session, data, hashlib.sha256(data).hexdigest())
     return RegistryEntry.of(found[0], found[1], public_base_url) if found else None
 
 
