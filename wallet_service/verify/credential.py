@@ -16,7 +16,6 @@ import base64
 import datetime as dt
 import enum
 import hashlib
-import json
 from dataclasses import dataclass, field
 
 import jwt
@@ -28,6 +27,7 @@ from ..issuer.metadata import FORMAT, PROOF_ALGS, vct
 from ..issuer.models import StatusList
 from ..issuer.status_list import INVALID, VALID, encode_status_list, invalid_indices, read_status, status_list_uri
 from ..models import Result
+from ..platform import json_body
 from ..platform.errors import Unprocessable
 from .registry import CREDENTIAL, RegistryEntry
 
@@ -140,8 +140,8 @@ def _split(credential: object) -> _Parts:
     issuer_jwt, *disclosures, last = credential.split("~")
     try:
         header_part, payload_part, _ = issuer_jwt.split(".")
-        header = json.loads(_b64url_decode(header_part))
-        payload = json.loads(_b64url_decode(payload_part))
+        header = json_body.loads(_b64url_decode(header_part))
+        payload = json_body.loads(_b64url_decode(payload_part))
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise ValueError("not JSON objects")
         if last:
@@ -191,7 +191,7 @@ def _decode_disclosures(disclosures: tuple[str, ...]) -> tuple[dict[str, list], 
     by_digest: dict[str, list] = {}
     for disclosure in disclosures:
         try:
-            decoded = json.loads(_b64url_decode(disclosure))
+            decoded = json_body.loads(_b64url_decode(disclosure))
         except (ValueError, TypeError, RecursionError):
             return {}, gettext("A disclosure cannot be read.")
         if not isinstance(decoded, list) or len(decoded) not in (2, 3) or not isinstance(decoded[0], str):
