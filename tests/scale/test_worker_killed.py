@@ -5,7 +5,7 @@ the taken-over batch was finished by the other worker, pdfsig validates a sample
 every delivery exactly once.
 
 WALLET_SCALE_RESULTS sets how many results: 60 in the default suite (with a 10 s batch lease, so the
-takeover comes quickly); `make test-scale` runs 1,000 with the production lease of 60 s (about 5 minutes
+takeover comes quickly); `make test-scale` runs 1,000 with the production lease of 60 s (about 3 minutes
 on a busy 2-core machine)."""
 from __future__ import annotations
 
