@@ -72,7 +72,8 @@ def validate_id_token(
 ) -> dict:
     """The ID token's claims once every check passed; otherwise `InvalidIdToken` naming the check.
 
-    `fetch_jwks(force)` returns the provider's JWK set; `force=True` must bypass any cache.
+    `fetch_jwks(force)` returns the provider's JWK set; `force=True` asks for a fresh copy (the
+    caller may rate-limit that and answer from its cache).
     """
     alg = _accepted_algorithm(token, algorithms)
     decoded = _verify_signature(token, alg, fetch_jwks, client_secret)

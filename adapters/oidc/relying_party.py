@@ -3,13 +3,14 @@
 
 Plain Python (no web framework): the caller keeps the `AuthorizationRequest` between the redirect
 and the callback (e.g. in its session) and hands the callback's query parameters back.
-One `RelyingParty` per configured provider; it caches the provider's metadata and JWKS on itself.
+One `RelyingParty` per configured provider; it caches the provider's metadata and JWKS on itself
+for as long as the provider's HTTP caching headers allow (at most an hour, see `http_cache`).
 """
 from __future__ import annotations
 
 import hmac
-import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 import requests
@@ -18,6 +19,7 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
 from .errors import InvalidIdToken, LoginRequestError, ProviderUnavailable
+from .http_cache import CachedDocument, lifetime
 from .id_token import accepted_algorithms, validate_id_token
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -77,51 +79,52 @@ class Login:
 
 
 class RelyingParty:
-    """Our side of the protocol with one provider. Thread-safe; cache lives on the instance."""
+    """Our side of the protocol with one provider. Thread-safe (gunicorn threads share it); the
+    caches live on the instance. `clock` is monotonic seconds, injectable for tests."""
 
-    def __init__(self, config: ProviderConfig):
+    def __init__(self, config: ProviderConfig, clock: Callable[[], float] = time.monotonic):
         self.config = config
-        self._metadata: dict | None = None
-        self._jwks: dict | None = None
-        self._lock = threading.Lock()
+        self._metadata = CachedDocument(self._fetch_metadata, clock)
+        self._jwks = CachedDocument(self._fetch_jwks, clock)
 
     # -- provider metadata -------------------------------------------------------------------
 
     def metadata(self) -> dict:
-        """The provider's discovery document, fetched once and checked (Discovery §4.3)."""
-        if self._metadata is None:
-            url = self.config.issuer.rstrip("/") + DISCOVERY_PATH
-            data = self._get_json(url, "discovery document")
-            if data.get("issuer") != self.config.issuer:
-                raise ProviderUnavailable(
-                    f"The provider at {url} calls itself '{data.get('issuer')}', not '{self.config.issuer}'.",
-                    "provider_issuer_mismatch",
-                )
-            missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not data.get(k)]
-            if missing:
-                raise ProviderUnavailable(f"The provider's discovery document lacks {', '.join(missing)}.")
-            self._metadata = data
-        return self._metadata
+        """The provider's discovery document, checked (Discovery §4.3) and cached while fresh."""
+        return self._metadata.get()
 
     def jwks(self, force: bool = False) -> dict:
-        """The provider's public keys; `force` refetches them (after a rotation). No rate limit is
-        needed: a refetch is triggered only by an ID token that came from the provider's own token
-        endpoint over the back channel, never by what a browser sends."""
-        with self._lock:
-            if self._jwks is None or force:
-                data = self._get_json(self.metadata()["jwks_uri"], "key set")
-                if not isinstance(data.get("keys"), list):
-                    raise ProviderUnavailable("The provider's JWKS has no 'keys' list.")
-                self._jwks = data
-            return self._jwks
+        """The provider's public keys; `force` (an unknown `kid`: the keys may have rotated) refetches
+        them, at most once a minute, so forged tokens cannot make us hammer the provider."""
+        return self._jwks.get(refresh=force)
+
+    def _fetch_metadata(self) -> tuple[dict, float]:
+        url = self.config.issuer.rstrip("/") + DISCOVERY_PATH
+        data, seconds = self._get_json(url, "discovery document")
+        if data.get("issuer") != self.config.issuer:
+            raise ProviderUnavailable(
+                f"The provider at {url} calls itself '{data.get('issuer')}', not '{self.config.issuer}'.",
+                "provider_issuer_mismatch",
+            )
+        missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not data.get(k)]
+        if missing:
+            raise ProviderUnavailable(f"The provider's discovery document lacks {', '.join(missing)}.")
+        return data, seconds
+
+    def _fetch_jwks(self) -> tuple[dict, float]:
+        data, seconds = self._get_json(self.metadata()["jwks_uri"], "key set")
+        if not isinstance(data.get("keys"), list):
+            raise ProviderUnavailable("The provider's JWKS has no 'keys' list.")
+        return data, seconds
 
     # -- the flow ------------------------------------------------------------------------------
 
     def begin(self) -> AuthorizationRequest:
         """A fresh authorization request (new state, nonce and PKCE verifier)."""
         state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
-        url, _ = self._session().create_authorization_url(
-            self.metadata()["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce
+        metadata = self.metadata()
+        url, _ = self._session(metadata).create_authorization_url(
+            metadata["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce
         )
         return AuthorizationRequest(url=url, state=state, nonce=nonce, code_verifier=verifier)
 
@@ -145,19 +148,8 @@ class RelyingParty:
         if not code:
             raise LoginRequestError("The login answer carries no authorization code.", "missing_code")
 
-        session = self._session()
-        try:
-            token = session.fetch_token(
-                metadata["token_endpoint"], grant_type="authorization_code", code=code,
-                code_verifier=request.code_verifier, redirect_uri=self.config.redirect_uri,
-            )
-        except OAuthError as exc:
-            raise LoginRequestError(
-                f"The provider refused the authorization code ({exc.error}: {exc.description or 'no reason given'}).",
-                "code_refused",
-            ) from None
-        except (requests.RequestException, ValueError) as exc:
-            raise ProviderUnavailable(f"The provider's token endpoint failed: {exc}.") from None
+        session = self._session(metadata)
+        token = self._redeem(session, metadata, code, request.code_verifier)
         if str(token.get("token_type", "")).lower() != "bearer":
             raise LoginRequestError("The provider issued no bearer access token.", "code_refused")
         if not token.get("id_token"):
@@ -175,7 +167,7 @@ class RelyingParty:
             client_secret=self.config.client_secret,
             access_token=token.get("access_token"),
         )
-        userinfo = self._userinfo(session, claims["sub"])
+        userinfo = self._userinfo(session, metadata.get("userinfo_endpoint"), claims["sub"])
         return Login(self.config.issuer, claims["sub"], {**userinfo, **claims}, token["id_token"])
 
     def logout_url(self, id_token_hint: str | None, post_logout_redirect_uri: str) -> str | None:
@@ -194,8 +186,27 @@ class RelyingParty:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _session(self) -> OAuth2Session:
-        methods = self.metadata().get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+    def _redeem(self, session: OAuth2Session, metadata: Mapping, code: str, code_verifier: str) -> dict:
+        """The token endpoint's answer for `code`. A failure may mean the provider moved its
+        endpoints or changed its client authentication, so discovery is read again next time."""
+        try:
+            return session.fetch_token(
+                metadata["token_endpoint"], grant_type="authorization_code", code=code,
+                code_verifier=code_verifier, redirect_uri=self.config.redirect_uri,
+            )
+        except OAuthError as exc:
+            self._metadata.invalidate()
+            raise LoginRequestError(
+                f"The provider refused the authorization code ({exc.error}: {exc.description or 'no reason given'}).",
+                "code_refused",
+            ) from None
+        except (requests.RequestException, ValueError) as exc:
+            self._metadata.invalidate()
+            raise ProviderUnavailable(f"The provider's token endpoint failed: {exc}.") from None
+
+    def _session(self, metadata: Mapping) -> OAuth2Session:
+        """A session for one login, using one snapshot of the metadata throughout."""
+        methods = metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
         if not self.config.client_secret:
             auth_method = "none"
         elif "client_secret_basic" in methods:
@@ -212,8 +223,7 @@ class RelyingParty:
             default_timeout=self.config.timeout,
         )
 
-    def _userinfo(self, session: OAuth2Session, subject: str) -> dict:
-        endpoint = self.metadata().get("userinfo_endpoint")
+    def _userinfo(self, session: OAuth2Session, endpoint: str | None, subject: str) -> dict:
         if not endpoint:
             return {}
         try:
@@ -229,7 +239,8 @@ class RelyingParty:
             raise InvalidIdToken("The provider's userinfo describes another person than the ID token.", "userinfo_subject")
         return data
 
-    def _get_json(self, url: str, what: str) -> dict:
+    def _get_json(self, url: str, what: str) -> tuple[dict, float]:
+        """The JSON object at `url` and how many seconds it may be reused."""
         try:
             response = requests.get(url, timeout=self.config.timeout, headers={"Accept": "application/json"})
             response.raise_for_status()
@@ -238,4 +249,4 @@ class RelyingParty:
             raise ProviderUnavailable(f"Cannot read the identity provider's {what} at {url}: {exc}.") from None
         if not isinstance(data, dict):
             raise ProviderUnavailable(f"The identity provider's {what} at {url} is not a JSON object.")
-        return data
+        return data, lifetime(response.headers)

@@ -13,6 +13,7 @@ from wallet_service.dev import demo as demo_data
 from wallet_service.dev.idp.keys import ensure_signing_key
 from wallet_service.models import db
 
+from .fake_provider import CITIZEN_CLAIMS, Scenario, make_provider
 from .servers import LiveServer, SwappableApp
 from wallet_service.services import services
 
@@ -58,6 +59,21 @@ def make_service(database_url, tmp_path, service_server, demo_pdfs):
 def service(make_service):
     """The service with the embedded development provider."""
     return make_service()
+
+
+@pytest.fixture
+def scenario():
+    """What the tests' own provider (fake_provider.py) does; tests change it between logins."""
+    return Scenario(claims=dict(CITIZEN_CLAIMS))
+
+
+@pytest.fixture
+def provider(scenario):
+    """The tests' own provider on a loopback port; its issuer URL."""
+    holder = {}
+    with LiveServer(make_provider(scenario, holder)) as server:
+        holder["issuer"] = server.url
+        yield server.url
 
 
 @pytest.fixture

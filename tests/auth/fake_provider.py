@@ -17,6 +17,8 @@ from joserfc.jwk import OctKey, RSAKey
 
 CLIENT_ID = "wallet-test-client"
 CLIENT_SECRET = "fake-provider-secret-for-tests"
+CITIZEN_CLAIMS = {"sub": "vneid-7f3a", "personal_id": "022186001234", "name": "Lê Thị Hoa",
+                  "birthdate": "1986-04-12", "acr": "urn:vn:loa:2"}
 
 
 def new_key() -> RSAKey:
@@ -47,6 +49,14 @@ class Scenario:
     """ID token claims to replace (value None removes the claim)."""
     jwks_fetches: int = 0
     """How many times the JWKS was fetched."""
+    discovery_fetches: int = 0
+    """How many times the discovery document was fetched."""
+    discovery_overrides: dict = field(default_factory=dict)
+    """Discovery document members to replace."""
+    cache_headers: dict = field(default_factory=dict)
+    """HTTP headers added to the answers, by document: {"discovery": {...}, "jwks": {...}}."""
+    token_failure: int | None = None
+    """HTTP status the token endpoint answers with (and a `server_error`) instead of a token."""
 
     def __post_init__(self):
         if not self.published:
@@ -62,18 +72,23 @@ def make_provider(scenario: Scenario, issuer_holder: dict) -> Flask:
 
     @app.get("/.well-known/openid-configuration")
     def discovery():
-        return jsonify(
+        scenario.discovery_fetches += 1
+        answer = jsonify({**dict(
             issuer=issuer(), authorization_endpoint=issuer() + "/authorize", token_endpoint=issuer() + "/token",
             userinfo_endpoint=issuer() + "/userinfo", jwks_uri=issuer() + "/jwks",
             response_types_supported=["code"], subject_types_supported=["public"],
             id_token_signing_alg_values_supported=list(scenario.announced_algs),
             token_endpoint_auth_methods_supported=["client_secret_basic"], code_challenge_methods_supported=["S256"],
-        )
+        ), **scenario.discovery_overrides})
+        answer.headers.update(scenario.cache_headers.get("discovery", {}))
+        return answer
 
     @app.get("/jwks")
     def jwks():
         scenario.jwks_fetches += 1
-        return jsonify(keys=[k.as_dict(private=False) for k in scenario.published])
+        answer = jsonify(keys=[k.as_dict(private=False) for k in scenario.published])
+        answer.headers.update(scenario.cache_headers.get("jwks", {}))
+        return answer
 
     @app.get("/authorize")
     def authorize():
@@ -86,6 +101,8 @@ def make_provider(scenario: Scenario, issuer_holder: dict) -> Flask:
 
     @app.post("/token")
     def token():
+        if scenario.token_failure:
+            return jsonify(error="server_error"), scenario.token_failure
         auth = request.authorization
         if auth is None or (auth.username, auth.password) != (CLIENT_ID, CLIENT_SECRET):
             return jsonify(error="invalid_client"), 401

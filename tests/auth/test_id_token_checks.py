@@ -9,25 +9,8 @@ from joserfc.jwk import RSAKey
 
 from wallet_service.models import Official, db
 
-from .fake_provider import CLIENT_ID, CLIENT_SECRET, Scenario, make_provider, new_key
-from .servers import LiveServer
+from .fake_provider import CITIZEN_CLAIMS, CLIENT_ID, CLIENT_SECRET, new_key
 from wallet_service.services import services
-
-CITIZEN_CLAIMS = {"sub": "vneid-7f3a", "personal_id": "022186001234", "name": "Lê Thị Hoa",
-                  "birthdate": "1986-04-12", "acr": "urn:vn:loa:2"}
-
-
-@pytest.fixture
-def scenario():
-    return Scenario(claims=dict(CITIZEN_CLAIMS))
-
-
-@pytest.fixture
-def provider(scenario):
-    holder = {}
-    with LiveServer(make_provider(scenario, holder)) as server:
-        holder["issuer"] = server.url
-        yield server.url
 
 
 def external_config(issuer: str, citizen_claims: str = "standard") -> dict:
