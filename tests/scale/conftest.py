@@ -38,7 +38,8 @@ AGENCY1 = "000.00.15.H40"
 DELIVERY_LEASE_SECONDS = 30  # a killed worker's claimed deliveries go out again this much later
 # A killed worker's batch is taken over once its lease runs out: short in the default suite, the
 # production default for the volume run (`make test-scale` sets WALLET_SCALE_RESULTS=1000).
-VOLUME_RUN = int(os.environ.get("WALLET_SCALE_RESULTS", "0")) >= 500
+SCALE_RESULTS = int(os.environ.get("WALLET_SCALE_RESULTS", "60"))
+VOLUME_RUN = SCALE_RESULTS >= 500
 BATCH_LEASE_SECONDS = 60 if VOLUME_RUN else 10
 BATCH_RESUME_SECONDS = 15 if VOLUME_RUN else 3
 

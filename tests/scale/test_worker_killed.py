@@ -9,7 +9,6 @@ takeover comes quickly); `make test-scale` runs 1,000 with the production lease 
 on a busy 2-core machine)."""
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -24,11 +23,10 @@ from tests.conftest import login_as, official_principal
 from tests.signing.checks import make_nss_db, pdfsig
 from wallet_service.models import AuditEvent, Delivery, Result, ResultSignature, SigningBatch, SigningBatchItem, db
 from wallet_service.results import audit
-
-from .conftest import Fleet, statuses, submit_results, wait_until
 from wallet_service.services import services
 
-RESULTS = int(os.environ.get("WALLET_SCALE_RESULTS", "60"))
+from .conftest import SCALE_RESULTS as RESULTS, Fleet, statuses, submit_results, wait_until
+
 BATCHES = 10
 KILL_AT = 0.3  # share of the results signed when the first worker dies
 SAMPLE = 5
