@@ -16,14 +16,12 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from signing.errors import SigningError, TrustServiceError
-from signing.journal import SqliteBatchJournal
 from signing.pipeline import BatchItem, BatchSigner, ItemOutcome, decree30_steps
 from signing.profiles import PadesLevel
 from signing.stamp import StampFont, StampText
@@ -37,6 +35,7 @@ from ..models import (
 from ..platform import jobs
 from ..results import audit
 from ..services import services
+from .journals import discard_journal, open_journal
 from .signer import BatchSignerHolder
 
 log = logging.getLogger(__name__)
@@ -124,7 +123,7 @@ def run_batch(app: Flask, batch_id: str) -> None:
         .values(status=BatchStatus.FINISHED, finished_at=utcnow(), lease_until=None)
     )
     session.commit()
-    _journal_path(services(app).settings.instance_path, batch_id).unlink(missing_ok=True)
+    discard_journal(app, batch_id)
 
 
 def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, keeper: LeaseKeeper) -> bool:
@@ -143,7 +142,7 @@ def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, 
             BatchItem(result.id, pdf=_loader(store, result.original_sha256), stamp=stamp, qr_url=f"{base}/v/{result.id}")
             for result in results
         ]
-        journal = SqliteBatchJournal(_journal_path(settings.instance_path, batch_id))
+        journal = open_journal(app, batch_id)
         try:
             keys = key_directory(app)
             steps = decree30_steps(
@@ -211,12 +210,6 @@ class _Fence:
 
 def _loader(store, digest: str) -> Callable[[], bytes]:
     return lambda: store.get(digest)
-
-
-def _journal_path(instance_path: Path, batch_id: str) -> Path:
-    folder = instance_path / "journals"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{batch_id}.sqlite3"
 
 
 def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, official: Official) -> None:
