@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
 from typing import Sequence
 
 from asn1crypto import algos, x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,15 @@ class HolderSecrets:
     otp: str | None = field(default=None, repr=False)
 
 
+class HolderApproval(enum.StrEnum):
+    """How a key's holder approves each batch themselves, when the key is a person's."""
+
+    CODES = "csc"
+    """They give their PIN and a one-time code, passed to ``authorize`` (CSC v2 at SCAL2)."""
+    AGENT = "agent"
+    """They sign the digests on their own token (a local agent) and the values are handed in."""
+
+
 class Authorization(abc.ABC):
     """Proof that the key holder approved signing a given set of digests (PIN session,
     CSC SAD...). Use as a context manager; closing releases the session."""
@@ -47,6 +59,13 @@ class Authorization(abc.ABC):
     def close(self) -> None:  # pragma: no cover - default no-op
         """Release the session (log out, forget the SAD)."""
 
+    def handover(self) -> str:
+        """A text another process can turn back into this authorisation (``KeySource.take_over``);
+        short-lived by nature (a CSC SAD), never the holder's PIN or code."""
+        from .errors import KeySourceError
+
+        raise KeySourceError("This authorisation cannot be handed over.", code="no_handover")
+
     def __enter__(self):
         return self
 
@@ -56,6 +75,10 @@ class Authorization(abc.ABC):
 
 class KeySource(abc.ABC):
     """A private key that signs precomputed digests, and the certificates that go with it."""
+
+    holder_approval: HolderApproval | None = None
+    """How the holder approves each batch; None when the key source needs no one at signing time
+    (an organisation's seal, or a key whose secret the service holds)."""
 
     @abc.abstractmethod
     def identity(self) -> SignerIdentity:
@@ -78,6 +101,13 @@ class KeySource(abc.ABC):
         RSA: PKCS#1 v1.5 signature bytes; ECDSA: DER ``ECDSA-Sig-Value``.
         ``digests`` must be a subset of those authorised.
         """
+
+    def take_over(self, handover: str) -> Authorization:
+        """The authorisation another process obtained and handed over (``Authorization.handover``),
+        so that a worker signs with the holder's approval without ever seeing their secrets."""
+        from .errors import KeySourceError
+
+        raise KeySourceError("This key source cannot take over an authorisation.", code="no_handover")
 
     def check_credentials(self) -> None:
         """Prove that the holder's secret (a token PIN) is accepted, without signing anything,
@@ -118,3 +148,56 @@ def order_chain(leaf: x509.Certificate, others: Sequence[x509.Certificate]) -> t
         current = by_subject.pop(current.issuer.dump())
         chain.append(current)
     return tuple(chain) + tuple(by_subject.values())
+
+
+class ApprovedKey(KeySource):
+    """A key source whose holder has approved this batch already: ``authorize`` returns the
+    approval given (or says that a new one is needed) instead of asking anyone."""
+
+    def __init__(self, source: KeySource, approval: Authorization | None):
+        self.source, self.approval = source, approval
+
+    def identity(self) -> SignerIdentity:
+        return self.source.identity()
+
+    def signature_mechanism(self, digest_algorithm: str) -> algos.SignedDigestAlgorithm:
+        return self.source.signature_mechanism(digest_algorithm)
+
+    def authorize(self, digests: Sequence[bytes], digest_algorithm: str) -> Authorization:
+        from .errors import KeySourceError
+
+        if self.approval is None:
+            raise KeySourceError("The key holder has to approve these documents first.",
+                                 code="authorisation_required")
+        return _Borrowed(self.approval)
+
+    def sign_digests(self, authorization, digests, digest_algorithm) -> list[bytes]:
+        return self.source.sign_digests(authorization.inner, digests, digest_algorithm)
+
+
+class _Borrowed(Authorization):
+    """The approval lent to one signing call; closing it leaves the approval to its owner."""
+
+    def __init__(self, inner: Authorization):
+        self.inner, self.expires_at = inner, inner.expires_at
+
+
+def signature_check(certificate: x509.Certificate):
+    """``check(signature, sha256_digest) -> bool``: whether a signature value was made by the
+    certificate's key, so that no value from a key source or an agent is embedded unchecked."""
+    public = serialization.load_der_public_key(certificate.public_key.dump())
+    prehashed = utils.Prehashed(hashes.SHA256())
+
+    def verify(signature: bytes, digest: bytes) -> bool:
+        try:
+            if isinstance(public, rsa.RSAPublicKey):
+                public.verify(signature, digest, padding.PKCS1v15(), prehashed)
+            elif isinstance(public, ec.EllipticCurvePublicKey):
+                public.verify(signature, digest, ec.ECDSA(prehashed))
+            else:
+                return False
+        except Exception:  # noqa: BLE001 - InvalidSignature or malformed value
+            return False
+        return True
+
+    return verify

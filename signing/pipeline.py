@@ -12,15 +12,11 @@ resumes where it stopped.
 from __future__ import annotations
 
 import concurrent.futures
-import multiprocessing
 import os
-from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from asn1crypto import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from .cms import CmsTemplate
 from .dss import DssPayload
@@ -33,8 +29,9 @@ from .document import (
     prepare_documents,
 )
 from .errors import InvalidRequest, KeySourceError, TrustServiceError
+from .executors import bounded_map, new_worker_pool
 from .journal import BatchJournal, ItemState
-from .keys import KeySource
+from .keys import KeySource, signature_check
 from .profiles import PadesLevel, TrustServices
 from .revocation import collect_validation_material, probe_timestamp_authority
 from .stamp import StampFont, StampPlacement, StampText
@@ -135,18 +132,6 @@ def _signer_info(step: SignatureStep) -> SignerInfo:
     )
 
 
-class _InlineExecutor(concurrent.futures.Executor):
-    """Runs tasks in the calling thread (workers=1; also easiest to debug)."""
-
-    def submit(self, fn, *args, **kwargs):
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as e:  # noqa: BLE001
-            future.set_exception(e)
-        return future
-
-
 class BatchSigner:
     """Signs batches of documents; holds only configuration (no per-batch state)."""
 
@@ -187,16 +172,7 @@ class BatchSigner:
         Batch-wide problems (TSA down, revoked certificate, key source refusing) raise a
         :class:`~signing.errors.SigningError`; per-item problems come back as failed
         outcomes."""
-        if not steps:
-            raise InvalidRequest("A batch needs at least one signature step.")
-        if len({s.field_name for s in steps}) != len(steps):
-            raise InvalidRequest("Signature steps need distinct field names.")
-        if any(s.visible for s in steps) and self.font is None:
-            raise InvalidRequest("A visible stamp needs a stamp font (StampFont.load()).",
-                                 code="no_stamp_font")
-        ids = [i.result_id for i in items]
-        if len(set(ids)) != len(ids):
-            raise InvalidRequest("Duplicate result ids in the batch.", code="duplicate_item")
+        self._check(items, steps)
         contexts = self._step_contexts(steps)
         executor = self.executor or self._new_executor()
         try:
@@ -215,7 +191,33 @@ class BatchSigner:
             else:
                 yield ItemOutcome(item.result_id, journal.finished_pdf(last, item.result_id), infos)
 
+    def prepare(self, items: Sequence[BatchItem], steps: Sequence[SignatureStep], journal: BatchJournal) -> None:
+        """Prepare the first step's documents only, so that its key holder can approve exactly their
+        to-be-signed digests (``journal.pending_digests(0)``) before anything is signed; ``sign``
+        then goes on from the journal."""
+        self._check(items, steps)
+        context = self._step_contexts(steps)[0]
+        executor = self.executor or self._new_executor()
+        try:
+            todo = [i for i in items if i.result_id not in journal.states(0)]
+            self._prepare(0, steps[0], context, todo, journal, executor)
+        finally:
+            if executor is not self.executor:
+                executor.shutdown()
+
     # -- steps ---------------------------------------------------------------------
+
+    def _check(self, items: Sequence[BatchItem], steps: Sequence[SignatureStep]) -> None:
+        if not steps:
+            raise InvalidRequest("A batch needs at least one signature step.")
+        if len({s.field_name for s in steps}) != len(steps):
+            raise InvalidRequest("Signature steps need distinct field names.")
+        if any(s.visible for s in steps) and self.font is None:
+            raise InvalidRequest("A visible stamp needs a stamp font (StampFont.load()).",
+                                 code="no_stamp_font")
+        ids = [i.result_id for i in items]
+        if len(set(ids)) != len(ids):
+            raise InvalidRequest("Duplicate result ids in the batch.", code="duplicate_item")
 
     def _new_executor(self) -> concurrent.futures.Executor:
         return new_worker_pool(self.workers)
@@ -279,7 +281,7 @@ class BatchSigner:
             docs = [self._document(index, item, step, journal) for item in chunk]
             return executor.submit(prepare_documents, context, docs)
 
-        for results in _bounded_map(submit, chunks, 2 * self.workers):
+        for results in bounded_map(submit, chunks, 2 * self.workers):
             journal.save_prepared(index, [r for r in results if not isinstance(r, ItemError)])
             failed = [r for r in results if isinstance(r, ItemError)]
             if failed:
@@ -290,7 +292,7 @@ class BatchSigner:
         if not pending:
             return
         key = step.key_source
-        verify = _verifier(key.identity().certificate)
+        verify = signature_check(key.identity().certificate)
         with key.authorize([d for _, d in pending], "sha256") as authorization:
             for start in range(0, len(pending), self.sign_chunk_size):
                 chunk = pending[start:start + self.sign_chunk_size]
@@ -311,7 +313,7 @@ class BatchSigner:
             return executor.submit(finish_documents, context, journal.signed(index, chunk))
 
         waiting = 0
-        for results in _bounded_map(submit, chunks, 2 * self.workers):
+        for results in bounded_map(submit, chunks, 2 * self.workers):
             done = [r for r in results if not isinstance(r, ItemError)]
             if done:
                 journal.save_finished(index, done)
@@ -336,48 +338,3 @@ def _first_failure(result_id: str, step_states: Sequence[dict], journal: BatchJo
         if state is not ItemState.FINISHED:
             return ItemError(result_id, "not_finished", f"Step {step} did not finish.")
     return None
-
-
-def new_worker_pool(workers: int) -> concurrent.futures.Executor:
-    """Process pool for the PDF work. Keep one for the life of a service and pass it as
-    ``BatchSigner(executor=...)`` to skip the ~0.3 s start per batch; ``workers <= 1``
-    gives an in-process executor."""
-    if workers <= 1:
-        return _InlineExecutor()
-    # forkserver: safe in processes that run threads (web servers, test servers), unlike
-    # fork; preloading the engine makes each worker start in milliseconds, not ~1 s.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["signing.document"])
-    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
-
-
-def _bounded_map(submit, chunks: Iterable, in_flight: int):
-    """Submit chunks lazily with at most ``in_flight`` pending, yield results in order
-    (keeps memory flat in the batch size)."""
-    queue: deque = deque()
-    for chunk in chunks:
-        queue.append(submit(chunk))
-        if len(queue) >= in_flight:
-            yield queue.popleft().result()
-    while queue:
-        yield queue.popleft().result()
-
-
-def _verifier(certificate: x509.Certificate):
-    """Check a signature value against the certificate before trusting a key source."""
-    public = serialization.load_der_public_key(certificate.public_key.dump())
-    prehashed = utils.Prehashed(hashes.SHA256())
-
-    def verify(signature: bytes, digest: bytes) -> bool:
-        try:
-            if isinstance(public, rsa.RSAPublicKey):
-                public.verify(signature, digest, padding.PKCS1v15(), prehashed)
-            elif isinstance(public, ec.EllipticCurvePublicKey):
-                public.verify(signature, digest, ec.ECDSA(prehashed))
-            else:
-                return False
-        except Exception:  # noqa: BLE001 - InvalidSignature or malformed value
-            return False
-        return True
-
-    return verify

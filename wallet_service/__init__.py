@@ -79,6 +79,7 @@ def _register_parts(app: Flask) -> None:
     from . import client_auth
     from .api import batches, results
     from .batches import runner as batch_runner
+    from .batches import preparation as batch_preparation
     from .keys import directory as keys
     from .platform import database, health, jobs, limits, pages, ui
     from .platform.errors import register_error_handlers
@@ -107,6 +108,7 @@ def _register_parts(app: Flask) -> None:
     batch_runner.init_app(app)
     jobs.init_app(app, {
         batch_runner.TASK: batch_runner.run_batch,
+        batch_preparation.TASK: batch_preparation.prepare_batch,
         delivery.TASK: delivery.deliver_due,
     })
     limits.init_app(app)  # last: it limits the endpoints registered above

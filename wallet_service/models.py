@@ -49,19 +49,24 @@ RESULT_TRANSITIONS: dict[ResultStatus, frozenset[ResultStatus]] = {
 
 
 class BatchStatus(enum.StrEnum):
-    """A signing batch: waiting for a worker, held by one (with a lease), or done."""
+    """A signing batch: waiting for its official's approval, waiting for a worker, held by one (with a
+    lease), done; or given up when the official never approved it."""
 
+    AWAITING_AUTHORISATION = "awaiting_authorisation"
     QUEUED = "queued"
     RUNNING = "running"
     FINISHED = "finished"
+    EXPIRED = "expired"
 
 
 class BatchItemStatus(enum.StrEnum):
-    """One result of a signing batch: not recorded yet, signed, or failed (with the reason)."""
+    """One result of a signing batch: not recorded yet, signed, failed (with the reason), or handed
+    back to the queue unsigned because the batch expired."""
 
     QUEUED = "queued"
     DONE = "done"
     FAILED = "failed"
+    RELEASED = "released"
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -209,10 +214,22 @@ class SigningBatch(db.Model):
     __tablename__ = "signing_batches"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.QUEUED, index=True)
+    status: Mapped[str] = mapped_column(String(32), default=BatchStatus.QUEUED, index=True)
     """A `BatchStatus`."""
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    authorisation: Mapped[str | None] = mapped_column(String(16))
+    """How the official approves it (`signing.keys.HolderApproval`: csc, agent); None when the key needs no one."""
+    authorise_by: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """While awaiting authorisation: when the batch expires unless approved."""
+    prepared_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """When the documents and their to-be-signed digests were ready for approval."""
+    authorised_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """The first approval; its results were claimed then."""
+    agent_nonce: Mapped[str | None] = mapped_column(String(64))
+    """Echoed by the official's signing agent, so that an answer for another batch is refused."""
+    note: Mapped[str | None] = mapped_column(Text)
+    """Why the batch waits (`code: message`), e.g. the approval ran out mid-batch."""
     lease_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     """While running: the worker holding the batch renews this; once past, another worker may take over."""
     attempt: Mapped[int] = mapped_column(Integer, default=0)

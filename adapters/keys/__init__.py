@@ -15,8 +15,9 @@ _PARAMETERS = {
     "pkcs12": frozenset({"passphrase-file", "passphrase-env"}),
     "pkcs11": frozenset({"token", "key", "pin-file", "pin-env"}),
     "csc": frozenset({"credential", "client", "secret-file", "secret-env", "pin-file", "pin-env"}),
+    "agent": frozenset(),
 }
-_SECRETS = {"pkcs12": ("passphrase",), "pkcs11": ("pin",), "csc": ("secret", "pin")}
+_SECRETS = {"pkcs12": ("passphrase",), "pkcs11": ("pin",), "csc": ("secret", "pin"), "agent": ()}
 _INLINE_SECRETS = frozenset({"passphrase", "pin", "secret", "password"})
 
 
@@ -37,6 +38,13 @@ class KeySpec:
 
     def param(self, name: str) -> str | None:
         return dict(self.params).get(name)
+
+    @property
+    def holder_approves(self) -> bool:
+        """Whether the key's holder approves each batch themselves (their token through the agent, or a
+        remote credential without a PIN held here), as a person's signature requires."""
+        held_pin = self.param("pin-env") is not None or self.param("pin-file") is not None
+        return self.scheme == "agent" or (self.scheme == "csc" and not held_pin)
 
     def secret_problems(self) -> list[str]:
         """Why a secret this spec names cannot be read now (variable unset, file unreadable);
@@ -77,7 +85,7 @@ def parse_key_spec(spec: str) -> KeySpec:
     if not colon or scheme not in _PARAMETERS:
         # Echo the scheme only when it looks like one: without a colon it is the whole spec.
         shown = f" {scheme!r}" if colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,15}", scheme) else ""
-        raise _bad(f"Unknown key source{shown}; use pkcs12:, pkcs11: or csc:.")
+        raise _bad(f"Unknown key source{shown}; use pkcs12:, pkcs11:, csc: or agent:.")
     parts = urlsplit(rest) if scheme == "csc" else urlsplit("x:" + rest)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     names = [name for name, _ in pairs]
@@ -121,7 +129,9 @@ def open_key_source(spec: "str | KeySpec") -> KeySource:
 
     - ``pkcs12:/path/file.p12?passphrase-file=/path/pass`` (or ``passphrase-env=VAR``)
     - ``pkcs11:/path/module.so?token=LABEL&key=LABEL&pin-env=VAR`` (or ``pin-file=``)
-    - ``csc:https://host/csc/v2?credential=ID&client=NAME&secret-env=VAR&pin-env=VAR``
+    - ``csc:https://host/csc/v2?credential=ID&client=NAME&secret-env=VAR&pin-env=VAR`` (without
+      ``pin-``: the holder gives PIN and one-time code for each batch)
+    - ``agent:/path/official-cert.pem`` (the holder signs on their own token through their agent)
 
     Secrets are read from files or environment variables, never from the spec itself.
     """
@@ -146,6 +156,10 @@ def open_key_source(spec: "str | KeySpec") -> KeySource:
 
 
 def _open(key_spec: KeySpec, secret) -> KeySource:
+    if key_spec.scheme == "agent":
+        from .agent import AgentKeySource
+
+        return AgentKeySource.from_file(key_spec.location)
     if key_spec.scheme == "pkcs12":
         from .pkcs12 import Pkcs12KeySource
 

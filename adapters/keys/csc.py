@@ -24,7 +24,7 @@ import requests
 from asn1crypto import algos, x509
 
 from signing.errors import KeySourceError
-from signing.keys import Authorization, HolderSecrets, KeySource, SignerIdentity, default_mechanism
+from signing.keys import Authorization, HolderApproval, HolderSecrets, KeySource, SignerIdentity, default_mechanism
 
 _DIGEST_OIDS = {"sha256": "2.16.840.1.101.3.4.2.1", "sha384": "2.16.840.1.101.3.4.2.2",
                 "sha512": "2.16.840.1.101.3.4.2.3"}
@@ -47,6 +47,9 @@ class _Sad(Authorization):
     def __repr__(self) -> str:
         return f"<CSC SAD expiring {self.expires_at}>"
 
+    def handover(self) -> str:
+        return self.sad
+
 
 class CscKeySource(KeySource):
     """A CSC v2 credential used as a key source."""
@@ -63,8 +66,11 @@ class CscKeySource(KeySource):
         self.timeout = timeout
         self.http = session or requests.Session()
         self._pin = pin
-        token = self._call("auth/login", None, auth=(client_id, client_secret))["access_token"]
-        self.http.headers["Authorization"] = f"Bearer {token}"
+        # The service's own client credentials (not the holder's): kept to log in again when the
+        # access token runs out, since a key source lives as long as its process.
+        self._client = (client_id, client_secret)
+        self.holder_approval = HolderApproval.CODES if pin is None else None
+        self._login()
         if credential_id is None:
             ids = self._call("credentials/list", {})["credentialIDs"]
             if len(ids) != 1:
@@ -78,13 +84,26 @@ class CscKeySource(KeySource):
         certs = [x509.Certificate.load(base64.b64decode(c)) for c in info["cert"]["certificates"]]
         self._identity = SignerIdentity(certs[0], tuple(certs[1:]))
 
+    def _login(self) -> None:
+        token = self._call("auth/login", None, auth=self._client)["access_token"]
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
     def _call(self, method: str, payload, auth=None, holder: HolderSecrets | None = None) -> dict:
+        try:
+            return self._post(method, payload, auth, holder)
+        except _TokenExpired:
+            self._login()
+            return self._post(method, payload, auth, holder)
+
+    def _post(self, method: str, payload, auth, holder: HolderSecrets | None) -> dict:
         try:
             resp = self.http.post(f"{self.base_url}/{method}", json=payload, auth=auth,
                                   timeout=self.timeout)
         except requests.RequestException as e:
             # from None: the request object of the exception holds the body (PIN, code).
             raise KeySourceError(f"CSC service unreachable ({method}): {e}", code="csc_unreachable") from None
+        if resp.status_code == 401 and auth is None and _error_of(resp) == "invalid_token":
+            raise _TokenExpired()
         if resp.status_code != 200:
             raise _refusal(method, resp, holder)
         return resp.json()
@@ -117,6 +136,9 @@ class CscKeySource(KeySource):
         answer = self._call("credentials/authorize", payload, holder=holder)
         return _Sad(answer["SAD"], answer.get("expiresIn"))
 
+    def take_over(self, handover: str) -> Authorization:
+        return _Sad(handover, None)
+
     def sign_digests(self, authorization, digests, digest_algorithm) -> list[bytes]:
         out: list[bytes] = []
         for start in range(0, len(digests), self.multisign):
@@ -137,6 +159,18 @@ class CscKeySource(KeySource):
 
     def close(self) -> None:
         self.http.close()
+
+
+class _TokenExpired(Exception):
+    """The service's access token ran out: log in again and repeat the call once."""
+
+
+def _error_of(resp: requests.Response) -> str | None:
+    try:
+        body = resp.json()
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
 
 
 def _refusal(method: str, resp: requests.Response, holder: HolderSecrets | None) -> KeySourceError:

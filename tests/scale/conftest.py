@@ -134,6 +134,8 @@ def celery_environment(monkeypatch, tmp_path: Path, store: CountingStore, broker
     monkeypatch.setenv("DELIVERY_LEASE_SECONDS", str(DELIVERY_LEASE_SECONDS))
     monkeypatch.setenv("BATCH_LEASE_SECONDS", str(BATCH_LEASE_SECONDS))
     monkeypatch.setenv("BATCH_RESUME_SECONDS", str(BATCH_RESUME_SECONDS))
+    # Volume and crash runs sign with server-held demo keys; the officials' own approval has its own tests.
+    monkeypatch.setenv("DEV_OFFICIAL_SIGNING", "server")
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from wallet_service.results.events import connect_for_app, result_signed
 
 database_url, instance, base_url, batch_id = sys.argv[1:5]
 app = create_app({"database_url": database_url, "instance_path": instance, "public_base_url": base_url,
-                  "signing_workers": 1, "BATCH_LEASE_SECONDS": 2})
+                  "signing_workers": 1, "BATCH_LEASE_SECONDS": 2, "DEV_OFFICIAL_SIGNING": "server"})
 recorded = []
 
 def die_on_second(session, result):

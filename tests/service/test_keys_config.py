@@ -71,11 +71,16 @@ def app(make_app, live_server, pki, hsm, tmp_path, monkeypatch):
         db.session.remove()
 
 
-def sign_batch(app, username: str, ids: list[str]) -> tuple:
-    """The official's logged-in client and the finished batch's progress."""
+def create_batch(app, username: str, ids: list[str]):
+    """The official's logged-in client and the answer to creating the batch."""
     client = app.test_client()
     csrf = {"X-CSRFToken": login_as(app, client, official_principal(username))}
-    created = client.post("/api/v1/signing-batches", json={"result_ids": ids}, headers=csrf)
+    return client, client.post("/api/v1/signing-batches", json={"result_ids": ids}, headers=csrf)
+
+
+def sign_batch(app, username: str, ids: list[str]) -> tuple:
+    """The official's logged-in client and the finished batch's progress."""
+    client, created = create_batch(app, username, ids)
     assert created.status_code == 202, created.json
     services(app).jobs.wait(timeout=300)
     return client, client.get(f"/api/v1/signing-batches/{created.json['id']}").json
@@ -109,16 +114,15 @@ def test_keys_from_the_file_sign_a_batch_with_both_signatures_valid(app, demo_re
     assert (ready["keys"], ready["timestamp_service"]) == ("ok", "ok"), ready
 
 
-def test_an_official_without_an_entry_fails_the_batch_with_key_unavailable(app, demo_results):
+def test_an_official_without_an_entry_cannot_start_a_batch_and_nothing_is_claimed(app, demo_results):
     department = sorted(r.id for code, r in demo_results.items() if code.startswith("000.00.04.H40"))[:1]
 
-    client, progress = sign_batch(app, "official2", department)
+    client, created = create_batch(app, "official2", department)
 
-    assert (progress["status"], progress["failed"]) == ("finished", 1), progress
-    error = progress["items"][0]["error"]
-    assert error.startswith("key_unavailable: No signing key for official 'official2'"), error
-    assert "has no such entry in [officials]" in error
-    assert client.get(f"/api/v1/results/{department[0]}").json["status"] == "failed"
+    assert (created.status_code, created.json["error"]) == (409, "key_unavailable"), created.json
+    assert created.json["message"].startswith("No signing key for official 'official2'")
+    assert "has no such entry in [officials]" in created.json["message"]
+    assert client.get(f"/api/v1/results/{department[0]}").json["status"] == "pending_signature"
 
 
 def test_a_wrong_pin_is_key_unavailable_and_never_shown(app, demo_results, hsm, monkeypatch, caplog):
@@ -126,17 +130,17 @@ def test_a_wrong_pin_is_key_unavailable_and_never_shown(app, demo_results, hsm, 
     monkeypatch.setenv(PIN_ENV, "975310")
     ids = ward_results(demo_results, 1)
 
-    _, progress = sign_batch(app, "official1", ids)
+    _, created = create_batch(app, "official1", ids)
 
-    error = progress["items"][0]["error"]
-    assert error.startswith("key_unavailable: The signing key of official 'official1'"), error
-    assert "pin_incorrect" in error
-    for text in (str(progress), caplog.text):
+    assert (created.status_code, created.json["error"]) == (409, "key_unavailable"), created.json
+    assert created.json["message"].startswith("The signing key of official 'official1'"), created.json
+    assert "pin_incorrect" in created.json["message"]
+    for text in (str(created.json), caplog.text):
         assert "975310" not in text and hsm["pin"] not in text
     # A refused PIN is not tried again (tokens lock after a few): even once corrected, until a restart.
     monkeypatch.setenv(PIN_ENV, hsm["pin"])
-    _, again = sign_batch(app, "official1", ids)
-    assert "Not tried again until the service restarts" in again["items"][0]["error"]
+    _, again = create_batch(app, "official1", ids)
+    assert "Not tried again until the service restarts" in again.json["message"]
 
 
 def test_readiness_names_a_secret_that_cannot_be_read(app, monkeypatch):
@@ -173,7 +177,7 @@ GOOD_SPEC = "pkcs12:/srv/seal.p12?passphrase-env=SEAL_PASSPHRASE"
     ("tsa_url = 'ftp://tsa.example'", r"'tsa_url' must be an http\(s\) URL"),
     ("tsa_url = 'https://tsa.example/tsa'\ntsa-url = 'x'", r"unknown keys tsa-url"),
     ("tsa_url = 'https://tsa.example/tsa'\n[officials]\nofficial1 = 'gpg:ABCDEF'",
-     r"\[officials\] official1: Unknown key source 'gpg'; use pkcs12:, pkcs11: or csc:"),
+     r"\[officials\] official1: Unknown key source 'gpg'; use pkcs12:, pkcs11:, csc: or agent:"),
     ("tsa_url = 'https://tsa.example/tsa'\n[agencies]\n'000.00.15.H40' = 'pkcs11:/usr/lib/p11.so?token=t&key=k'",
      r"\[agencies\] 000.00.15.H40: A pkcs11: spec needs pin-env or pin-file"),
     ("tsa_url = 'https://tsa.example/tsa'\n[officials]\nofficial1 = 'pkcs12:/srv/o.p12?passphrase-evn=X'",

@@ -2,11 +2,16 @@
 agency; they are claimed for the batch at once, or the whole selection is refused."""
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from signing.keys import HolderApproval
+
 from ..access import OFFICIAL, Principal
-from ..models import Official, Result, ResultStatus, SigningBatch, SigningBatchItem, utcnow
+from ..models import BatchStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, utcnow
 from ..platform.errors import BadRequest, Conflict, Forbidden, Unprocessable
 from ..results import audit
 
@@ -15,8 +20,11 @@ MAX_BATCH = 1000
 SIGNABLE = (ResultStatus.PENDING_SIGNATURE, ResultStatus.FAILED)
 
 
-def create_batch(session: Session, principal: Principal, result_ids: list[str]) -> SigningBatch:
-    """Claim the results for a new batch, or refuse naming why; nothing is claimed on refusal."""
+def create_batch(session: Session, principal: Principal, result_ids: list[str],
+                 approval: HolderApproval | None = None, authorise_by: dt.datetime | None = None) -> SigningBatch:
+    """Claim the results for a new batch, or refuse naming why; nothing is claimed on refusal.
+    With `approval` (the official's key needs their own approval) the batch awaits it until
+    `authorise_by`, and the results are claimed only when it comes."""
     if principal.kind != OFFICIAL or SIGNER_ROLE not in principal.roles:
         raise Forbidden("Only officials with the signer role may sign results.", "not_a_signer")
     ids = list(dict.fromkeys(result_ids))
@@ -33,18 +41,24 @@ def create_batch(session: Session, principal: Principal, result_ids: list[str]) 
     if unknown:
         # Results of other agencies are reported as unknown: their ids reveal nothing.
         raise Unprocessable("Some results do not exist or are not your agency's.", "unknown_results", details={"result_ids": unknown})
-    claimed = session.execute(
-        update(Result)
-        .where(Result.id.in_(ids), Result.status.in_(SIGNABLE))
-        .values(status=ResultStatus.SIGNING, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    if approval is None:
+        claimed = session.execute(
+            update(Result)
+            .where(Result.id.in_(ids), Result.status.in_(SIGNABLE))
+            .values(status=ResultStatus.SIGNING, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    else:
+        claimed = sum(r.status in SIGNABLE for r in visible.values())
     if claimed != len(ids):
         session.rollback()
         states = {r.id: r.status for r in session.scalars(select(Result).where(Result.id.in_(ids)))}
         busy = {i: s for i, s in states.items() if s not in SIGNABLE}
         raise Conflict("Some results are not waiting for a signature.", "not_signable", details={"results": busy})
     batch = SigningBatch(official_id=official.id, items=[SigningBatchItem(result_id=i) for i in ids])
+    if approval is not None:
+        batch.status, batch.authorisation, batch.authorise_by = BatchStatus.AWAITING_AUTHORISATION, approval, authorise_by
+        batch.agent_nonce = secrets.token_urlsafe(24) if approval is HolderApproval.AGENT else None
     session.add(batch)
     session.flush()
     audit.record(session, principal.actor, "batch.created", None, batch=batch.id, results=ids)

@@ -15,16 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from signing.errors import SigningError, TrustServiceError
-from signing.pipeline import BatchItem, BatchSigner, ItemOutcome, decree30_steps
-from signing.profiles import PadesLevel
-from signing.stamp import StampFont, StampText
+from signing.errors import KeySourceError, SigningError, TrustServiceError
+from signing.keys import ApprovedKey, HolderApproval, KeySource
+from signing.pipeline import BatchSigner, ItemOutcome
+from signing.stamp import StampFont
 
 from ..keys.directory import key_directory
 from ..keys.errors import KeyUnavailable
@@ -35,7 +34,9 @@ from ..models import (
 from ..platform import jobs
 from ..results import audit
 from ..services import services
+from . import approval
 from .journals import discard_journal, open_journal
+from .plan import batch_items, batch_steps, official_key
 from .signer import BatchSignerHolder
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,18 @@ class LostLease(RuntimeError):
     """Another worker took the batch over (this one was presumed dead)."""
 
 
-def claim_batch(session: Session, batch_id: str, lease: dt.timedelta) -> int | None:
-    """Take the batch if it is queued or its holder's lease ran out; the new attempt number, or None."""
+def claim_batch(session: Session, batch_id: str, lease: dt.timedelta, handed_over: bool = False) -> int | None:
+    """Take the batch if it is queued or its holder's lease ran out; the new attempt number, or None.
+    A batch just approved by its official is kept for one lease for the job that carries the approval
+    (`handed_over`), so that a resume round does not take it first and find no approval."""
     now = utcnow()
+    lapsed = or_(SigningBatch.lease_until.is_(None), SigningBatch.lease_until < now)
+    queued = SigningBatch.status == BatchStatus.QUEUED
     taken = session.execute(
         update(SigningBatch)
         .where(
             SigningBatch.id == batch_id,
-            or_(SigningBatch.status == BatchStatus.QUEUED,
+            or_(queued if handed_over else and_(queued, lapsed),
                 and_(SigningBatch.status == BatchStatus.RUNNING, SigningBatch.lease_until < now)),
         )
         .values(status=BatchStatus.RUNNING, lease_until=now + lease, attempt=SigningBatch.attempt + 1)
@@ -97,26 +102,27 @@ class LeaseKeeper:
                     return
 
 
-def _lease(app: Flask) -> dt.timedelta:
+def lease(app: Flask) -> dt.timedelta:
     return dt.timedelta(seconds=services(app).settings.batches.lease_seconds)
 
 
-def run_batch(app: Flask, batch_id: str) -> None:
+def run_batch(app: Flask, batch_id: str, secret: str | None = None) -> None:
     """The `sign_batch` task: sign whatever of the batch is not recorded yet. Idempotent; a batch
-    another worker holds is left to it."""
+    another worker holds is left to it. `secret`: the official's approval of this batch handed over
+    (`signing.keys.Authorization.handover`, a CSC SAD), never their PIN or code."""
     session = db.session
-    attempt = claim_batch(session, batch_id, _lease(app))
+    attempt = claim_batch(session, batch_id, lease(app), handed_over=secret is not None)
     if attempt is None:
         return
-    with LeaseKeeper(app, batch_id, attempt, _lease(app)) as keeper:
+    with LeaseKeeper(app, batch_id, attempt, lease(app)) as keeper:
         try:
-            complete = _sign_and_record(app, session, batch_id, attempt, keeper)
+            complete = _sign_and_record(app, session, _Fence(batch_id, attempt, keeper), secret)
         except LostLease:
             session.rollback()
             log.warning("signing batch %s: lease lost to another worker; stopping", batch_id)
             return
     if not complete:
-        return  # the lease runs out and the batch is resumed then
+        return  # resumed when the lease runs out, or when the official approves again
     session.execute(
         update(SigningBatch)
         .where(SigningBatch.id == batch_id, SigningBatch.attempt == attempt)
@@ -126,58 +132,69 @@ def run_batch(app: Flask, batch_id: str) -> None:
     discard_journal(app, batch_id)
 
 
-def _sign_and_record(app: Flask, session: Session, batch_id: str, attempt: int, keeper: LeaseKeeper) -> bool:
-    """Sign and record; False when a trust service was unreachable and the batch must be resumed later."""
-    batch = session.get(SigningBatch, batch_id)
-    fence = _Fence(batch_id, attempt, keeper)
+def _sign_and_record(app: Flask, session: Session, fence: _Fence, handover: str | None) -> bool:
+    """Sign and record; False when the batch must wait: for a trust service (resumed when the lease
+    runs out) or for its official's approval."""
+    batch = session.get(SigningBatch, fence.batch_id)
     queued = {item.result_id: item.id for item in batch.items if item.status == BatchItemStatus.QUEUED}
     official = session.get(Official, batch.official_id)
-    settings = services(app).settings
-    store = services(app).documents
-    if queued:
-        results = session.scalars(select(Result).where(Result.id.in_(list(queued)))).all()
-        base = settings.public_base_url.rstrip("/")
-        stamp = StampText(signer_name=official.full_name, agency_name=official.agency.name)
-        items = [
-            BatchItem(result.id, pdf=_loader(store, result.original_sha256), stamp=stamp, qr_url=f"{base}/v/{result.id}")
-            for result in results
-        ]
-        journal = open_journal(app, batch_id)
-        try:
-            keys = key_directory(app)
-            steps = decree30_steps(
-                keys.official_key(official.key_reference or official.username or ""),
-                keys.agency_key(official.agency.code),
-                PadesLevel.parse(settings.signature_level),
-            )
-            for outcome in services(app).batch_signer.get().sign(items, steps, journal):
-                _record(app, fence, queued[outcome.result_id], outcome, official)
-        except KeyUnavailable as exc:
-            _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc.message}", official)
-        except LostLease:
-            raise
-        except TrustServiceError as exc:
-            # Transient (TSA, OCSP or CRL unreachable): what was signed stays in the journal; say why we
-            # wait, and let the lease run out so that the batch is resumed (and finished, not re-signed).
-            session.rollback()
-            log.warning("signing batch %s waits for a trust service: %s", batch_id, exc)
-            session.execute(
-                update(SigningBatchItem)
-                .where(SigningBatchItem.batch_id == batch_id, SigningBatchItem.status == BatchItemStatus.QUEUED)
-                .values(error=f"waiting: {exc.code}: {exc}")
-            )
-            session.commit()
-            return False
-        except SigningError as exc:
-            # Batch-wide (TSA down, key refused): every unrecorded result fails with the reason and can be retried.
+    if not queued:
+        return True
+    journal = open_journal(app, batch.id)
+    try:
+        items = batch_items(app, session, official, list(queued))
+        steps = batch_steps(app, official, _approved_key(app, official, handover))
+        for outcome in services(app).batch_signer.get().sign(items, steps, journal):
+            _record(app, fence, queued[outcome.result_id], outcome, official)
+    except KeyUnavailable as exc:
+        _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc.message}", official)
+    except LostLease:
+        raise
+    except TrustServiceError as exc:
+        # Transient (TSA, OCSP or CRL unreachable): what was signed stays in the journal; say why we
+        # wait, and let the lease run out so that the batch is resumed (and finished, not re-signed).
+        _wait(session, fence, f"waiting: {exc.code}: {exc}")
+        return False
+    except KeySourceError as exc:
+        if exc.code not in approval.ASK_AGAIN:
             _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc}", official)
-        except Exception:
-            # A bug or a lost document must not leave results stuck in `signing`: fail them, keep the trace.
-            log.exception("signing batch %s stopped", batch_id)
-            _fail_unrecorded(session, fence, queued.values(), "internal_error: signing stopped unexpectedly; retry", official)
-        finally:
-            journal.close()
+            return True
+        # The official's approval is missing, ran out, or their remote service is down: what is signed
+        # stays in the journal; the rest waits for them to approve again.
+        session.rollback()
+        approval.ask_again(app, session, fence.batch_id, fence.attempt, f"{exc.code}: {exc.message}")
+        return False
+    except SigningError as exc:
+        # Batch-wide (TSA down, key refused): every unrecorded result fails with the reason and can be retried.
+        _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc}", official)
+    except Exception:
+        # A bug or a lost document must not leave results stuck in `signing`: fail them, keep the trace.
+        log.exception("signing batch %s stopped", fence.batch_id)
+        _fail_unrecorded(session, fence, queued.values(), "internal_error: signing stopped unexpectedly; retry", official)
+    finally:
+        journal.close()
     return True
+
+
+def _approved_key(app: Flask, official: Official, handover: str | None) -> KeySource:
+    """The official's key as this run may use it: as it is when it needs no one's approval; else with
+    the approval handed over (if any), so that signing without one stops and asks the official."""
+    source = official_key(app, official)
+    if source.holder_approval is None:
+        return source
+    given = source.take_over(handover) if handover and source.holder_approval is HolderApproval.CODES else None
+    return ApprovedKey(source, given)
+
+
+def _wait(session: Session, fence: _Fence, reason: str) -> None:
+    session.rollback()
+    log.warning("signing batch %s %s", fence.batch_id, reason)
+    session.execute(
+        update(SigningBatchItem)
+        .where(SigningBatchItem.batch_id == fence.batch_id, SigningBatchItem.status == BatchItemStatus.QUEUED)
+        .values(error=reason)
+    )
+    session.commit()
 
 
 class _Fence:
@@ -206,10 +223,6 @@ class _Fence:
         if session.scalar(select(SigningBatch.attempt).where(SigningBatch.id == self.batch_id)) != self.attempt:
             raise LostLease(self.batch_id)
         return False
-
-
-def _loader(store, digest: str) -> Callable[[], bytes]:
-    return lambda: store.get(digest)
 
 
 def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, official: Official) -> None:
@@ -273,17 +286,28 @@ def _record_failure(session: Session, fence: _Fence, item_id: int, reason: str, 
 
 
 def resume_unfinished(app: Flask) -> int:
-    """Queue every batch that is waiting, or whose worker stopped renewing its lease; how many."""
+    """Give up batches their official did not approve in time; queue every batch that is waiting, or
+    whose worker stopped renewing its lease, and prepare again those whose preparation stopped; how many."""
+    from . import preparation  # it builds on this module
+
+    approval.expire_unapproved(app)
     now = utcnow()
+    lapsed = or_(SigningBatch.lease_until.is_(None), SigningBatch.lease_until < now)
     stalled = db.session.scalars(
         select(SigningBatch.id).where(
-            or_(SigningBatch.status == BatchStatus.QUEUED,
+            or_(and_(SigningBatch.status == BatchStatus.QUEUED, lapsed),
                 and_(SigningBatch.status == BatchStatus.RUNNING, SigningBatch.lease_until < now))
         )
     ).all()
+    unprepared = db.session.scalars(
+        select(SigningBatch.id).where(SigningBatch.status == BatchStatus.AWAITING_AUTHORISATION,
+                                      SigningBatch.prepared_at.is_(None), lapsed)
+    ).all()
     for batch_id in stalled:
         jobs.runner(app).submit(TASK, batch_id)
-    return len(stalled)
+    for batch_id in unprepared:
+        jobs.runner(app).submit(preparation.TASK, batch_id)
+    return len(stalled) + len(unprepared)
 
 
 def init_app(app: Flask) -> None:

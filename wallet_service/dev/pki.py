@@ -4,6 +4,7 @@ which production refuses."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -25,8 +26,11 @@ class DevPkiKeyDirectory:
     """PKCS#12 files of the development PKI, each parsed once per process (parsing an RSA key
     costs ~40 ms; a batch must not pay it per document)."""
 
-    def __init__(self, pki: DevPki):
+    def __init__(self, pki: DevPki, officials: Callable[[str], KeySource] | None = None):
+        """`officials`: where officials' keys come from instead of the PKI's files (the embedded
+        remote-signing service, so that each batch needs the official's own approval)."""
         self.pki = pki
+        self.officials = officials
         self.trust_services = TrustServices(tsa_url=pki.tsa_url)
         self._loaded: dict[str, KeySource] = {}
         self._lock = threading.Lock()
@@ -42,7 +46,7 @@ class DevPkiKeyDirectory:
             return self._loaded[key]
 
     def official_key(self, key_reference: str) -> KeySource:
-        return self._load(key_reference)
+        return self.officials(key_reference) if self.officials else self._load(key_reference)
 
     def agency_key(self, agency_code: str) -> KeySource:
         return self._load(agency_code)
@@ -64,8 +68,19 @@ def init_dev_pki(app: Flask) -> str:
     """`wallet-service init` step: create the development PKI once."""
     settings = services(app).settings
     pki = ensure_dev_pki(settings.pki_dir, settings.public_base_url.rstrip("/") + DEV_PKI_MOUNT, demo_identities())
-    services(app).keys = DevPkiKeyDirectory(pki)
+    services(app).keys = _directory(app, pki)
     return f"development PKI ready: {pki.directory} (TSA {pki.tsa_url})"
+
+
+def _directory(app: Flask, pki: DevPki) -> DevPkiKeyDirectory:
+    settings = services(app).settings
+    if settings.dev_official_signing == "server":
+        return DevPkiKeyDirectory(pki)
+    from .csc import api_url
+    from .csc.keys import RemoteOfficialKeys
+
+    remote = RemoteOfficialKeys(api_url(settings.public_base_url), settings.instance_path)
+    return DevPkiKeyDirectory(pki, remote.key)
 
 
 def init_app(app: Flask) -> None:
@@ -76,5 +91,5 @@ def init_app(app: Flask) -> None:
         pki = load_dev_pki(settings.pki_dir)
     except Exception:  # not created yet: `wallet-service init` makes it
         return
-    services(app).keys = DevPkiKeyDirectory(pki)
+    services(app).keys = _directory(app, pki)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {DEV_PKI_MOUNT: dev_pki_services_app(pki)})

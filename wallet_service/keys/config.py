@@ -57,8 +57,10 @@ class KeysConfig:
     """By agency code."""
 
 
-def load_keys_config(path: Path, *, needs_timestamp: bool = True) -> KeysConfig:
-    """Read and check `path`; raises ConfigError naming the file and the bad entry."""
+def load_keys_config(path: Path, *, needs_timestamp: bool = True, personal_keys_by_holder: bool = False) -> KeysConfig:
+    """Read and check `path`; raises ConfigError naming the file and the bad entry. With
+    `personal_keys_by_holder` (production) every official's key must be approved by the official at
+    signing time: a signature made with a PIN the server holds is not the official's own act."""
     where = f"KEYS_CONFIG {path}"
     try:
         document = tomllib.loads(path.read_bytes().decode())
@@ -93,8 +95,21 @@ def load_keys_config(path: Path, *, needs_timestamp: bool = True) -> KeysConfig:
         if not isinstance(entries, Mapping):
             raise ConfigError(f"{where}: [{table}] must be a table of {kind} name = \"key source spec\".")
         tables[table] = MappingProxyType({name: _spec(where, table, name, spec) for name, spec in entries.items()})
+    if personal_keys_by_holder:
+        _refuse_server_held(where, tables["officials"])
     return KeysConfig(path, TrustServices(tsa_url=tsa_url, http_timeout=float(timeout)), root_paths,
                       tables["officials"], tables["agencies"])
+
+
+def _refuse_server_held(where: str, officials: Mapping[str, KeySpec]) -> None:
+    held = sorted(name for name, spec in officials.items() if not spec.holder_approves)
+    if held:
+        raise ConfigError(
+            f"{where}: [officials] {', '.join(held)}: an official's key must be under the official's sole control "
+            "when signing, so WALLET_ENV=production refuses a key whose PIN or file the service holds. Use "
+            "csc:...?credential=ID&client=NAME&secret-env=VAR without pin-env/pin-file (the official gives PIN and "
+            "one-time code for each batch) or agent:/path/official-cert.pem (their USB token through "
+            "`wallet-service agent`). Server-held keys are for agency seals ([agencies]).")
 
 
 def _check_certificate(where: str, path: Path) -> None:
@@ -145,8 +160,10 @@ class ConfigKeyDirectory:
         }
 
     @classmethod
-    def from_file(cls, path: Path, *, needs_timestamp: bool = True) -> ConfigKeyDirectory:
-        return cls(load_keys_config(path, needs_timestamp=needs_timestamp))
+    def from_file(cls, path: Path, *, needs_timestamp: bool = True,
+                  personal_keys_by_holder: bool = False) -> ConfigKeyDirectory:
+        return cls(load_keys_config(path, needs_timestamp=needs_timestamp,
+                                    personal_keys_by_holder=personal_keys_by_holder))
 
     def official_key(self, key_reference: str) -> KeySource:
         return self._key("official", key_reference)

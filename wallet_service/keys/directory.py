@@ -29,7 +29,8 @@ def init_app(app: Flask) -> None:
             needs_timestamp = PadesLevel.parse(settings.signature_level).needs_timestamp
         except InvalidRequest:
             needs_timestamp = True  # an unknown level is refused when signing; assume it is timestamped
-        directory = ConfigKeyDirectory.from_file(Path(settings.keys_config), needs_timestamp=needs_timestamp)
+        directory = ConfigKeyDirectory.from_file(Path(settings.keys_config), needs_timestamp=needs_timestamp,
+                                                 personal_keys_by_holder=settings.is_production)
         services(app).keys = directory
         checks["keys"] = directory.check
         return

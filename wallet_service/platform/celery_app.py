@@ -37,12 +37,13 @@ def _periodic_task_name(name: str) -> str:
 
 
 def _in_app_context(app: Flask, name: str, function: Callable[..., object]) -> Callable[..., None]:
-    """`function(app, *args)` inside an app context, with a fresh database session each run."""
+    """`function(app, *args)` inside an app context, with a fresh database session each run (and
+    `secret=` when the job carries one, see `runners.JobRunner.submit`)."""
 
-    def run(*args: str) -> None:
+    def run(*args: str, **secret: str) -> None:
         with app.app_context():
             try:
-                function(app, *args)
+                function(app, *args, **secret)
             finally:
                 db.session.remove()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .auth_config import AuthSettings, ProviderSettings, finish_auth
 from .config_values import (
-    NOT_TESTING_ONLY, ConfigError, folder, group, path, positive_whole, seconds, setting, whole,
+    NOT_TESTING_ONLY, ConfigError, folder, group, one_of, path, positive_whole, seconds, setting, whole,
 )
 
 __all__ = [
@@ -47,7 +47,10 @@ class BatchSettings:
     lease_seconds: float = setting("BATCH_LEASE_SECONDS", 60.0, seconds)
     """How long a signing worker holds a batch without renewing it before another takes over."""
     resume_seconds: float = setting("BATCH_RESUME_SECONDS", 15.0, seconds, testing=0.0)
-    """How often waiting or abandoned batches are resumed (0: never)."""
+    """How often waiting or abandoned batches are resumed, and unapproved ones expired (0: never)."""
+    authorisation_seconds: float = setting("BATCH_AUTHORISATION_SECONDS", 900.0, seconds)
+    """How long a batch waits for its official's PIN and one-time code (or token) before its results go back
+    to the queue unsigned."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,11 @@ class Settings:
     keys_config: str = setting("KEYS_CONFIG", "")
     """Path of the TOML file naming each official's and agency's key (PKCS#11, CSC v2, PKCS#12) and the
     TSA (`wallet_service.keys.config`); empty means the development PKI (refused in production)."""
+    dev_official_signing: str = setting("DEV_OFFICIAL_SIGNING", "remote", one_of("remote", "server"),
+                                        testing="server")
+    """Without KEYS_CONFIG (development): `remote`, the demo officials sign through the embedded remote-signing
+    service with PIN and one-time code; `server`, the service holds their keys (tests and benchmarks only: such a
+    signature is not the official's own act)."""
     auth: AuthSettings = group(AuthSettings)
     batches: BatchSettings = group(BatchSettings)
     celery: CelerySettings = group(CelerySettings)

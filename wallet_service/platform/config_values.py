@@ -54,6 +54,16 @@ def seconds(name: str, raw: object) -> float:
     return value
 
 
+def one_of(*choices: str) -> Parser:
+    def parse(name: str, raw: object) -> str:
+        value = str(raw).strip()
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, not '{raw}'.")
+        return value
+
+    return parse
+
+
 def names(name: str, raw: object) -> tuple[str, ...]:
     """A comma-separated list."""
     return tuple(part.strip() for part in str(raw).split(",") if part.strip())

@@ -12,12 +12,15 @@ class ApiError(Exception):
     status = 400
     code = "invalid_request"
 
-    def __init__(self, message: str, code: str | None = None, *, details: dict | None = None):
+    def __init__(self, message: str, code: str | None = None, *, details: dict | None = None,
+                 extra: dict | None = None):
+        """`extra`: fields beside `error` and `message` that a client acts on (`remaining_attempts`)."""
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.details = details or {}
+        self.extra = extra or {}
 
 
 class BadRequest(ApiError):
@@ -54,12 +57,26 @@ class Unprocessable(ApiError):
     code = "invalid_document"
 
 
+class BadGateway(ApiError):
+    """A service we depend on answered with something we cannot use."""
+
+    status = 502
+    code = "bad_gateway"
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    code = "service_unavailable"
+
+
 class ErrorSchema(Schema):
     """What every error answer carries (documented in /api/openapi.json as the default response)."""
 
     error = fields.String(required=True, metadata={"description": "Stable machine code, e.g. invalid_metadata"})
     message = fields.String(required=True, metadata={"description": "What went wrong, for a person"})
     details = fields.Dict(metadata={"description": "Per-field messages or the offending items, when there are any"})
+    remaining_attempts = fields.Integer(metadata={"description": "A refused PIN or one-time code: tries left before "
+                                                                 "the signing credential locks, when known"})
 
 
 class Api(flask_smorest.Api):
@@ -68,8 +85,8 @@ class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None):
-    body = {"error": code, "message": message}
+def error_response(status: int, code: str, message: str, details: dict | None = None, extra: dict | None = None):
+    body = {"error": code, "message": message, **(extra or {})}
     if details:
         body["details"] = details
     response = jsonify(body)
@@ -101,7 +118,7 @@ def _wants_json() -> bool:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.extra)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -20,7 +20,10 @@ log = logging.getLogger(__name__)
 
 
 class JobRunner(Protocol):
-    def submit(self, task_name: str, *args: str) -> None: ...
+    def submit(self, task_name: str, *args: str, secret: str | None = None) -> None:
+        """Run `task(app, *args)`, with `secret=` when given: a short-lived credential the task needs
+        (a signing approval), which no log line, repr or task monitor shows."""
+
 
     def shutdown(self) -> None: ...
 
@@ -34,15 +37,16 @@ class InProcessJobRunner:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-jobs")
         self._futures: list[Future] = []
 
-    def submit(self, task_name: str, *args: str) -> None:
+    def submit(self, task_name: str, *args: str, secret: str | None = None) -> None:
         task = self._tasks[task_name]
         self._futures = [f for f in self._futures if not f.done()]
-        self._futures.append(self._executor.submit(self._run, task_name, task, args))
+        extra = {} if secret is None else {"secret": secret}
+        self._futures.append(self._executor.submit(self._run, task_name, task, args, extra))
 
-    def _run(self, task_name: str, task: Callable[..., None], args: tuple) -> None:
+    def _run(self, task_name: str, task: Callable[..., None], args: tuple, extra: dict) -> None:
         with self._app.app_context():
             try:
-                task(self._app, *args)
+                task(self._app, *args, **extra)
             except Exception:  # logged with its traceback; the task's own records say what failed
                 log.exception("job %s%r failed", task_name, args)
             finally:
@@ -109,9 +113,12 @@ class CeleryJobRunner:
     def __init__(self, celery: Celery):
         self._celery = celery
 
-    def submit(self, task_name: str, *args: str) -> None:
+    def submit(self, task_name: str, *args: str, secret: str | None = None) -> None:
+        # argsrepr/kwargsrepr: what Celery's logs, events and monitors show instead of the arguments.
+        kwargs = {} if secret is None else {"secret": secret}
         try:
-            self._celery.send_task(celery_task_name(task_name), args=list(args))
+            self._celery.send_task(celery_task_name(task_name), args=list(args), kwargs=kwargs,
+                                   argsrepr=repr(list(args)), kwargsrepr="{'secret': '***'}" if kwargs else "{}")
         except Exception:  # broker down: the work is recorded in the database and a periodic round resubmits it
             log.exception("could not send job %s%r to the broker", task_name, args)
 

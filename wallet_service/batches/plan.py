@@ -1,0 +1,50 @@
+"""What a signing batch signs and with which keys, as the `signing` pipeline takes it: one item per
+result (its original, stamp text and QR link) and the two Decree 30 steps (the official's signature,
+then the agency seal). Preparation, authorisation and the signing run all start from here."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signing.keys import KeySource
+from signing.pipeline import BatchItem, SignatureStep, decree30_steps
+from signing.profiles import PadesLevel
+from signing.stamp import StampText
+
+from ..keys.directory import key_directory
+from ..models import Official, Result
+from ..services import services
+
+
+def official_key(app: Flask, official: Official) -> KeySource:
+    """The official's own key source (its `holder_approval` says how they approve a batch)."""
+    return key_directory(app).official_key(official.key_reference or official.username or "")
+
+
+def batch_items(app: Flask, session: Session, official: Official, result_ids: Sequence[str]) -> list[BatchItem]:
+    settings = services(app).settings
+    store = services(app).documents
+    base = settings.public_base_url.rstrip("/")
+    stamp = StampText(signer_name=official.full_name, agency_name=official.agency.name)
+    results = session.scalars(select(Result).where(Result.id.in_(list(result_ids)))).all()
+    return [
+        BatchItem(result.id, pdf=_loader(store, result.original_sha256), stamp=stamp, qr_url=f"{base}/v/{result.id}")
+        for result in results
+    ]
+
+
+def batch_steps(app: Flask, official: Official, official_source: KeySource | None = None) -> list[SignatureStep]:
+    """The official's step signs with `official_source` when given (their key with the approval they gave)."""
+    settings = services(app).settings
+    return decree30_steps(
+        official_source or official_key(app, official),
+        key_directory(app).agency_key(official.agency.code),
+        PadesLevel.parse(settings.signature_level),
+    )
+
+
+def _loader(store, digest: str) -> Callable[[], bytes]:
+    return lambda: store.get(digest)
