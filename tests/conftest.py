@@ -243,12 +243,12 @@ def untrusting_verifier():
         yield warm
 
 
-@pytest.fixture
-def live_app(make_app, live_server, tmp_path):
-    """An app with the development PKI, served at `live_app.config['LIVE_URL']`, in an app context."""
+def _serve(make_app, live_server, tmp_path, **overrides):
+    """An app with the development PKI, served at `app.config['LIVE_URL']`, in an app context."""
     instance = tmp_path / "live-instance"
     shutil.copytree(live_server.pki_dir, instance / "pki")
-    app = make_app(instance_path=instance, public_base_url=live_server.url, signing_workers=1, LIVE_URL=live_server.url)
+    app = make_app(instance_path=instance, public_base_url=live_server.url, signing_workers=1,
+                   LIVE_URL=live_server.url, **overrides)
     with app.app_context():
         # What `wallet-service init` does besides demo data (the PKI copied above is reused as it is).
         for step in services(app).init_steps:
@@ -257,6 +257,19 @@ def live_app(make_app, live_server, tmp_path):
         yield app
         db.session.remove()
         live_server.late_bound.target = None
+
+
+@pytest.fixture
+def live_app(make_app, live_server, tmp_path):
+    """The served app; the demo officials' keys are held by the service (fast, no one to approve)."""
+    yield from _serve(make_app, live_server, tmp_path)
+
+
+@pytest.fixture
+def remote_signing_app(make_app, live_server, tmp_path):
+    """The served app as `make run` has it: the demo officials approve each batch with their PIN and a
+    one-time code at the embedded remote-signing service (`/dev-csc`)."""
+    yield from _serve(make_app, live_server, tmp_path, DEV_OFFICIAL_SIGNING="remote")
 
 
 def login_as(app, client, principal: Principal) -> str:
