@@ -33,7 +33,7 @@ _DIGEST_OIDS = {"sha256": "2.16.840.1.101.3.4.2.1", "sha384": "2.16.840.1.101.3.
 _REFUSED = "Mã PIN hoặc mã xác thực một lần (OTP) không đúng."
 _LOCKED = ("Chứng thư số đã bị khoá vì nhập sai mã PIN hoặc mã OTP quá số lần cho phép; "
            "hãy liên hệ nhà cung cấp dịch vụ ký số từ xa.")
-_EXPIRED = "Phiên ủy quyền ký đã hết hạn; hãy nhập lại mã PIN và mã OTP để ký tiếp."
+_EXPIRED = "Phê duyệt ký tại dịch vụ ký số từ xa đã hết hiệu lực; hãy nhập lại mã PIN và mã xác thực một lần để ký tiếp."
 
 
 class _Sad(Authorization):

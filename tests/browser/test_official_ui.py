@@ -234,6 +234,8 @@ def test_pages_are_usable_on_a_phone(phone_page, base_url, app, demo_results, re
     screenshot(page, request, "preview-phone")
     page.locator("dialog[data-preview-dialog] [data-close]").click()
     page.click("[data-testid=sign-selected]")
+    # The click submits a form: wait for the confirmation page before measuring it.
+    page.locator("[data-testid=confirm-count]").wait_for()
     assert fits_the_screen(page)
     screenshot(page, request, "confirm-phone")
     page.goto(f"{base_url}/official/history")

@@ -162,7 +162,7 @@ def _sign_and_record(app: Flask, session: Session, fence: _Fence, handover: str 
         # The official's approval is missing, ran out, or their remote service is down: what is signed
         # stays in the journal; the rest waits for them to approve again.
         session.rollback()
-        approval.ask_again(app, session, fence.batch_id, fence.attempt, f"{exc.code}: {exc.message}")
+        approval.ask_again(app, session, fence.batch_id, fence.attempt, exc.code)
         return False
     except SigningError as exc:
         # Batch-wide (TSA down, key refused): every unrecorded result fails with the reason and can be retried.

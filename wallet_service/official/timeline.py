@@ -14,6 +14,7 @@ from ..models import AuditEvent, Result
 
 RECEIVED = "received"
 SIGNING_FAILED = "signing_failed"
+AUTHORISED = "authorised"
 SIGNED = "signed"
 SEALED = "sealed"
 WALLET = "wallet"
@@ -33,7 +34,7 @@ class TimelineEntry:
     """One thing that happened to a result."""
 
     kind: str
-    """received, signing_failed, signed, sealed, wallet, delivery, annulled or other."""
+    """received, signing_failed, authorised, signed, sealed, wallet, delivery, annulled or other."""
     at: dt.datetime | None
     """When (aware UTC); None for what has not happened yet (a delivery still pending)."""
     actor: str | None = None
@@ -65,6 +66,8 @@ def result_timeline(session: Session, result: Result) -> list[TimelineEntry]:
     if not any(e.kind == RECEIVED for e in entries):
         entries.append(TimelineEntry(RECEIVED, result.created_at))
     signing = signed_events.get(result.signed_sha256)
+    if signing is not None and signing.details.get("batch"):
+        entries += _authorisations(session, signing.details["batch"])
     for signature in result.signatures:
         entries.append(
             TimelineEntry(
@@ -101,8 +104,23 @@ def result_timeline(session: Session, result: Result) -> list[TimelineEntry]:
     return sorted(entries, key=_chronological)
 
 
+def _authorisations(session: Session, batch_id: str) -> list[TimelineEntry]:
+    """The official's approvals of the batch that signed the result: how, and with which certificate
+    (the event is the batch's, so it names no single result)."""
+    approvals = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "batch.authorised", AuditEvent.details["batch"].as_string() == batch_id)
+        .order_by(AuditEvent.id)
+    ).all()
+    return [
+        TimelineEntry(AUTHORISED, e.occurred_at, actor_name(e.actor),
+                      {"method": e.details.get("method"), "certificate_sha256": e.details.get("certificate_sha256")})
+        for e in approvals
+    ]
+
+
 # Within one second, the order things can happen in (audit times are whole seconds).
-_RANK = {RECEIVED: 0, SIGNING_FAILED: 1, SIGNED: 2, SEALED: 3, WALLET: 4, DELIVERY: 5, OTHER: 6, ANNULLED: 7}
+_RANK = {RECEIVED: 0, SIGNING_FAILED: 1, AUTHORISED: 2, SIGNED: 3, SEALED: 4, WALLET: 5, DELIVERY: 6, OTHER: 7, ANNULLED: 8}
 _NOT_YET = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
 

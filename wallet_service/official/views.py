@@ -8,6 +8,8 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from signing.keys import HolderApproval
+
 from . import queries
 from ..access import OFFICIAL, Principal, can_read_result, current_principal
 from ..batches.creation import MAX_BATCH, SIGNABLE, SIGNER_ROLE
@@ -15,6 +17,7 @@ from ..models import (
     RESULT_TRANSITIONS, BatchItemStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db,
 )
 from ..platform.errors import ApiError, BadRequest, Forbidden, NotFound
+from ..platform.security import allow_connect
 from ..results.annulment import ANNUL_ROLE, MAX_REASON, MIN_REASON
 from ..services import services
 from .filters import parse_filters
@@ -22,6 +25,10 @@ from .preview import first_page_png
 from .timeline import result_timeline
 
 bp = Blueprint("official", __name__, url_prefix="/official")
+
+# `wallet-service agent` listens on the official's own loopback; its default port is the page's default.
+DEFAULT_AGENT_URL = "http://127.0.0.1:8765"
+AGENT_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*")
 
 # Whatever the state machine lets an annulment follow (not `signing`: wait for the batch).
 ANNULLABLE = frozenset(s for s, after in RESULT_TRANSITIONS.items() if ResultStatus.ANNULLED in after)
@@ -130,6 +137,8 @@ def batch(batch_id: str):
     # As the API: officials of the same agency see each other's batches (one queue per agency).
     if batch is None or db.session.get(Official, batch.official_id).agency.code not in principal.agency_codes:
         raise NotFound(_("There is no such signing batch in your agency."))
+    if batch.authorisation == HolderApproval.AGENT:
+        allow_connect(*AGENT_ORIGINS)
     rows = db.session.execute(
         select(SigningBatchItem, Result)
         .join(Result, Result.id == SigningBatchItem.result_id)
@@ -145,6 +154,8 @@ def batch(batch_id: str):
         done=sum(item.status == BatchItemStatus.DONE for item, _result in rows),
         failed=sum(item.status == BatchItemStatus.FAILED for item, _result in rows),
         can_sign=SIGNER_ROLE in principal.roles,
+        can_approve=batch.official_id == principal.record_id,
+        agent_url=DEFAULT_AGENT_URL,
     )
 
 

@@ -60,6 +60,16 @@ def _csp_nonce() -> str:
     return g.csp_nonce
 
 
+def allow_connect(*sources: str) -> None:
+    """Let this request's page also call `sources` from script (an official's signing agent on their
+    own computer's loopback); every other page stays limited to this origin."""
+    g.connect_sources = tuple(sources)
+
+
+def _extra_connect_sources() -> str:
+    return "".join(f" {source}" for source in g.get("connect_sources", ()))
+
+
 def _provider_origins(app: Flask) -> str:
     """Origins of the OpenID providers: logging out posts a form that redirects there, and
     `form-action` governs that redirect."""
@@ -92,6 +102,7 @@ def init_headers(app: Flask) -> None:
             f"script-src {scripts}; "
             "style-src 'self' 'unsafe-inline'; "  # inline style attributes of SVG QR codes and Swagger UI
             "img-src 'self' data:; "
+            f"connect-src 'self'{_extra_connect_sources()}; "
             "object-src 'self'; frame-src 'self'; "  # officials preview PDFs of this service in a frame
             f"frame-ancestors 'self'; base-uri 'none'; form-action 'self' {_provider_origins(app)}".rstrip(),
         )

@@ -42,6 +42,9 @@
     return template.replace(/\{(\w+)\}/g, function (_, name) { return String(values[name]); });
   }
 
+  // The batch page's approval panel (official-approval.js) uses the same helpers.
+  window.officialPages = { api: api, showError: showError, format: format };
+
   /* Queue: checkboxes, "select all on this page", and the count on the sign button. */
   function initSelection(form) {
     var boxes = Array.prototype.slice.call(form.querySelectorAll("input[data-select]"));
@@ -100,7 +103,9 @@
     var error = card.querySelector("[data-error]");
     var retry = card.querySelector("[data-retry]");
     var retryButton = card.querySelector("[data-retry-button]");
-    var tones = { done: "ok", failed: "fail", queued: "warn" };
+    var expired = card.querySelector("[data-expired]");
+    var approval = card.querySelector("[data-approval]");
+    var tones = { done: "ok", failed: "fail", queued: "warn", released: "warn" };
     var failedIds = [];
 
     function render(batch) {
@@ -126,8 +131,10 @@
       var done = batch.status === "finished";
       card.dataset.status = batch.status;
       finished.hidden = !done;
+      expired.hidden = batch.status !== "expired";
+      if (approval) { approval.dispatchEvent(new CustomEvent("batch", { detail: batch })); }
       if (retry && retryButton) { retry.hidden = !(done && failedIds.length); }
-      return done;
+      return done || batch.status === "expired";
     }
 
     function poll() {
@@ -161,7 +168,7 @@
         });
       });
     }
-    if (card.dataset.status !== "finished") { poll(); }
+    if (card.dataset.status !== "finished" && card.dataset.status !== "expired") { poll(); }
   }
 
   /* Result page: annul through POST /api/v1/results/{id}/annul, then show the new state. */
