@@ -35,14 +35,14 @@ def hsm(trusted_pki, tmp_path_factory):
         yield token
 
 
-def agent_args(hsm, *extra: str) -> list[str]:
+def agent_args(hsm, *extra: str, origin: str = ORIGIN) -> list[str]:
     return [*COMMAND, "--module", hsm["module"], "--token", hsm["token"], "--key", "official1",
-            "--origin", ORIGIN, "--port", "0", "--pin-stdin", *extra]
+            "--origin", origin, "--port", "0", "--pin-stdin", *extra]
 
 
-def start(hsm, stdin: str, *extra: str) -> subprocess.Popen:
+def start(hsm, stdin: str, *extra: str, origin: str = ORIGIN) -> subprocess.Popen:
     env = {**os.environ, "WALLET_ENV": "not-a-wallet-env"}
-    proc = subprocess.Popen(agent_args(hsm, *extra), cwd=ROOT, env=env, text=True, stdin=subprocess.PIPE,
+    proc = subprocess.Popen(agent_args(hsm, *extra, origin=origin), cwd=ROOT, env=env, text=True, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdin.write(stdin)
     proc.stdin.flush()

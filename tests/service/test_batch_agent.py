@@ -34,7 +34,12 @@ def pki(live_server):
 
 @pytest.fixture
 def app(make_app, live_server, pki, tmp_path):
-    """official1 signs on their token (`agent:` their certificate); the ward's seal is a PKCS#12 file."""
+    yield from serve_with_agent_keys(make_app, live_server, pki, tmp_path)
+
+
+def serve_with_agent_keys(make_app, live_server, pki, tmp_path):
+    """The app served live, official1 signing on their token (`agent:` their certificate) and the
+    ward's seal a PKCS#12 file."""
     passphrase = tmp_path / "seal-passphrase"
     passphrase.write_bytes(pki.pkcs12_passphrase())
     config = tmp_path / "keys.toml"
@@ -48,7 +53,8 @@ official1 = "agent:{pki.certificate_path('official1')}"
 [agencies]
 "{WARD}" = "pkcs12:{pki.pkcs12_path(WARD)}?passphrase-file={passphrase}"
 """)
-    app = make_app(public_base_url=live_server.url, signing_workers=1, keys_config=str(config))
+    app = make_app(public_base_url=live_server.url, signing_workers=1, keys_config=str(config),
+                   LIVE_URL=live_server.url)
     with app.app_context():
         for step in services(app).init_steps:
             step(app)
