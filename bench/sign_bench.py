@@ -3,7 +3,7 @@ same RSA-2048 key, same run; PAdES B-B and B-LT (local TSA and OCSP).
 
     .venv/bin/python -m bench.sign_bench            # N=500
     .venv/bin/python -m bench.sign_bench --n 500 5000 --plain-n 100
-    .venv/bin/python -m bench.sign_bench --levels decree30
+    .venv/bin/python -m bench.sign_bench --levels decree30 decree30-remote
 
 Each measurement runs in a fresh subprocess so its peak memory is its own. The plain
 recipe (``SimpleSigner.load_pkcs12`` + ``PdfSigner.sign_pdf`` per document, one after
@@ -59,10 +59,18 @@ def _serve_pki(directory: str, conn) -> None:
         def log_request(self, *args, **kwargs):  # keep the benchmark output readable
             pass
 
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from wallet_service.dev import csc
+    from wallet_service.dev.csc.wsgi import DevCscApp
+
     server = make_server("127.0.0.1", 0, lambda e, s: holder["app"](e, s), threaded=True,
                          request_handler=QuietHandler)
     pki = ensure_dev_pki(Path(directory), f"http://127.0.0.1:{server.server_port}", DEMO_IDENTITIES)
-    holder["app"] = dev_pki_services_app(pki)
+    # The development remote-signing service holds official1's key, as a provider would.
+    csc.ensure_secrets(Path(directory) / "csc", ("official1",))
+    remote = csc.DevCscService(Path(directory) / "csc", Path(directory), ("official1",))
+    holder["app"] = DispatcherMiddleware(dev_pki_services_app(pki), {csc.MOUNT: DevCscApp(remote)})
     conn.send(pki.services_base_url)
     server.serve_forever()
 
@@ -171,11 +179,13 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
 
     pki = load_dev_pki(pki_dir)
     key = Pkcs12KeySource.from_file(pki.pkcs12_path("000.00.15.H40"), pki.pkcs12_passphrase())
-    if level == "decree30":  # the service's real job: official + stamp, then seal at B-LTA
+    remote = level == "decree30-remote"
+    if level.startswith("decree30"):  # the service's real job: official + stamp, then seal at B-LTA
         from signing.pipeline import decree30_steps
         from signing.stamp import StampFont, StampText, verification_url
 
-        official = Pkcs12KeySource.from_file(pki.pkcs12_path("official1"), pki.pkcs12_passphrase())
+        official = (_remote_official(pki) if remote
+                    else Pkcs12KeySource.from_file(pki.pkcs12_path("official1"), pki.pkcs12_passphrase()))
         stamp = StampText("Nguyễn Văn An", "Trung tâm Phục vụ hành chính công phường Hạ Long")
         items = [BatchItem(f"doc-{i:06d}", templates_[i % 3].read_bytes, stamp,
                            verification_url("https://wallet.example.vn", f"doc-{i:06d}"))
@@ -191,12 +201,36 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
         journal = SqliteBatchJournal(Path(tmp) / "journal.db")
         with DescendantPeakMemory() as memory:
             start = time.perf_counter()
+            if remote:  # prepare, one approval for every digest, then sign with it (as the service does)
+                steps = _approve_remotely(signer, items, steps, journal, official, key, pki)
             ok = sum(1 for outcome in signer.sign(items, steps, journal) if outcome.ok)
             elapsed = time.perf_counter() - start
         journal.close()
     assert ok == n, f"only {ok} of {n} signed"
     return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
             "workers_rss_mb": memory.max_mb()}
+
+
+def _remote_official(pki):
+    from adapters.keys.csc import CscKeySource
+    from wallet_service.dev import csc
+
+    secrets = csc.load_secrets(pki.directory / "csc")
+    return CscKeySource(csc.api_url(pki.services_base_url), "official1", secrets.client_id, secrets.client_secret)
+
+
+def _approve_remotely(signer, items, steps, journal, official, seal, pki):
+    """What the service does for a remote-signing official: prepare the batch, have the official
+    approve all its digests with PIN + one-time code (one `credentials/authorize`), sign with it."""
+    from signing.keys import ApprovedKey, HolderSecrets
+    from signing.pipeline import decree30_steps
+    from wallet_service.dev import csc
+
+    signer.prepare(items, steps, journal)
+    digests = [digest for _, digest in journal.pending_digests(0)]
+    codes = HolderSecrets(csc.DEMO_PIN, csc.load_secrets(pki.directory / "csc").totp("official1").now())
+    approval = official.authorize(digests, "sha256", holder=codes)
+    return decree30_steps(ApprovedKey(official, approval), seal)
 
 
 def _subprocess(kind: str, pki_dir: Path, tmpl_dir: Path, n: int, level: str, workers: int) -> dict:
@@ -215,8 +249,9 @@ def main() -> None:
     parser.add_argument("--plain-n", type=int, default=0,
                         help="documents for the plain recipe (default: the smallest N)")
     parser.add_argument("--levels", nargs="+", default=["B-B", "B-LT"],
-                        help="B-B, B-T, B-LT, B-LTA, or decree30 (official with stamp + seal "
-                             "at B-LTA, pipeline only)")
+                        help="B-B, B-T, B-LT, B-LTA, decree30 (official with stamp + seal at B-LTA, "
+                             "pipeline only), or decree30-remote (the same, the official's key at the "
+                             "development remote-signing service, one PIN + code approval per batch)")
     parser.add_argument("--workers", type=int, default=0, help="pipeline processes (0: CPU count)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--pki", help=argparse.SUPPRESS)
@@ -245,17 +280,17 @@ def main() -> None:
         try:
             print(f"CPUs: {os.cpu_count()}, pipeline workers: {workers}; RSA-2048 seal key; "
                   f"1-3 page Vietnamese PDFs; PKI services (TSA, OCSP, CRL) in a separate process")
-            print(f"{'level':6} {'N':>6} {'plain docs/s':>13} {'pipeline docs/s':>16} {'ratio':>7} "
+            print(f"{'level':16} {'N':>6} {'plain docs/s':>13} {'pipeline docs/s':>16} {'ratio':>7} "
                   f"{'pipe main MB':>13} {'pipe worker MB':>15}")
             plain_n = args.plain_n or min(args.n)
             for level in args.levels:
                 plain = (_subprocess("plain", tmp / "pki", tmpl_dir, plain_n, level, 1)
-                         if level != "decree30" else None)
+                         if not level.startswith("decree30") else None)
                 for n in args.n:
                     pipe = _subprocess("pipeline", tmp / "pki", tmpl_dir, n, level, workers)
                     plain_rate = f"{plain['rate']:>13.1f}" if plain else f"{'-':>13}"
                     ratio = f"{pipe['rate'] / plain['rate']:>6.1f}x" if plain else f"{'-':>7}"
-                    print(f"{level:6} {n:>6} {plain_rate} {pipe['rate']:>16.1f} {ratio} "
+                    print(f"{level:16} {n:>6} {plain_rate} {pipe['rate']:>16.1f} {ratio} "
                           f"{pipe['rss_mb']:>13.0f} {pipe['workers_rss_mb']:>15.0f}", flush=True)
             print(f"(plain recipe measured on {plain_n} documents per level; "
                   "pipeline on all N; MB = peak resident set size)")
