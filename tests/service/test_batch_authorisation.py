@@ -65,8 +65,12 @@ def statuses(ids: list[str]) -> set[str]:
     return {db.session.get(Result, i).status for i in ids}
 
 
-def test_the_official_approves_with_pin_and_code_and_every_result_is_signed(app, demo_results, totp, caplog):
+def test_the_official_approves_with_pin_and_code_and_every_result_is_signed(app, demo_results, totp, caplog,
+                                                                           monkeypatch):
     client, csrf = client_of(app)
+    jobs, messages = services(app).jobs, []
+    submit = jobs.submit
+    monkeypatch.setattr(jobs, "submit", lambda *args, **kwargs: (messages.append((args, kwargs)), submit(*args, **kwargs)))
     ids = ward_results(demo_results, 3)
     batch = prepared_batch(app, client, csrf, ids)
     assert statuses(ids) == {"pending_signature"}  # nothing is claimed before the official approves
@@ -95,8 +99,11 @@ def test_the_official_approves_with_pin_and_code_and_every_result_is_signed(app,
     assert 'data-kind="authorised"' in timeline
     assert "Nguyễn Văn An đã phê duyệt ký" in timeline and "mã PIN và mã xác thực một lần" in timeline
 
-    # Neither the right PIN nor the wrong one is kept: not in the database, the logs or the instance files.
+    # Neither the right PIN nor the wrong one is kept: not in the database, the logs, the instance files
+    # or a task's message (the worker gets the remote service's approval, not what approved it).
+    assert [kwargs for _args, kwargs in messages if kwargs.get("secret")], messages
     for pin in (csc.DEMO_PIN, WRONG_PIN):
+        assert pin not in repr(messages)
         assert pin not in caplog.text
         assert not any(pin in str(row) for row in everything_in_the_database())
         assert not [p for p in Path(app.instance_path).rglob("*") if p.is_file() and pin.encode() in p.read_bytes()]
