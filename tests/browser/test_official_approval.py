@@ -23,6 +23,7 @@ BATCH_TIMEOUT_MS = 240_000
 
 def select_and_confirm(page, base_url: str, ids: list[str]) -> None:
     page.goto(f"{base_url}/official/sign?" + "&".join(f"result_id={i}" for i in ids))
+    assert "chưa văn bản nào được ký trước đó" in page.locator("[data-testid=approval-ahead]").inner_text()
     page.click("[data-testid=confirm-sign]")
     page.locator("[data-testid=approval]").wait_for()
 
@@ -56,6 +57,7 @@ class TestRemoteSigning:
         page.locator("[data-testid=pin]").wait_for()  # shown once the documents are prepared
         assert "Phê duyệt và ký 3 văn bản" in page.locator("[data-testid=approve]").inner_text()
         assert "Hãy phê duyệt trước" in page.locator("[data-testid=deadline]").inner_text()
+        assert "wallet-service dev otp official1" in page.locator("[data-testid=demo-codes]").inner_text()
         screenshot(page, request, "approval-codes")
 
         page.fill("[data-testid=pin]", "707070")

@@ -19,9 +19,14 @@ from ..models import Official, Result
 from ..services import services
 
 
+def key_reference(official: Official) -> str:
+    """How the key directory names the official's key: as configured, else their username."""
+    return official.key_reference or official.username or ""
+
+
 def official_key(app: Flask, official: Official) -> KeySource:
     """The official's own key source (its `holder_approval` says how they approve a batch)."""
-    return key_directory(app).official_key(official.key_reference or official.username or "")
+    return key_directory(app).official_key(key_reference(official))
 
 
 def batch_items(app: Flask, session: Session, official: Official, result_ids: Sequence[str]) -> list[BatchItem]:

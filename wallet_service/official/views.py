@@ -13,6 +13,8 @@ from signing.keys import HolderApproval
 from . import queries
 from ..access import OFFICIAL, Principal, can_read_result, current_principal
 from ..batches.creation import MAX_BATCH, SIGNABLE, SIGNER_ROLE
+from ..batches.plan import key_reference, official_key
+from ..keys.errors import KeyUnavailable
 from ..models import (
     RESULT_TRANSITIONS, BatchItemStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db,
 )
@@ -124,6 +126,7 @@ def confirm_signing():
     return render_template(
         "official/confirm.html",
         official=official,
+        approval=_approval_ahead(official),
         results=waiting,
         skipped=[r for r in results if r.status not in SIGNABLE],
     )
@@ -156,7 +159,26 @@ def batch(batch_id: str):
         can_sign=SIGNER_ROLE in principal.roles,
         can_approve=batch.official_id == principal.record_id,
         agent_url=DEFAULT_AGENT_URL,
+        demo_signer=_demo_signer(batch),
     )
+
+
+def _approval_ahead(official: Official) -> HolderApproval | None:
+    """How the official will approve the batch; None when no approval is needed, or when their key
+    is unavailable (creating the batch then says why)."""
+    try:
+        return official_key(current_app._get_current_object(), official).holder_approval
+    except KeyUnavailable:
+        return None
+
+
+def _demo_signer(batch: SigningBatch) -> tuple[str, str] | None:
+    """The demo official's credential at the embedded remote-signing service and its PIN, so the page
+    can say where a demo's PIN and code come from; None outside development."""
+    devcsc = services().devcsc
+    if devcsc is None or batch.authorisation != HolderApproval.CODES:
+        return None
+    return key_reference(db.session.get(Official, batch.official_id)), devcsc.demo_pin
 
 
 @bp.get("/results/<result_id>")

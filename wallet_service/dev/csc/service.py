@@ -60,6 +60,11 @@ class DevCscService:
         self._loaded: dict[str, DevCredential] = {}
         self._lock = threading.Lock()
 
+    @property
+    def demo_pin(self) -> str:
+        """Every demo credential's PIN (the pages tell it to whoever tries the demo)."""
+        return DEMO_PIN
+
     def secrets(self) -> DevCscSecrets:
         try:
             return load_secrets(self.instance_path)
