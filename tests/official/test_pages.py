@@ -213,3 +213,40 @@ def test_csrf_less_session_posts_are_refused(app, official1, demo_results):
     assert answer.status_code == 400 and answer.json["error"] == "csrf_failed"
     db.session.expire_all()
     assert db.session.get(Result, some.id).status == ResultStatus.PENDING_SIGNATURE.value
+
+
+def test_search_by_citizen_name_or_title_and_sort_by_column(app, official1, demo):
+    add_result(app, 1, procedure=BIRTH, citizen_id="022186001234")      # Lê Thị Hoa
+    add_result(app, 2, procedure=RESIDENCE, citizen_id="022090004567")  # Phạm Văn Minh
+    add_result(app, 3, procedure=RESIDENCE, citizen_id="022186001234")
+
+    def codes(**args):
+        return listed(official1.get("/official/", query_string=args).get_data(as_text=True))
+
+    assert codes(q="hoa") == [f"{WARD}-251121-0001", f"{WARD}-251121-0003"]  # the citizen's name, any case
+    assert codes(q=" PHẠM   văn ") == [f"{WARD}-251121-0002"]                  # spaces folded
+    assert codes(q=BIRTH[2].split()[0]) == [f"{WARD}-251121-0001"]                # the document's title
+    assert codes(q="100%") == []                                                 # % is a character, not a wildcard
+    assert codes(sort="-dossier") == [f"{WARD}-251121-0003", f"{WARD}-251121-0002", f"{WARD}-251121-0001"]
+    assert codes(sort="citizen") == [f"{WARD}-251121-0001", f"{WARD}-251121-0003", f"{WARD}-251121-0002"]
+    assert codes(sort="nonsense") == codes()  # a stale link falls back to the queue's own order
+    page = official1.get("/official/", query_string={"sort": "citizen"}).get_data(as_text=True)
+    assert 'aria-sort="ascending"' in page and "sort=-citizen" in page  # the next click reverses it
+    too_long = official1.get("/official/", query_string={"q": "x" * 101})
+    assert too_long.status_code == 400 and "tối đa 100 ký tự" in too_long.get_data(as_text=True)
+
+
+def test_every_result_matching_the_filters_can_be_signed_at_once(app, official1, demo, monkeypatch):
+    for n in range(1, 26):
+        add_result(app, n, procedure=RESIDENCE if n % 5 else BIRTH)
+    page = official1.get("/official/", query_string={"procedure": RESIDENCE[0]}).get_data(as_text=True)
+    assert len(listed(page)) == 20 and "Ký tất cả 20 kết quả" not in page  # one page holds them all
+    page = official1.get("/official/", query_string={"procedure": RESIDENCE[0], "per_page": 5}).get_data(as_text=True)
+    link = re.search(r'data-testid="select-matching">\s*<a href="([^"]+)">([^<]+)</a>', page)
+    assert link and link.group(2) == "Ký tất cả 20 kết quả phù hợp với bộ lọc"
+    confirm = official1.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Bạn sắp ký số 20 văn bản." in confirm
+    assert confirm.count('<input type="hidden" name="result_id"') == 20
+    monkeypatch.setattr("wallet_service.official.views.MAX_BATCH", 10)
+    too_many = official1.get("/official/sign", query_string={"all": "1", "procedure": RESIDENCE[0]})
+    assert too_many.status_code == 400 and "thu hẹp bộ lọc" in too_many.get_data(as_text=True)

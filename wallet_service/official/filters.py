@@ -14,6 +14,9 @@ MAX_PER_PAGE = 100
 _PERSONAL_ID = re.compile(r"\d{12}", re.ASCII)  # ASCII digits: `\d` alone takes fullwidth ones too
 _WHOLE_NUMBER = re.compile(r"\d{1,9}", re.ASCII)
 _DOSSIER_PART = re.compile(r"[0-9A-Za-z.\-]{1,64}")
+MAX_SEARCH = 100
+SORT_KEYS = ("received", "signed", "dossier", "citizen", "procedure")
+"""What a list can be sorted by; `-key` sorts descending."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,10 @@ class ResultFilters:
     """The citizen's 12-digit personal ID number (exact)."""
     dossier_code: str | None = None
     """A dossier code or part of one (case-insensitive)."""
+    search: str | None = None
+    """Part of the citizen's name or of the document's title (case-insensitive)."""
+    sort: str | None = None
+    """One of SORT_KEYS, `-` first for descending; None: the list's own order."""
     page: int = 1
     """1-based page number."""
     per_page: int = DEFAULT_PER_PAGE
@@ -43,6 +50,8 @@ class ResultFilters:
             "to": self.date_to.isoformat() if self.date_to else None,
             "citizen_id": self.citizen_id,
             "dossier_code": self.dossier_code,
+            "q": self.search,
+            "sort": self.sort,
             "per_page": str(self.per_page) if self.per_page != DEFAULT_PER_PAGE else None,
         }
         args.update(changes)
@@ -50,7 +59,14 @@ class ResultFilters:
 
     @property
     def active(self) -> bool:
-        return any((self.procedure_code, self.date_from, self.date_to, self.citizen_id, self.dossier_code))
+        return any((self.procedure_code, self.date_from, self.date_to, self.citizen_id, self.dossier_code,
+                    self.search))
+
+    def sorted_by(self, key: str) -> str | None:
+        """'ascending' or 'descending' when the list is sorted by `key`, else None (for aria-sort)."""
+        if self.sort == key:
+            return "ascending"
+        return "descending" if self.sort == f"-{key}" else None
 
 
 @dataclass(frozen=True)
@@ -103,7 +119,14 @@ def parse_filters(args: Mapping[str, str]) -> ParsedFilters:
     if dossier is not None and not _DOSSIER_PART.fullmatch(dossier):
         errors["dossier_code"] = _("A dossier code has only letters, digits, dots and hyphens.")
         dossier = None
+    search = " ".join((args.get("q") or "").split()) or None
+    if search is not None and len(search) > MAX_SEARCH:
+        errors["q"] = _("Search with at most %(num)s characters.", num=MAX_SEARCH)
+        search = None
+    sort = (args.get("sort") or "").strip() or None
+    if sort is not None and sort.removeprefix("-") not in SORT_KEYS:
+        sort = None  # a stale or hand-made link: the list's own order, no error to show
     page = _positive_int(args, "page", 1, errors, upper=1_000_000)
     per_page = _positive_int(args, "per_page", DEFAULT_PER_PAGE, errors, upper=MAX_PER_PAGE)
-    filters = ResultFilters(procedure, date_from, date_to, citizen_id, dossier, page, per_page)
+    filters = ResultFilters(procedure, date_from, date_to, citizen_id, dossier, search, sort, page, per_page)
     return ParsedFilters(filters, errors)

@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..batches.creation import SIGNABLE
@@ -38,13 +38,33 @@ def _filtered(stmt: Select, filters: ResultFilters, date_column) -> Select:
     if filters.dossier_code:
         pattern = f"%{_escape_like(filters.dossier_code.lower())}%"
         stmt = stmt.where(func.lower(Result.dossier_code).like(pattern, escape="\\"))
+    if filters.search:
+        pattern = f"%{_escape_like(filters.search.lower())}%"
+        stmt = stmt.where(or_(func.lower(Result.citizen_name).like(pattern, escape="\\"),
+                              func.lower(Result.title).like(pattern, escape="\\")))
     return stmt
 
 
-def queue(agency_id: int, filters: ResultFilters) -> Pagination:
+_SORT_COLUMNS = {"received": Result.created_at, "signed": Result.signed_at, "dossier": Result.dossier_code,
+                 "citizen": Result.citizen_name, "procedure": Result.procedure_name}
+
+
+def _ordered(stmt: Select, filters: ResultFilters, *default) -> Select:
+    if filters.sort is None:
+        return stmt.order_by(*default)
+    column = _SORT_COLUMNS[filters.sort.removeprefix("-")]
+    first = column.desc() if filters.sort.startswith("-") else column.asc()
+    return stmt.order_by(first, Result.dossier_code)
+
+
+def queue_statement(agency_id: int, filters: ResultFilters) -> Select:
     """The agency's results waiting for a signature or whose signing failed, oldest first."""
     stmt = select(Result).where(Result.agency_id == agency_id, Result.status.in_(SIGNABLE))
-    stmt = _filtered(stmt, filters, Result.created_at).order_by(Result.created_at, Result.dossier_code)
+    return _ordered(_filtered(stmt, filters, Result.created_at), filters, Result.created_at, Result.dossier_code)
+
+
+def queue(agency_id: int, filters: ResultFilters) -> Pagination:
+    stmt = queue_statement(agency_id, filters)
     return db.paginate(stmt, page=filters.page, per_page=filters.per_page, error_out=False, count=True)
 
 
@@ -55,7 +75,7 @@ def history(agency_id: int, filters: ResultFilters) -> Pagination:
         .where(Result.agency_id == agency_id, Result.signed_at.is_not(None))
         .options(selectinload(Result.signatures))
     )
-    stmt = _filtered(stmt, filters, Result.signed_at).order_by(Result.signed_at.desc(), Result.dossier_code)
+    stmt = _ordered(_filtered(stmt, filters, Result.signed_at), filters, Result.signed_at.desc(), Result.dossier_code)
     return db.paginate(stmt, page=filters.page, per_page=filters.per_page, error_out=False, count=True)
 
 

@@ -91,6 +91,7 @@ def _list_page(template: str, fetch):
         can_sign=SIGNER_ROLE in principal.roles,
         can_annul=ANNUL_ROLE in principal.roles,
         annullable=ANNULLABLE,
+        max_batch=MAX_BATCH,
     )
     return page, (400 if parsed.errors else 200)
 
@@ -113,9 +114,13 @@ def confirm_signing():
     official = _official(principal)
     if SIGNER_ROLE not in principal.roles:
         raise Forbidden(_("Only officials with the signer role may sign results."), "not_a_signer")
-    ids = list(dict.fromkeys(request.args.getlist("result_id")))
+    every_match = request.args.get("all") == "1"
+    ids = _matching_ids(official) if every_match else list(dict.fromkeys(request.args.getlist("result_id")))
     if not ids:
         raise BadRequest(_("Select at least one result to sign."), "empty_batch")
+    if every_match and len(ids) > MAX_BATCH:
+        raise BadRequest(_("More than %(count)s results match: narrow the filters to sign them in batches of at "
+                           "most %(count)s.", count=MAX_BATCH), "batch_too_large")
     if len(ids) > MAX_BATCH:
         raise BadRequest(_("A batch holds at most %(count)s results.", count=MAX_BATCH), "batch_too_large")
     found = {r.id: r for r in db.session.scalars(select(Result).where(Result.id.in_(ids)))}
@@ -161,6 +166,16 @@ def batch(batch_id: str):
         agent_url=DEFAULT_AGENT_URL,
         demo_signer=_demo_signer(batch),
     )
+
+
+def _matching_ids(official: Official) -> list[str]:
+    """Every queued result matching the queue's filters in this query string (all pages), in the
+    queue's order; one more than a batch holds, so that too many is refused, not cut short."""
+    parsed = parse_filters(request.args)
+    if parsed.errors:
+        raise BadRequest(_("Some filters could not be used; correct them and filter again."), "bad_filters")
+    stmt = queries.queue_statement(official.agency_id, parsed.filters).with_only_columns(Result.id)
+    return list(db.session.scalars(stmt.limit(MAX_BATCH + 1)))
 
 
 def _approval_ahead(official: Official) -> HolderApproval | None:

@@ -199,6 +199,7 @@
     var image = dialog.querySelector("[data-preview-image]");
     var title = dialog.querySelector("[data-preview-title]");
     var pdf = dialog.querySelector("[data-preview-pdf]");
+    var sign = dialog.querySelector("[data-preview-sign]");
     document.querySelectorAll("a[data-preview]").forEach(function (link) {
       link.addEventListener("click", function (event) {
         if (event.ctrlKey || event.metaKey || event.shiftKey || typeof dialog.showModal !== "function") { return; }
@@ -206,6 +207,10 @@
         title.textContent = link.dataset.title;
         image.src = link.dataset.preview;
         pdf.href = link.dataset.pdf;
+        if (sign) {
+          sign.hidden = !link.dataset.sign;
+          if (link.dataset.sign) { sign.href = link.dataset.sign; }
+        }
         dialog.showModal();
       });
     });
