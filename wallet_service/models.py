@@ -35,16 +35,19 @@ class ResultStatus(enum.StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     ANNULLED = "annulled"
+    RETURNED = "returned"
+    """Not issued: the agency sent the dossier back to the case system with a reason (trả lại hồ sơ)."""
 
 
 # The result state machine. Anything else is a bug or a race, refused by `Result.move_to`.
 RESULT_TRANSITIONS: dict[ResultStatus, frozenset[ResultStatus]] = {
-    ResultStatus.PENDING_SIGNATURE: frozenset({ResultStatus.SIGNING, ResultStatus.ANNULLED}),
+    ResultStatus.PENDING_SIGNATURE: frozenset({ResultStatus.SIGNING, ResultStatus.ANNULLED, ResultStatus.RETURNED}),
     ResultStatus.SIGNING: frozenset({ResultStatus.SIGNED, ResultStatus.FAILED, ResultStatus.PENDING_SIGNATURE}),
-    ResultStatus.FAILED: frozenset({ResultStatus.SIGNING, ResultStatus.ANNULLED}),
+    ResultStatus.FAILED: frozenset({ResultStatus.SIGNING, ResultStatus.ANNULLED, ResultStatus.RETURNED}),
     ResultStatus.SIGNED: frozenset({ResultStatus.DELIVERED, ResultStatus.ANNULLED}),
     ResultStatus.DELIVERED: frozenset({ResultStatus.ANNULLED}),
     ResultStatus.ANNULLED: frozenset(),
+    ResultStatus.RETURNED: frozenset(),
 }
 
 
@@ -173,6 +176,8 @@ class Result(db.Model):
     signed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     annulled_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     annulment_reason: Mapped[str | None] = mapped_column(Text)
+    returned_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    return_reason: Mapped[str | None] = mapped_column(Text)
 
     agency: Mapped[Agency] = relationship()
     citizen: Mapped[Citizen] = relationship()

@@ -1,9 +1,18 @@
 """Tools for volume on the officials' queue in Chromium: search by name, sort by a column, sign
-from the preview, and sign every result matching the filters (41, over three pages) as one batch."""
+from the preview, sign every result matching the filters (41, over three pages) as one batch, and
+return a dossier to the case system instead of signing it."""
 from __future__ import annotations
 
+import json
+
+import jwt
+import pytest
+
 from tests.browser.conftest import log_in, screenshot
-from tests.official.factories import BIRTH, add_result
+from tests.conftest import _serve
+from tests.delivery.receiver import CountingStore
+from tests.official.factories import BIRTH, WARD, add_result
+from wallet_service.delivery import deliver_due
 
 BATCH_TIMEOUT_MS = 300_000
 
@@ -37,3 +46,37 @@ def test_forty_one_matching_results_are_signed_in_one_batch(page, base_url, app,
     assert page.locator('[data-item-status="done"]').count() == 41
     page.goto(f"{base_url}/official/?procedure={BIRTH[0]}")
     assert page.locator("tr[data-result-id]").count() == 0
+
+
+class TestReturningADossier:
+    @pytest.fixture
+    def store(self):
+        server = CountingStore()
+        yield server
+        server.close()
+
+    @pytest.fixture
+    def app(self, make_app, live_server, tmp_path, store):
+        targets = tmp_path / "targets.json"
+        targets.write_text(json.dumps({"targets": [
+            {"name": "mot-cua", "type": "case_system", "url": store.url, "agencies": [WARD]}]}))
+        yield from _serve(make_app, live_server, tmp_path, DELIVERY_TARGETS_FILE=str(targets))
+
+    @pytest.fixture
+    def base_url(self, app) -> str:
+        return app.config["LIVE_URL"]
+
+    def test_the_returned_dossier_reaches_the_case_system(self, page, base_url, app, demo_results, store, request):
+        result = next(r for code, r in sorted(demo_results.items()) if code.startswith(WARD))
+        log_in(page, base_url, "official", "official1")
+        page.goto(f"{base_url}/official/results/{result.id}")
+        assert page.locator("[data-testid=annul]").count() == 0  # not issued: returned, not annulled
+        page.fill("#return-reason", "Thiếu tờ khai có chữ ký của người yêu cầu")
+        page.click("[data-testid=return]")
+        page.locator("dd[data-testid=returned]").wait_for()
+        screenshot(page, request, "returned")
+        deliver_due(app)
+        [received] = store.state.accepted.values()
+        claims = jwt.decode(received.body.decode(), options={"verify_signature": False})  # verified in tests/delivery
+        assert claims["event"] == "result.returned"
+        assert claims["result"]["return_reason"] == "Thiếu tờ khai có chữ ký của người yêu cầu"

@@ -9,7 +9,7 @@ from ..access import CITIZEN, CLIENT, OFFICIAL, can_read_result, require_princip
 from ..models import Agency, Result, db
 from ..platform import json_body
 from ..platform.errors import ApiError, BadRequest, Forbidden, NotFound, PayloadTooLarge, Unprocessable
-from ..results import annulment
+from ..results import annulment, returns
 from ..results.intake import MAX_BATCH_RESULTS, Submission, submit_result, submit_results
 from .schemas import (
     TEXT,
@@ -205,6 +205,22 @@ def annul_result(body, result_id: str):
 def revoke_result(body, result_id: str):
     """Annul a result: the former name of `POST /api/v1/results/{result_id}/annul`, kept for existing callers."""
     return _annul(body, result_id)
+
+
+class ReturnSchema(Schema):
+    reason = fields.String(
+        required=True, validate=TEXT, metadata={"description": "Why the dossier is returned (sent to the case system)"}
+    )
+
+
+@blp.route("/results/<result_id>/return", methods=["POST"])
+@blp.arguments(ReturnSchema)
+@blp.response(200, ResultSchema)
+def return_result(body, result_id: str):
+    """Return a dossier unsigned to its case system, with the reason (officials with the signer role;
+    only a result waiting for a signature: a signed one is annulled instead)."""
+    principal = require_principal(OFFICIAL)
+    return returns.return_dossier(db.session, principal, result_id, body["reason"], services().events)
 
 
 @blp.route("/agencies", methods=["GET"])

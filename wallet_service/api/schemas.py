@@ -111,6 +111,8 @@ class ResultSchema(Schema):
     signed_at = fields.DateTime(allow_none=True)
     annulled_at = fields.DateTime(allow_none=True)
     annulment_reason = fields.String(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    return_reason = fields.String(allow_none=True)
     hashes = fields.Method("_hashes")
     signatures = fields.List(fields.Nested(SignatureSchema))
     deliveries = fields.List(fields.Nested(DeliverySchema))

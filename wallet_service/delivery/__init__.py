@@ -22,10 +22,10 @@ from flask import Flask
 from ..issuer.keys import IssuerKeySource
 from ..platform import jobs
 from ..platform.config import ConfigError
-from ..results.events import connect_for_app, result_annulled, result_signed
+from ..results.events import connect_for_app, result_annulled, result_returned, result_signed
 from ..services import services
 from .config import DeliveryConfig, WorkerSettings
-from .outbox import enqueue_annulled, enqueue_signed
+from .outbox import enqueue_annulled, enqueue_returned, enqueue_signed
 from .targets import load_targets
 from .worker import TASK, deliver_due
 
@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
     services(app).delivery = DeliveryConfig(targets, key_source, worker)
     connect_for_app(result_signed, app, partial(enqueue_signed, targets))
     connect_for_app(result_annulled, app, enqueue_annulled)
+    connect_for_app(result_returned, app, partial(enqueue_returned, targets))
     app.register_blueprint(views.bp)
     if targets.targets:
         services(app).readiness_checks["delivery_signing_key"] = key_source.load

@@ -19,7 +19,7 @@ from .targets import DeliveryTarget
 
 MESSAGE_TYP = "result-delivery+jwt"
 MEDIA_TYPE = "application/jose"  # RFC 7515 §9.2.1: a JWS in compact serialisation
-EVENTS = {"signed": "result.signed", "annulled": "result.annulled"}
+EVENTS = {"signed": "result.signed", "annulled": "result.annulled", "returned": "result.returned"}
 
 
 def message_claims(delivery: Delivery, result: Result, target: DeliveryTarget, base_url: str, document: bytes | None) -> dict:
@@ -50,7 +50,11 @@ def message_claims(delivery: Delivery, result: Result, target: DeliveryTarget, b
         "document": {"media_type": "application/pdf", "sha256": result.signed_sha256, "url": links["document"]},
         "links": links,
     }
-    if delivery.event == "annulled":
+    if delivery.event == "returned":  # never signed: no document, nothing to verify
+        claims["result"]["returned_at"] = result.returned_at.isoformat() if result.returned_at else None
+        claims["result"]["return_reason"] = result.return_reason
+        del claims["document"], claims["links"]
+    elif delivery.event == "annulled":
         claims["result"]["annulled_at"] = result.annulled_at.isoformat() if result.annulled_at else None
         claims["result"]["annulment_reason"] = result.annulment_reason
     elif document is not None:

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Delivery, DeliveryStatus, Result, ResultStatus
-from .targets import DeliveryTargets
+from .targets import CASE_SYSTEM, DeliveryTargets
 
 SIGNED = "signed"
 ANNULLED = "annulled"
+RETURNED = "returned"
 
 
 def enqueue_signed(targets: DeliveryTargets, session: Session, result: Result) -> list[Delivery]:
@@ -35,6 +36,18 @@ def enqueue_annulled(session: Session, result: Result) -> list[Delivery]:
         select(Delivery.target).where(Delivery.result_id == result.id, Delivery.event == SIGNED)
     ).all()
     rows = [Delivery(result_id=result.id, target=name, event=ANNULLED) for name in told]
+    session.add_all(rows)
+    return rows
+
+
+def enqueue_returned(targets: DeliveryTargets, session: Session, result: Result) -> list[Delivery]:
+    """Receiver of `result_returned`: tell the case systems that want this result's dossiers (stores and
+    wallets never had the result, so they are not told)."""
+    rows = [
+        Delivery(result_id=result.id, target=target.name, event=RETURNED)
+        for target in targets.for_result(result.agency.code, result.procedure_code)
+        if target.type == CASE_SYSTEM
+    ]
     session.add_all(rows)
     return rows
 

@@ -4,7 +4,7 @@ the citizen's wallet inside the service only.
 
     [[targets]]
     name = "national-portal"              # shown on the result; unique; at most 64 characters
-    type = "webhook"                      # the only type so far
+    type = "webhook"                      # or "case_system": also told when a dossier is returned
     url = "https://store.example/inbox"
     agencies = ["000.00.15.H40"]          # optional: only these agencies' results (default all)
     procedures = ["1.001612.000.00.00.H40"]  # optional: only these procedures (default all)
@@ -26,7 +26,9 @@ from urllib.parse import urlsplit
 from ..platform.config import ConfigError
 
 WEBHOOK = "webhook"
-TARGET_TYPES = frozenset({WEBHOOK})
+CASE_SYSTEM = "case_system"
+"""A webhook of the case system the dossiers come from: also told when a dossier is returned unsigned."""
+TARGET_TYPES = frozenset({WEBHOOK, CASE_SYSTEM})
 _KNOWN_KEYS = frozenset(
     {"name", "type", "url", "agencies", "procedures", "include_document", "authorization_env", "max_attempts", "timeout_seconds"}
 )
@@ -39,7 +41,7 @@ class DeliveryTarget:
     name: str
     """Stable identifier, stored on each delivery row (`Delivery.target`)."""
     type: str
-    """How messages are sent: `webhook` (an HTTP POST of a signed JWS)."""
+    """`webhook` (an HTTP POST of a signed JWS) or `case_system` (the same, plus returned dossiers)."""
     url: str
     """Where the webhook posts."""
     agencies: frozenset[str] = frozenset()

@@ -24,7 +24,7 @@ from ..services import services
 from .config import WorkerSettings
 from .messages import message_claims, sign_message
 from .outbox import complete_if_delivered
-from .targets import WEBHOOK
+from .targets import TARGET_TYPES
 from .webhook import SendFailed, post_message
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim,
     config = services(app).delivery
     delivery = session.get(Delivery, claim.delivery_id)
     target = config.targets.get(delivery.target)
-    if target is None or target.type != WEBHOOK:
+    if target is None or target.type not in TARGET_TYPES:
         _record_failure(session, claim, config.worker, now, "this target is no longer configured", False, 1)
         return
     try:

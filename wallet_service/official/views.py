@@ -32,8 +32,9 @@ bp = Blueprint("official", __name__, url_prefix="/official")
 DEFAULT_AGENT_URL = "http://127.0.0.1:8765"
 AGENT_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*")
 
-# Whatever the state machine lets an annulment follow (not `signing`: wait for the batch).
-ANNULLABLE = frozenset(s for s, after in RESULT_TRANSITIONS.items() if ResultStatus.ANNULLED in after)
+# Pages offer annulment for issued results only; one not issued yet is returned to its case system.
+ANNULLABLE = frozenset({ResultStatus.SIGNED, ResultStatus.DELIVERED})
+RETURNABLE = frozenset(s for s, after in RESULT_TRANSITIONS.items() if ResultStatus.RETURNED in after)
 
 
 class LoginRequired(Exception):
@@ -206,6 +207,7 @@ def result(result_id: str):
         timeline=result_timeline(db.session, result),
         can_sign=SIGNER_ROLE in principal.roles and result.status in SIGNABLE,
         can_annul=ANNUL_ROLE in principal.roles and result.status in ANNULLABLE,
+        can_return=SIGNER_ROLE in principal.roles and result.status in RETURNABLE,
         min_reason=MIN_REASON,
         max_reason=MAX_REASON,
     )

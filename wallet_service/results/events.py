@@ -18,6 +18,8 @@ result_signed = _signals.signal("result-signed")
 """Sent as `send(app, session=..., result=...)` once a result's signed PDF is recorded."""
 result_annulled = _signals.signal("result-annulled")
 """Sent as `send(app, session=..., result=...)` once a result is marked annulled."""
+result_returned = _signals.signal("result-returned")
+"""Sent as `send(app, session=..., result=...)` once a dossier is returned unsigned to its case system."""
 
 Receiver = Callable[[Session, Result], object]
 
@@ -43,3 +45,6 @@ class ResultEvents:
 
     def annulled(self, session: Session, result: Result) -> None:
         result_annulled.send(self.app, session=session, result=result)
+
+    def returned(self, session: Session, result: Result) -> None:
+        result_returned.send(self.app, session=session, result=result)

@@ -171,7 +171,8 @@
     if (card.dataset.status !== "finished" && card.dataset.status !== "expired") { poll(); }
   }
 
-  /* Result page: annul through POST /api/v1/results/{id}/annul, then show the new state. */
+  /* Result page: annul (POST /api/v1/results/{id}/annul) or return the dossier (.../return) with a
+     reason, then show the new state. */
   function initAnnul(form) {
     var error = form.querySelector("[data-error]");
     var button = form.querySelector("button[type=submit]");
@@ -184,7 +185,7 @@
           window.location.assign(window.location.pathname);
           return;
         }
-        showError(error, texts.annul_failed, answer);
+        showError(error, texts[form.dataset.failedText || "annul_failed"], answer);
         button.disabled = false;
       }, function () {
         error.textContent = texts.network;

@@ -49,7 +49,7 @@ class WalletResultSchema(Schema):
     status = fields.String(metadata={"description": "The result's status in the service (pending_signature ... annulled)."})
     stage = fields.Function(
         lambda r: stage(r).value,
-        metadata={"description": "What the citizen sees: processing (not signed yet), issued, or annulled."},
+        metadata={"description": "What the citizen sees: processing (not signed yet), issued, annulled, or returned (not issued)."},
     )
     annulled = fields.Function(lambda r: r.annulled_at is not None)
     received_at = fields.DateTime(attribute="created_at", metadata={"description": "When the case system sent it."})

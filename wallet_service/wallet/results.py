@@ -21,6 +21,8 @@ class Stage(str, enum.Enum):
     PROCESSING = "processing"
     ISSUED = "issued"
     ANNULLED = "annulled"
+    RETURNED = "returned"
+    """Not issued: the agency returned the dossier to the one-stop shop, with its reason."""
 
 
 _STAGES = {
@@ -30,6 +32,7 @@ _STAGES = {
     ResultStatus.SIGNED: Stage.ISSUED,
     ResultStatus.DELIVERED: Stage.ISSUED,
     ResultStatus.ANNULLED: Stage.ANNULLED,
+    ResultStatus.RETURNED: Stage.RETURNED,
 }
 
 

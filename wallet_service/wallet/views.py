@@ -15,7 +15,7 @@ from .results import Stage, citizen_result, citizen_results, downloadable, offer
 
 bp = Blueprint("wallet_pages", __name__, url_prefix="/wallet")
 
-STAGE_BADGES = {Stage.PROCESSING: "warn", Stage.ISSUED: "ok", Stage.ANNULLED: "fail"}
+STAGE_BADGES = {Stage.PROCESSING: "warn", Stage.ISSUED: "ok", Stage.ANNULLED: "fail", Stage.RETURNED: "fail"}
 
 
 def _citizen() -> Principal | None:
@@ -27,7 +27,8 @@ def _citizen() -> Principal | None:
 
 
 def _stage_label(value: Stage) -> str:
-    return {Stage.PROCESSING: _("Processing"), Stage.ISSUED: _("Issued"), Stage.ANNULLED: _("Annulled")}[value]
+    return {Stage.PROCESSING: _("Processing"), Stage.ISSUED: _("Issued"), Stage.ANNULLED: _("Annulled"),
+            Stage.RETURNED: _("Returned")}[value]
 
 
 @bp.app_context_processor
