@@ -43,8 +43,8 @@ _CATALOGUE = {
         "chứng thư số của người ký chưa có hiệu lực tại thời điểm ký",
     ),
     "sub.EXPIRED": (
-        "the signer's certificate had expired at the validation time",
-        "chứng thư số của người ký đã hết hạn tại thời điểm kiểm tra",
+        "the signature was made after the signer's certificate expired",
+        "chữ ký được tạo sau khi chứng thư số của người ký đã hết hạn",
     ),
     "sub.NO_CERTIFICATE_CHAIN_FOUND": (
         "the signer's certificate does not chain up to a trusted root certificate",
@@ -217,9 +217,43 @@ _CATALOGUE = {
         "The signer's certificate does not chain up to a configured trusted root.",
         "Chứng thư số của người ký không thuộc chuỗi của chứng thư gốc tin cậy đã cấu hình.",
     ),
-    "finding.revocation_good": (
-        "Not revoked at the signing time (checked with embedded OCSP/CRL data).",
-        "Chưa bị thu hồi tại thời điểm ký (kiểm tra bằng dữ liệu OCSP/CRL đính kèm).",
+    "finding.revocation_good_embedded_ocsp": (
+        "Not revoked at the signing time (checked with an OCSP response embedded in the document).",
+        "Chưa bị thu hồi tại thời điểm ký (kiểm tra bằng phản hồi OCSP đính kèm trong tài liệu).",
+    ),
+    "finding.revocation_good_embedded_crl": (
+        "Not revoked at the signing time (checked with a CRL embedded in the document).",
+        "Chưa bị thu hồi tại thời điểm ký (kiểm tra bằng danh sách thu hồi CRL đính kèm trong tài liệu).",
+    ),
+    "finding.revocation_good_fetched": (
+        "Not revoked at the signing time (checked with OCSP/CRL data fetched online).",
+        "Chưa bị thu hồi tại thời điểm ký (kiểm tra bằng dữ liệu OCSP/CRL tải trực tuyến).",
+    ),
+    "finding.revocation_not_checked": (
+        "Revocation not checked / unknown: the signer's certificate names no CRL or OCSP "
+        "service and the document carries no revocation data for it.",
+        "Chưa kiểm tra / không rõ tình trạng thu hồi: chứng thư số của người ký không chỉ ra "
+        "dịch vụ CRL hay OCSP nào và tài liệu không kèm dữ liệu thu hồi cho chứng thư này.",
+    ),
+    "finding.revoked_before_signing": (
+        "A trusted timestamp proves the signature was made after its certificate was revoked.",
+        "Dấu thời gian tin cậy chứng minh chữ ký được tạo sau khi chứng thư số đã bị thu hồi.",
+    ),
+    "finding.certificate_expired": (
+        "The signer's certificate expired on {date}; nothing proves the signature was made before.",
+        "Chứng thư số của người ký đã hết hạn vào {date}; không có bằng chứng chữ ký được tạo trước đó.",
+    ),
+    "finding.signed_after_expiry": (
+        "A trusted timestamp proves the signature was made after its certificate expired on {date}.",
+        "Dấu thời gian tin cậy chứng minh chữ ký được tạo sau khi chứng thư số hết hạn vào {date}.",
+    ),
+    "finding.certificate_not_yet_valid": (
+        "The signer's certificate is valid only from {date}, after the signing time.",
+        "Chứng thư số của người ký chỉ có hiệu lực từ {date}, sau thời điểm ký.",
+    ),
+    "finding.signed_before_certificate": (
+        "A trusted timestamp proves the signature was made before its certificate became valid on {date}.",
+        "Dấu thời gian tin cậy chứng minh chữ ký được tạo trước khi chứng thư số có hiệu lực vào {date}.",
     ),
     "finding.revoked": (
         "The certificate was revoked on {date}.",

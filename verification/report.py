@@ -61,6 +61,19 @@ class RevocationStatus(str, enum.Enum):
     """No usable revocation data (or the chain is not trusted, so it was not checked)."""
 
 
+class RevocationSource(str, enum.Enum):
+    """What the revocation status of a certificate was read from."""
+
+    EMBEDDED_OCSP = "embedded_ocsp"
+    """An OCSP response the document carries (its DSS)."""
+    EMBEDDED_CRL = "embedded_crl"
+    """A CRL the document carries."""
+    FETCHED = "fetched"
+    """OCSP or CRL data fetched over the network while verifying."""
+    NONE = "none"
+    """Nothing: the certificate names no CRL or OCSP service, or no data for it was found."""
+
+
 @dataclass(frozen=True)
 class Message:
     """A message code with its parameters, rendered in a language on output."""
@@ -227,6 +240,8 @@ class SignatureReport:
     """/Location of the signature dictionary."""
     validation_time: datetime | None = None
     """Moment at which the certificate chain was evaluated (signature timestamp time if trusted)."""
+    revocation_source: RevocationSource = RevocationSource.NONE
+    """What the revocation status was read from (``none``: it was not checked)."""
 
     def to_dict(self, lang: str) -> dict:
         return {
@@ -240,6 +255,7 @@ class SignatureReport:
             "chain": [c.to_dict() for c in self.chain],
             "trusted": self.trusted,
             "revocation": self.revocation.value,
+            "revocation_source": self.revocation_source.value,
             "claimed_signing_time": _iso(self.claimed_signing_time),
             "timestamp": self.timestamp.to_dict() if self.timestamp else None,
             "validation_time": _iso(self.validation_time),
