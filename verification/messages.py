@@ -235,6 +235,12 @@ _CATALOGUE = {
         "Chưa kiểm tra / không rõ tình trạng thu hồi: chứng thư số của người ký không chỉ ra "
         "dịch vụ CRL hay OCSP nào và tài liệu không kèm dữ liệu thu hồi cho chứng thư này.",
     ),
+    "finding.timestamp_revocation_not_checked": (
+        "Revocation of the timestamping authority's certificate not checked / unknown: the "
+        "document carries no revocation data for it.",
+        "Chưa kiểm tra / không rõ tình trạng thu hồi chứng thư số của đơn vị cấp dấu thời gian: "
+        "tài liệu không kèm dữ liệu thu hồi cho chứng thư này.",
+    ),
     "finding.revoked_before_signing": (
         "A trusted timestamp proves the signature was made after its certificate was revoked.",
         "Dấu thời gian tin cậy chứng minh chữ ký được tạo sau khi chứng thư số đã bị thu hồi.",
