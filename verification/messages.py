@@ -202,8 +202,14 @@ _CATALOGUE = {
         "Dữ liệu kiểm tra hoặc dấu thời gian tài liệu được bổ sung sau khi ký (được phép).",
     ),
     "finding.changes_unanalysable": (
-        "Changes after signing could not be analysed ({detail}).",
-        "Không phân tích được các thay đổi sau khi ký ({detail}).",
+        "Changes after signing could not be analysed: the revisions of the file cannot be compared.",
+        "Không phân tích được các thay đổi sau khi ký: không so sánh được các phiên bản của tệp.",
+    ),
+    "finding.signature_unverifiable": (
+        "The signature could not be checked: its certificates or algorithm identifiers are "
+        "malformed or not supported.",
+        "Không kiểm tra được chữ ký: chứng thư số hoặc định danh thuật toán của chữ ký sai định "
+        "dạng hoặc không được hỗ trợ.",
     ),
     "finding.docmdp_violated": (
         "The document was certified with a permission level that forbids these changes.",
@@ -290,9 +296,9 @@ _CATALOGUE = {
         "như dấu thời gian tài liệu.",
     ),
     "finding.damaged_structure": (
-        "The PDF structure is damaged ({detail}); this signature was checked on the raw bytes "
+        "The PDF structure is damaged ({reason}); this signature was checked on the raw bytes "
         "only, changes after signing could not be analysed.",
-        "Cấu trúc PDF bị hỏng ({detail}); chữ ký này chỉ được kiểm tra trên dữ liệu thô, "
+        "Cấu trúc PDF bị hỏng ({reason}); chữ ký này chỉ được kiểm tra trên dữ liệu thô, "
         "không phân tích được các thay đổi sau khi ký.",
     ),
     "finding.signature_unreadable": (
@@ -349,8 +355,25 @@ _CATALOGUE = {
         "Tệp không phải là tài liệu PDF (không có phần đầu %PDF-).",
     ),
     "error.unreadable_pdf": (
-        "The PDF cannot be read: {detail}.",
-        "Không đọc được tài liệu PDF: {detail}.",
+        "The PDF cannot be read: {reason}.",
+        "Không đọc được tài liệu PDF: {reason}.",
+    ),
+    # --- reasons (the ``reason`` parameter of a message names one of these) ----------------
+    "reason.truncated": (
+        "the file is cut short, its end (startxref, %%EOF) is missing",
+        "tệp bị cắt cụt, thiếu phần kết thúc (startxref, %%EOF)",
+    ),
+    "reason.cross_reference": (
+        "its cross-reference table is damaged",
+        "bảng tham chiếu chéo (xref) bị hỏng",
+    ),
+    "reason.structure": (
+        "its objects or its page tree do not have the structure of a PDF document",
+        "các đối tượng hoặc cây trang không có cấu trúc của tài liệu PDF",
+    ),
+    "reason.nesting": (
+        "its objects are nested too deeply",
+        "các đối tượng lồng nhau quá sâu",
     ),
     "error.encrypted_document": (
         "The PDF is encrypted with a password; send the unencrypted document.",
@@ -387,6 +410,8 @@ def render(code: str, lang: str | None, **params: Any) -> str:
     """Text of message ``code`` in ``lang`` with ``params`` filled in."""
     templates = CATALOGUE[code]
     template = templates[normalise_language(lang)]
+    if params.get("reason") in CATALOGUE:  # a reason is a code: rendered in the same language
+        params = dict(params, reason=render(params["reason"], lang))
     try:
         return template.format(**params)
     except (KeyError, IndexError):  # a missing parameter must not turn a report into a 500
