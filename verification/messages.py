@@ -10,6 +10,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from verification.messages_certificates import CERTIFICATE_MESSAGES
+
 LANGUAGES = ("vi", "en")
 
 _CATALOGUE = {
@@ -223,50 +225,6 @@ _CATALOGUE = {
         "The signer's certificate does not chain up to a configured trusted root.",
         "Chứng thư số của người ký không thuộc chuỗi của chứng thư gốc tin cậy đã cấu hình.",
     ),
-    "finding.revocation_good_embedded_ocsp": (
-        "Not revoked at the signing time (checked with an OCSP response embedded in the document).",
-        "Chưa bị thu hồi tại thời điểm ký (kiểm tra bằng phản hồi OCSP đính kèm trong tài liệu).",
-    ),
-    "finding.revocation_good_embedded_crl": (
-        "Not revoked at the signing time (checked with a CRL embedded in the document).",
-        "Chưa bị thu hồi tại thời điểm ký (kiểm tra bằng danh sách thu hồi CRL đính kèm trong tài liệu).",
-    ),
-    "finding.revocation_good_fetched": (
-        "Not revoked at the signing time (checked with OCSP/CRL data fetched online).",
-        "Chưa bị thu hồi tại thời điểm ký (kiểm tra bằng dữ liệu OCSP/CRL tải trực tuyến).",
-    ),
-    "finding.revocation_not_checked": (
-        "Revocation not checked / unknown: the signer's certificate names no CRL or OCSP "
-        "service and the document carries no revocation data for it.",
-        "Chưa kiểm tra / không rõ tình trạng thu hồi: chứng thư số của người ký không chỉ ra "
-        "dịch vụ CRL hay OCSP nào và tài liệu không kèm dữ liệu thu hồi cho chứng thư này.",
-    ),
-    "finding.timestamp_revocation_not_checked": (
-        "Revocation of the timestamping authority's certificate not checked / unknown: the "
-        "document carries no revocation data for it.",
-        "Chưa kiểm tra / không rõ tình trạng thu hồi chứng thư số của đơn vị cấp dấu thời gian: "
-        "tài liệu không kèm dữ liệu thu hồi cho chứng thư này.",
-    ),
-    "finding.revoked_before_signing": (
-        "A trusted timestamp proves the signature was made after its certificate was revoked.",
-        "Dấu thời gian tin cậy chứng minh chữ ký được tạo sau khi chứng thư số đã bị thu hồi.",
-    ),
-    "finding.certificate_expired": (
-        "The signer's certificate expired on {date}; nothing proves the signature was made before.",
-        "Chứng thư số của người ký đã hết hạn vào {date}; không có bằng chứng chữ ký được tạo trước đó.",
-    ),
-    "finding.signed_after_expiry": (
-        "A trusted timestamp proves the signature was made after its certificate expired on {date}.",
-        "Dấu thời gian tin cậy chứng minh chữ ký được tạo sau khi chứng thư số hết hạn vào {date}.",
-    ),
-    "finding.certificate_not_yet_valid": (
-        "The signer's certificate is valid only from {date}, after the signing time.",
-        "Chứng thư số của người ký chỉ có hiệu lực từ {date}, sau thời điểm ký.",
-    ),
-    "finding.signed_before_certificate": (
-        "A trusted timestamp proves the signature was made before its certificate became valid on {date}.",
-        "Dấu thời gian tin cậy chứng minh chữ ký được tạo trước khi chứng thư số có hiệu lực vào {date}.",
-    ),
     "finding.revoked": (
         "The certificate was revoked on {date}.",
         "Chứng thư số đã bị thu hồi vào {date}.",
@@ -319,6 +277,14 @@ _CATALOGUE = {
         "Có {count} byte được nối thêm sau phần kết thúc của phiên bản cuối cùng mà không có bảng "
         "tham chiếu chéo; một số phần mềm xem sẽ hiển thị dữ liệu này như một phần của tài liệu.",
     ),
+    "finding.objects_after_end": (
+        "Objects appended after the end of the last revision, listed in no cross-reference "
+        "section, re-declare objects of the document ({objects}): viewers that rebuild the "
+        "file show them instead of what was signed.",
+        "Các đối tượng được nối thêm sau phần kết thúc của phiên bản cuối cùng, không có trong bảng "
+        "tham chiếu chéo nào, khai báo lại đối tượng của tài liệu ({objects}): phần mềm xem dựng "
+        "lại tệp sẽ hiển thị chúng thay cho nội dung đã ký.",
+    ),
     "finding.form_field_replaced": (
         "Form field “{field}” was changed after signing: “{old}” → “{new}”.",
         "Trường biểu mẫu “{field}” bị thay đổi sau khi ký: “{old}” → “{new}”.",
@@ -358,23 +324,6 @@ _CATALOGUE = {
         "The PDF cannot be read: {reason}.",
         "Không đọc được tài liệu PDF: {reason}.",
     ),
-    # --- reasons (the ``reason`` parameter of a message names one of these) ----------------
-    "reason.truncated": (
-        "the file is cut short, its end (startxref, %%EOF) is missing",
-        "tệp bị cắt cụt, thiếu phần kết thúc (startxref, %%EOF)",
-    ),
-    "reason.cross_reference": (
-        "its cross-reference table is damaged",
-        "bảng tham chiếu chéo (xref) bị hỏng",
-    ),
-    "reason.structure": (
-        "its objects or its page tree do not have the structure of a PDF document",
-        "các đối tượng hoặc cây trang không có cấu trúc của tài liệu PDF",
-    ),
-    "reason.nesting": (
-        "its objects are nested too deeply",
-        "các đối tượng lồng nhau quá sâu",
-    ),
     "error.encrypted_document": (
         "The PDF is encrypted with a password; send the unencrypted document.",
         "Tài liệu PDF được mã hóa bằng mật khẩu; hãy gửi bản không mã hóa.",
@@ -395,7 +344,10 @@ _CATALOGUE = {
 }
 
 CATALOGUE = MappingProxyType(
-    {code: MappingProxyType({"en": en, "vi": vi}) for code, (en, vi) in _CATALOGUE.items()}
+    {
+        code: MappingProxyType({"en": en, "vi": vi})
+        for code, (en, vi) in {**_CATALOGUE, **CERTIFICATE_MESSAGES}.items()
+    }
 )
 """Read-only: message code → {language → template}."""
 

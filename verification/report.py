@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from verification.changes_detail import FieldChange
 from verification.messages import render
+from verification.summary import named_changes
 
 SIGNER_PERMISSIONS = "signer-permissions"
 """Policy for any document: what changed after each signature is judged by what its signer
@@ -330,12 +331,14 @@ class VerificationReport:
                 signatures=len(self.signatures),
                 timestamps=len(self.document_timestamps),
             )
-        return render(
+        verdict = render(
             "summary.not_passed",
             lang,
             indication=render(f"indication.{self.indication.value}", lang),
             reason=_sub_text(self.sub_indication, lang),
         )
+        changes = named_changes(self, lang)
+        return f"{verdict} {changes}" if changes else verdict
 
     def to_dict(self, lang: str = "vi") -> dict:
         """Stable JSON-ready dict; texts in ``lang`` (``vi`` or ``en``)."""
