@@ -19,8 +19,8 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from verification.anchors import KeyMatchingTrustManager
 from verification.policy import VerificationPolicy
 
 K = TypeVar("K", bound=Hashable)
@@ -60,11 +60,11 @@ class WorkerCaches:
         self.prepared_names: BoundedCache[str, str] = BoundedCache(entries * 8)
         """RFC 4518-prepared name values (see :mod:`verification.names`)."""
 
-    def trust(self, policy: VerificationPolicy) -> SimpleTrustManager:
+    def trust(self, policy: VerificationPolicy) -> KeyMatchingTrustManager:
         """Trust manager for the policy's trust-root set (built once per set)."""
         return self._trust_managers.get_or_make(
             policy.trust_root_set_id,
-            lambda: SimpleTrustManager.build(trust_roots=policy.certificates()),
+            lambda: KeyMatchingTrustManager.of(policy.certificates()),
         )
 
     def ocsp(self, der: bytes) -> asn1_ocsp.OCSPResponse:

@@ -4,6 +4,8 @@ the page comparison of :mod:`verification.changes` (where), and the findings tha
 
 from __future__ import annotations
 
+import logging
+
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -13,6 +15,8 @@ from verification.changes_detail import field_changes, metadata_changes
 from verification.document import Document
 from verification.report import ChangeKind, ChangesAfterSigning, Message
 from verification.signature_facts import STANDARD_COVERAGE
+
+logger = logging.getLogger(__name__)
 
 
 def analyse_changes(
@@ -32,10 +36,11 @@ def analyse_changes(
         pages = page_changes(doc.reader, emb.signed_revision)
         fields = field_changes(doc.reader, emb.signed_revision)
         metadata = metadata_changes(doc.reader, emb.signed_revision, max(doc.signed_revisions()))
-    except Exception as exc:
+    except Exception:
+        logger.info("changes after signing not analysable", exc_info=True)
         analysed = False
         pages = None
-        findings.append(Message("finding.changes_unanalysable", {"detail": type(exc).__name__}))
+        findings.append(Message("finding.changes_unanalysable"))
 
     kind = _change_kind(level, pages, analysed)
     docmdp = emb.docmdp_level
@@ -76,9 +81,10 @@ def _modification_level(
             # it as such); pyHanko stops its analysis there, so the page comparison
             # is what still catches content changes made in the same revisions.
             level = ModificationLevel.LTA_UPDATES
-    except Exception as exc:  # pyHanko chokes on some shadow-attack files: count as changed
+    except Exception:  # pyHanko chokes on some shadow-attack files: count as changed
+        logger.info("difference analysis failed", exc_info=True)
         analysed = False
-        findings.append(Message("finding.changes_unanalysable", {"detail": type(exc).__name__}))
+        findings.append(Message("finding.changes_unanalysable"))
     return level, filled, analysed, findings
 
 

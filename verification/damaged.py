@@ -114,7 +114,7 @@ def find_raw_signatures(data: bytes) -> list[RawSignature]:
 
 async def check_raw_signature(raw: RawSignature, validation_context) -> tuple:
     """Returns (status-like facts, findings, indication, sub_indication, integrity)."""
-    findings = [Message("finding.damaged_structure", {"detail": "cross-reference data"})]
+    findings = [Message("finding.damaged_structure", {"reason": "reason.cross_reference"})]
     signed_data = raw.signed_data
     status = None
     try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from verification.report import Indication, Message
-from verification.structure import bytes_after_last_revision, duplicate_keys
+from verification.structure import bytes_after_last_revision, duplicate_keys, objects_redeclared_after_last_revision
 
 
 @dataclass
@@ -53,9 +53,13 @@ def check_document(data: bytes, field_of_object: dict[int, str], unreadable: lis
         )
     facts.bytes_after_end = bytes_after_last_revision(data)
     if facts.bytes_after_end:
-        message = Message("finding.bytes_after_end", {"count": facts.bytes_after_end})
-        if strict:
-            facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", message)
-        else:
-            facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE", message)
+        messages = [Message("finding.bytes_after_end", {"count": facts.bytes_after_end})]
+        redeclared = objects_redeclared_after_last_revision(data)
+        if redeclared:
+            messages.append(Message("finding.objects_after_end", {"objects": ", ".join(redeclared)}))
+        for message in messages:
+            if strict:
+                facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", message)
+            else:
+                facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE", message)
     return facts

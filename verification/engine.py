@@ -67,10 +67,10 @@ def verify_document(
     except errors.VerificationError:
         raise
     except RecursionError as exc:
-        raise errors.UnreadablePdf(detail="object nesting too deep") from exc
+        raise errors.UnreadablePdf(reason="reason.nesting") from exc
     except Exception as exc:  # a hostile file must give a clear answer, never a 500
         logger.warning("unreadable PDF", exc_info=True)
-        raise errors.UnreadablePdf(detail=f"{type(exc).__name__}: {exc}"[:300]) from exc
+        raise errors.UnreadablePdf(reason="reason.structure") from exc
 
 
 async def _verify(

@@ -50,7 +50,8 @@ class NotAPdf(VerificationError):
 
 
 class UnreadablePdf(VerificationError):
-    """Looks like a PDF but its structure cannot be read (``detail``)."""
+    """Looks like a PDF but its structure cannot be read (``reason``: a ``reason.*`` message
+    code saying what is wrong, in words a person reads; never an exception's text)."""
 
     code = "unreadable_pdf"
 

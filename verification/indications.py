@@ -4,12 +4,16 @@ findings of one signature gathered until its report is made.
 
 from __future__ import annotations
 
+import logging
+
 from dataclasses import dataclass, field
 
 from pyhanko.sign.ades.report import AdESFailure
 from pyhanko.sign.validation.errors import SignatureValidationError
 
 from verification.report import Indication, Message
+
+logger = logging.getLogger(__name__)
 
 
 def sub_name(indic) -> str:
@@ -45,9 +49,6 @@ class Facts:
                 sub_name(indic) if indic else "FORMAT_FAILURE",
                 Message("finding.unsupported_algorithm", {"detail": exc.failure_message[:200]}),
             )
-        else:
-            self.fail(
-                Indication.TOTAL_FAILED,
-                "FORMAT_FAILURE",
-                Message("finding.unsupported_algorithm", {"detail": f"{type(exc).__name__}: {exc}"[:200]}),
-            )
+        else:  # an internal error of the library: logged, never shown to a person
+            logger.info("signature not verifiable", exc_info=exc)
+            self.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message("finding.signature_unverifiable"))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
+from verification.messages_certificates import CERTIFICATE_MESSAGES
+
 LANGUAGES = ("vi", "en")
 
 _CATALOGUE = {
@@ -43,8 +45,8 @@ _CATALOGUE = {
         "chứng thư số của người ký chưa có hiệu lực tại thời điểm ký",
     ),
     "sub.EXPIRED": (
-        "the signer's certificate had expired at the validation time",
-        "chứng thư số của người ký đã hết hạn tại thời điểm kiểm tra",
+        "the signature was made after the signer's certificate expired",
+        "chữ ký được tạo sau khi chứng thư số của người ký đã hết hạn",
     ),
     "sub.NO_CERTIFICATE_CHAIN_FOUND": (
         "the signer's certificate does not chain up to a trusted root certificate",
@@ -202,8 +204,14 @@ _CATALOGUE = {
         "Dữ liệu kiểm tra hoặc dấu thời gian tài liệu được bổ sung sau khi ký (được phép).",
     ),
     "finding.changes_unanalysable": (
-        "Changes after signing could not be analysed ({detail}).",
-        "Không phân tích được các thay đổi sau khi ký ({detail}).",
+        "Changes after signing could not be analysed: the revisions of the file cannot be compared.",
+        "Không phân tích được các thay đổi sau khi ký: không so sánh được các phiên bản của tệp.",
+    ),
+    "finding.signature_unverifiable": (
+        "The signature could not be checked: its certificates or algorithm identifiers are "
+        "malformed or not supported.",
+        "Không kiểm tra được chữ ký: chứng thư số hoặc định danh thuật toán của chữ ký sai định "
+        "dạng hoặc không được hỗ trợ.",
     ),
     "finding.docmdp_violated": (
         "The document was certified with a permission level that forbids these changes.",
@@ -216,10 +224,6 @@ _CATALOGUE = {
     "finding.untrusted": (
         "The signer's certificate does not chain up to a configured trusted root.",
         "Chứng thư số của người ký không thuộc chuỗi của chứng thư gốc tin cậy đã cấu hình.",
-    ),
-    "finding.revocation_good": (
-        "Not revoked at the signing time (checked with embedded OCSP/CRL data).",
-        "Chưa bị thu hồi tại thời điểm ký (kiểm tra bằng dữ liệu OCSP/CRL đính kèm).",
     ),
     "finding.revoked": (
         "The certificate was revoked on {date}.",
@@ -250,9 +254,9 @@ _CATALOGUE = {
         "như dấu thời gian tài liệu.",
     ),
     "finding.damaged_structure": (
-        "The PDF structure is damaged ({detail}); this signature was checked on the raw bytes "
+        "The PDF structure is damaged ({reason}); this signature was checked on the raw bytes "
         "only, changes after signing could not be analysed.",
-        "Cấu trúc PDF bị hỏng ({detail}); chữ ký này chỉ được kiểm tra trên dữ liệu thô, "
+        "Cấu trúc PDF bị hỏng ({reason}); chữ ký này chỉ được kiểm tra trên dữ liệu thô, "
         "không phân tích được các thay đổi sau khi ký.",
     ),
     "finding.signature_unreadable": (
@@ -272,6 +276,14 @@ _CATALOGUE = {
         "cross-reference section; some viewers display such data as part of the document.",
         "Có {count} byte được nối thêm sau phần kết thúc của phiên bản cuối cùng mà không có bảng "
         "tham chiếu chéo; một số phần mềm xem sẽ hiển thị dữ liệu này như một phần của tài liệu.",
+    ),
+    "finding.objects_after_end": (
+        "Objects appended after the end of the last revision, listed in no cross-reference "
+        "section, re-declare objects of the document ({objects}): viewers that rebuild the "
+        "file show them instead of what was signed.",
+        "Các đối tượng được nối thêm sau phần kết thúc của phiên bản cuối cùng, không có trong bảng "
+        "tham chiếu chéo nào, khai báo lại đối tượng của tài liệu ({objects}): phần mềm xem dựng "
+        "lại tệp sẽ hiển thị chúng thay cho nội dung đã ký.",
     ),
     "finding.form_field_replaced": (
         "Form field “{field}” was changed after signing: “{old}” → “{new}”.",
@@ -309,8 +321,8 @@ _CATALOGUE = {
         "Tệp không phải là tài liệu PDF (không có phần đầu %PDF-).",
     ),
     "error.unreadable_pdf": (
-        "The PDF cannot be read: {detail}.",
-        "Không đọc được tài liệu PDF: {detail}.",
+        "The PDF cannot be read: {reason}.",
+        "Không đọc được tài liệu PDF: {reason}.",
     ),
     "error.encrypted_document": (
         "The PDF is encrypted with a password; send the unencrypted document.",
@@ -332,7 +344,10 @@ _CATALOGUE = {
 }
 
 CATALOGUE = MappingProxyType(
-    {code: MappingProxyType({"en": en, "vi": vi}) for code, (en, vi) in _CATALOGUE.items()}
+    {
+        code: MappingProxyType({"en": en, "vi": vi})
+        for code, (en, vi) in {**_CATALOGUE, **CERTIFICATE_MESSAGES}.items()
+    }
 )
 """Read-only: message code → {language → template}."""
 
@@ -347,6 +362,8 @@ def render(code: str, lang: str | None, **params: Any) -> str:
     """Text of message ``code`` in ``lang`` with ``params`` filled in."""
     templates = CATALOGUE[code]
     template = templates[normalise_language(lang)]
+    if params.get("reason") in CATALOGUE:  # a reason is a code: rendered in the same language
+        params = dict(params, reason=render(params["reason"], lang))
     try:
         return template.format(**params)
     except (KeyError, IndexError):  # a missing parameter must not turn a report into a 500

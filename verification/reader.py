@@ -84,7 +84,8 @@ def open_pdf(data: bytes) -> PdfFileReader:
     try:
         reader = LenientReader(BytesIO(data), strict=False)
     except (misc.PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise errors.UnreadablePdf(detail=str(exc)[:300] or type(exc).__name__) from exc
+        truncated = "EOF marker" in str(exc) or "startxref" in str(exc)
+        raise errors.UnreadablePdf(reason="reason.truncated" if truncated else "reason.cross_reference") from exc
     if reader.encrypted:
         try:
             result = reader.decrypt(b"")

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from verification.changes_detail import FieldChange
 from verification.messages import render
+from verification.summary import named_changes
 
 SIGNER_PERMISSIONS = "signer-permissions"
 """Policy for any document: what changed after each signature is judged by what its signer
@@ -59,6 +60,19 @@ class RevocationStatus(str, enum.Enum):
     REVOKED = "revoked"
     UNKNOWN = "unknown"
     """No usable revocation data (or the chain is not trusted, so it was not checked)."""
+
+
+class RevocationSource(str, enum.Enum):
+    """What the revocation status of a certificate was read from."""
+
+    EMBEDDED_OCSP = "embedded_ocsp"
+    """An OCSP response the document carries (its DSS)."""
+    EMBEDDED_CRL = "embedded_crl"
+    """A CRL the document carries."""
+    FETCHED = "fetched"
+    """OCSP or CRL data fetched over the network while verifying."""
+    NONE = "none"
+    """Nothing: the certificate names no CRL or OCSP service, or no data for it was found."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +241,8 @@ class SignatureReport:
     """/Location of the signature dictionary."""
     validation_time: datetime | None = None
     """Moment at which the certificate chain was evaluated (signature timestamp time if trusted)."""
+    revocation_source: RevocationSource = RevocationSource.NONE
+    """What the revocation status was read from (``none``: it was not checked)."""
 
     def to_dict(self, lang: str) -> dict:
         return {
@@ -240,6 +256,7 @@ class SignatureReport:
             "chain": [c.to_dict() for c in self.chain],
             "trusted": self.trusted,
             "revocation": self.revocation.value,
+            "revocation_source": self.revocation_source.value,
             "claimed_signing_time": _iso(self.claimed_signing_time),
             "timestamp": self.timestamp.to_dict() if self.timestamp else None,
             "validation_time": _iso(self.validation_time),
@@ -314,12 +331,14 @@ class VerificationReport:
                 signatures=len(self.signatures),
                 timestamps=len(self.document_timestamps),
             )
-        return render(
+        verdict = render(
             "summary.not_passed",
             lang,
             indication=render(f"indication.{self.indication.value}", lang),
             reason=_sub_text(self.sub_indication, lang),
         )
+        changes = named_changes(self, lang)
+        return f"{verdict} {changes}" if changes else verdict
 
     def to_dict(self, lang: str = "vi") -> dict:
         """Stable JSON-ready dict; texts in ``lang`` (``vi`` or ``en``)."""

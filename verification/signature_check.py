@@ -7,6 +7,7 @@ from __future__ import annotations
 from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, async_validate_pdf_signature
 
+from verification.certificate_status import certificate_verdict, proven_time
 from verification.changes_after_signing import analyse_changes, beyond_issued_document
 from verification.document import Document
 from verification.indications import Facts, indication_for, sub_name
@@ -16,10 +17,12 @@ from verification.report import (
     Indication,
     Integrity,
     Message,
+    RevocationSource,
     RevocationStatus,
     SignatureReport,
     TimestampInfo,
 )
+from verification.revocation import issuer_on_path, revocation_source
 from verification.signature_facts import (
     STANDARD_COVERAGE,
     authority_name,
@@ -45,7 +48,7 @@ async def verify_signature(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
     except Exception:
         signer_cert = None
 
-    status = await _validate(emb, doc, signer_cert, token, facts)
+    status, context = await _validate(emb, doc, signer_cert, token, facts)
     intact = _judge_integrity(emb, status, facts)
     changes, change_findings, docmdp_violated = analyse_changes(emb, doc, intact)
     if changes.pages_added or changes.pages_removed or docmdp_violated:
@@ -53,9 +56,9 @@ async def verify_signature(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
         facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE")
     if doc.strict and beyond_issued_document(changes):
         facts.fail(Indication.TOTAL_FAILED, "FORMAT_FAILURE", Message("finding.issued_document_changed"))
-    trusted, chain, revocation, timestamp = False, (), RevocationStatus.UNKNOWN, None
+    trusted, chain, revocation, timestamp = False, (), (RevocationStatus.UNKNOWN, RevocationSource.NONE), None
     if status is not None:
-        trusted, chain, revocation, timestamp = _judge_trust(status, doc, intact, facts)
+        trusted, chain, revocation, timestamp = _judge_trust(status, doc, intact, facts, context)
     if intact and changes.modified:
         facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
     facts.findings.extend(change_findings)
@@ -70,7 +73,8 @@ async def verify_signature(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
         signer=doc.describe(signer_cert) if signer_cert is not None else None,
         chain=chain,
         trusted=trusted,
-        revocation=revocation,
+        revocation=revocation[0],
+        revocation_source=revocation[1],
         claimed_signing_time=claimed_time,
         timestamp=timestamp,
         pades_level=pades_level(emb, doc, subfilter, timestamp),
@@ -86,26 +90,38 @@ async def verify_signature(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
 
 
 async def _validate(emb: EmbeddedPdfSignature, doc: Document, signer_cert, token, facts: Facts):
-    """pyHanko's status of the signature, judged at its timestamp's time; None when it
-    could not be validated (the reason is in ``facts``)."""
-    tst_time = token_gen_time(token)
+    """pyHanko's status of the signature, judged at its timestamp's time, and the context it
+    was judged in; the status is None when it could not be validated (why is in ``facts``)."""
     if signer_cert is None:
         facts.fail(Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND", Message("finding.no_signing_certificate"))
         emb.compute_integrity_info(skip_diff=True)
-        return None
-    status = None
-    signer_vc = doc.caches.validation_context(doc, moment=tst_time, hard_fail=True)
-    ts_vc = doc.timestamp_context(tst_time)
-    try:
-        status = await async_validate_pdf_signature(emb, signer_vc, ts_vc, skip_diff=True)
-    except Exception as exc:  # malformed algorithm identifiers and the like
-        facts.fail_validation(exc)
+        return None, None
+    tst_time = token_gen_time(token)
+    status, context = await _validate_at(emb, doc, tst_time, facts)
+    if status is not None and tst_time is not None and not _timestamp_trusted(status):
+        # an unproven timestamp proves no signing time: judge the certificate now instead
+        status, context = await _validate_at(emb, doc, None, facts)
     if emb.coverage is None:
         try:
             emb.compute_integrity_info(skip_diff=True)
         except Exception:
             pass
-    return status
+    return status, context
+
+
+async def _validate_at(emb: EmbeddedPdfSignature, doc: Document, moment, facts: Facts):
+    signer_vc = doc.caches.validation_context(doc, moment=moment, hard_fail=True)
+    try:
+        status = await async_validate_pdf_signature(emb, signer_vc, doc.timestamp_context(moment), skip_diff=True)
+    except Exception as exc:  # malformed algorithm identifiers and the like
+        facts.fail_validation(exc)
+        return None, signer_vc
+    return status, signer_vc
+
+
+def _timestamp_trusted(status) -> bool:
+    tst = status.timestamp_validity
+    return tst is not None and tst.intact and tst.valid and tst.trusted
 
 
 def _judge_integrity(emb: EmbeddedPdfSignature, status, facts: Facts) -> bool:
@@ -131,30 +147,58 @@ def _judge_integrity(emb: EmbeddedPdfSignature, status, facts: Facts) -> bool:
 
 
 def _judge_trust(
-    status, doc: Document, intact: bool, facts: Facts
-) -> tuple[bool, tuple[CertificateInfo, ...], RevocationStatus, TimestampInfo | None]:
-    """(trusted, chain, revocation, timestamp) from pyHanko's status, with their findings."""
-    chain, revocation = (), RevocationStatus.UNKNOWN
+    status, doc: Document, intact: bool, facts: Facts, context
+) -> tuple[bool, tuple[CertificateInfo, ...], tuple[RevocationStatus, RevocationSource], TimestampInfo | None]:
+    """(trusted, chain, (revocation status, its source), timestamp) from pyHanko's status,
+    with their findings."""
+    chain = ()
     trusted = status.trust_problem_indic is None and status.validation_path is not None
     if status.validation_path is not None and trusted:
         chain = tuple(doc.describe(c) for c in status.validation_path.iter_certs(include_root=True))
         root = status.validation_path.trust_anchor.authority.name.human_friendly
         facts.findings.append(Message("finding.trusted", {"root": root}))
+    revocation = _judge_revocation(status, doc, trusted, facts, context)
+    timestamp = _signature_timestamp(status, facts)
+    if intact and status.trust_problem_indic is not None:
+        _judge_certificate(status, timestamp, context, facts)
+    elif intact and revocation == (RevocationStatus.UNKNOWN, RevocationSource.NONE) and trusted:
+        facts.fail(Indication.INDETERMINATE, "TRY_LATER")
+    return trusted, chain, revocation, timestamp
+
+
+def _judge_revocation(status, doc: Document, trusted: bool, facts: Facts, context) -> tuple[RevocationStatus, RevocationSource]:
+    """The signer certificate's revocation status and what it was read from. A trusted chain
+    says nothing about revocation by itself: a certificate that names no CRL or OCSP service
+    was never checked (the validator checks what a certificate declares)."""
+    signer = status.signing_cert
+    source = RevocationSource.NONE
+    if trusted or status.revocation_details is not None:
+        source = revocation_source(signer, issuer_on_path(status.validation_path, signer), context, doc)
     if status.revocation_details is not None:
-        revocation = RevocationStatus.REVOKED
         facts.findings.append(
             Message("finding.revoked", {"date": status.revocation_details.revocation_date.isoformat()})
         )
-    elif trusted:
-        revocation = RevocationStatus.GOOD
-        facts.findings.append(Message("finding.revocation_good"))
-    timestamp = _signature_timestamp(status, facts)
-    if intact and status.trust_problem_indic is not None:
-        indic = status.trust_problem_indic
-        if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-            facts.findings.append(Message("finding.untrusted"))
-        facts.fail(indication_for(indic), sub_name(indic))
-    return trusted, chain, revocation, timestamp
+        return RevocationStatus.REVOKED, source
+    if not trusted:
+        return RevocationStatus.UNKNOWN, RevocationSource.NONE
+    if source is RevocationSource.NONE:
+        facts.findings.append(Message("finding.revocation_not_checked"))
+        return RevocationStatus.UNKNOWN, source
+    facts.findings.append(Message(f"finding.revocation_good_{source.value}"))
+    return RevocationStatus.GOOD, source
+
+
+def _judge_certificate(status, timestamp: TimestampInfo | None, context, facts: Facts) -> None:
+    """The failure for pyHanko's trust problem, named as EN 319 102-1 names it."""
+    indic = status.trust_problem_indic
+    verdict = certificate_verdict(status, status.signing_cert, proven_time(timestamp), context.moment)
+    if verdict is not None:
+        indication, sub, message = verdict
+        facts.fail(indication, sub, *([message] if message else []))
+        return
+    if indic == AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
+        facts.findings.append(Message("finding.untrusted"))
+    facts.fail(indication_for(indic), sub_name(indic))
 
 
 def _signature_timestamp(status, facts: Facts) -> TimestampInfo | None:

@@ -21,6 +21,8 @@ MAX_DICTIONARIES = 200
 MAX_HEADER_CANDIDATES = 64
 """``obj`` occurrences looked at backwards from one /ByteRange (hostile files repeat it)."""
 MAX_TOKENS = 20_000
+MAX_APPENDED_OBJECTS = 32
+"""Objects after the end of file looked at (each costs a search of the file before it)."""
 _WHITESPACE = b"\x00\t\n\x0c\r "
 _REGULAR = re.compile(rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]+")
 _NAME = re.compile(rb"/[^\x00\t\n\x0c\r ()<>\[\]{}/%]*")
@@ -146,11 +148,34 @@ def bytes_after_last_revision(data: bytes) -> int:
     those after the ``%%EOF`` that ends the last revision, and those between the end of the
     revision the last ``startxref`` points to and that ``startxref`` (objects appended with
     the old ``startxref`` restated after them, so that the file still opens cleanly)."""
+    return sum(len(data[start:end].strip(_WHITESPACE)) for start, end in _unaccounted(data))
+
+
+def objects_redeclared_after_last_revision(data: bytes) -> tuple[str, ...]:
+    """``"N G"`` of each object in those bytes that re-declares an object the file already
+    has: what a viewer rebuilding the file would show instead of the signed one."""
+    headers = [
+        (start, header)
+        for start, end in _unaccounted(data)
+        for header in OBJECT_HEADER.finditer(data, start, end)
+    ]
+    found: list[str] = []
+    for start, header in headers[:MAX_APPENDED_OBJECTS]:
+        number, generation = header.group(1), header.group(2)
+        earlier = re.compile(rb"(?<![0-9])" + number + rb"\s+" + generation + rb"\s+obj\b")
+        name = f"{int(number)} {int(generation)}"
+        if name not in found and earlier.search(data, 0, start):
+            found.append(name)
+    return tuple(found)
+
+
+def _unaccounted(data: bytes) -> list[tuple[int, int]]:
+    """The (start, end) spans of ``data`` no revision accounts for (see above)."""
     last = data.rfind(b"startxref")
     if last < 0:
-        return 0
+        return []
     eof = data.find(b"%%EOF", last)
-    count = len(data[eof + len(b"%%EOF") :].strip(_WHITESPACE)) if eof >= 0 else 0
+    spans = [(eof + len(b"%%EOF"), len(data))] if eof >= 0 else []
     pointer = _STARTXREF.match(data, last)
     section = int(pointer.group(1)) if pointer else -1
     if 0 <= section < last:
@@ -159,5 +184,5 @@ def bytes_after_last_revision(data: bytes) -> int:
         # only when that revision ends with its own startxref (a linearized file's first
         # page section ends with "startxref 0" and its body follows: not an appended tail)
         if 0 <= section_end < last and own is not None and int(own.group(1)) == section:
-            count += len(data[section_end + len(b"%%EOF") : last].strip(_WHITESPACE))
-    return count
+            spans.append((section_end + len(b"%%EOF"), last))
+    return spans

@@ -19,10 +19,12 @@ from verification.report import (
     Indication,
     Integrity,
     Message,
+    RevocationSource,
     RevocationStatus,
     SignatureReport,
     TimestampInfo,
 )
+from verification.revocation import issuer_on_path, revocation_source
 from verification.signature_facts import (
     STANDARD_COVERAGE,
     authority_name,
@@ -58,6 +60,7 @@ async def verify_timestamp(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
         if expiry < datetime.now(timezone.utc):
             facts.fail(Indication.INDETERMINATE, "OUT_OF_BOUNDS_NO_POE",
                        Message("finding.last_timestamp_expired", {"date": expiry.date().isoformat()}))
+    source = _revocation(status, doc, emb, facts) if trusted else RevocationSource.NONE
     facts.findings.extend(change_findings)
     return SignatureReport(
         field_name=str(emb.field_name),  # plain str: pyHanko strings hold the reader
@@ -68,7 +71,8 @@ async def verify_timestamp(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
         signer=doc.describe(signer) if signer is not None else None,
         chain=chain,
         trusted=trusted,
-        revocation=RevocationStatus.GOOD if trusted else RevocationStatus.UNKNOWN,
+        revocation=RevocationStatus.GOOD if source is not RevocationSource.NONE else RevocationStatus.UNKNOWN,
+        revocation_source=source,
         claimed_signing_time=None,
         timestamp=timestamp,
         pades_level=None,
@@ -107,6 +111,18 @@ def _judge_integrity(emb: EmbeddedPdfSignature, status: dict | None, facts: Fact
     elif intact:
         facts.findings.append(Message("finding.intact"))
     return intact
+
+
+def _revocation(status: dict, doc: Document, emb: EmbeddedPdfSignature, facts: Facts) -> RevocationSource:
+    """What the authority certificate's revocation status was read from. Tokens are judged
+    soft-fail (an authority's certificate often names no revocation service), so a token
+    whose status was not checked says so without changing its indication."""
+    signer = status["signing_cert"]
+    context = doc.timestamp_context(gen_time(emb.signed_data))
+    source = revocation_source(signer, issuer_on_path(status["validation_path"], signer), context, doc)
+    if source is RevocationSource.NONE:
+        facts.findings.append(Message("finding.timestamp_revocation_not_checked"))
+    return source
 
 
 def _judge_trust(

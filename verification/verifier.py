@@ -47,7 +47,7 @@ def _worker_main(conn) -> None:
             answer = ("error", exc.code, exc.params)
         except Exception as exc:  # never let one document take the worker down
             logger.exception("verification crashed")
-            answer = ("error", "unreadable_pdf", {"detail": type(exc).__name__})
+            answer = ("error", "unreadable_pdf", {"reason": "reason.structure"})
         conn.send(answer)
 
 

@@ -4,6 +4,8 @@ twice), verified under both policies: what each policy says and what it names.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.verification import forgeries
@@ -99,9 +101,18 @@ def test_objects_appended_after_eof_are_named_and_fail_an_issued_document(verifi
     assert (report.indication, report.sub_indication) == (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
     assert report.modified_after_signing is True
     assert report.bytes_after_end == len(appended)  # the object, not the blank lines nor a restated end
-    assert _codes(report.document_findings) == ["finding.bytes_after_end"]
+    assert _codes(report.document_findings) == ["finding.bytes_after_end", "finding.objects_after_end"]
     text = report.document_findings[0].to_dict("vi")["text"]
     assert text.startswith(f"Có {report.bytes_after_end} byte được nối thêm sau phần kết thúc")
+    # the object that replaces the first page's content stream is named in the summary read first
+    page_content = re.search(rb"/Contents\s+(\d+)\s+(\d+)\s+R", signed_document).groups()
+    redeclared = " ".join(part.decode() for part in page_content)
+    assert report.document_findings[1].params == {"objects": redeclared}
+    assert report.summary("en").endswith(
+        f"re-declare objects of the document ({redeclared}): viewers that rebuild the file show them "
+        "instead of what was signed."
+    )
+    assert f"khai báo lại đối tượng của tài liệu ({redeclared})" in report.summary("vi")
 
     issued = verifier.verify(forged, **ISSUED)
     assert (issued.indication, issued.sub_indication) == (Indication.TOTAL_FAILED, "FORMAT_FAILURE")

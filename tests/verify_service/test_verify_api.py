@@ -29,6 +29,8 @@ def test_the_services_own_signed_result_passes_and_names_the_result(app, client,
     assert report["file_sha256"] == hashlib.sha256(pdf).hexdigest() == signed_result.signed_sha256
     assert [s["signer"]["common_name"] for s in report["signatures"]] == ["Nguyễn Văn An", AGENCY1]
     assert all(s["pades_level"] in ("B-LT", "B-LTA") and s["trusted"] for s in report["signatures"])
+    # revocation told as it was checked: the OCSP responses the result carries
+    assert [(s["revocation"], s["revocation_source"]) for s in report["signatures"]] == [("good", "embedded_ocsp")] * 2
     assert len(report["document_timestamps"]) == 1
     registry = report["registry"]
     assert registry["result_id"] == signed_result.id

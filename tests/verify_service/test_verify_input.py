@@ -71,6 +71,37 @@ def test_each_bad_upload_gets_its_own_error(plain_app, data, status, code, vi_te
     assert vi_text in vi.get_json()["message"] and en.get_json()["message"] != vi.get_json()["message"]
 
 
+def _with_tail(pdf: bytes, tail: bytes) -> bytes:
+    """``pdf`` with its last ``startxref`` section replaced by ``tail``."""
+    return pdf[: pdf.rfind(b"startxref")] + tail
+
+
+_ROOT_NOT_A_DICTIONARY = (
+    b"%PDF-1.7\n1 0 obj 5 endobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \n"
+    b"trailer << /Size 2 /Root 1 0 R >>\nstartxref\n24\n%%EOF"
+)
+_STRUCTURE = ("its objects or its page tree do not have the structure of a PDF document",
+              "các đối tượng hoặc cây trang không có cấu trúc của tài liệu PDF")
+_CROSS_REFERENCE = ("its cross-reference table is damaged", "bảng tham chiếu chéo (xref) bị hỏng")
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (_ROOT_NOT_A_DICTIONARY, _STRUCTURE),
+        (_with_tail(unsigned_pdf(), b"startxref\n0\n%%EOF"), _CROSS_REFERENCE),
+        (unsigned_pdf().replace(b"trailer", b"trailex"), _CROSS_REFERENCE),
+    ],
+    ids=["catalog-not-a-dictionary", "startxref-zero", "no-trailer"],
+)
+def test_an_unreadable_pdf_is_explained_in_words_not_exception_names(plain_app, data, reason):
+    client = plain_app.test_client()
+    en, vi = post(client, data, "en").get_json(), post(client, data, "vi").get_json()
+
+    assert en == {"error": "unreadable_pdf", "message": f"The PDF cannot be read: {reason[0]}."}
+    assert vi == {"error": "unreadable_pdf", "message": f"Không đọc được tài liệu PDF: {reason[1]}."}
+
+
 def test_missing_part_and_wrong_content_type_are_bad_requests(plain_app):
     client = plain_app.test_client()
     missing = post(client, None)

@@ -48,7 +48,9 @@ def read_upload() -> bytes:
 @blp.response(200, description="The verification report: `indication` (ETSI EN 319 102-1), `sub_indication`, "
               "`signatures`, `document_timestamps`, `registry` (null when this service did not issue the document), "
               "`policy` (`issued-document` when the register matched the file: nothing but signatures, timestamps "
-              "and validation data may follow its signatures; else `signer-permissions`), `document_findings`")
+              "and validation data may follow its signatures; else `signer-permissions`), `document_findings`; each "
+              "signature's `revocation` (`good`, `revoked`, `unknown`) and `revocation_source` (`embedded_ocsp`, "
+              "`embedded_crl`, `fetched`, or `none` when revocation was not checked)")
 @blp.alt_response(400, description="Not multipart, no document, or an empty file")
 @blp.alt_response(413, description="Larger than the size limit")
 @blp.alt_response(422, description="Not a PDF, unreadable, encrypted, unsigned, or over the time budget")

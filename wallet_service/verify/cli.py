@@ -26,7 +26,8 @@ def _print_report(body: dict) -> None:
         click.echo(f"- {signature['field_name']} ({signature['kind']}): {signature['message']}")
         click.echo(f"    {signer.get('common_name')} / {signer.get('organization')} / serial {signer.get('serial_number')}")
         timestamp = signature["timestamp"]
-        click.echo(f"    PAdES {signature['pades_level']}, revocation {signature['revocation']}, "
+        click.echo(f"    PAdES {signature['pades_level']}, revocation {signature['revocation']} "
+                   f"({signature['revocation_source']}), "
                    f"timestamp {timestamp['time'] + ' ' + str(timestamp['authority']) if timestamp else '-'}")
         for finding in signature["findings"]:
             click.echo(f"    · {finding['text']}")
