@@ -69,11 +69,12 @@ class ResultClaims:
         try:
             result = claims[RESULT_CLAIMS]
             values = {name: result.get(key) for name, key in RESULT_KEYS.items()}
+            issued_on = values.pop("issued_on")
             made = cls(result_id=_result_id_text(claims[CTI]), agency_code=_text(claims[ISS]),
                        dossier_code=_text(values.pop("dossier_code")),
-                       issued_on=dt.date.fromisoformat(values.pop("issued_on")) if values["issued_on"] else None,
+                       issued_on=dt.date.fromisoformat(issued_on) if issued_on is not None else None,
                        signed_at=dt.datetime.fromtimestamp(claims[IAT], dt.timezone.utc) if IAT in claims else None,
-                       pdf_sha256=values.pop("pdf_sha256"), **values)
+                       **values)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise OfflineCodeError("bad_claims", f"The code's claims are not those of a result: {exc}") from None
         made.check()
