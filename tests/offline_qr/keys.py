@@ -22,3 +22,16 @@ def agency_key(name: str, kind: str = "ec") -> Pkcs12KeySource:
                    .not_valid_after(now + dt.timedelta(days=365)).sign(key, hashes.SHA256()))
     data = pkcs12.serialize_key_and_certificates(b"agency", key, certificate, None, BestAvailableEncryption(b"pw"))
     return Pkcs12KeySource.from_bytes(data, b"pw")
+
+
+def recoded(code: str, change) -> str:
+    """The same COSE_Sign1 with its protected header and claims changed by `change` (signature kept)."""
+    import base45
+    import cbor2
+    import zlib
+
+    from offline_qr.envelope import sign1, wrap
+
+    protected, _, payload, signature = cbor2.loads(zlib.decompress(base45.b45decode(code[4:]))).value
+    protected, claims = change(cbor2.loads(protected), cbor2.loads(payload))
+    return wrap(sign1(cbor2.dumps(protected), cbor2.dumps(claims), signature))

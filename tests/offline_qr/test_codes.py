@@ -14,7 +14,7 @@ import segno
 
 from offline_qr import OfflineCodeError, ResultClaims, Status, TrustedKey, TrustList, issue_codes, verify_code
 from offline_qr.envelope import inflate, protected_header, sig_structure, sign1, wrap
-from tests.offline_qr.keys import agency_key
+from tests.offline_qr.keys import agency_key, recoded
 
 AGENCY = "000.00.15.H40"
 NOW = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.timezone.utc)
@@ -88,15 +88,6 @@ def test_a_batch_of_codes_is_signed_with_one_authorisation(keys):
     assert [verify_code(c, trust_list(keys["ec"]), NOW).claims.result_id for c in codes] == [c.result_id for c in claims]
 
 
-def _recoded(code: str, change) -> str:
-    """The same COSE_Sign1 with its parts changed by `change` (signature kept)."""
-    message = cbor2.loads(zlib.decompress(base45.b45decode(code[4:])))
-    protected, unprotected, payload, signature = message.value
-    claims = cbor2.loads(payload)
-    protected, claims = change(cbor2.loads(protected), claims)
-    return wrap(sign1(cbor2.dumps(protected), cbor2.dumps(claims), signature))
-
-
 def test_altered_claim_and_foreign_keys_are_refused(keys):
     (code,) = issue_codes(keys["ec"], [CLAIMS])
     listed = trust_list(keys["ec"])
@@ -105,13 +96,13 @@ def test_altered_claim_and_foreign_keys_are_refused(keys):
         claims[-65537][4] = "Trần Văn Giả"
         return protected, claims
 
-    altered = verify_code(_recoded(code, other_holder), listed, NOW)
+    altered = verify_code(recoded(code, other_holder), listed, NOW)
     assert (altered.status, altered.code) == (Status.INVALID, "bad_signature")
 
     (foreign,) = issue_codes(keys["foreign"], [CLAIMS])
     assert verify_code(foreign, listed, NOW).code == "unknown_key"
     listed_kid = cbor2.loads(zlib.decompress(base45.b45decode(code[4:]))).value[0]
-    posing = _recoded(foreign, lambda protected, claims: ({**protected, 4: cbor2.loads(listed_kid)[4]}, claims))
+    posing = recoded(foreign, lambda protected, claims: ({**protected, 4: cbor2.loads(listed_kid)[4]}, claims))
     assert verify_code(posing, listed, NOW).code == "bad_signature"
 
 

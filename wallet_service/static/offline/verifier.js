@@ -46,7 +46,11 @@
     list.textContent = "";
     var rows = verdict.agency ? [[texts.agency, verdict.agency]] : [];
     Object.keys(texts.claims).forEach(function (name) {
-      if (verdict.claims && verdict.claims[name]) rows.push([texts.claims[name], verdict.claims[name]]);
+      var value = verdict.claims && verdict.claims[name];
+      if (!value) return;
+      if (name === "issued_on") value = value.split("-").reverse().join("/");
+      if (name === "signed_at") value = ddmmyyyy(new Date(value)) + " " + new Date(value).toLocaleTimeString("en-GB", {timeZone: "Asia/Ho_Chi_Minh"});
+      rows.push([texts.claims[name], value]);
     });
     rows.forEach(function (row) {
       var dt = document.createElement("dt"), dd = document.createElement("dd");
@@ -121,7 +125,11 @@
 
   texts.verdicts.no_qr = texts.no_qr;
   texts.verdicts.camera_unavailable = texts.camera_unavailable;
-  $("photo").addEventListener("change", function (event) { if (event.target.files[0]) fromPhoto(event.target.files[0]); });
+  $("photo").addEventListener("change", function (event) {
+    var file = event.target.files[0];
+    event.target.value = "";  // so that choosing the same photo again checks it again
+    if (file) fromPhoto(file);
+  });
   $("check-text").addEventListener("click", function () { check($("code-text").value); });
   $("start-camera").addEventListener("click", fromCamera);
   $("refresh-trust-list").addEventListener("click", loadTrustList);
