@@ -186,9 +186,10 @@ async def _prepare_one(doc: DocumentToSign, step: StepContext, signer, style, si
         page_index, mediabox = _page_box(writer, step.placement.page)
         field_spec = fields.SigFieldSpec(
             sig_field_name=step.field_name, on_page=page_index,
-            box=step.placement.rectangle(mediabox),
+            box=step.placement.rectangle(mediabox, with_offline_code=bool(doc.stamp.offline_code)),
         )
-        text_params = {"stamp": stamp_lines(doc.stamp, signed_at), "url": doc.qr_url or ""}
+        text_params = {"stamp": stamp_lines(doc.stamp, signed_at), "url": doc.qr_url or "",
+                       "offline_code": doc.stamp.offline_code}
     else:
         field_spec = fields.SigFieldSpec(sig_field_name=step.field_name)
     meta = signers.PdfSignatureMetadata(

@@ -1,5 +1,6 @@
 """The visible signature stamp: Vietnamese text in an embedded OpenType font plus a QR
-code that opens the verification page.
+code that opens the verification page, and, when the stamp carries one, a larger second QR code
+holding the result's offline code (verifiable with no network) on the right.
 
 Font subsetting per document (fontTools) costs ~150 ms; every stamp uses the same small
 repertoire (Vietnamese letters, digits, punctuation), so :class:`StampFont` subsets the
@@ -41,6 +42,11 @@ REPERTOIRE = (
     + "–—‘’“”…•°©«»·×"
 )
 """Characters every stamp may use; anything else is rejected with a clear error."""
+LINK_QR_SIZE = 66
+"""Side in points of the link QR code (the corner stamp's height less its inner margins)."""
+OFFLINE_QR_SIZE = 150.0
+"""Side in points of the offline code's QR (53 mm): a version-15 code then has 0.6 mm modules, which
+phones read from paper, and 3.5 pixels per module in a 150 dpi scan."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class StampText:
     """Agency the signature is made for."""
     signed_at: datetime | None = None
     """Time shown on the stamp; defaults to the signing time (with its UTC offset)."""
+    offline_code: str | None = None
+    """The result's signed offline code (``VN1:...``), drawn as a second QR code; None for none."""
 
 
 @dataclass(frozen=True)
@@ -71,18 +79,24 @@ class StampPlacement:
     """Distance from the page edges in points when placed in a corner."""
     corner: str = "bottom-right"
     """``bottom-right``, ``bottom-left``, ``top-right`` or ``top-left``."""
+    offline_qr_size: float = OFFLINE_QR_SIZE
+    """Side in points of the offline code's QR, added to the corner stamp's width and height."""
 
-    def rectangle(self, mediabox: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
-        """The stamp rectangle on a page with this MediaBox."""
+    def rectangle(self, mediabox: tuple[float, float, float, float],
+                  with_offline_code: bool = False) -> tuple[int, int, int, int]:
+        """The stamp rectangle on a page with this MediaBox (larger when it carries an offline code)."""
         if self.box is not None:
             return tuple(int(round(v)) for v in self.box)  # type: ignore[return-value]
+        width, height = self.width, self.height
+        if with_offline_code:
+            width, height = width + self.offline_qr_size, max(height, self.offline_qr_size)
         x0, y0, x1, y1 = mediabox
         vertical, _, horizontal = self.corner.partition("-")
         if vertical not in ("top", "bottom") or horizontal not in ("left", "right"):
             raise InvalidRequest(f"Unknown stamp corner {self.corner!r}.", code="bad_stamp")
-        llx = x1 - self.margin - self.width if horizontal == "right" else x0 + self.margin
-        lly = y0 + self.margin if vertical == "bottom" else y1 - self.margin - self.height
-        return (int(llx), int(lly), int(llx + self.width), int(lly + self.height))
+        llx = x1 - self.margin - width if horizontal == "right" else x0 + self.margin
+        lly = y0 + self.margin if vertical == "bottom" else y1 - self.margin - height
+        return (int(llx), int(lly), int(llx + width), int(lly + height))
 
 
 @dataclass(frozen=True)
@@ -150,12 +164,17 @@ def stamp_lines(text: StampText, signed_at: datetime, width_chars: int = 56) -> 
 
 class _SegnoQRStamp(QRStamp):
     """pyHanko's QR stamp with the matrix from segno: the ``qrcode`` package pyHanko uses
-    spends ~9 ms per document choosing a mask, more than the rest of the stamp."""
+    spends ~9 ms per document choosing a mask, more than the rest of the stamp. With an offline
+    code, its QR code goes right of the text, the link QR code and the text centred beside it."""
 
     BORDER = 4
 
-    def _qr_xobject(self):
-        qr = segno.make_qr(self.url, error="m", boost_error=False)
+    def __init__(self, *args, offline_code: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offline_code = offline_code
+
+    def _qr_xobject(self, data: str | None = None):
+        qr = segno.make_qr(data or self.url, error="m", boost_error=False)
         size = len(qr.matrix) + 2 * self.BORDER
         rects = [b"%d %d 1 1 re" % (self.BORDER + x, size - self.BORDER - y - 1)
                  for y, row in enumerate(qr.matrix) for x, dark in enumerate(row) if dark]
@@ -163,12 +182,28 @@ class _SegnoQRStamp(QRStamp):
         xobj.compress()
         return self.writer.add_object(xobj), size
 
+    def _inner_layout_natural_size(self):
+        commands, (width, height) = super()._inner_layout_natural_size()
+        if not self.offline_code:
+            return commands, (width, height)
+        from pyhanko.pdf_utils.content import ResourceType
+
+        ref, natural = self._qr_xobject(self.offline_code)
+        self.set_resource(category=ResourceType.XOBJECT, name=generic.pdf_name("/QR2"), value=ref)
+        pad, side = self.style.innsep, OFFLINE_QR_SIZE - 2 * self.style.innsep
+        total = max(height, OFFLINE_QR_SIZE)
+        scale = side / natural
+        return ([b"q 1 0 0 1 0 %g cm" % ((total - height) / 2), *commands, b"Q",
+                 b"q %g 0 0 %g %g %g cm /QR2 Do Q" % (scale, scale, width + pad, (total - side) / 2)],
+                (width + OFFLINE_QR_SIZE, total))
+
 
 class _SegnoQRStampStyle(QRStampStyle):
     def create_stamp(self, writer, box, text_params):
         text_params = dict(text_params)
-        url = text_params.pop("url")
-        return _SegnoQRStamp(writer, style=self, url=url, text_params=text_params, box=box)
+        url, offline_code = text_params.pop("url"), text_params.pop("offline_code", None)
+        return _SegnoQRStamp(writer, style=self, url=url, text_params=text_params, box=box,
+                             offline_code=offline_code)
 
 
 def stamp_style(font: StampFont):
@@ -181,6 +216,7 @@ def stamp_style(font: StampFont):
         text_box_style=TextBoxStyle(font=font.engine_factory(), font_size=7, leading=9),
         border_width=1,
         qr_position=QRPosition.LEFT_OF_TEXT,
+        qr_inner_size=LINK_QR_SIZE,
         background=None,
     )
 

@@ -1,5 +1,5 @@
 """What a signing batch signs and with which keys, as the `signing` pipeline takes it: one item per
-result (its original, stamp text and QR link) and the two Decree 30 steps (the official's signature,
+result (its original, stamp text with its offline code, and QR link) and the two Decree 30 steps (the official's signature,
 then the agency seal). Preparation, authorisation and the signing run all start from here."""
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from signing.stamp import StampText
 
 from ..keys.directory import key_directory
 from ..models import Official, Result
+from ..offline.codes import batch_codes
 from ..services import services
 
 
@@ -33,10 +34,11 @@ def batch_items(app: Flask, session: Session, official: Official, result_ids: Se
     settings = services(app).settings
     store = services(app).documents
     base = settings.public_base_url.rstrip("/")
-    stamp = StampText(signer_name=official.full_name, agency_name=official.agency.name)
     results = session.scalars(select(Result).where(Result.id.in_(list(result_ids)))).all()
+    codes = batch_codes(app, official, results)
     return [
-        BatchItem(result.id, pdf=_loader(store, result.original_sha256), stamp=stamp, qr_url=f"{base}/v/{result.id}")
+        BatchItem(result.id, pdf=_loader(store, result.original_sha256), qr_url=f"{base}/v/{result.id}",
+                  stamp=StampText(official.full_name, official.agency.name, offline_code=codes[result.id]))
         for result in results
     ]
 
