@@ -243,3 +243,4 @@ def audit_verify():
 
 
 from .verify.cli import verify_command; main.add_command(verify_command)  # noqa: E402,E702  (one line: wallet_service/verify)
+from .admin.cli import register as register_admin; register_admin(main)  # noqa: E402,E702  (one line: wallet_service/admin)
