@@ -5,25 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from wallet_service.cli import main
+from tests.foundation.admin_cli import cli, refused
 from wallet_service.models import AuditEvent, db
 
 WARD = "000.00.15.H40"
 DEPARTMENT = "000.00.04.H40"
-
-
-def cli(app, *args):
-    return app.test_cli_runner().invoke(main, list(args))
-
-
-def refused(app, *args) -> str:
-    """The one line a refused command prints (and that it printed nothing else)."""
-    result = cli(app, *args)
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    (line,) = result.output.strip().splitlines()
-    assert line.startswith("Error: ")
-    return line
 
 
 def actions(*names) -> list[dict]:

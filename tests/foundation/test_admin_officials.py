@@ -10,29 +10,12 @@ from sqlalchemy import func, select
 
 from tests.auth.browser import log_in
 from tests.auth.servers import LiveServer, SwappableApp
-from wallet_service.cli import main
+from tests.foundation.admin_cli import ok, refused
 from wallet_service.dev.idp.keys import ensure_signing_key
 from wallet_service.models import AuditEvent, Official, db
 from wallet_service.services import services
 
 WARD = "000.00.15.H40"
-
-
-def cli(app, *args):
-    return app.test_cli_runner().invoke(main, list(args))
-
-
-def ok(app, *args) -> str:
-    result = cli(app, *args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def refused(app, *args) -> str:
-    result = cli(app, *args)
-    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
-    (line,) = result.output.strip().splitlines()
-    return line
 
 
 @pytest.fixture
