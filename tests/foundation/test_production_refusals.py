@@ -16,14 +16,19 @@ from wallet_service.platform.config import ConfigError, environment_variables
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def init_in_production(envs: dict[str, dict[str, str]]) -> dict[str, subprocess.CompletedProcess]:
-    """`wallet-service init` as an operator runs it, once per environment (side by side: each start
-    costs seconds of imports), with exactly that environment for the service's variables."""
+INIT = [sys.executable, "-c", "from wallet_service.cli import main; main()", "init"]
+GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", "127.0.0.1:0", "wsgi:app"]
+CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "wallet_service.worker", "worker", "--pool", "solo"]
+
+
+def start_in_production(runs: dict[str, tuple[list[str], dict[str, str]]]) -> dict[str, subprocess.CompletedProcess]:
+    """Each command as an operator starts it, with exactly its environment for the service's variables
+    (side by side: each start costs seconds of imports)."""
     inherited = {k: v for k, v in os.environ.items() if k not in environment_variables()}
     started = {
-        name: subprocess.Popen([sys.executable, "-c", "from wallet_service.cli import main; main()", "init"],
-                               cwd=ROOT, env={**inherited, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for name, env in envs.items()
+        name: subprocess.Popen(command, cwd=ROOT, env={**inherited, **env},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name, (command, env) in runs.items()
     }
     done = {}
     for name, process in started.items():
@@ -67,8 +72,8 @@ REFUSALS = {
 
 
 def test_init_starts_when_complete_and_refuses_each_gap_in_one_line(production):
-    envs = {name: changed(production, **spoil(production)) for name, (spoil, _) in REFUSALS.items()}
-    runs = init_in_production({"complete": production, **envs})
+    runs = start_in_production({"complete": (INIT, production), **{
+        name: (INIT, changed(production, **spoil(production))) for name, (spoil, _) in REFUSALS.items()}})
     complete = runs.pop("complete")
     assert complete.returncode == 0, complete.stderr
     assert complete.stdout.startswith("database ready: sqlite:///")
@@ -76,6 +81,20 @@ def test_init_starts_when_complete_and_refuses_each_gap_in_one_line(production):
         assert (refused.returncode, refused.stdout) == (1, ""), (name, refused.stderr)
         (only,) = refused.stderr.strip().splitlines()  # and so no traceback
         assert only.startswith("Error: configuration: ") and REFUSALS[name][1] in only, (name, refused.stderr)
+
+
+def test_gunicorn_and_the_celery_worker_refuse_in_one_line_too(production):
+    without_address = changed(production, PUBLIC_BASE_URL=None)
+    runs = start_in_production({"gunicorn": (GUNICORN, without_address),
+                                "worker": (CELERY_WORKER, {**without_address, "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"})})
+    line = "wallet-service: configuration error: WALLET_ENV=production needs PUBLIC_BASE_URL"
+    worker = runs["worker"]
+    assert worker.returncode == 3 and worker.stderr.strip().startswith(line), worker.stderr
+    assert len(worker.stderr.strip().splitlines()) == 1
+    gunicorn = runs["gunicorn"]  # gunicorn's own log lines around ours; its master stops at the exit code
+    assert gunicorn.returncode != 0 and "Traceback" not in gunicorn.stderr, gunicorn.stderr
+    assert [l for l in gunicorn.stderr.splitlines() if "wallet-service" in l][0].startswith(line)
+    assert "Worker failed to boot" in gunicorn.stderr
 
 
 @pytest.mark.parametrize("changes, message", [
