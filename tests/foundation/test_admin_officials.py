@@ -90,4 +90,7 @@ def test_a_registered_official_logs_in_and_is_matched_by_login_name(make_app, se
     with requests.Session() as browser:
         log_in(browser, live.url, "official", "official1")
         assert browser.get(live.url + "/api/v1/me").json()["roles"] == ["annul", "signer"]
+    with requests.Session() as browser:  # an official of an agency nobody registered
+        page = log_in(browser, live.url, "official", "official2")
+        assert page.status_code == 403 and "official_not_mapped" in page.text and "000.00.04.H40" in page.text
     dispatcher.target = None
