@@ -6,6 +6,7 @@ session (per xdist worker); each test starts from empty tables and its own docum
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import os
 import shutil
 import time
@@ -302,3 +303,39 @@ def keys_config_without_keys(folder: Path) -> str:
     path = folder / "keys.toml"
     path.write_text('tsa_url = "https://tsa.example.vn/tsa"\n')
     return str(path)
+
+
+def production_environment(folder: Path) -> dict[str, str]:
+    """Every variable production requires, each valid, by its environment variable's name: for
+    `create_app(...)` and for a `wallet-service` subprocess alike. A test of one refusal removes or
+    spoils one entry. (A new production requirement is one more line here.)"""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    folder.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    issuer_key = folder / "credential-issuer.pem"
+    issuer_key.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Root CA")])
+    now = dt.datetime.now(dt.timezone.utc)
+    root = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(key, hashes.SHA256()))
+    roots = folder / "trust-roots"
+    roots.mkdir(exist_ok=True)
+    (roots / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    return {
+        "WALLET_ENV": "production",
+        "SECRET_KEY": "s" * 40,
+        "DATABASE_URL": f"sqlite:///{folder / 'production.sqlite3'}",
+        "INSTANCE_PATH": str(folder / "instance"),
+        "PUBLIC_BASE_URL": "https://wallet.example.gov.vn",
+        "KEYS_CONFIG": keys_config_without_keys(folder),
+        "TRUST_ROOTS_PATH": str(roots),
+        "CREDENTIAL_ISSUER_KEY_FILE": str(issuer_key),
+        **{f"OIDC_{role}_{setting}": value for role in ("CITIZEN", "OFFICIAL")
+           for setting, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"),
+                                  ("CLIENT_SECRET", "x" * 32))},
+    }

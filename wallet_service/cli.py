@@ -17,6 +17,8 @@ from sqlalchemy import select
 from . import create_app
 from .models import Agency, ApiClient, db
 from .platform import database
+from .platform.config import ConfigError
+from .platform.startup import quiet_library_warnings
 from .results import audit
 from .services import services
 
@@ -25,7 +27,16 @@ def _settings():
     return services().settings
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app())
+def _app_or_one_line():
+    """The app; a configuration it cannot start with is one line ("Error: ..."), not a traceback."""
+    quiet_library_warnings()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+@click.group(cls=FlaskGroup, create_app=_app_or_one_line)
 def main():
     """wallet-service: sign results of administrative procedures and deliver them into wallets."""
 
@@ -244,3 +255,4 @@ def audit_verify():
 
 from .verify.cli import verify_command; main.add_command(verify_command)  # noqa: E402,E702  (one line: wallet_service/verify)
 from .offline.cli import verify_qr_command; main.add_command(verify_qr_command)  # noqa: E402,E702  (one line: wallet_service/offline)
+from .admin.cli import register as register_admin; register_admin(main)  # noqa: E402,E702  (one line: wallet_service/admin)

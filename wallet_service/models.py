@@ -106,6 +106,8 @@ class Agency(db.Model):
     name: Mapped[str] = mapped_column(String(255))
     province_code: Mapped[str] = mapped_column(String(2))
     commune_code: Mapped[str | None] = mapped_column(String(5))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    parent: Mapped[Agency | None] = relationship(remote_side=[id])
 
 
 class Official(db.Model):
@@ -113,7 +115,8 @@ class Official(db.Model):
     __table_args__ = (UniqueConstraint("issuer", "subject"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer: Mapped[str] = mapped_column(String(255))
-    subject: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    """None for an official an administrator registered who has not logged in yet (matched by username)."""
     username: Mapped[str | None] = mapped_column(String(64))
     full_name: Mapped[str] = mapped_column(String(255))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))

@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from . import create_app
 from .platform.config import ConfigError
+from .platform.startup import or_exit
 from .services import services
 
 # Celery's pool processes are the parallelism (`--concurrency`, one per core): each signs its batch
 # in-process. They are daemonic and may not start a signing process pool, so SIGNING_WORKERS (the
 # embedded default's pool size) does not apply here.
-flask_app = create_app({"signing_workers": 1})
-if services(flask_app).celery is None:
-    raise ConfigError("Set CELERY_BROKER_URL (redis://... or amqp://...) for the Celery worker and beat.")
+
+
+def _worker_app():
+    app = create_app({"signing_workers": 1})
+    if services(app).celery is None:
+        raise ConfigError("Set CELERY_BROKER_URL (redis://... or amqp://...) for the Celery worker and beat.")
+    return app
+
+
+flask_app = or_exit(_worker_app)
 celery = services(flask_app).celery

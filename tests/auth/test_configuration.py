@@ -8,28 +8,28 @@ import stat
 import pytest
 
 from adapters.oidc import STANDARD, VNEID, IdentityRefused, read_citizen, read_official
-from tests.conftest import keys_config_without_keys
+from tests.conftest import production_environment
 from wallet_service import create_app
 from wallet_service.auth.sessions import safe_next
 from wallet_service.platform.config import ConfigError
 from wallet_service.services import services
 
-PRODUCTION = {"env": "production", "secret_key": "p" * 48, "database_url": "postgresql+psycopg://u@127.0.0.1/x",
-              "keys_config": "pkcs11:token=wallet"}
+def _without_providers(folder) -> dict[str, str]:
+    return {k: v for k, v in production_environment(folder).items() if not k.startswith("OIDC_")}
 
 
 def test_production_refuses_the_embedded_provider(tmp_path):
     with pytest.raises(ConfigError, match="OIDC_CITIZEN_ISSUER.*OIDC_OFFICIAL_ISSUER"):
-        create_app({**PRODUCTION, "instance_path": tmp_path})
+        create_app(_without_providers(tmp_path))
     with pytest.raises(ConfigError, match="OIDC_OFFICIAL_ISSUER"):
-        create_app({**PRODUCTION, "instance_path": tmp_path,
+        create_app({**_without_providers(tmp_path),
                     "OIDC_CITIZEN_ISSUER": "https://id.example.gov.vn", "OIDC_CITIZEN_CLIENT_ID": "wallet"})
 
 
 def test_production_with_external_providers_has_no_dev_provider_and_secure_cookies(tmp_path):
     providers = {f"OIDC_{role}_{name}": value for role in ("CITIZEN", "OFFICIAL")
                  for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"))}
-    app = create_app({**PRODUCTION, "instance_path": tmp_path, "keys_config": keys_config_without_keys(tmp_path), **providers})
+    app = create_app({**_without_providers(tmp_path), **providers})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert not [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/dev-oidc")]

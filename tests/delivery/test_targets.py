@@ -60,16 +60,11 @@ def test_app_refuses_to_start_with_a_bad_file(make_app, tmp_path):
         make_app(DELIVERY_TARGETS_FILE=str(path))
 
 
-def test_production_needs_a_provided_delivery_key(tmp_path, monkeypatch):
+def test_production_needs_a_provided_delivery_key(tmp_path):
+    from tests.conftest import production_environment
     from wallet_service import create_app
 
     path = tmp_path / "targets.json"
     path.write_text(json.dumps({"targets": [{"name": "portal", "url": "https://a.example/"}]}))
-    monkeypatch.setenv("DELIVERY_TARGETS_FILE", str(path))
-    for role in ("CITIZEN", "OFFICIAL"):  # production refuses the embedded login provider first
-        monkeypatch.setenv(f"OIDC_{role}_ISSUER", "https://id.example")
-        monkeypatch.setenv(f"OIDC_{role}_CLIENT_ID", "wallet-service")
-        monkeypatch.setenv(f"OIDC_{role}_CLIENT_SECRET", "not-used-here")
     with pytest.raises(ConfigError, match="DELIVERY_SIGNING_KEY_FILE"):
-        create_app({"env": "production", "secret_key": "x" * 40, "database_url": "sqlite:///" + str(tmp_path / "db"),
-                    "keys_config": "pkcs11", "instance_path": tmp_path})
+        create_app({**production_environment(tmp_path), "DELIVERY_TARGETS_FILE": str(path)})

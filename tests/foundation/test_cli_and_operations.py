@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import keys_config_without_keys
+from tests.conftest import production_environment
 from wallet_service import create_app
 from wallet_service.cli import main
 from wallet_service.dev.demo import RESULTS
@@ -86,32 +86,22 @@ def test_audit_verify_finds_edited_deleted_and_inserted_events(app, initialised)
 def test_production_refuses_development_stand_ins(tmp_path):
     with pytest.raises(ConfigError) as refused:
         create_app({"env": "production", "instance_path": tmp_path})
-    for name in ("SECRET_KEY", "DATABASE_URL", "KEYS_CONFIG"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "KEYS_CONFIG", "TRUST_ROOTS_PATH", "CREDENTIAL_ISSUER_KEY_FILE"):
         assert name in str(refused.value)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app({"env": "production", "instance_path": tmp_path, "secret_key": "short",
-                    "database_url": "postgresql+psycopg://x@y/z", "keys_config": "/etc/keys.toml"})
+        create_app({**production_environment(tmp_path), "SECRET_KEY": "short"})
     with pytest.raises(ConfigError, match="WALLET_ENV"):
         create_app({"env": "staging", "instance_path": tmp_path})
 
 
-PRODUCTION_IDENTITY = {
-    f"OIDC_{role}_{name}": value
-    for role in ("CITIZEN", "OFFICIAL")
-    for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"), ("CLIENT_SECRET", "x" * 32))
-}
-
-
 def test_production_refuses_the_embedded_identity_provider(tmp_path):
+    without_providers = {k: v for k, v in production_environment(tmp_path).items() if not k.startswith("OIDC_")}
     with pytest.raises(ConfigError, match="OIDC_CITIZEN_ISSUER"):
-        create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
-                    "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": "/etc/keys.toml"})
+        create_app(without_providers)
 
 
 def test_production_cookies_are_secure(tmp_path):
-    app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
-                      "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": keys_config_without_keys(tmp_path),
-                      **PRODUCTION_IDENTITY})
+    app = create_app(production_environment(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 

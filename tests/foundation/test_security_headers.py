@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import keys_config_without_keys, login_as, official_principal
-from tests.foundation.test_cli_and_operations import PRODUCTION_IDENTITY
+from tests.conftest import login_as, official_principal, production_environment
 from tests.wallet.conftest import CITIZEN1, citizen_principal
 from wallet_service import create_app
 from wallet_service.platform import jobs
@@ -30,9 +29,7 @@ def test_api_answers_carry_the_headers_and_docs_may_run_their_script(client):
 
 
 def test_production_adds_hsts_and_allows_logout_redirects_to_the_providers(tmp_path):
-    app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
-                      "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": keys_config_without_keys(tmp_path),
-                      **PRODUCTION_IDENTITY})
+    app = create_app(production_environment(tmp_path))
     try:
         response = app.test_client().get("/healthz")
     finally:

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from adapters.devpki import dev_pki_services_app, load_dev_pki
-from tests.conftest import login_as, official_principal
+from tests.conftest import login_as, official_principal, production_environment
 from tests.service.test_keys_config import GOOD_SPEC
 from tests.service.test_signing_batches import pdfsig, ward_results
 from wallet_service import create_app
@@ -127,15 +127,12 @@ def test_signatures_from_the_officials_token_sign_the_batch_after_each_is_checke
     ("agent:official1.pem", False),
 ], ids=["pkcs12", "csc-with-pin", "csc", "agent"])
 def test_production_refuses_an_officials_key_the_service_could_use_alone(tmp_path, pki, official_spec, refused):
-    production = {"env": "production", "instance_path": tmp_path / "instance", "secret_key": "s" * 40,
-                  "database_url": f"sqlite:///{tmp_path}/p.sqlite3", "signature_level": "B-B",
-                  **{f"OIDC_{role}_{name}": value for role in ("CITIZEN", "OFFICIAL")
-                     for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"))}}
+    production = {**production_environment(tmp_path), "signature_level": "B-B"}
     (tmp_path / "official1.pem").write_bytes(pki.certificate_path("official1").read_bytes())
     config = tmp_path / "keys.toml"
     config.write_text(f"[officials]\nofficial1 = '{official_spec}'\n[agencies]\n'{WARD}' = '{GOOD_SPEC}'\n")
     if refused:
         with pytest.raises(ConfigError, match=r"official1: an official's key must be under the official's sole control"):
-            create_app({**production, "keys_config": str(config)})
+            create_app({**production, "KEYS_CONFIG": str(config)})
     else:
-        create_app({**production, "keys_config": str(config)})
+        create_app({**production, "KEYS_CONFIG": str(config)})

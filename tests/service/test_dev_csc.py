@@ -25,8 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, utils
 from adapters.keys.csc import CscKeySource
 from signing.errors import KeySourceError
 from signing.keys import HolderSecrets
-from tests.conftest import keys_config_without_keys
-from tests.foundation.test_cli_and_operations import PRODUCTION_IDENTITY
+from tests.conftest import keys_config_without_keys, production_environment
 from wallet_service import create_app
 from wallet_service.cli import main
 from wallet_service.dev import csc
@@ -158,9 +157,7 @@ def test_cli_prints_a_code_the_service_accepts(app, key):
 
 
 def test_production_and_keys_config_have_no_development_signing_service(tmp_path):
-    production = create_app({"env": "production", "instance_path": tmp_path / "p", "secret_key": "s" * 40,
-                             "database_url": f"sqlite:///{tmp_path}/p.sqlite3",
-                             "keys_config": keys_config_without_keys(tmp_path), **PRODUCTION_IDENTITY})
+    production = create_app(production_environment(tmp_path / "p"))
     assert services(production).devcsc is None
     assert production.test_client().get("/dev-csc/csc/v2/info").status_code == 404
     result = production.test_cli_runner().invoke(main, ["dev", "otp", "official1"])

@@ -12,7 +12,7 @@ import pytest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from adapters.devpki import dev_pki_services_app, load_dev_pki
-from tests.conftest import login_as, official_principal
+from tests.conftest import login_as, official_principal, production_environment
 from tests.service.test_signing_batches import pdfsig, ward_results
 from tests.signing.key_fixtures import softhsm_token_for
 from wallet_service import create_app
@@ -211,18 +211,15 @@ def test_an_unreadable_file_or_an_inline_secret_is_refused_without_echoing_it(tm
 
 
 def test_production_uses_the_file_and_still_refuses_to_start_without_one(tmp_path, pki):
-    production = {"env": "production", "instance_path": tmp_path / "instance", "secret_key": "s" * 40,
-                  "database_url": f"sqlite:///{tmp_path}/p.sqlite3", "signature_level": "B-B",
-                  **{f"OIDC_{role}_{name}": value for role in ("CITIZEN", "OFFICIAL")
-                     for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"))}}
+    production = {**production_environment(tmp_path), "signature_level": "B-B"}
     with pytest.raises(ConfigError, match="KEYS_CONFIG"):
-        create_app(production)
+        create_app({k: v for k, v in production.items() if k != "KEYS_CONFIG"})
     roots = tmp_path / "roots"
     roots.mkdir()
     shutil.copyfile(pki.root_cert_path, roots / "root-ca.pem")
     config = tmp_path / "keys.toml"  # B-B needs no TSA; trust roots are found beside the file
     config.write_text(f"trust_roots = ['roots/root-ca.pem']\n[agencies]\n'{WARD}' = '{GOOD_SPEC}'\n")
-    app = create_app({**production, "keys_config": str(config)})
+    app = create_app({**production, "KEYS_CONFIG": str(config)})
     keys = services(app).keys
     assert keys.trust_root_paths() == [roots / "root-ca.pem"]
     assert keys.trust_services.tsa_url is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 
-from tests.conftest import keys_config_without_keys
+from tests.conftest import production_environment
 from tests.verification.documents import unsigned_pdf
 from tests.verify_service.conftest import use_verifier
 from wallet_service import create_app
@@ -173,13 +174,12 @@ def test_the_time_budget_stops_a_long_verification(make_app, signed_result, app,
         services(budget_app).verifier.close()
 
 
-def test_production_without_trust_roots_is_not_ready_and_says_why(tmp_path):
-    providers = {f"OIDC_{role}_{name}": value for role in ("CITIZEN", "OFFICIAL")
-                 for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"))}
-    app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
-                      "keys_config": keys_config_without_keys(tmp_path),
-                      "database_url": f"sqlite:///{tmp_path}/db.sqlite3", "TESTING": True, **providers})
-    with pytest.raises(TrustRootsUnavailable, match="Set TRUST_ROOTS_PATH"):
+def test_production_trust_roots_that_vanish_after_start_make_it_not_ready_and_say_why(tmp_path):
+    # Without any, production refuses to start (tests/foundation/test_production_refusals.py).
+    environment = production_environment(tmp_path)
+    app = create_app({**environment, "TESTING": True})
+    shutil.rmtree(environment["TRUST_ROOTS_PATH"])
+    with pytest.raises(TrustRootsUnavailable, match=r"\(TRUST_ROOTS_PATH\) does not exist"):
         services(app).readiness_checks["trust_roots"]()
     response = post(app.test_client(), unsigned_pdf())
     assert (response.status_code, response.get_json()["error"]) == (503, "trust_roots_not_configured")

@@ -1,5 +1,6 @@
 """From a validated login to the service's own records: a citizen is found (or created) by personal
-ID number, an official by (issuer, subject) or, first time, by the agency named in the claims."""
+ID number; an official by (issuer, subject), else by the login name an administrator registered them
+under at that issuer (`wallet-service officials add`), else, first time, by the agency named in the claims."""
 from __future__ import annotations
 
 from adapters.oidc import CitizenIdentity, IdentityRefused, OfficialIdentity
@@ -38,10 +39,26 @@ def citizen_principal(session: Session, identity: CitizenIdentity, min_level: in
     return principal
 
 
-def official_principal(session: Session, identity: OfficialIdentity, agency_claim: str) -> Principal:
+def _registered_official(session: Session, identity: OfficialIdentity) -> Official | None:
+    """The official's record; a record registered by username gets the subject bound on first login."""
     official = session.scalar(
         select(Official).where(Official.issuer == identity.issuer, Official.subject == identity.subject)
     )
+    if official is not None or identity.username is None:
+        return official
+    official = session.scalar(select(Official).where(
+        Official.issuer == identity.issuer, Official.username == identity.username, Official.subject.is_(None)
+    ))
+    if official is not None:
+        official.subject = identity.subject
+        session.flush()
+        audit.record(session, f"{OFFICIAL}:{official.id}:{official.full_name}", "official.bound",
+                     issuer=identity.issuer, subject=identity.subject, username=identity.username)
+    return official
+
+
+def official_principal(session: Session, identity: OfficialIdentity, agency_claim: str) -> Principal:
+    official = _registered_official(session, identity)
     agency = None
     if identity.agency_code is not None:
         agency = session.scalar(select(Agency).where(Agency.code == identity.agency_code))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..platform.config import ConfigError
 from ..results.events import connect_for_app, result_annulled
 from ..services import services
 from .status_list import annul_credentials
@@ -16,7 +17,7 @@ __all__ = ["annul_credentials", "init_app"]
 
 def init_app(app: Flask) -> None:
     from . import endpoints, models, offers_api  # noqa: F401  (models: tables join the metadata)
-    from .keys import IssuerKeySource
+    from .keys import IssuerKeyMissing, IssuerKeySource
 
     settings = services(app).settings
     source = IssuerKeySource(
@@ -24,6 +25,14 @@ def init_app(app: Flask) -> None:
         path=settings.issuer.key_file or settings.instance_path / "issuer" / "credential-signing-key.pem",
         may_generate=not settings.is_production,
     )
+    if settings.is_production:
+        try:  # not at the first credential offer: a citizen would meet the error, not the operator
+            source.load()
+        except IssuerKeyMissing as exc:
+            raise ConfigError(f"CREDENTIAL_ISSUER_KEY_FILE: {exc}") from None
+        except (ValueError, TypeError, OSError) as exc:
+            raise ConfigError(f"CREDENTIAL_ISSUER_KEY_FILE: {source.path} is not a readable PEM private key "
+                              f"({type(exc).__name__}).") from None
     services(app).issuer_key = source
     app.register_blueprint(endpoints.bp)
     services(app).api.register_blueprint(offers_api.blp)

@@ -75,6 +75,6 @@ class IssuerKeySource:
         """Read the key (a P-256 key parses in microseconds, so it is read per use rather than cached)."""
         self.ensure()
         key = jwk.JWK.from_pem(self.path.read_bytes())
-        if key.get("kty") != "EC" or key.get("crv") != "P-256":
+        if key.get("kty") != "EC" or key.get("crv") != "P-256" or not key.has_private:
             raise IssuerKeyMissing(f"{self.path} must hold an EC P-256 private key for {SIGNING_ALG}.")
         return IssuerKey(jwk=key, kid=key.thumbprint())

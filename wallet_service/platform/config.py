@@ -28,6 +28,9 @@ __all__ = [
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 _DEV_SECRET = "development-only-secret-key"
+_DEV_BASE_URL = "http://127.0.0.1:5000"
+# RFC 7523 leaves the lifetime to the service; beyond a few minutes a leaked assertion is a standing credential.
+MAX_ASSERTION_AGE = 300
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,14 @@ class Settings:
     """Folder for the SQLite database, documents and the development PKI (never tracked)."""
     database_url: str = setting("DATABASE_URL", "")
     """SQLAlchemy URL; empty means SQLite under `instance_path`."""
-    public_base_url: str = setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    public_base_url: str = setting("PUBLIC_BASE_URL", _DEV_BASE_URL)
     """Address printed in QR codes, credentials and certificates' service URLs."""
     documents_path: Path | None = setting("DOCUMENTS_PATH", None, folder)
     """Where documents are stored; default `instance_path/documents`."""
     max_document_bytes: int = setting("MAX_DOCUMENT_BYTES", 20 * 1024 * 1024, whole)
     """Largest accepted PDF upload."""
     client_assertion_max_age: int = setting("CLIENT_ASSERTION_MAX_AGE", 300, whole)
-    """Longest lifetime (seconds) of a case system's bearer assertion."""
+    """Longest lifetime (seconds) of a case system's bearer assertion; at most 300."""
     assertion_cleanup_seconds: float = setting("ASSERTION_CLEANUP_SECONDS", 300.0, seconds, testing=0.0)
     """How often the `jti`s of expired bearer assertions are forgotten (0: never)."""
     signature_level: str = setting("SIGNATURE_LEVEL", "B-LTA")
@@ -167,14 +170,22 @@ class Settings:
     def check(self) -> None:
         if self.env not in (DEVELOPMENT, PRODUCTION):
             raise ConfigError(f"WALLET_ENV must be '{DEVELOPMENT}' or '{PRODUCTION}', not '{self.env}'.")
+        if self.client_assertion_max_age > MAX_ASSERTION_AGE:
+            raise ConfigError(f"CLIENT_ASSERTION_MAX_AGE must be at most {MAX_ASSERTION_AGE} seconds, "
+                              f"not {self.client_assertion_max_age}.")
         if not self.is_production:
             return
+        self._check_production()
+
+    def _check_production(self) -> None:
         missing = [
             name
             for name, unset in (
                 ("SECRET_KEY", self.secret_key in ("", _DEV_SECRET) or len(self.secret_key) < 32),
                 ("DATABASE_URL", not self.database_url),
                 ("KEYS_CONFIG", not self.keys_config),
+                ("TRUST_ROOTS_PATH", self.verify.trust_roots_path is None),
+                ("CREDENTIAL_ISSUER_KEY_FILE", self.issuer.key_file is None),
             )
             if unset
         ]
@@ -184,6 +195,10 @@ class Settings:
                 + ", ".join(missing)
                 + " (SECRET_KEY: at least 32 random characters)."
             )
+        if self.public_base_url == _DEV_BASE_URL or not self.public_base_url.startswith("https://"):
+            shown = "unset" if self.public_base_url == _DEV_BASE_URL else f"'{self.public_base_url}'"
+            raise ConfigError("WALLET_ENV=production needs PUBLIC_BASE_URL, the service's public https:// address "
+                              f"(printed in QR codes, credentials and login redirects); it is {shown}.")
 
 
 def _fields(cls: type, role: str = "") -> Iterator[tuple[dataclasses.Field, str | None]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..platform.config import ConfigError
 from ..services import services
 
 __all__ = ["init_app"]
@@ -18,8 +19,13 @@ __all__ = ["init_app"]
 
 def init_app(app: Flask) -> None:
     from . import api, pages
-    from .trust import check_trust_roots, fill_dev_trust_roots, make_verifier_holder
+    from .trust import TrustRootsUnavailable, check_trust_roots, fill_dev_trust_roots, make_verifier_holder
 
+    if services(app).settings.is_production:
+        try:  # a verifier that trusts nothing would call every genuine document untrusted
+            check_trust_roots(app)
+        except TrustRootsUnavailable as exc:
+            raise ConfigError(f"WALLET_ENV=production needs trusted root certificates: {exc.message}") from None
     services(app).verifier = make_verifier_holder(app)
     services(app).api.register_blueprint(api.blp)
     app.register_blueprint(pages.bp)

@@ -1,0 +1,139 @@
+"""`wallet-service agencies ...` and `wallet-service officials ...`: what an administrator types to
+register the agencies and officials the service serves (no page, no database access by hand)."""
+from __future__ import annotations
+
+import contextlib
+import getpass
+
+import click
+from flask.cli import with_appcontext
+
+from ..models import db
+from ..services import services
+from . import agencies, officials
+from .agencies import AgencyView
+from .errors import AdminError
+from .officials import OfficialView
+
+
+def _actor() -> str:
+    """Who ran the command, for the audit trail: the operating-system account."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (some containers)
+        return "cli"
+
+
+@contextlib.contextmanager
+def _one_line_errors():
+    try:
+        yield
+    except AdminError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+
+
+def _agency_line(a: AgencyView) -> str:
+    return (f"{a.code}  province {a.province_code} ({a.province_name})  commune {a.commune_code or '-'}  "
+            f"parent {a.parent_code or '-'}  {a.name}")
+
+
+def _official_line(o: OfficialView) -> str:
+    return (f"{o.username or '-'}  {o.agency_code}  roles {','.join(o.roles) or '-'}  "
+            f"key {o.key_reference or '-'}  {'logged in' if o.logged_in else 'not yet logged in'}  {o.full_name}")
+
+
+@click.group("agencies")
+def agencies_group():
+    """Agencies (QCVN 102:2016 codes) that results, case systems and officials belong to."""
+
+
+@agencies_group.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="Full name, with diacritics.")
+@click.option("--parent", help="Code of the agency it belongs to (registered first).")
+@click.option("--province", help="2-digit province code (2025 map); default: the commune's or the parent's.")
+@click.option("--commune-code", "commune", help="5-digit commune code (2025 map) of a commune-level agency.")
+@with_appcontext
+def agencies_add(code, name, parent, province, commune):
+    """Register an agency, e.g. `agencies add 000.00.15.H40 --name "..." --commune-code 06688`."""
+    with _one_line_errors():
+        added = agencies.add_agency(db.session, _actor(), code, name, parent=parent, province=province, commune=commune)
+    click.echo(f"agency added: {_agency_line(added)}")
+
+
+@agencies_group.command("list")
+@with_appcontext
+def agencies_list():
+    """Every registered agency, one line each."""
+    for agency in agencies.list_agencies(db.session):
+        click.echo(_agency_line(agency))
+
+
+@agencies_group.command("update")
+@click.argument("code")
+@click.option("--name", help="New full name.")
+@click.option("--parent", help="New parent agency's code.")
+@click.option("--no-parent", is_flag=True, help="It belongs to no other agency.")
+@click.option("--province", help="New 2-digit province code.")
+@click.option("--commune-code", "commune", help="New 5-digit commune code.")
+@click.option("--no-commune", is_flag=True, help="It is not a commune-level agency.")
+@with_appcontext
+def agencies_update(code, name, parent, no_parent, province, commune, no_commune):
+    """Correct an agency's name, parent, province or commune (its code never changes)."""
+    if (parent and no_parent) or (commune and no_commune):
+        raise click.UsageError("give --parent or --no-parent, --commune-code or --no-commune, not both")
+    changes = {key: value for key, value in (("name", name), ("parent", parent), ("province", province),
+                                             ("commune", commune)) if value is not None}
+    changes.update({key: None for key, flag in (("parent", no_parent), ("commune", no_commune)) if flag})
+    with _one_line_errors():
+        updated = agencies.update_agency(db.session, _actor(), code, **changes)
+    click.echo(f"agency updated: {_agency_line(updated)}")
+
+
+@click.group("officials")
+def officials_group():
+    """Officials: registered here before their first login, matched by their provider's login name."""
+
+
+@officials_group.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name, with diacritics.")
+@click.option("--agency", "agency_code", required=True, help="Their agency's code (registered first).")
+@click.option("--roles", default="", help="Comma-separated: signer, annul (default: none).")
+@click.option("--key-reference", help="Their key's name in KEYS_CONFIG [officials] (default: the username).")
+@click.option("--issuer", help="Their identity provider's issuer (default: the configured officials' provider).")
+@with_appcontext
+def officials_add(username, name, agency_code, roles, key_reference, issuer):
+    """Register an official by the login name (`preferred_username`) their identity provider sends."""
+    with _one_line_errors():
+        added = officials.add_official(db.session, _actor(), issuer or services().official_issuer, username, name,
+                                       agency_code, officials.parse_roles(roles), key_reference)
+    click.echo(f"official added at {added.issuer}: {_official_line(added)}")
+
+
+@officials_group.command("list")
+@click.option("--agency", "agency_code", help="Only this agency's officials.")
+@with_appcontext
+def officials_list(agency_code):
+    """Officials, one line each: username, agency, roles, key reference, whether they have logged in."""
+    with _one_line_errors():
+        found = officials.list_officials(db.session, agency_code)
+    for official in found:
+        click.echo(_official_line(official))
+
+
+@officials_group.command("roles")
+@click.argument("username")
+@click.option("--set", "roles", required=True, help='The roles from now on, comma-separated ("" for none).')
+@with_appcontext
+def officials_roles(username, roles):
+    """Replace an official's roles (an identity provider that sends a roles claim overrides them at login)."""
+    with _one_line_errors():
+        changed = officials.set_roles(db.session, _actor(), username, officials.parse_roles(roles))
+    click.echo(f"roles set: {_official_line(changed)}")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(agencies_group)
+    main.add_command(officials_group)

@@ -1,0 +1,29 @@
+"""Starting a process (gunicorn worker, Celery worker or beat) on a configuration that cannot work:
+one line on stderr naming what to set, no traceback, and an exit the process manager does not retry."""
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable
+from typing import TypeVar
+
+from .config_values import ConfigError
+
+T = TypeVar("T")
+# gunicorn's WORKER_BOOT_ERROR: its master stops instead of restarting the worker forever.
+EXIT_CONFIG_ERROR = 3
+
+
+def quiet_library_warnings() -> None:
+    """Before the libraries are imported: their deprecation notices are for their authors, and would
+    bury an operator's one line (pyhanko imports cryptography's deprecated DSA)."""
+    warnings.filterwarnings("ignore", message="DSA is deprecated", category=UserWarning)  # CryptographyDeprecationWarning
+
+
+def or_exit(make: Callable[[], T]) -> T:
+    quiet_library_warnings()
+    try:
+        return make()
+    except ConfigError as exc:
+        print(f"wallet-service: configuration error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_CONFIG_ERROR) from None
