@@ -117,6 +117,8 @@ class Official(db.Model):
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     key_reference: Mapped[str | None] = mapped_column(String(255))
     """Where the official's signing key is (PKCS#12 name, HSM label, CSC credential id) — never the key."""
+    sessions_ended_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """When an administrator last ended this official's sessions: those opened before are refused."""
     agency: Mapped[Agency] = relationship()
 
 

@@ -8,14 +8,14 @@ import stat
 import pytest
 
 from adapters.oidc import STANDARD, VNEID, IdentityRefused, read_citizen, read_official
-from tests.conftest import keys_config_without_keys
+from tests.conftest import PRODUCTION_SESSIONS, keys_config_without_keys
 from wallet_service import create_app
 from wallet_service.auth.sessions import safe_next
 from wallet_service.platform.config import ConfigError
 from wallet_service.services import services
 
 PRODUCTION = {"env": "production", "secret_key": "p" * 48, "database_url": "postgresql+psycopg://u@127.0.0.1/x",
-              "keys_config": "pkcs11:token=wallet"}
+              "keys_config": "pkcs11:token=wallet", **PRODUCTION_SESSIONS}
 
 
 def test_production_refuses_the_embedded_provider(tmp_path):

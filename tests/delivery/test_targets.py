@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.conftest import PRODUCTION_SESSIONS
 from wallet_service.delivery.targets import load_targets
 from wallet_service.platform.config import ConfigError
 
@@ -72,4 +73,4 @@ def test_production_needs_a_provided_delivery_key(tmp_path, monkeypatch):
         monkeypatch.setenv(f"OIDC_{role}_CLIENT_SECRET", "not-used-here")
     with pytest.raises(ConfigError, match="DELIVERY_SIGNING_KEY_FILE"):
         create_app({"env": "production", "secret_key": "x" * 40, "database_url": "sqlite:///" + str(tmp_path / "db"),
-                    "keys_config": "pkcs11", "instance_path": tmp_path})
+                    "keys_config": "pkcs11", "instance_path": tmp_path, **PRODUCTION_SESSIONS})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import keys_config_without_keys
+from tests.conftest import PRODUCTION_SESSIONS, keys_config_without_keys
 from wallet_service import create_app
 from wallet_service.cli import main
 from wallet_service.dev.demo import RESULTS
@@ -86,7 +86,7 @@ def test_audit_verify_finds_edited_deleted_and_inserted_events(app, initialised)
 def test_production_refuses_development_stand_ins(tmp_path):
     with pytest.raises(ConfigError) as refused:
         create_app({"env": "production", "instance_path": tmp_path})
-    for name in ("SECRET_KEY", "DATABASE_URL", "KEYS_CONFIG"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "KEYS_CONFIG", "SESSION_REDIS_URL"):
         assert name in str(refused.value)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app({"env": "production", "instance_path": tmp_path, "secret_key": "short",
@@ -96,16 +96,18 @@ def test_production_refuses_development_stand_ins(tmp_path):
 
 
 PRODUCTION_IDENTITY = {
-    f"OIDC_{role}_{name}": value
-    for role in ("CITIZEN", "OFFICIAL")
-    for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"), ("CLIENT_SECRET", "x" * 32))
+    **{f"OIDC_{role}_{name}": value
+       for role in ("CITIZEN", "OFFICIAL")
+       for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"), ("CLIENT_SECRET", "x" * 32))},
+    **PRODUCTION_SESSIONS,  # not identity, but what every production app of these tests needs besides it
 }
 
 
 def test_production_refuses_the_embedded_identity_provider(tmp_path):
     with pytest.raises(ConfigError, match="OIDC_CITIZEN_ISSUER"):
         create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
-                    "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": "/etc/keys.toml"})
+                    "database_url": "sqlite:///" + str(tmp_path / "p.sqlite3"), "keys_config": "/etc/keys.toml",
+                    **PRODUCTION_SESSIONS})
 
 
 def test_production_cookies_are_secure(tmp_path):

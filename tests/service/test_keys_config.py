@@ -12,7 +12,7 @@ import pytest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from adapters.devpki import dev_pki_services_app, load_dev_pki
-from tests.conftest import login_as, official_principal
+from tests.conftest import PRODUCTION_SESSIONS, login_as, official_principal
 from tests.service.test_signing_batches import pdfsig, ward_results
 from tests.signing.key_fixtures import softhsm_token_for
 from wallet_service import create_app
@@ -212,7 +212,7 @@ def test_an_unreadable_file_or_an_inline_secret_is_refused_without_echoing_it(tm
 
 def test_production_uses_the_file_and_still_refuses_to_start_without_one(tmp_path, pki):
     production = {"env": "production", "instance_path": tmp_path / "instance", "secret_key": "s" * 40,
-                  "database_url": f"sqlite:///{tmp_path}/p.sqlite3", "signature_level": "B-B",
+                  "database_url": f"sqlite:///{tmp_path}/p.sqlite3", "signature_level": "B-B", **PRODUCTION_SESSIONS,
                   **{f"OIDC_{role}_{name}": value for role in ("CITIZEN", "OFFICIAL")
                      for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"))}}
     with pytest.raises(ConfigError, match="KEYS_CONFIG"):

@@ -13,7 +13,7 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 
-from tests.conftest import keys_config_without_keys
+from tests.conftest import PRODUCTION_SESSIONS, keys_config_without_keys
 from tests.verification.documents import unsigned_pdf
 from tests.verify_service.conftest import use_verifier
 from wallet_service import create_app
@@ -147,7 +147,8 @@ def test_production_without_trust_roots_is_not_ready_and_says_why(tmp_path):
                  for name, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"))}
     app = create_app({"env": "production", "instance_path": tmp_path, "secret_key": "s" * 40,
                       "keys_config": keys_config_without_keys(tmp_path),
-                      "database_url": f"sqlite:///{tmp_path}/db.sqlite3", "TESTING": True, **providers})
+                      "database_url": f"sqlite:///{tmp_path}/db.sqlite3", "TESTING": True, **providers,
+                      **PRODUCTION_SESSIONS})
     with pytest.raises(TrustRootsUnavailable, match="Set TRUST_ROOTS_PATH"):
         services(app).readiness_checks["trust_roots"]()
     response = post(app.test_client(), unsigned_pdf())

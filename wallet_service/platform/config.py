@@ -16,7 +16,7 @@ from typing import Any
 
 from .auth_config import AuthSettings, ProviderSettings, finish_auth
 from .config_values import (
-    NOT_TESTING_ONLY, ConfigError, folder, group, one_of, path, positive_whole, seconds, setting, whole,
+    NOT_TESTING_ONLY, ConfigError, folder, group, names, one_of, path, positive_whole, seconds, setting, whole,
 )
 
 __all__ = [
@@ -99,7 +99,13 @@ class Settings:
     env: str = setting("WALLET_ENV", DEVELOPMENT)
     """`development` (embedded stand-ins allowed) or `production`."""
     secret_key: str = setting("SECRET_KEY", _DEV_SECRET)
-    """Signs session cookies and CSRF tokens."""
+    """Signs CSRF tokens; the development provider derives its client secret from it."""
+    session_redis_url: str = setting("SESSION_REDIS_URL", "")
+    """Where login sessions are kept (`redis://...`); empty means files under `instance_path/sessions`
+    (development only: they belong to one machine)."""
+    forwarded_allow_ips: tuple[str, ...] = setting("FORWARDED_ALLOW_IPS", ("127.0.0.1",), names)
+    """Addresses (or networks) of the reverse proxies whose `X-Forwarded-For`/`-Proto` are believed;
+    `*` believes anyone. Other callers' forwarding headers are ignored."""
     instance_path: Path = setting("INSTANCE_PATH", Path("instance"), folder)
     """Folder for the SQLite database, documents and the development PKI (never tracked)."""
     database_url: str = setting("DATABASE_URL", "")
@@ -175,6 +181,7 @@ class Settings:
                 ("SECRET_KEY", self.secret_key in ("", _DEV_SECRET) or len(self.secret_key) < 32),
                 ("DATABASE_URL", not self.database_url),
                 ("KEYS_CONFIG", not self.keys_config),
+                ("SESSION_REDIS_URL", not self.session_redis_url),
             )
             if unset
         ]
