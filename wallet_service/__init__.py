@@ -18,12 +18,14 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from .platform import database
     from .platform.errors import Api
     from .platform.json_body import JSONProvider
+    from .platform.proxies import TrustedProxyFix
     from .platform.storage import FileDocumentStore
 
     settings = load_settings(config)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
     app.config.update(_flask_config(settings))
     app.config.update(settings.extra)
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, settings.forwarded_allow_ips)  # the client's address for rate limits
     app.json = JSONProvider(app)  # request bodies nested too deeply are a 400, not a RecursionError
     app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
     settings.instance_path.mkdir(parents=True, exist_ok=True)

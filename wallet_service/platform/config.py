@@ -8,6 +8,7 @@ Feature code reads `services(app).settings`, never the environment. Development 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,18 @@ __all__ = [
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 _DEV_SECRET = "development-only-secret-key"
+
+
+def _addresses(name: str, raw: object) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks, or `*`."""
+    entries = names(name, raw)
+    for entry in entries:
+        try:
+            if entry != "*":
+                ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: '{entry}' is not an IP address or network.") from None
+    return entries
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,7 @@ class Settings:
     session_redis_url: str = setting("SESSION_REDIS_URL", "")
     """Where login sessions are kept (`redis://...`); empty means files under `instance_path/sessions`
     (development only: they belong to one machine)."""
-    forwarded_allow_ips: tuple[str, ...] = setting("FORWARDED_ALLOW_IPS", ("127.0.0.1",), names)
+    forwarded_allow_ips: tuple[str, ...] = setting("FORWARDED_ALLOW_IPS", ("127.0.0.1",), _addresses)
     """Addresses (or networks) of the reverse proxies whose `X-Forwarded-For`/`-Proto` are believed;
     `*` believes anyone. Other callers' forwarding headers are ignored."""
     instance_path: Path = setting("INSTANCE_PATH", Path("instance"), folder)
