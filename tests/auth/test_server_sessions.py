@@ -153,3 +153,11 @@ def test_sessions_in_redis_end_at_logout_for_every_copy(make_service, browser, r
     submit(browser, page)  # log out
     assert not redis_client.exists(stored[0])
     assert _with_cookie(app, cookie).get(base(app) + "/api/v1/wallet/results").status_code == 401
+
+
+def test_readiness_reports_the_session_store(make_service, redis_client):
+    app = make_service(SESSION_REDIS_URL=REDIS_URL)
+    assert app.test_client().get("/readyz").json["checks"]["sessions"] == "ok"
+    unreachable = make_service(SESSION_REDIS_URL="redis://127.0.0.1:1/0")
+    answer = unreachable.test_client().get("/readyz")
+    assert answer.status_code == 503 and answer.json["checks"]["sessions"].startswith("failing")

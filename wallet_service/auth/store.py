@@ -12,6 +12,7 @@ from flask import Flask
 from flask_session import Session
 
 from ..platform.config import Settings
+from ..services import services
 
 KEY_PREFIX = "wallet-session:"
 FILE_THRESHOLD = 10_000
@@ -29,7 +30,9 @@ def init_app(app: Flask, settings: Settings, lifetime: dt.timedelta) -> None:
     if settings.session_redis_url:
         import redis
 
-        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.Redis.from_url(settings.session_redis_url))
+        client = redis.Redis.from_url(settings.session_redis_url, socket_timeout=5, socket_connect_timeout=5)
+        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=client)
+        services(app).readiness_checks["sessions"] = client.ping  # without it nobody stays logged in
     else:
         from cachelib.file import FileSystemCache
 
