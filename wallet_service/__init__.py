@@ -88,6 +88,7 @@ def _register_parts(app: Flask) -> None:
     from .platform import database, health, jobs, limits, pages, ui
     from .platform.errors import register_error_handlers
     from .platform.security import init_csrf, init_headers, init_url_checks
+    from .results import audit_anchor
 
     api = services(app).api
     api.register_blueprint(results.blp)
@@ -109,6 +110,7 @@ def _register_parts(app: Flask) -> None:
     database.register_commands(app)
     keys.init_app(app)
     client_auth.init_app(app)
+    audit_anchor.init_app(app)
     batch_runner.init_app(app)
     jobs.init_app(app, {
         batch_runner.TASK: batch_runner.run_batch,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from . import create_app
 from .models import Agency, ApiClient, db
 from .platform import database
-from .results import audit
+from .results import audit, audit_anchor
 from .services import services
 
 
@@ -230,11 +230,21 @@ def audit_group():
     """The tamper-evident audit trail."""
 
 
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint():
+    """Timestamp the audit chain's head now (what the periodic round does)."""
+    checkpoint = audit_anchor.checkpoint_now(current_app)
+    click.echo(f"checkpoint at event {checkpoint.event_id}, {checkpoint.stamped_at.isoformat()}" if checkpoint
+               else "nothing new to anchor (or no timestamp authority configured)")
+
+
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify():
-    """Check the hash chain of audit events; exit 1 naming each broken event."""
-    problems = audit.verify_chain(db.session)
+    """Check the hash chain of audit events and its timestamped checkpoints; exit 1 naming each
+    broken event, truncation, rewriting or missing recent checkpoint."""
+    problems = audit.verify_chain(db.session) + audit_anchor.verify_app_checkpoints(current_app)
     for problem in problems:
         click.echo(f"event {problem.event_id}: {problem.message}", err=True)
     if problems:

@@ -133,6 +133,9 @@ class Settings:
     """Longest lifetime (seconds) of a case system's bearer assertion."""
     assertion_cleanup_seconds: float = setting("ASSERTION_CLEANUP_SECONDS", 300.0, seconds, testing=0.0)
     """How often the `jti`s of expired bearer assertions are forgotten (0: never)."""
+    audit_checkpoint_seconds: float = setting("AUDIT_CHECKPOINT_SECONDS", 3600.0, seconds, testing=0.0)
+    """How often the audit chain's head is timestamped by the TSA (0: never; `audit verify` then
+    checks no checkpoint's age)."""
     signature_level: str = setting("SIGNATURE_LEVEL", "B-LTA")
     """PAdES level of the agency seal: B-B, B-T, B-LT or B-LTA."""
     signing_workers: int = setting("SIGNING_WORKERS", 0, whole)
