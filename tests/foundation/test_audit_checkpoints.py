@@ -8,9 +8,12 @@ from sqlalchemy import delete, func, select, update
 
 from asn1crypto import pem, x509
 
+from tests.conftest import login_as, official_principal
 from wallet_service.cli import main
-from wallet_service.models import AuditCheckpoint, AuditEvent, db, utcnow
+from wallet_service.dev import demo as demo_data
+from wallet_service.models import Agency, AuditCheckpoint, AuditEvent, Result, db, utcnow
 from wallet_service.results import audit, audit_anchor
+from wallet_service.services import services
 
 
 def _record(count: int, action: str = "result.signed") -> None:
@@ -128,3 +131,23 @@ def test_a_token_for_another_head_or_from_an_untrusted_authority_proves_nothing(
     _anchor(foreign_pki)
     problems = _problems(trusted_pki)
     assert [p.event_id for p in problems] == [head.id] and "not from a trusted" in problems[0].message
+
+
+def test_a_signing_batch_ends_with_a_checkpoint_of_what_it_recorded(live_app, demo_pdfs):
+    settings = services(live_app).settings
+    demo_data.load_people(db.session, settings.public_base_url)
+    demo_data.load_results(db.session, services(live_app).documents, settings.max_document_bytes, demo_pdfs)
+    client = live_app.test_client()
+    csrf = {"X-CSRFToken": login_as(live_app, client, official_principal("official1"))}
+    ids = db.session.scalars(select(Result.id).join(Agency).where(Agency.code == "000.00.15.H40").limit(1)).all()
+    created = client.post("/api/v1/signing-batches", json={"result_ids": ids}, headers=csrf)
+    assert created.status_code == 202, created.json
+    services(live_app).jobs.wait(timeout=300)
+    assert client.get(f"/api/v1/signing-batches/{created.json['id']}").json["status"] == "finished"
+
+    db.session.expire_all()
+    signed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "result.signed",
+                                                        AuditEvent.result_id == ids[0]))
+    checkpoint = db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())).first()
+    assert checkpoint is not None and checkpoint.event_id >= signed.id
+    assert _verify(live_app) == (0, "audit chain intact\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Sequence
 
 from asn1crypto import cms, pem, x509
@@ -21,6 +22,7 @@ from ..platform import jobs
 from ..services import services
 from .audit import ChainProblem
 
+log = logging.getLogger(__name__)
 _DOMAIN = b"wallet-service audit chain head:"
 """Prefix of the timestamped message, so a token for this purpose is not one for any other."""
 STAMP_LEEWAY = 60
@@ -153,6 +155,16 @@ def checkpoint_now(app) -> AuditCheckpoint | None:
     if tsa_url is None:  # a B-B installation has no TSA: `audit verify` reports the missing checkpoints
         return None
     return anchor(db.session, tsa_url)
+
+
+def checkpoint_after_batch(app) -> None:
+    """At a signing batch's end, anchor what it recorded. The batch is done whatever happens here:
+    a TSA that fails now is tried again by the periodic round."""
+    try:
+        checkpoint_now(app)
+    except Exception:  # noqa: BLE001  (any failure of the TSA or its answer)
+        db.session.rollback()
+        log.warning("audit checkpoint after a signing batch failed; the periodic round will make it", exc_info=True)
 
 
 def verify_app_checkpoints(app) -> list[ChainProblem]:
