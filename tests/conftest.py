@@ -35,6 +35,10 @@ from wallet_service.platform import database, jobs
 from wallet_service.services import services
 
 POSTGRES_ENV = "WALLET_TEST_DATABASE_URL"
+REDIS_URL = os.environ.get("WALLET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+PRODUCTION_SESSIONS = {"SESSION_REDIS_URL": REDIS_URL}
+"""What production requires of the tests' production apps besides their subject: sessions in Redis
+(connected only when a request uses a session)."""
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_ENV) else [])
 
 
@@ -335,6 +339,7 @@ def production_environment(folder: Path) -> dict[str, str]:
         "KEYS_CONFIG": keys_config_without_keys(folder),
         "TRUST_ROOTS_PATH": str(roots),
         "CREDENTIAL_ISSUER_KEY_FILE": str(issuer_key),
+        **PRODUCTION_SESSIONS,
         **{f"OIDC_{role}_{setting}": value for role in ("CITIZEN", "OFFICIAL")
            for setting, value in (("ISSUER", "https://id.example.gov.vn"), ("CLIENT_ID", "wallet"),
                                   ("CLIENT_SECRET", "x" * 32))},

@@ -17,16 +17,20 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from .models import db
     from .platform import database
     from .platform.errors import Api
+    from .platform.access_log import scrub_werkzeug_log
     from .platform.json_body import JSONProvider
+    from .platform.proxies import TrustedProxyFix
     from .platform.storage import FileDocumentStore
 
     settings = load_settings(config)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
     app.config.update(_flask_config(settings))
     app.config.update(settings.extra)
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, settings.forwarded_allow_ips)  # the client's address for rate limits
     app.json = JSONProvider(app)  # request bodies nested too deeply are a 400, not a RecursionError
     app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+    scrub_werkzeug_log()  # `wallet-service run` logs each request line; codes and tokens stay out
 
     db.init_app(app)
     with app.app_context():
@@ -84,6 +88,7 @@ def _register_parts(app: Flask) -> None:
     from .platform import database, health, jobs, limits, pages, ui
     from .platform.errors import register_error_handlers
     from .platform.security import init_csrf, init_headers, init_url_checks
+    from .results import audit_anchor
 
     api = services(app).api
     api.register_blueprint(results.blp)
@@ -106,6 +111,7 @@ def _register_parts(app: Flask) -> None:
     database.register_commands(app)
     keys.init_app(app)
     client_auth.init_app(app)
+    audit_anchor.init_app(app)
     batch_runner.init_app(app)
     jobs.init_app(app, {
         batch_runner.TASK: batch_runner.run_batch,

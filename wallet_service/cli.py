@@ -19,7 +19,7 @@ from .models import Agency, ApiClient, db
 from .platform import database
 from .platform.config import ConfigError
 from .platform.startup import quiet_library_warnings
-from .results import audit
+from .results import audit, audit_anchor
 from .services import services
 
 
@@ -241,11 +241,21 @@ def audit_group():
     """The tamper-evident audit trail."""
 
 
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint():
+    """Timestamp the audit chain's head now (what the periodic round does)."""
+    checkpoint = audit_anchor.checkpoint_now(current_app)
+    click.echo(f"checkpoint at event {checkpoint.event_id}, {checkpoint.stamped_at.isoformat()}" if checkpoint
+               else "nothing new to anchor (or no timestamp authority configured)")
+
+
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify():
-    """Check the hash chain of audit events; exit 1 naming each broken event."""
-    problems = audit.verify_chain(db.session)
+    """Check the hash chain of audit events and its timestamped checkpoints; exit 1 naming each
+    broken event, truncation, rewriting or missing recent checkpoint."""
+    problems = audit.verify_chain(db.session) + audit_anchor.verify_app_checkpoints(current_app)
     for problem in problems:
         click.echo(f"event {problem.event_id}: {problem.message}", err=True)
     if problems:
@@ -256,3 +266,4 @@ def audit_verify():
 from .verify.cli import verify_command; main.add_command(verify_command)  # noqa: E402,E702  (one line: wallet_service/verify)
 from .offline.cli import verify_qr_command; main.add_command(verify_qr_command)  # noqa: E402,E702  (one line: wallet_service/offline)
 from .admin.cli import register as register_admin; register_admin(main)  # noqa: E402,E702  (one line: wallet_service/admin)
+from .auth.cli import sessions_group; main.add_command(sessions_group)  # noqa: E402,E702  (one line: wallet_service/auth)

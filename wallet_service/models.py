@@ -7,7 +7,7 @@ import enum
 import uuid
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -123,6 +123,8 @@ class Official(db.Model):
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     key_reference: Mapped[str | None] = mapped_column(String(255))
     """Where the official's signing key is (PKCS#12 name, HSM label, CSC credential id) — never the key."""
+    sessions_ended_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """When an administrator last ended this official's sessions: those opened before are refused."""
     agency: Mapped[Agency] = relationship()
 
 
@@ -289,3 +291,19 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(db.Model):
+    """The audit chain's head at one moment, timestamped by the TSA (RFC 3161): events up to
+    `event_id` can no longer be removed or rewritten without `audit verify` noticing."""
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    """The last event the checkpoint covers."""
+    head_hash: Mapped[str] = mapped_column(String(64))
+    """That event's hash, as it was when timestamped."""
+    stamped_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    """The time the TSA's token gives."""
+    token: Mapped[bytes] = mapped_column(LargeBinary)
+    """The RFC 3161 time-stamp token (DER), over the head hash."""

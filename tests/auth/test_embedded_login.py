@@ -37,15 +37,25 @@ def test_officials_land_on_official_page_with_agency_and_distinct_roles(service,
 
 
 def _session_data(app, browser) -> dict:
-    serializer = app.session_interface.get_signing_serializer(app)
-    return serializer.loads(browser.cookies.get(app.config["SESSION_COOKIE_NAME"]))
+    """What the server keeps for the browser's session cookie (read as the app itself reads it)."""
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], browser.cookies.get(app.config["SESSION_COOKIE_NAME"]))
+    with client.session_transaction() as stored:
+        return dict(stored)
 
 
 def _set_session(app, browser, data: dict) -> None:
-    serializer = app.session_interface.get_signing_serializer(app)
+    """Store `data` as the browser's session on the server (under a new id when the server has
+    forgotten the old one), and give the browser its cookie."""
     name = app.config["SESSION_COOKIE_NAME"]
+    client = app.test_client()
+    if browser.cookies.get(name):
+        client.set_cookie(name, browser.cookies.get(name))
+    with client.session_transaction() as stored:
+        stored.clear()
+        stored.update(data)
     browser.cookies.clear()
-    browser.cookies.set(name, serializer.dumps(data), domain="127.0.0.1", path="/")
+    browser.cookies.set(name, client.get_cookie(name).value, domain="127.0.0.1", path="/")
 
 
 def test_level1_citizen_is_refused_with_reason(service, browser):

@@ -86,7 +86,7 @@ def test_audit_verify_finds_edited_deleted_and_inserted_events(app, initialised)
 def test_production_refuses_development_stand_ins(tmp_path):
     with pytest.raises(ConfigError) as refused:
         create_app({"env": "production", "instance_path": tmp_path})
-    for name in ("SECRET_KEY", "DATABASE_URL", "KEYS_CONFIG", "TRUST_ROOTS_PATH", "CREDENTIAL_ISSUER_KEY_FILE"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "KEYS_CONFIG", "TRUST_ROOTS_PATH", "CREDENTIAL_ISSUER_KEY_FILE", "SESSION_REDIS_URL"):
         assert name in str(refused.value)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app({**production_environment(tmp_path), "SECRET_KEY": "short"})

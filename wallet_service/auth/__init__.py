@@ -8,7 +8,7 @@ from pathlib import Path
 from adapters.oidc import ProviderConfig, RelyingParty
 from flask import Flask
 
-from . import sessions, views
+from . import sessions, store, views
 from ..platform.config import ConfigError
 from ..services import services
 from ..platform.auth_config import CITIZEN, OFFICIAL, AuthSettings
@@ -49,11 +49,15 @@ def init_app(app: Flask) -> None:
     # Demo officials are created for the provider officials log in with (wallet_service.dev.demo).
     services(app).official_issuer = relying_parties[OFFICIAL].config.issuer
 
-    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=auth.absolute_timeout)
-    # The cookie is re-issued when enforce_timeouts moves `seen_at`, not on every request: signing
-    # it again each time was ~5% of a wallet listing's CPU, and the server enforces both timeouts.
+    # A stored session outlives its last write by the idle timeout plus the step by which `seen_at`
+    # moves, so an abandoned one leaves the store soon after it has timed out.
+    lifetime = dt.timedelta(seconds=min(auth.absolute_timeout, auth.idle_timeout + sessions.seen_at_step(auth.idle_timeout)))
+    store.init_app(app, settings, lifetime)
+    # The session is stored (and its cookie re-issued) when enforce_timeouts moves `seen_at`, not on
+    # every request: writing it each time was ~5% of a wallet listing's CPU.
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.before_request(lambda: sessions.enforce_timeouts(auth.idle_timeout, auth.absolute_timeout))
+    app.before_request(sessions.enforce_ended_by_administrator)
     app.register_blueprint(views.bp)
     services(app).readiness_checks["identity_providers"] = (
         lambda: _check_providers(app, auth, relying_parties)

@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..platform import jobs
-from ..results import audit
+from ..results import audit, audit_anchor
 from ..services import services
 from . import approval
 from .journals import discard_journal, open_journal
@@ -130,6 +130,7 @@ def run_batch(app: Flask, batch_id: str, secret: str | None = None) -> None:
     )
     session.commit()
     discard_journal(app, batch_id)
+    audit_anchor.checkpoint_after_batch(app)
 
 
 def _sign_and_record(app: Flask, session: Session, fence: _Fence, handover: str | None) -> bool:

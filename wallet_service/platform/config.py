@@ -8,6 +8,7 @@ Feature code reads `services(app).settings`, never the environment. Development 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 from .auth_config import AuthSettings, ProviderSettings, finish_auth
 from .config_values import (
-    NOT_TESTING_ONLY, ConfigError, folder, group, one_of, path, positive_whole, seconds, setting, whole,
+    NOT_TESTING_ONLY, ConfigError, folder, group, names, one_of, path, positive_whole, seconds, setting, whole,
 )
 
 __all__ = [
@@ -31,6 +32,18 @@ _DEV_SECRET = "development-only-secret-key"
 _DEV_BASE_URL = "http://127.0.0.1:5000"
 # RFC 7523 leaves the lifetime to the service; beyond a few minutes a leaked assertion is a standing credential.
 MAX_ASSERTION_AGE = 300
+
+
+def _addresses(name: str, raw: object) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks, or `*`."""
+    entries = names(name, raw)
+    for entry in entries:
+        try:
+            if entry != "*":
+                ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: '{entry}' is not an IP address or network.") from None
+    return entries
 
 
 @dataclass(frozen=True)
@@ -102,7 +115,13 @@ class Settings:
     env: str = setting("WALLET_ENV", DEVELOPMENT)
     """`development` (embedded stand-ins allowed) or `production`."""
     secret_key: str = setting("SECRET_KEY", _DEV_SECRET)
-    """Signs session cookies and CSRF tokens."""
+    """Signs CSRF tokens; the development provider derives its client secret from it."""
+    session_redis_url: str = setting("SESSION_REDIS_URL", "")
+    """Where login sessions are kept (`redis://...`); empty means files under `instance_path/sessions`
+    (development only: they belong to one machine)."""
+    forwarded_allow_ips: tuple[str, ...] = setting("FORWARDED_ALLOW_IPS", ("127.0.0.1",), _addresses)
+    """Addresses (or networks) of the reverse proxies whose `X-Forwarded-For`/`-Proto` are believed;
+    `*` believes anyone. Other callers' forwarding headers are ignored."""
     instance_path: Path = setting("INSTANCE_PATH", Path("instance"), folder)
     """Folder for the SQLite database, documents and the development PKI (never tracked)."""
     database_url: str = setting("DATABASE_URL", "")
@@ -117,6 +136,9 @@ class Settings:
     """Longest lifetime (seconds) of a case system's bearer assertion; at most 300."""
     assertion_cleanup_seconds: float = setting("ASSERTION_CLEANUP_SECONDS", 300.0, seconds, testing=0.0)
     """How often the `jti`s of expired bearer assertions are forgotten (0: never)."""
+    audit_checkpoint_seconds: float = setting("AUDIT_CHECKPOINT_SECONDS", 3600.0, seconds, testing=0.0)
+    """How often the audit chain's head is timestamped by the TSA (0: never; `audit verify` then
+    checks no checkpoint's age)."""
     signature_level: str = setting("SIGNATURE_LEVEL", "B-LTA")
     """PAdES level of the agency seal: B-B, B-T, B-LT or B-LTA."""
     signing_workers: int = setting("SIGNING_WORKERS", 0, whole)
@@ -186,6 +208,7 @@ class Settings:
                 ("KEYS_CONFIG", not self.keys_config),
                 ("TRUST_ROOTS_PATH", self.verify.trust_roots_path is None),
                 ("CREDENTIAL_ISSUER_KEY_FILE", self.issuer.key_file is None),
+                ("SESSION_REDIS_URL", not self.session_redis_url),
             )
             if unset
         ]
