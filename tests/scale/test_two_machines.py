@@ -83,9 +83,12 @@ def signed_unrecorded(batch_id: str) -> Signatures:
 def freeze_mid_batch(fleet: Fleet, name: str) -> tuple[str, Signatures]:
     """Freeze the worker (SIGSTOP) at a moment its batch's journal holds signatures it has not recorded:
     its batch is the running one whose lease is no longer renewed. Returns the batch and those signatures."""
-    renewal = BATCH_LEASE_SECONDS / 3 + 1.5
+    renewal = BATCH_LEASE_SECONDS / 3 + 0.7
     deadline = time.monotonic() + 30 * 60
     while time.monotonic() < deadline:
+        if not any(signed_unrecorded(b) for b in running_leases()):  # cheap: wait for a batch in that state
+            time.sleep(0.2)
+            continue
         fleet.send(name, signal.SIGSTOP)
         before = running_leases()
         time.sleep(renewal)
@@ -94,17 +97,16 @@ def freeze_mid_batch(fleet: Fleet, name: str) -> tuple[str, Signatures]:
         if held and (signed := signed_unrecorded(held[0])):
             return held[0], signed
         fleet.send(name, signal.SIGCONT)
-        time.sleep(0.5)
     raise AssertionError(f"{name} never held a batch with signed, unrecorded documents")
 
 
-def read_signatures(pdf: bytes, context: ValidationContext) -> list[bytes]:
-    """The signature values of the PDF's signatures (official, agency), each checked by pyHanko."""
+def read_signatures(pdf: bytes, context: ValidationContext | None) -> list[bytes]:
+    """The signature values of the PDF's two signatures (official, agency); with `context`, each validated."""
     reader = PdfFileReader(BytesIO(pdf))
     embedded = reader.embedded_regular_signatures
     assert [s.field_name for s in embedded] == FIELDS
     assert len(reader.embedded_timestamp_signatures) == 1  # B-LTA's document timestamp
-    for sig in embedded:
+    for sig in embedded if context else ():
         status = asyncio.run(async_validate_pdf_signature(sig, context))
         assert status.intact and status.valid and status.trusted, (sig.field_name, status.pretty_print_details())
     return [s.signer_info["signature"].native for s in embedded]
@@ -139,8 +141,11 @@ def test_a_batch_taken_over_on_another_machine_is_finished_not_signed_again(app,
     root = load_root(load_dev_pki(services(app).settings.pki_dir).root_cert_path)
     context = ValidationContext(trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail")
     documents = services(app).documents
+    # Every document is read; those of the batch taken over, and the first and last, are also validated.
+    validated = {rid for rid, _ in signed_by_w1} | {item.result_id for item in batches[held].items} | {ids[0], ids[-1]}
     for result_id in ids:
-        values = read_signatures(documents.get(db.session.get(Result, result_id).signed_sha256), context)
+        pdf = documents.get(db.session.get(Result, result_id).signed_sha256)
+        values = read_signatures(pdf, context if result_id in validated else None)
         for step, value in enumerate(values):
             # What w1 signed before it died is what the result carries: finished, not signed again.
             assert signed_by_w1.get((result_id, step), value) == value, (result_id, step)
