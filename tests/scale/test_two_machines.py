@@ -34,7 +34,8 @@ from wallet_service.services import services
 
 from .conftest import (
     BATCH_LEASE_SECONDS, RABBITMQ_URL, REDIS_URL, SCALE_RESULTS as RESULTS, VOLUME_RUN, Fleet,
-    assert_each_delivered_once, assert_recorded_once, post_batches, statuses, submit_results, wait_until,
+    assert_each_delivered_once, assert_recorded_once, post_batches, statuses, submit_results,
+    wait_until,
 )
 
 pytestmark = pytest.mark.postgres

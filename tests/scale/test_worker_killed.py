@@ -23,7 +23,8 @@ from wallet_service.models import Result, SigningBatch, SigningBatchItem, db
 from wallet_service.services import services
 
 from .conftest import (
-    SCALE_RESULTS as RESULTS, Fleet, assert_each_delivered_once, assert_recorded_once, post_batches, statuses, submit_results, wait_until,
+    SCALE_RESULTS as RESULTS, Fleet, assert_each_delivered_once, assert_recorded_once, post_batches, statuses,
+    submit_results, wait_until,
 )
 
 BATCHES = 10
