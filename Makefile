@@ -1,6 +1,7 @@
 # `make run`: install and serve on the embedded defaults at http://127.0.0.1:5000.
 # `make test`: install everything the tests need (Python, Debian and npm test peers) and run the suite.
-# `make test-scale`: the volume run of the worker-kill test (1,000 results, PostgreSQL and Redis).
+# `make test-scale`: the volume runs of the worker-kill tests (1,000 results, PostgreSQL; Redis, and for the
+# two-machine test also RabbitMQ).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -55,7 +56,7 @@ test: test-deps
 
 test-scale: test-deps
 	WALLET_SCALE_RESULTS=$(SCALE_RESULTS) WALLET_TEST_DATABASE_URL=$${WALLET_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} \
-	  $(BIN)/pytest tests/scale/test_worker_killed.py $(PYTEST_ARGS)
+	  $(BIN)/pytest tests/scale/test_worker_killed.py tests/scale/test_two_machines.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -1,5 +1,6 @@
 """Database model. The database holds identities, states, hashes and document references; never
-key material (keys live in files, an HSM or a remote signing service) and never document bytes."""
+key material (keys live in files, an HSM or a remote signing service) and no document bytes except a running
+signing batch's journal (`SigningJournalEntry`), deleted when the batch ends."""
 from __future__ import annotations
 
 import datetime as dt
@@ -257,6 +258,30 @@ class SigningBatchItem(db.Model):
     """A `BatchItemStatus`."""
     error: Mapped[str | None] = mapped_column(Text)
     batch: Mapped[SigningBatch] = relationship(back_populates="items")
+
+
+class SigningJournalEntry(db.Model):
+    """One result's state in one signature step of a batch (`signing.journal.BatchJournal`), shared by every
+    worker of every machine, so that a batch taken over is finished, not signed again."""
+
+    __tablename__ = "signing_journal_entries"
+    batch_id: Mapped[str] = mapped_column(ForeignKey("signing_batches.id"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    """A `signing.journal.ItemState`."""
+    seq: Mapped[int | None] = mapped_column(Integer)
+    """Order of preparation: the order digests are signed in."""
+    prepared_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document_digest: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reserved_start: Mapped[int | None] = mapped_column(Integer)
+    reserved_end: Mapped[int | None] = mapped_column(Integer)
+    signed_attributes: Mapped[bytes | None] = mapped_column(LargeBinary)
+    tbs_digest: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    output_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
 
 
 class Delivery(db.Model):

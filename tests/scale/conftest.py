@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,12 +23,15 @@ from itertools import repeat
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jwt
 import pytest
-from sqlalchemy import select
+import requests
+from sqlalchemy import func, select
 
 from tests.delivery.receiver import CountingStore
 from wallet_service.dev.demo import CITIZENS, result_pdf
-from wallet_service.models import Agency, Result, db
+from wallet_service.models import Agency, AuditEvent, Delivery, Result, ResultSignature, db
+from wallet_service.results import audit
 from wallet_service.results.intake import submit_result
 from wallet_service.services import services
 
@@ -70,22 +74,28 @@ class Fleet:
     logs: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
-    def start(self, name: str, *arguments: str) -> subprocess.Popen:
+    def start(self, name: str, *arguments: str, machine: dict[str, str] | None = None) -> subprocess.Popen:
+        """`machine`: settings of the process's own machine (e.g. its INSTANCE_PATH) over the shared ones."""
         log = open(self.logs / f"{name}.log", "w")  # a file, not a pipe: a full pipe would stall the worker
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "wallet_service.worker", *arguments],
-            cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT, env={**self.environment, **(machine or {})}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         self.processes[name] = process
         return process
 
-    def worker(self, name: str, *options: str) -> subprocess.Popen:
+    def worker(self, name: str, *options: str, machine: dict[str, str] | None = None) -> subprocess.Popen:
         return self.start(name, "worker", "--concurrency", "1", "--pool", "prefork", "--hostname", f"{name}@%h",
-                          "--without-gossip", "--without-mingle", "--loglevel", "INFO", *options)
+                          "--without-gossip", "--without-mingle", "--loglevel", "INFO", *options, machine=machine)
 
-    def beat(self) -> subprocess.Popen:
-        return self.start("beat", "beat", "--loglevel", "INFO")
+    def beat(self, machine: dict[str, str] | None = None) -> subprocess.Popen:
+        return self.start("beat", "beat", "--loglevel", "INFO", machine=machine)
+
+    def send(self, name: str, number: signal.Signals) -> None:
+        """Send `number` to the worker's whole process group (SIGSTOP freezes it as a hung machine)."""
+        os.killpg(self.processes[name].pid, number)
 
     def kill(self, name: str) -> None:
         """SIGKILL the whole worker (main process and pool child), as when its machine dies."""
@@ -189,6 +199,17 @@ def submit_results(app, count: int, agency_code: str = AGENCY1) -> list[str]:
     return ids
 
 
+def post_batches(client, headers: dict[str, str], ids: list[str], count: int) -> list[str]:
+    """Sign `ids` as `count` batches through the API; the batches' ids."""
+    size = -(-len(ids) // count)
+    batch_ids = []
+    for start in range(0, len(ids), size):
+        created = client.post("/api/v1/signing-batches", json={"result_ids": ids[start:start + size]}, headers=headers)
+        assert created.status_code == 202, created.get_json()
+        batch_ids.append(created.get_json()["id"])
+    return batch_ids
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, every: float = 1.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -206,6 +227,37 @@ def statuses(ids: list[str]) -> dict[str, int]:
         counts[status] = counts.get(status, 0) + 1
     db.session.commit()  # end the read transaction: the workers write meanwhile
     return counts
+
+
+def assert_recorded_once(ids: list[str]) -> None:
+    """Exactly two signatures per result, at positions 1 (official) and 2 (agency seal); one audit record each."""
+    positions: dict[str, list[int]] = {}
+    for result_id, position in db.session.execute(select(ResultSignature.result_id, ResultSignature.position)):
+        positions.setdefault(result_id, []).append(position)
+    assert set(positions) == set(ids)
+    assert {tuple(sorted(p)) for p in positions.values()} == {(1, 2)}
+    signed_events = Counter(db.session.scalars(select(AuditEvent.result_id).where(AuditEvent.action == "result.signed")))
+    assert set(signed_events) == set(ids) and set(signed_events.values()) == {1}
+    assert audit.verify_chain(db.session) == []  # two workers appending concurrently kept one chain
+
+
+def assert_each_delivered_once(app, store: CountingStore, ids: list[str]) -> None:
+    """The store acted on each delivery's idempotency key once: one signed message per result."""
+    deliveries = db.session.scalars(select(Delivery)).all()
+    assert len(deliveries) == len(ids) and {d.status for d in deliveries} == {"sent"}
+    assert sorted(store.state.accepted) == sorted(d.idempotency_key for d in deliveries)
+    jwks = jwt.PyJWKSet.from_dict(requests.get(app.config["LIVE_URL"] + "/.well-known/jwks.json", timeout=10).json())
+    delivered = Counter()
+    for key, received in store.state.accepted.items():
+        token = received.body.decode()
+        claims = jwt.decode(token, jwks[jwt.get_unverified_header(token)["kid"]].key, algorithms=["ES256"],
+                            audience=store.url)
+        assert claims["jti"] == key and claims["event"] == "result.signed"
+        delivered[claims["result"]["id"]] += 1
+    assert set(delivered) == set(ids) and set(delivered.values()) == {1}
+    # A POST can reach the store twice only if a worker died between sending and recording it (same key).
+    resent = len(store.state.requests) - len(store.state.accepted)
+    assert resent <= db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.attempts > 1))
 
 
 @pytest.fixture

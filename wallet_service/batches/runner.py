@@ -5,8 +5,8 @@ Exactly-once, across crashes and several workers:
 - results are claimed for a batch with one conditional UPDATE (two batches never hold a result);
 - a worker runs a batch only after claiming it: status `running`, a lease it keeps renewing, and a
   new attempt number; when a worker dies its lease runs out and another worker takes the batch over;
-- the pipeline's journal keeps every prepared document and signature value, so a resumed batch
-  finishes what it had instead of signing again;
+- the pipeline's journal (in the database) keeps every prepared document and signature value, so a batch
+  resumed on any machine finishes what it had instead of signing again;
 - each outcome is recorded in its own transaction, fenced by the attempt number: an item leaves
   `queued` only if the batch is still this worker's, so a recorded item is never recorded twice and
   a worker that outlived its lease writes nothing."""
@@ -141,7 +141,7 @@ def _sign_and_record(app: Flask, session: Session, fence: _Fence, handover: str 
     official = session.get(Official, batch.official_id)
     if not queued:
         return True
-    journal = open_journal(app, batch.id)
+    journal = open_journal(app, batch.id, fence.attempt)
     try:
         items = batch_items(app, session, official, list(queued))
         steps = batch_steps(app, official, _approved_key(app, official, handover))

@@ -1,0 +1,60 @@
+"""The signing journal in the database: what a worker stored is there for the worker that takes its
+batch over, a second signature for one document is refused, and a worker that lost its batch writes
+nothing more."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from signing.document import ItemError, PreparedSignature
+from signing.errors import JournalError
+from signing.journal import ItemState
+from tests.conftest import official_principal
+from wallet_service.batches import creation, runner
+from wallet_service.batches.journals import discard_journal, open_journal
+from wallet_service.models import db
+
+from .test_batch_leases import ward_ids
+
+pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
+
+
+def prepared(result_id: str) -> PreparedSignature:
+    return PreparedSignature(result_id, b"%PDF-1.7 prepared " + result_id.encode(), b"document-digest", 100, 200,
+                             b"signed-attributes", b"tbs-" + result_id.encode())
+
+
+def test_a_batch_taken_over_finds_what_the_first_worker_signed_and_the_first_writes_nothing_more(live_app,
+                                                                                                   demo_results):
+    first_id, second_id = ward_ids(demo_results, 2)
+    batch = creation.create_batch(db.session, official_principal("official1"), [first_id, second_id])
+    first = runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=1))
+    dead = open_journal(live_app, batch.id, first)
+    dead.save_prepared(0, [prepared(first_id), prepared(second_id)])
+    dead.save_signatures(0, [(first_id, b"signature-by-the-first-worker")])
+
+    time.sleep(1.2)  # its lease runs out: another worker (another machine) takes the batch over
+    second = runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=60))
+    taker = open_journal(live_app, batch.id, second)
+    assert taker.states(0) == {first_id: ItemState.SIGNED, second_id: ItemState.PREPARED}
+    assert taker.pending_digests(0) == [(second_id, b"tbs-" + second_id.encode())]  # only what is left to sign
+    ((document, value),) = taker.signed(0, [first_id])
+    assert (document, value) == (prepared(first_id), b"signature-by-the-first-worker")
+
+    with pytest.raises(JournalError) as stale:  # the first worker, alive after all, writes nothing more
+        dead.save_signatures(0, [(second_id, b"late")])
+    assert stale.value.code == "lost_lease"
+    taker.save_signatures(0, [(second_id, b"signature-by-the-second-worker")])
+    with pytest.raises(JournalError) as twice:
+        taker.save_signatures(0, [(second_id, b"again")])
+    assert twice.value.code == "already_signed"
+    assert taker.signed(0, [second_id])[0][1] == b"signature-by-the-second-worker"
+
+    taker.save_finished(0, [(first_id, b"%PDF-1.7 finished")])
+    taker.save_failed(1, [ItemError(second_id, "invalid_document", "broken")])
+    assert taker.finished_pdf(0, first_id) == b"%PDF-1.7 finished"
+    assert taker.failure(1, second_id) == ItemError(second_id, "invalid_document", "broken")
+    discard_journal(live_app, batch.id)
+    assert taker.states(0) == {} and taker.states(1) == {}
