@@ -1,13 +1,13 @@
 """the signing journal moves into the database: any worker on any machine resumes any batch
 
 Revision ID: 0940
-Revises: 0800
+Revises: 0930
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0940'
-down_revision = '0800'
+down_revision = '0930'
 branch_labels = None
 depends_on = None
 
