@@ -243,3 +243,4 @@ def audit_verify():
 
 
 from .verify.cli import verify_command; main.add_command(verify_command)  # noqa: E402,E702  (one line: wallet_service/verify)
+from .archive.cli import archive_group; main.add_command(archive_group)  # noqa: E402,E702  (one line: wallet_service/archive)

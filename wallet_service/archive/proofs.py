@@ -1,0 +1,73 @@
+"""What a signed PDF's long-term proof rests on, read from the PDF itself: the newest document
+timestamp (the one a validator years from now starts from), its TSA certificate's expiry and the
+algorithms it uses."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from io import BytesIO
+
+from asn1crypto import cms
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.general import extract_certificate_info
+
+
+@dataclass(frozen=True)
+class ProofFacts:
+    """The facts the renewal schedule needs about one document."""
+
+    expires_at: dt.datetime | None
+    """When the certificate the proof rests on expires (see `read_proof`); None: nothing is signed."""
+    proof_time: dt.datetime | None
+    """When the newest timestamp was made (the newest signature's claimed time without one)."""
+    algorithms: tuple[str, ...]
+    """Digest, signature and key algorithms of that proof, e.g. (`sha256`, `rsassa_pkcs1v15`, `rsa2048`)."""
+    document_timestamps: int
+    """How many document timestamps the PDF carries."""
+
+    def algorithms_text(self) -> str:
+        return "," + ",".join(self.algorithms) + "," if self.algorithms else ""
+
+
+def _algorithms(signed_data: cms.SignedData, certificate) -> tuple[str, ...]:
+    signer_info = signed_data["signer_infos"][0]
+    key = certificate.public_key
+    return (
+        signer_info["digest_algorithm"]["algorithm"].native,
+        signer_info["signature_algorithm"].signature_algo,
+        f"{key.algorithm}{key.bit_size}",
+    )
+
+
+def _token_time(signed_data: cms.SignedData) -> dt.datetime:
+    return signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+
+
+def _signature_timestamps(signer_info: cms.SignerInfo):
+    for attribute in signer_info["unsigned_attrs"] or ():
+        if attribute["type"].native == "signature_time_stamp_token":
+            for token in attribute["values"]:
+                yield token["content"]
+
+
+def read_proof(data: bytes) -> ProofFacts:
+    """Facts of the newest document timestamp; a PDF without one (B-B to B-LT) rests on its
+    signatures, so on the earliest expiry among their signer and signature-timestamp certificates."""
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    stamps = reader.embedded_timestamp_signatures
+    if stamps:
+        newest = stamps[-1]
+        tsa = newest.signer_cert
+        return ProofFacts(tsa["tbs_certificate"]["validity"]["not_after"].native, _token_time(newest.signed_data),
+                          _algorithms(newest.signed_data, tsa), len(stamps))
+    signatures = reader.embedded_regular_signatures
+    if not signatures:
+        return ProofFacts(None, None, (), 0)
+    expiries, algorithms = [], set()
+    for signature in signatures:
+        expiries.append(signature.signer_cert["tbs_certificate"]["validity"]["not_after"].native)
+        algorithms.update(_algorithms(signature.signed_data, signature.signer_cert))
+        for token in _signature_timestamps(signature.signer_info):
+            certificate = extract_certificate_info(token).signer_cert
+            expiries.append(certificate["tbs_certificate"]["validity"]["not_after"].native)
+    return ProofFacts(min(expiries), signatures[-1].self_reported_timestamp, tuple(sorted(algorithms)), 0)
