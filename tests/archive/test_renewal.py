@@ -114,6 +114,7 @@ class KilledAfter:
         return renewed
 
 
+@pytest.mark.postgres
 def test_a_run_killed_midway_and_rerun_gives_each_document_exactly_one_new_timestamp(app, sealed_results):
     from wallet_service import archive
     from wallet_service.archive.renewal import run
@@ -131,3 +132,48 @@ def test_a_run_killed_midway_and_rerun_gives_each_document_exactly_one_new_times
         assert document_timestamps(stored(app, result)) == document_timestamps(originals[dossier]) + 1
         assert db.session.scalar(select(func.count()).select_from(ResultVersion)
                                  .where(ResultVersion.result_id == result.id)) == 1
+
+
+def post_pdf(client, data: bytes):
+    return client.post("/api/v1/verify", data={"document": (BytesIO(data), "result.pdf", "application/pdf")},
+                       headers={"Accept-Language": "vi"}, content_type="multipart/form-data")
+
+
+def test_citizens_get_the_renewed_copy_the_registry_knows_the_old_one_and_annulled_results_lapse(
+        app, sealed_results, untrusting_verifier):
+    from wallet_service.access import CITIZEN, Principal
+    from wallet_service.verify.holder import VerifierHolder
+
+    from ..conftest import login_as, official_principal
+
+    services(app).verifier = VerifierHolder(lambda: untrusting_verifier)
+    annulled, *live = sealed_results.values()
+    client = app.test_client()
+    token = login_as(app, client, official_principal("official1"))
+    assert client.post(f"/api/v1/results/{annulled.id}/revoke", json={"reason": "Cấp nhầm người nhận"},
+                       headers={"X-CSRFToken": token}).status_code == 200
+    originals = {r.id: stored(app, r) for r in sealed_results.values()}
+
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=OLD_TSA_DAYS - 100), tick=True):
+        assert "not read yet: 2" in run_cli(app, "status").output
+        run_cli(app, "renew", "--dry-run")
+        status = run_cli(app, "status").output
+        assert "overdue now: 2" in status, status
+        assert any(f"oldest unrenewed proof: result {r.id}" in status for r in live), status
+        assert len([line for line in status.splitlines() if line[:2] == "20"]) == 24
+        assert "renewed 2 result(s), 0 failed" in run_cli(app, "renew").output
+        assert "oldest unrenewed proof: none" in run_cli(app, "status").output
+    db.session.expire_all()
+    assert stored(app, annulled) == originals[annulled.id]  # an annulled result's proof may lapse
+
+    result = live[0]
+    citizen = Principal(CITIZEN, result.citizen.id, result.citizen.full_name, personal_id=result.citizen.personal_id)
+    login_as(app, client, citizen)
+    download = client.get(f"/api/v1/results/{result.id}/document")
+    assert download.status_code == 200 and download.data == stored(app, result) != originals[result.id]
+
+    old = post_pdf(client, originals[result.id]).get_json()
+    assert old["registry"]["match"] == "superseded" and old["registry"]["result_id"] == result.id
+    assert "bản gia hạn" in old["registry_message"]
+    assert post_pdf(client, stored(app, result)).get_json()["registry"]["match"] == "exact"
+    assert post_pdf(client, originals[annulled.id]).get_json()["registry"]["status"] == "annulled"
