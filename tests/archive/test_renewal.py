@@ -121,9 +121,8 @@ def test_a_run_killed_midway_and_rerun_gives_each_document_exactly_one_new_times
 
     originals = {dossier: stored(app, r) for dossier, r in sealed_results.items()}
     with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=OLD_TSA_DAYS - 100), tick=True):
-        killed = KilledAfter(archive.extender_for(app), 2)
-        with pytest.raises(KeyboardInterrupt):
-            run(db.session, services(app).documents, killed, archive.policy_for(app), limit=10)
+        with archive.extender_for(app) as extender, pytest.raises(KeyboardInterrupt):
+            run(db.session, services(app).documents, KilledAfter(extender, 2), archive.policy_for(app), limit=10)
         db.session.rollback()  # what the database does with a dead connection's transaction
         assert db.session.scalar(select(func.count()).select_from(ResultVersion)) == 1
         assert "renewed 2 result(s), 0 failed" in run_cli(app, "renew").output

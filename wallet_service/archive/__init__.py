@@ -44,8 +44,10 @@ def extender_for(app: Flask) -> ProofExtender:
 
 def renew(app: Flask, limit: int, before: dt.datetime | None = None, dry_run: bool = False) -> RunReport:
     """One bounded run, in `app`'s context."""
-    extender = None if dry_run else extender_for(app)
-    return run(db.session, services(app).documents, extender, policy_for(app, before), limit, dry_run)
+    if dry_run:
+        return run(db.session, services(app).documents, None, policy_for(app, before), limit, dry_run=True)
+    with extender_for(app) as extender:
+        return run(db.session, services(app).documents, extender, policy_for(app, before), limit)
 
 
 def renew_due(app: Flask) -> RunReport:
