@@ -106,6 +106,13 @@ class KilledAfter:
     def __init__(self, extender, count: int):
         self.extender, self.left = extender, count
 
+    def __enter__(self):
+        self.extender.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.extender.__exit__(*exc)
+
     def extend(self, data: bytes) -> bytes:
         renewed = self.extender.extend(data)
         self.left -= 1
@@ -121,8 +128,9 @@ def test_a_run_killed_midway_and_rerun_gives_each_document_exactly_one_new_times
 
     originals = {dossier: stored(app, r) for dossier, r in sealed_results.items()}
     with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=OLD_TSA_DAYS - 100), tick=True):
-        with archive.extender_for(app) as extender, pytest.raises(KeyboardInterrupt):
-            run(db.session, services(app).documents, KilledAfter(extender, 2), archive.policy_for(app), limit=10)
+        with pytest.raises(KeyboardInterrupt):
+            run(db.session, services(app).documents, lambda: KilledAfter(archive.extender_for(app), 2),
+                archive.policy_for(app), limit=10)
         db.session.rollback()  # what the database does with a dead connection's transaction
         assert db.session.scalar(select(func.count()).select_from(ResultVersion)) == 1
         assert "renewed 2 result(s), 0 failed" in run_cli(app, "renew").output

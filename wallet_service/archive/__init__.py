@@ -14,6 +14,7 @@ Modules: `models` (proof facts per result, superseded versions), `proofs` (facts
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from flask import Flask
 
@@ -44,10 +45,8 @@ def extender_for(app: Flask) -> ProofExtender:
 
 def renew(app: Flask, limit: int, before: dt.datetime | None = None, dry_run: bool = False) -> RunReport:
     """One bounded run, in `app`'s context."""
-    if dry_run:
-        return run(db.session, services(app).documents, None, policy_for(app, before), limit, dry_run=True)
-    with extender_for(app) as extender:
-        return run(db.session, services(app).documents, extender, policy_for(app, before), limit)
+    opener = None if dry_run else partial(extender_for, app)
+    return run(db.session, services(app).documents, opener, policy_for(app, before), limit)
 
 
 def renew_due(app: Flask) -> RunReport:

@@ -8,6 +8,7 @@ unique, so a document is superseded at most once even if two runs raced past the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -37,7 +38,7 @@ class RunReport:
     failed: tuple[tuple[str, str], ...] = ()
     """(result id, why) of the results that could not be renewed."""
     due: tuple[str, ...] = field(default=())
-    """With `dry_run`: the results that would be renewed."""
+    """The results found due (in a dry run: those that would be renewed)."""
 
 
 def index(session: Session, documents: DocumentStore, limit: int) -> int:
@@ -95,21 +96,23 @@ def renew_one(session: Session, documents: DocumentStore, extender: ProofExtende
     return True
 
 
-def run(session: Session, documents: DocumentStore, extender: ProofExtender | None, policy: Policy,
-        limit: int, dry_run: bool = False) -> RunReport:
-    """Index up to `limit` new results, then renew up to `limit` due ones (list them with `dry_run`)."""
+def run(session: Session, documents: DocumentStore, open_extender: Callable[[], ProofExtender] | None,
+        policy: Policy, limit: int) -> RunReport:
+    """Index up to `limit` new results, then renew up to `limit` due ones; without `open_extender`
+    (a dry run) only list them. The extender (TSA, trust roots) is opened only when something is due."""
     indexed = index(session, documents, limit)
     candidates = session.scalars(due(policy).limit(limit)).all()
     session.rollback()
-    if dry_run or extender is None:
+    if open_extender is None or not candidates:
         return RunReport(indexed=indexed, due=tuple(candidates))
     renewed, failed = [], []
-    for result_id in candidates:
-        try:
-            if renew_one(session, documents, extender, result_id, policy):
-                renewed.append(result_id)
-        except Exception as exc:  # one document's failure (TSA down, revoked certificate) never stops the run
-            session.rollback()
-            log.warning("archive: renewing result %s failed: %s", result_id, exc)
-            failed.append((result_id, f"{type(exc).__name__}: {exc}"))
-    return RunReport(indexed=indexed, renewed=tuple(renewed), failed=tuple(failed))
+    with open_extender() as extender:
+        for result_id in candidates:
+            try:
+                if renew_one(session, documents, extender, result_id, policy):
+                    renewed.append(result_id)
+            except Exception as exc:  # one document's failure (TSA down, revoked certificate) never stops the run
+                session.rollback()
+                log.warning("archive: renewing result %s failed: %s", result_id, exc)
+                failed.append((result_id, f"{type(exc).__name__}: {exc}"))
+    return RunReport(indexed=indexed, renewed=tuple(renewed), failed=tuple(failed), due=tuple(candidates))
