@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from wallet_service.archive.cli import archive_group
 from wallet_service.archive.models import ResultVersion
+from wallet_service.archive.proofs import read_proof
 from wallet_service.models import AuditEvent, Result, db
 from wallet_service.services import services
 
@@ -82,6 +83,9 @@ def test_due_results_are_renewed_once_and_validate_after_the_old_tsa_certificate
         renewed = stored(app, result)
         assert renewed.startswith(originals[dossier])  # an incremental update: the issued bytes are kept
         assert document_timestamps(renewed) == document_timestamps(originals[dossier]) + 1
+        facts = read_proof(renewed)  # what the schedule now knows: the new TSA certificate's expiry
+        assert facts.expires_at == short_tsa_pki.cert("tsa-new")["tbs_certificate"]["validity"]["not_after"].native
+        assert facts.document_timestamps == document_timestamps(renewed)
         assert services(app).documents.get(db.session.scalar(
             select(ResultVersion.sha256).where(ResultVersion.result_id == result.id))) == originals[dossier]
     with time_machine.travel(after_expiry):

@@ -4,6 +4,7 @@ algorithms it uses."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -50,9 +51,37 @@ def _signature_timestamps(signer_info: cms.SignerInfo):
                 yield token["content"]
 
 
+_DOC_TIMESTAMP = b"/DocTimeStamp"
+_CONTENTS = re.compile(rb"/Contents\s*<([0-9A-Fa-f]+)>")
+
+
+def _newest_timestamp_fast(data: bytes) -> ProofFacts | None:
+    """The newest document timestamp's token read straight from the bytes: a signature dictionary is
+    never compressed (its /ByteRange names raw offsets) and each update is appended, so the last
+    /DocTimeStamp dictionary in the file is the newest. pyHanko's reader would tokenise every
+    signature's /Contents in pure Python first (~60 ms a document)."""
+    last = data.rfind(_DOC_TIMESTAMP)
+    if last < 0:
+        return None
+    start, end = data.rfind(b" obj", 0, last), data.find(b"endobj", last)
+    found = _CONTENTS.search(data, start, end) if start >= 0 and end >= 0 else None
+    if found is None:
+        return None
+    token = cms.ContentInfo.load(bytes.fromhex(found.group(1).decode()))["content"]
+    tsa = extract_certificate_info(token).signer_cert
+    return ProofFacts(tsa["tbs_certificate"]["validity"]["not_after"].native, _token_time(token),
+                      _algorithms(token, tsa), data.count(_DOC_TIMESTAMP))
+
+
 def read_proof(data: bytes) -> ProofFacts:
     """Facts of the newest document timestamp; a PDF without one (B-B to B-LT) rests on its
     signatures, so on the earliest expiry among their signer and signature-timestamp certificates."""
+    try:
+        fast = _newest_timestamp_fast(data)
+    except Exception:  # anything this shortcut does not expect: pyHanko's reader decides
+        fast = None
+    if fast is not None:
+        return fast
     reader = PdfFileReader(BytesIO(data), strict=False)
     stamps = reader.embedded_timestamp_signatures
     if stamps:
