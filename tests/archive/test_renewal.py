@@ -188,3 +188,12 @@ def test_citizens_get_the_renewed_copy_the_registry_knows_the_old_one_and_annull
     assert "bản gia hạn" in old["registry_message"]
     assert post_pdf(client, stored(app, result)).get_json()["registry"]["match"] == "exact"
     assert post_pdf(client, originals[annulled.id]).get_json()["registry"]["status"] == "annulled"
+
+
+def test_a_proof_that_already_lapsed_is_reported_not_built_upon(app, sealed_results, short_tsa_pki):
+    with time_machine.travel(short_tsa_pki.old_tsa_expiry + dt.timedelta(days=10), tick=True):
+        answer = run_cli(app, "renew")
+    assert answer.exit_code == 1, answer.output
+    assert "renewed 0 result(s), 3 failed" in answer.output
+    assert "the newest document timestamp does not validate" in answer.output
+    assert db.session.scalar(select(func.count()).select_from(ResultVersion)) == 0

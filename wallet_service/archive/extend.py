@@ -4,15 +4,27 @@ renewal). Plain pyHanko, no database."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 
 from asn1crypto import pem, x509
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.ades import ades_timestamp_validation_internal
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+
+from .proofs import NewestTimestamp, newest_timestamp
+
+
+class ProofNotRenewable(Exception):
+    """The document's newest timestamp cannot be validated now (expired, revoked, altered): adding
+    another on top would prove nothing. Reported per result; the run goes on."""
 
 
 def load_roots(paths: list[Path]) -> list[x509.Certificate]:
@@ -54,8 +66,35 @@ class ProofExtender:
 
             self._session = aiohttp.ClientSession()
             self._stamper = PdfTimeStamper(HTTPTimeStamper(self.tsa_url, timeout=self.timeout, session=self._session))
-        reader = PdfFileReader(BytesIO(data), strict=False)
-        output = await self._stamper.async_update_archival_timestamp_chain(reader, self.context, in_place=False)
+        try:
+            newest = newest_timestamp(data)
+        except ValueError:
+            newest = None
+        if newest is None:  # no document timestamp yet, or an unusual layout: pyHanko's own chain update
+            reader = PdfFileReader(BytesIO(data), strict=False)
+            output = await self._stamper.async_update_archival_timestamp_chain(reader, self.context, in_place=False)
+            return output.getvalue()
+        return await self._extend_after(data, newest)
+
+    async def _extend_after(self, data: bytes, newest: NewestTimestamp) -> bytes:
+        """What pyHanko's `update_archival_timestamp_chain` does, from the timestamp found in the
+        bytes; and a timestamp that does not validate is refused instead of being built upon."""
+        token = newest.token
+        expiry = extract_certificate_info(token).signer_cert["tbs_certificate"]["validity"]["not_after"].native
+        if expiry <= datetime.now(timezone.utc):  # pyHanko judges a timestamp at its own time; its proof ends here
+            raise ProofNotRenewable(f"the newest document timestamp does not validate: its TSA certificate "
+                                    f"expired on {expiry.isoformat()}, so its proof has lapsed")
+        checked = await ades_timestamp_validation_internal(
+            token, validation_context=self.context, ts_qualification_requirements=None,
+            expected_tst_imprint=lambda algorithm: newest.digest(data, algorithm))
+        status = checked.api_status
+        if status is None or not (status.intact and status.valid) or status.validation_path is None:
+            raise ProofNotRenewable(f"the newest document timestamp does not validate ({checked.ades_subindic})")
+        output = BytesIO(data)
+        writer = IncrementalPdfFileWriter(output, strict=False)
+        DocumentSecurityStore.supply_dss_in_writer(writer, newest.contents, paths=(status.validation_path,),
+                                                   validation_context=self.context)
+        await self._stamper.async_timestamp_pdf(writer, status.md_algorithm, self.context, in_place=True)
         return output.getvalue()
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ algorithms it uses."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from io import BytesIO
@@ -53,24 +54,57 @@ def _signature_timestamps(signer_info: cms.SignerInfo):
 
 _DOC_TIMESTAMP = b"/DocTimeStamp"
 _CONTENTS = re.compile(rb"/Contents\s*<([0-9A-Fa-f]+)>")
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 
 
-def _newest_timestamp_fast(data: bytes) -> ProofFacts | None:
-    """The newest document timestamp's token read straight from the bytes: a signature dictionary is
-    never compressed (its /ByteRange names raw offsets) and each update is appended, so the last
-    /DocTimeStamp dictionary in the file is the newest. pyHanko's reader would tokenise every
-    signature's /Contents in pure Python first (~60 ms a document)."""
+@dataclass(frozen=True)
+class NewestTimestamp:
+    """The newest document timestamp of a PDF, as its signature dictionary holds it."""
+
+    contents: bytes
+    """The /Contents bytes (the DER token and its zero padding)."""
+    byte_range: tuple[int, int, int, int]
+    count: int
+    """How many document timestamps the file holds."""
+
+    @property
+    def token(self) -> cms.SignedData:
+        return cms.ContentInfo.load(self.contents)["content"]
+
+    def digest(self, data: bytes, algorithm: str) -> bytes:
+        start, length, second, second_length = self.byte_range
+        hasher = hashlib.new(algorithm)
+        hasher.update(data[start:start + length])
+        hasher.update(data[second:second + second_length])
+        return hasher.digest()
+
+
+def newest_timestamp(data: bytes) -> NewestTimestamp | None:
+    """Read straight from the bytes: a signature dictionary is never compressed (its /ByteRange names
+    raw offsets) and each update is appended, so the last /DocTimeStamp dictionary in the file is the
+    newest. pyHanko's reader tokenises every signature's /Contents in pure Python first (~60 ms a
+    document). None when the file holds none or is laid out otherwise: then ask pyHanko's reader."""
     last = data.rfind(_DOC_TIMESTAMP)
     if last < 0:
         return None
     start, end = data.rfind(b" obj", 0, last), data.find(b"endobj", last)
-    found = _CONTENTS.search(data, start, end) if start >= 0 and end >= 0 else None
-    if found is None:
+    if start < 0 or end < 0:
         return None
-    token = cms.ContentInfo.load(bytes.fromhex(found.group(1).decode()))["content"]
+    contents, byte_range = _CONTENTS.search(data, start, end), _BYTE_RANGE.search(data, start, end)
+    if contents is None or byte_range is None:
+        return None
+    return NewestTimestamp(bytes.fromhex(contents.group(1).decode()), tuple(map(int, byte_range.groups())),
+                           data.count(_DOC_TIMESTAMP))
+
+
+def _newest_timestamp_fast(data: bytes) -> ProofFacts | None:
+    newest = newest_timestamp(data)
+    if newest is None:
+        return None
+    token = newest.token
     tsa = extract_certificate_info(token).signer_cert
     return ProofFacts(tsa["tbs_certificate"]["validity"]["not_after"].native, _token_time(token),
-                      _algorithms(token, tsa), data.count(_DOC_TIMESTAMP))
+                      _algorithms(token, tsa), newest.count)
 
 
 def read_proof(data: bytes) -> ProofFacts:
