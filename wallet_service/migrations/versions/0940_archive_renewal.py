@@ -1,12 +1,12 @@
 """archive renewal: each result's proof facts, and the document versions a renewal replaced
 
-Revision ID: 0900
+Revision ID: 0940
 Revises: 0800
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0900'
+revision = '0940'
 down_revision = '0800'
 branch_labels = None
 depends_on = None
