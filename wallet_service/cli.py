@@ -267,3 +267,4 @@ from .verify.cli import verify_command; main.add_command(verify_command)  # noqa
 from .offline.cli import verify_qr_command; main.add_command(verify_qr_command)  # noqa: E402,E702  (one line: wallet_service/offline)
 from .admin.cli import register as register_admin; register_admin(main)  # noqa: E402,E702  (one line: wallet_service/admin)
 from .auth.cli import sessions_group; main.add_command(sessions_group)  # noqa: E402,E702  (one line: wallet_service/auth)
+from .archive.cli import archive_group; main.add_command(archive_group)  # noqa: E402,E702  (one line: wallet_service/archive)

@@ -21,7 +21,7 @@ from .config_values import (
 )
 
 __all__ = [
-    "DEVELOPMENT", "PRODUCTION", "AuthSettings", "BatchSettings", "CelerySettings",
+    "DEVELOPMENT", "PRODUCTION", "ArchiveSettings", "AuthSettings", "BatchSettings", "CelerySettings",
     "ConfigError", "DeliverySettings", "IssuerSettings", "ProviderSettings", "RateLimitSettings", "Settings",
     "VerifySettings", "environment_variables", "load_settings", "setting",
 ]
@@ -67,6 +67,18 @@ class BatchSettings:
     authorisation_seconds: float = setting("BATCH_AUTHORISATION_SECONDS", 900.0, seconds)
     """How long a batch waits for its official's PIN and one-time code (or token) before its results go back
     to the queue unsigned."""
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    renewal_margin_days: int = setting("ARCHIVE_RENEWAL_MARGIN_DAYS", 180, positive_whole)
+    """A result's long-term proof is renewed this many days before its newest timestamp's TSA certificate expires."""
+    deprecated_algorithms: tuple[str, ...] = setting("ARCHIVE_DEPRECATED_ALGORITHMS", (), names)
+    """Digest, signature or key algorithms (`sha1`, `rsassa_pkcs1v15`, `rsa1024`) whose proofs are renewed now."""
+    renew_seconds: float = setting("ARCHIVE_RENEW_SECONDS", 86400.0, seconds, testing=0.0)
+    """How often due proofs are renewed (0: never; under Celery, a beat entry)."""
+    renew_limit: int = setting("ARCHIVE_RENEW_LIMIT", 5000, positive_whole)
+    """The most results one scheduled run indexes, and the most it renews."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,7 @@ class Settings:
     """Without KEYS_CONFIG (development): `remote`, the demo officials sign through the embedded remote-signing
     service with PIN and one-time code; `server`, the service holds their keys (tests and benchmarks only: such a
     signature is not the official's own act)."""
+    archive: ArchiveSettings = group(ArchiveSettings)
     auth: AuthSettings = group(AuthSettings)
     batches: BatchSettings = group(BatchSettings)
     celery: CelerySettings = group(CelerySettings)

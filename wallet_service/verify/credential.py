@@ -29,7 +29,7 @@ from ..issuer.status_list import INVALID, VALID, encode_status_list, invalid_ind
 from ..models import Result
 from ..platform import json_body
 from ..platform.errors import Unprocessable
-from .registry import CREDENTIAL, RegistryEntry
+from .registry import CREDENTIAL, RegistryEntry, is_issued_version
 
 
 class CheckStatus(enum.StrEnum):
@@ -318,7 +318,7 @@ def _check_registry(session: Session, payload: dict, public_base_url: str) -> tu
     entry = RegistryEntry.of(result, CREDENTIAL, public_base_url)
     registry = entry.to_dict()
     document = payload.get("document") if isinstance(payload.get("document"), dict) else {}
-    if document.get("sha256") != result.signed_sha256:
+    if not is_issued_version(session, result, document.get("sha256")):  # renewals add versions; any is the result
         return Check("registry", FAILED, gettext("The credential names another document than the registered result's.")), registry
     if entry.annulled:
         return Check("registry", FAILED, registry["message"]), registry

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from verification import Indication, VerificationReport
 
+from ..archive.models import ResultVersion
 from ..models import Agency, Result, ResultSignature, ResultStatus
 from ..platform.storage import DocumentStore
 
@@ -32,6 +33,9 @@ EARLIER_REVISION = "earlier_revision"
 """The issued PDF is an earlier revision of the upload: something was appended after issue."""
 SIGNATURE_COPY = "signature_copy"
 """Not the issued document, but it carries a signature the service made for that result."""
+SUPERSEDED = "superseded"
+"""The upload is byte for byte a document the service issued for the result, since replaced by a
+renewed copy (a newer document timestamp appended by the archive renewal)."""
 CREDENTIAL = "credential"
 """Found through a credential's `result_id` (no PDF compared)."""
 ANNULLED_SUB_INDICATION = "ANNULLED"
@@ -79,7 +83,7 @@ class RegistryEntry:
     annulment_reason: str | None
     """Why it was annulled, as the official wrote it."""
     match: str
-    """`exact`, `earlier_revision`, `signature_copy` or `credential`."""
+    """`exact`, `superseded`, `earlier_revision`, `signature_copy` or `credential`."""
     verification_url: str
     """The public page of this result."""
 
@@ -128,6 +132,14 @@ class RegistryEntry:
                 "The result of dossier %(dossier)s issued by %(agency)s is registered and has not been annulled.",
                 agency=self.agency_name,
                 dossier=self.dossier_code,
+            )
+        if self.match == SUPERSEDED:
+            return gettext(
+                "This is a document %(agency)s issued (dossier %(dossier)s) and it has not been annulled; it has "
+                "since been superseded by a renewed copy whose long-term proof lasts longer: %(url)s",
+                agency=self.agency_name,
+                dossier=self.dossier_code,
+                url=self.verification_url,
             )
         if self.match == EARLIER_REVISION:
             return gettext(
@@ -185,23 +197,42 @@ def revision_hashes(data: bytes) -> list[str]:
     return found
 
 
+def _registered_by_hash(session: Session, digests: list[str]) -> dict[str, Result]:
+    """Registered results by the SHA-256 of any document issued for them: the current one, or an
+    earlier version a renewal replaced."""
+    found: dict[str, Result] = {}
+    for start in range(0, len(digests), _QUERY_CHUNK):  # SQLite caps bound parameters per statement
+        chunk = digests[start : start + _QUERY_CHUNK]
+        query = select(Result).where(Result.signed_sha256.in_(chunk), Result.status.in_(REGISTERED))
+        found.update((r.signed_sha256, r) for r in session.scalars(query))
+        versions = (select(ResultVersion.sha256, Result).join(Result, Result.id == ResultVersion.result_id)
+                    .where(ResultVersion.sha256.in_(chunk), Result.status.in_(REGISTERED)))
+        found.update((digest, result) for digest, result in session.execute(versions))
+    return found
+
+
 def find_result(session: Session, data: bytes, file_sha256: str) -> tuple[Result, str] | None:
-    """The registered result `data` is, or contains as an earlier revision; with how it matched."""
-    exact = session.scalar(select(Result).where(Result.signed_sha256 == file_sha256, Result.status.in_(REGISTERED)))
-    if exact is not None:
-        return exact, EXACT
+    """The registered result `data` is (as issued now, or an earlier version of it), or contains as an
+    earlier revision; with how it matched."""
+    whole = _registered_by_hash(session, [file_sha256]).get(file_sha256)
+    if whole is not None:
+        return whole, EXACT if whole.signed_sha256 == file_sha256 else SUPERSEDED
     candidates = [h for h in revision_hashes(data) if h != file_sha256]
     if not candidates:
         return None
-    matches: dict[str, Result] = {}
-    for start in range(0, len(candidates), _QUERY_CHUNK):  # SQLite caps bound parameters per statement
-        chunk = candidates[start : start + _QUERY_CHUNK]
-        query = select(Result).where(Result.signed_sha256.in_(chunk), Result.status.in_(REGISTERED))
-        matches.update((r.signed_sha256, r) for r in session.scalars(query))
+    matches = _registered_by_hash(session, candidates)
     for digest in reversed(candidates):  # the latest revision that is a registered document
         if digest in matches:
             return matches[digest], EARLIER_REVISION
     return None
+
+
+def is_issued_version(session: Session, result: Result, sha256: object) -> bool:
+    """`sha256` names the result's current document or one a renewal replaced."""
+    if sha256 == result.signed_sha256:
+        return True
+    return session.scalar(select(ResultVersion.id).where(ResultVersion.result_id == result.id,
+                                                         ResultVersion.sha256 == sha256)) is not None
 
 
 def lookup(session: Session, data: bytes, public_base_url: str) -> RegistryEntry | None:

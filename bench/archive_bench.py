@@ -1,0 +1,144 @@
+"""Archive renewal throughput: B-LTA documents given a new document timestamp (with the DSS of
+their last one first), as `wallet-service archive renew` does it.
+
+    .venv/bin/python -m bench.archive_bench [--documents 40] [--processes 2]
+
+Signs ``--documents`` two-signature B-LTA results on a freshly generated development PKI (live
+TSA/OCSP/CRL on loopback), then renews them:
+
+* the extender alone (`wallet_service.archive.extend.ProofExtender`), one process, warmed up on one
+  document: validation of the newest timestamp, its DSS, a new document timestamp (pyHanko);
+* a whole run (`wallet_service.archive.renewal.run`) against a SQLite database and a document store:
+  claim, read, extend, store, record the version and the audit event, one transaction per result;
+* the extender on ``--processes`` processes, each with its own share (what several workers claiming
+  with SKIP LOCKED on PostgreSQL would do).
+
+Each line gives renewals per second (wall clock) and CPU milliseconds per renewal of this process
+(the TSA on loopback serves from a thread of the main process, counted only in the whole run). Every renewed document is checked to
+carry one more document timestamp than before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from io import BytesIO
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _timestamps(data: bytes) -> int:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return len(PdfFileReader(BytesIO(data), strict=False).embedded_timestamp_signatures)
+
+
+def _extend_all(args) -> tuple[int, float, float]:
+    """Renew each document with one extender, warmed up on the first (its revocation data fetched);
+    returns how many gained exactly one timestamp, and the wall and CPU seconds the renewals took."""
+    documents, tsa_url, root_der = args
+    from asn1crypto import x509
+
+    from wallet_service.archive.extend import ProofExtender
+
+    with ProofExtender(tsa_url, [x509.Certificate.load(root_der)]) as extender:
+        extender.extend(documents[0])
+        started, cpu = time.perf_counter(), time.process_time()
+        renewed = [extender.extend(d) for d in documents]
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return sum(_timestamps(r) == _timestamps(d) + 1 for r, d in zip(renewed, documents)), took, cpu
+
+
+def _line(label: str, count: int, wall: float, cpu: float) -> str:
+    return f"{label:<38} {count / wall:7.1f} renewals/s   {1000 * cpu / count:6.1f} ms CPU each"
+
+
+def _measure(label: str, count: int, work) -> None:
+    """`work()` gives (renewed correctly, wall seconds, CPU seconds of the renewing processes)."""
+    done, wall, cpu = work()
+    if done != count:
+        raise SystemExit(f"{label}: {done} of {count} renewed correctly")
+    print(_line(label, count, wall, cpu))
+
+
+def _on_processes(pool, shares) -> tuple[int, float, float]:
+    """The processes renew their shares at the same time (each warmed up first): the slowest one's wall time."""
+    results = list(pool.map(_extend_all, shares))
+    return sum(r[0] for r in results), max(r[1] for r in results), sum(r[2] for r in results)
+
+
+def _whole_run(folder: Path, documents: list[bytes], pki) -> int:
+    """The service's run over results whose signed documents are `documents`."""
+    from wallet_service import create_app
+    from wallet_service.archive import extender_for, policy_for
+    from wallet_service.archive.renewal import run
+    from wallet_service.dev import demo
+    from wallet_service.models import Result, ResultStatus, db, utcnow
+    from wallet_service.platform import database
+    from wallet_service.services import services
+
+    keys = folder / "keys.toml"
+    keys.write_text(f'tsa_url = "{pki.tsa_url}"\ntrust_roots = ["{pki.root_cert_path}"]\n')
+    app = create_app({"instance_path": folder / "instance", "KEYS_CONFIG": str(keys), "TESTING": True})
+    with app.app_context():
+        database.upgrade(app)
+        demo.load_people(db.session, services(app).settings.public_base_url)
+        template = demo.load_results  # the demo results give valid citizens and agencies to copy
+        template(db.session, services(app).documents, services(app).settings.max_document_bytes, demo.render_results())
+        model = db.session.query(Result).first()
+        for n, data in enumerate(documents):
+            db.session.add(Result(
+                dossier_code=f"000.00.15.H40-260101-{n:04d}", procedure_code=model.procedure_code,
+                procedure_name=model.procedure_name, title=model.title, citizen_id=model.citizen_id,
+                citizen_name=model.citizen_name, agency_id=model.agency_id, status=ResultStatus.SIGNED,
+                original_sha256=model.original_sha256, original_size=model.original_size,
+                signed_sha256=services(app).documents.put(data), signed_at=utcnow()))
+        db.session.commit()
+        policy = policy_for(app, utcnow() + dt.timedelta(days=365 * 30))  # every proof is due
+        run(db.session, services(app).documents, None, policy, len(documents))  # a dry run reads the proofs first
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = run(db.session, services(app).documents, lambda: extender_for(app), policy, len(documents))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(_line("whole run (SQLite, 1 process, cold):", len(report.renewed), wall, cpu))
+        return len(report.renewed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=40)
+    parser.add_argument("--processes", type=int, default=2)
+    options = parser.parse_args()
+    logging.disable(logging.WARNING)
+
+    from tests.pki import serve_pki
+    from tests.verification.documents import DocumentSigner, unsigned_pdf
+
+    with tempfile.TemporaryDirectory() as directory:
+        pki, server = serve_pki(Path(directory) / "pki")
+        signer = DocumentSigner(pki)
+        started = time.perf_counter()
+        documents = [signer.sign_b_lta(unsigned_pdf(f"Giấy chứng nhận số {n}")) for n in range(options.documents)]
+        print(f"signed {len(documents)} B-LTA documents in {time.perf_counter() - started:.1f} s")
+        root_der = pki.root_cert_path.read_bytes()
+        from asn1crypto import pem
+
+        root_der = pem.unarmor(root_der)[2] if pem.detect(root_der) else root_der
+        count = len(documents)
+        _measure("extender alone, 1 process:", count, lambda: _extend_all((documents, pki.tsa_url, root_der)))
+        if _whole_run(Path(directory), documents, pki) != count:
+            raise SystemExit("the whole run did not renew every document")
+        shares = [(documents[i::options.processes], pki.tsa_url, root_der) for i in range(options.processes)]
+        with ProcessPoolExecutor(options.processes) as pool:
+            _measure(f"extender, {options.processes} processes (each warmed up):", count,
+                     lambda: _on_processes(pool, shares))
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
