@@ -226,6 +226,8 @@ def _store(session: Session, documents: DocumentStore, checked: list[_Checked], 
             "signed_at": None,
             "annulled_at": None,
             "annulment_reason": None,
+            "returned_at": None,
+            "return_reason": None,
         })
     new_rows = [row for row in rows if row is not None]
     session.execute(_INSERT_RESULT, new_rows)
