@@ -263,6 +263,7 @@ def audit_verify():
     click.echo("audit chain intact")
 
 
+quiet_library_warnings()  # the commands below import pyhanko, whose import warns
 from .verify.cli import verify_command; main.add_command(verify_command)  # noqa: E402,E702  (one line: wallet_service/verify)
 from .offline.cli import verify_qr_command; main.add_command(verify_qr_command)  # noqa: E402,E702  (one line: wallet_service/offline)
 from .admin.cli import register as register_admin; register_admin(main)  # noqa: E402,E702  (one line: wallet_service/admin)
