@@ -45,7 +45,7 @@ def _worker_main(conn) -> None:
             answer = ("report", verify_document(data, policy, caches, strict_after_last_signature=strict))
         except errors.VerificationError as exc:
             answer = ("error", exc.code, exc.params)
-        except Exception as exc:  # never let one document take the worker down
+        except Exception:  # never let one document take the worker down
             logger.exception("verification crashed")
             answer = ("error", "unreadable_pdf", {"reason": "reason.structure"})
         conn.send(answer)
