@@ -30,7 +30,8 @@ from . import approval
 from .creation import SIGNABLE
 from .journals import open_journal
 from .plan import official_key
-from .runner import TASK, lease
+from .leases import lease
+from .runner import TASK
 
 DIGEST_ALGORITHM = "sha256"
 

@@ -17,7 +17,7 @@ from ..services import services
 from . import approval
 from .journals import open_journal
 from .plan import batch_items, batch_steps
-from .runner import lease
+from .leases import lease
 
 log = logging.getLogger(__name__)
 

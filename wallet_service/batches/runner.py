@@ -34,8 +34,9 @@ from ..models import (
 from ..platform import jobs
 from ..results import audit, audit_anchor
 from ..services import services
-from . import approval
+from . import approval, preparation
 from .journals import discard_journal, open_journal
+from .leases import lease
 from .plan import batch_items, batch_steps, official_key
 from .signer import BatchSignerHolder
 
@@ -100,10 +101,6 @@ class LeaseKeeper:
                 if not renewed:
                     self.lost.set()
                     return
-
-
-def lease(app: Flask) -> dt.timedelta:
-    return dt.timedelta(seconds=services(app).settings.batches.lease_seconds)
 
 
 def run_batch(app: Flask, batch_id: str, secret: str | None = None) -> None:
@@ -289,8 +286,6 @@ def _record_failure(session: Session, fence: _Fence, item_id: int, reason: str, 
 def resume_unfinished(app: Flask) -> int:
     """Give up batches their official did not approve in time; queue every batch that is waiting, or
     whose worker stopped renewing its lease, and prepare again those whose preparation stopped; how many."""
-    from . import preparation  # it builds on this module
-
     approval.expire_unapproved(app)
     now = utcnow()
     lapsed = or_(SigningBatch.lease_until.is_(None), SigningBatch.lease_until < now)
