@@ -75,7 +75,6 @@ def test_an_unsigned_pdf_gets_a_verdict_with_the_code_folded_away(app, client):
     main, details = page.split('data-testid="technical-details"', 1)
     assert "no_signature" not in main and "no_signature" in details and "Mã lỗi" in details
     assert "/verify/guide" in page
-    services(app).verifier.close()
 
 
 def test_a_refused_file_keeps_its_code_out_of_the_message(app, client):
@@ -84,7 +83,6 @@ def test_a_refused_file_keeps_its_code_out_of_the_message(app, client):
     message = re.search(r'data-testid="verify-error"><p><strong>([^<]*)</strong>', page).group(1)
     assert "Tệp không phải là tài liệu PDF" in message and "not_a_pdf" not in message
     assert "(not_a_pdf)" not in page and "<code>not_a_pdf</code>" in page
-    services(app).verifier.close()
 
 
 def test_the_guide_explains_readers_and_offers_the_trusted_roots(app, client):
