@@ -134,11 +134,13 @@ class StampFont:
         return _PresubsetFontFactory(self, font_size)
 
 
-def verification_url(public_base_url: str, result_id: str) -> str:
-    """The address the stamp's QR code opens: ``{PUBLIC_BASE_URL}/v/{result_id}``."""
+def verification_url(public_base_url: str, result_id: str, access_key: str | None = None) -> str:
+    """The address the stamp's QR code opens: ``{PUBLIC_BASE_URL}/v/{result_id}``, with
+    ``?k={access_key}`` when the page behind it should show the document to the QR's holder."""
     from urllib.parse import quote
 
-    return f"{public_base_url.rstrip('/')}/v/{quote(result_id, safe='')}"
+    url = f"{public_base_url.rstrip('/')}/v/{quote(result_id, safe='')}"
+    return f"{url}?k={quote(access_key, safe='')}" if access_key else url
 
 
 def check_text(text: str) -> str:

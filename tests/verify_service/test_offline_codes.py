@@ -22,6 +22,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from tests.verify_service.conftest import AGENCY1, WARD, annul, sign, signed_pdf
 from wallet_service.cli import main
 from wallet_service.services import services
+from wallet_service.verify.access import qr_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +60,7 @@ def test_printed_result_verifies_offline_with_the_cli(app, demo_results, tmp_pat
     result = sign(app, [demo_results[f"{WARD}-251117-0001"]])[0]
     png = last_page_png(signed_pdf(app, result), tmp_path)
     texts = qr_texts(png)
-    assert f"{services(app).settings.public_base_url.rstrip('/')}/v/{result.id}" in texts  # the link QR code
+    assert qr_url(services(app).settings, result.id) in texts  # the link QR code, with its access key
     (code,) = [t for t in texts if t.startswith("VN1:")]
     assert segno.make_qr(code, error="m", boost_error=False).version <= 15
 

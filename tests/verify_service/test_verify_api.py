@@ -4,9 +4,12 @@ an annulment each give the verdict a verifier must see. Runs on SQLite, and on P
 WALLET_TEST_DATABASE_URL is set."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from zoneinfo import ZoneInfo
 
 from tests.verify_service.conftest import AGENCY1, annul, signed_pdf, with_added_page, with_flipped_byte
+from wallet_service.platform.ui import TIME_ZONE
 from wallet_service.verify.registry import MAX_REVISIONS, mask_name, revision_hashes
 
 
@@ -114,7 +117,8 @@ def test_an_annulled_result_is_never_reported_as_passed(app, client, signed_resu
     registry = en["registry"]
     assert (registry["status"], registry["annulled"]) == ("annulled", True)
     assert registry["annulment_reason"] == "Cấp nhầm người nhận"
-    assert registry["annulled_at"][:10] == registry["message"].split(" on ")[1][:10]
+    annulled_on = dt.datetime.fromisoformat(registry["annulled_at"]).astimezone(ZoneInfo(TIME_ZONE))
+    assert annulled_on.strftime("%d/%m/%Y") == registry["message"].split(" on ")[1][:10]  # dd/mm/yyyy, local
     assert en["summary"] == "Invalid: the issuing agency has annulled this result."
     assert registry["message"].startswith("ANNULLED:") and "Cấp nhầm người nhận" in registry["message"]
     assert vi["summary"] == "Không hợp lệ: cơ quan cấp đã hủy bỏ kết quả này."

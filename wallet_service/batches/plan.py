@@ -18,6 +18,7 @@ from ..keys.directory import key_directory
 from ..models import Official, Result
 from ..offline.codes import batch_codes
 from ..services import services
+from ..verify.access import qr_url
 
 
 def key_reference(official: Official) -> str:
@@ -33,11 +34,10 @@ def official_key(app: Flask, official: Official) -> KeySource:
 def batch_items(app: Flask, session: Session, official: Official, result_ids: Sequence[str]) -> list[BatchItem]:
     settings = services(app).settings
     store = services(app).documents
-    base = settings.public_base_url.rstrip("/")
     results = session.scalars(select(Result).where(Result.id.in_(list(result_ids)))).all()
     codes = batch_codes(app, official, results)
     return [
-        BatchItem(result.id, pdf=_loader(store, result.original_sha256), qr_url=f"{base}/v/{result.id}",
+        BatchItem(result.id, pdf=_loader(store, result.original_sha256), qr_url=qr_url(settings, result.id),
                   stamp=StampText(official.full_name, official.agency.name, offline_code=codes[result.id]))
         for result in results
     ]

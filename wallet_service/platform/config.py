@@ -114,6 +114,9 @@ class VerifySettings:
     """Verifier processes; None means one per CPU core, at most 4."""
     time_budget_seconds: float | None = setting("VERIFY_TIME_BUDGET_SECONDS", None, seconds)
     """Longest verification of one document; None means the verifier's default (15 s)."""
+    page_key_secret: str = setting("VERIFY_PAGE_KEY_SECRET", "")
+    """Keys the access key printed in each stamp's QR link; empty: `SECRET_KEY`. Printed keys stop
+    opening the document's pages when it changes, so rotate `SECRET_KEY` only with this one set."""
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,11 @@
 
 Modules, one concern each: `trust` (trust-roots folder, the per-process verifier), `registry`
 (is this a document we issued, and is it annulled), `documents` (verify an uploaded PDF),
-`credential` (verify an SD-JWT VC), `api` and `pages` (HTTP), `cli` (the command).
+`credential` (verify an SD-JWT VC), `access` (the key in a stamp's QR link that opens the document's
+pages), `page_images` (those pages as PNG), `api` and `pages` (HTTP), `cli` (the command).
 
 Settings (`settings.verify`): `TRUST_ROOTS_PATH` (required in production), `VERIFY_WORKERS`,
-`VERIFY_TIME_BUDGET_SECONDS`."""
+`VERIFY_TIME_BUDGET_SECONDS`, `VERIFY_PAGE_KEY_SECRET`."""
 from __future__ import annotations
 
 from flask import Flask

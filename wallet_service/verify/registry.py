@@ -17,7 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_datetime, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -116,7 +116,7 @@ class RegistryEntry:
                 "ANNULLED: %(agency)s annulled this result (dossier %(dossier)s) on %(date)s. Reason: %(reason)s",
                 agency=self.agency_name,
                 dossier=self.dossier_code,
-                date=self.annulled_at.date().isoformat() if self.annulled_at else "?",
+                date=format_datetime(self.annulled_at, "dd/MM/yyyy") if self.annulled_at else "?",
                 reason=self.annulment_reason or "",
             )
         if self.match == SIGNATURE_COPY:
