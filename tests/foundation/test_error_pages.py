@@ -3,22 +3,13 @@ request, saying what to do next, with the machine code only under "technical det
 (`/api/...` or asking for JSON) keep their JSON errors."""
 from __future__ import annotations
 
-import html as entities
-import re
-
 import pytest
 
+from tests.page_text import main_text
 from wallet_service.platform.errors import Forbidden
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 JSON = {"Accept": "application/json"}
-
-
-def main_text(html: str) -> str:
-    """What a person reads at first sight: the page's main part without its folded technical details."""
-    main = html.split('<main id="main">', 1)[1].split("</main>", 1)[0]
-    main = re.sub(r"<details.*?</details>", "", main, flags=re.S)
-    return " ".join(entities.unescape(re.sub(r"<[^>]+>", " ", main)).split())
 
 
 def assert_page(answer, status: int, heading: str, next_step: str, code: str) -> None:
