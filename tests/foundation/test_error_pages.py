@@ -123,3 +123,14 @@ def test_a_bad_request_from_a_page_is_a_page(client):
     assert_page(answer, 400, "Không thể xử lý yêu cầu", "Quay lại trang trước và thử lại", "invalid_role")
     api = client.get("/auth/login?role=nobody", headers=JSON)
     assert (api.status_code, api.json["error"]) == (400, "invalid_role")
+
+
+@pytest.mark.parametrize("lang, heading, next_step", [
+    ("vi", "Biểu mẫu đã hết hạn", "tải lại trang rồi gửi lại biểu mẫu"),
+    ("en", "The form has expired", "reload the page, and send the form again"),
+])
+def test_expired_form_page(client, lang, heading, next_step):
+    answer = client.post(f"/auth/logout?lang={lang}", data={"csrf_token": "stale"}, headers=BROWSER)
+    assert_page(answer, 400, heading, next_step, "csrf_failed")
+    api = client.post("/auth/logout", data={"csrf_token": "stale"})
+    assert (api.status_code, api.json["error"]) == (400, "csrf_failed")

@@ -75,6 +75,13 @@ def _server_page() -> ErrorPage:
                      (_home(),))
 
 
+def form_expired_page() -> ErrorPage:
+    """A form sent without its valid security token: most often a page left open too long."""
+    return ErrorPage(_("The form has expired"),
+                     _("For your security, a form can only be sent from a page opened recently in this browser."),
+                     (_("Go back, reload the page, and send the form again."),), (_home(),))
+
+
 def page_for(status: int, limit_mb: int) -> ErrorPage:
     """The page for an HTTP status; an unlisted status gets the nearest general one."""
     if status >= 500:
