@@ -10,21 +10,49 @@ from wallet_service.platform.errors import Forbidden
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 JSON = {"Accept": "application/json"}
+BIG = {"csrf_token": "x" * (1536 * 1024)}  # over the 1 MB documents (+ form allowance) of `error_app`
+
+# status -> (code, {language: (heading, a next step)})
+PAGES = {
+    400: ("invalid_role", {"vi": ("Không thể xử lý yêu cầu", "Quay lại trang trước và thử lại"),
+                           "en": ("The request cannot be handled", "Go back and try again")}),
+    403: ("forbidden", {"vi": ("Bạn không có quyền mở trang này", "liên hệ người quản trị của cơ quan"),
+                        "en": ("You cannot open this page", "contact your agency's administrator")}),
+    404: ("not_found", {"vi": ("Không tìm thấy trang", "Kiểm tra lại địa chỉ bạn đã gõ"),
+                        "en": ("Page not found", "Check the address you typed")}),
+    405: ("method_not_allowed", {"vi": ("Không thể thực hiện thao tác này tại đây", "Mở lại trang từ đường liên kết"),
+                                 "en": ("This action is not possible here", "Open the page again from its link")}),
+    413: ("document_too_large", {"vi": ("Tệp quá lớn", "Chọn tệp nhỏ hơn"),
+                                 "en": ("The file is too large", "Choose a smaller file")}),
+    429: ("too_many_requests", {"vi": ("Quá nhiều lượt thử", "Chờ vài phút rồi thử lại"),
+                                "en": ("Too many attempts", "Wait a few minutes, then try again")}),
+    500: ("internal_error", {"vi": ("Hệ thống đang gặp sự cố", "Thử lại sau vài phút"),
+                             "en": ("Something went wrong on our side", "Try again in a few minutes")}),
+}
+
+# The same errors met by a browser under /api/: still the API's JSON.
+API_PATHS = {403: ("GET", "/api/test/forbidden"), 404: ("GET", "/api/v1/no-such-thing"), 405: ("POST", "/api/v1/me")}
 
 
-def assert_page(answer, status: int, heading: str, next_step: str, code: str) -> None:
-    html = answer.get_data(as_text=True)
-    assert answer.status_code == status and answer.mimetype == "text/html"
-    assert '<header class="site">' in html and "app.css" in html  # the site's own page, not a bare one
-    text = main_text(html)
-    assert heading in text and next_step in text, text
-    assert code not in text and "_" not in text  # no machine codes nor claim names in what a person reads
-    assert f'data-testid="error-code">{code}<' in html  # kept for support, folded away
+def _request(client, status: int, query: str = "", headers=BROWSER):
+    """Meet the error `status` as anyone could: a mistyped address, a reloaded form, a flood of logins..."""
+    if status == 429:
+        client.get("/auth/login?role=nobody", headers=headers)  # counted against the login limit
+    send = {
+        400: lambda: client.get(f"/auth/login?role=nobody&{query}", headers=headers),
+        403: lambda: client.get(f"/test/forbidden?{query}", headers=headers),
+        404: lambda: client.get(f"/no-such-page?{query}", headers=headers),
+        405: lambda: client.delete(f"/?{query}", headers=headers),
+        413: lambda: client.post(f"/auth/logout?{query}", data=BIG, headers=headers),
+        429: lambda: client.get(f"/auth/login?role=citizen&{query}", headers=headers),
+        500: lambda: client.get(f"/test/boom?{query}", headers=headers),
+    }[status]
+    return send()
 
 
 @pytest.fixture
 def error_app(make_app):
-    """The app, plus two routes that fail the way any page or API call might."""
+    """The app, plus routes that fail the way any page or API call might."""
     app = make_app(RATE_LIMIT_LOGIN="1 per minute", MAX_DOCUMENT_BYTES=1024 * 1024)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # serve the 500 as production does, not re-raise it
 
@@ -40,89 +68,50 @@ def error_app(make_app):
     return app
 
 
-@pytest.mark.parametrize("lang, heading, next_step", [
-    ("vi", "Không tìm thấy trang", "Kiểm tra lại địa chỉ bạn đã gõ"),
-    ("en", "Page not found", "Check the address you typed"),
-])
-def test_404_page(client, lang, heading, next_step):
-    assert_page(client.get(f"/no-such-page?lang={lang}", headers=BROWSER), 404, heading, next_step, "not_found")
-    api = client.get("/api/v1/no-such-thing", headers=BROWSER)
-    assert (api.status_code, api.json["error"]) == (404, "not_found")
-    asked = client.get("/no-such-page", headers=JSON)
-    assert (asked.status_code, asked.json["error"]) == (404, "not_found")
+def assert_page(answer, status: int, heading: str, next_step: str, code: str) -> None:
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == status and answer.mimetype == "text/html"
+    assert '<header class="site">' in html and "app.css" in html  # the site's own page, not a bare one
+    text = main_text(html)
+    assert heading in text and next_step in text, text
+    assert code not in text and "_" not in text  # no machine codes nor claim names in what a person reads
+    assert f'data-testid="error-code">{code}<' in html  # kept for support, folded away
 
 
-@pytest.mark.parametrize("lang, heading, next_step", [
-    ("vi", "Bạn không có quyền mở trang này", "liên hệ người quản trị của cơ quan"),
-    ("en", "You cannot open this page", "contact your agency's administrator"),
-])
-def test_403_page(error_app, lang, heading, next_step):
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("status", sorted(PAGES))
+def test_error_page(error_app, status, lang):
+    code, texts = PAGES[status]
+    answer = _request(error_app.test_client(), status, f"lang={lang}")
+    assert_page(answer, status, *texts[lang], code)
+    html = answer.get_data(as_text=True)
+    if status == 405:
+        assert "GET" in answer.headers["Allow"]
+    if status == 413:
+        assert " 1 MB" in main_text(html)  # the limit, in megabytes
+    if status == 429:
+        assert int(answer.headers["Retry-After"]) > 0
+    if status == 500:
+        assert "a bug" not in html and "RuntimeError" not in html
+
+
+@pytest.mark.parametrize("status", sorted(set(PAGES) - {500}))
+def test_api_callers_keep_json(error_app, status):
+    """The same errors asked for in JSON, or met under /api/ by a browser, are the API's JSON."""
+    code = PAGES[status][0]
+    asked = _request(error_app.test_client(), status, headers=JSON)
+    assert (asked.status_code, asked.json["error"]) == (status, code)
+    if status in API_PATHS:
+        method, path = API_PATHS[status]
+        api = error_app.test_client().open(path, method=method, headers=BROWSER)
+        assert (api.status_code, api.json["error"]) == (status, code)
+
+
+def test_api_errors_for_clients_asking_nothing_in_particular_stay_json(error_app):
     client = error_app.test_client()
-    assert_page(client.get(f"/test/forbidden?lang={lang}", headers=BROWSER), 403, heading, next_step, "forbidden")
-    api = client.get("/api/test/forbidden", headers=BROWSER)
-    assert (api.status_code, api.json) == (403, {"error": "forbidden", "message": "Only the agency's officials may see this."})
-    machine = client.get("/test/forbidden")  # a client that asks for nothing in particular: JSON as before
-    assert machine.json["error"] == "forbidden"
-
-
-@pytest.mark.parametrize("lang, heading, next_step", [
-    ("vi", "Không thể thực hiện thao tác này tại đây", "Mở lại trang từ đường liên kết"),
-    ("en", "This action is not possible here", "Open the page again from its link"),
-])
-def test_405_page(client, lang, heading, next_step):
-    answer = client.delete(f"/?lang={lang}", headers=BROWSER)
-    assert_page(answer, 405, heading, next_step, "method_not_allowed")
-    assert "GET" in answer.headers["Allow"]
-    api = client.post("/api/v1/me", headers=BROWSER)
-    assert (api.status_code, api.json["error"]) == (405, "method_not_allowed")
-
-
-@pytest.mark.parametrize("lang, heading, next_step", [
-    ("vi", "Tệp quá lớn", "Chọn tệp nhỏ hơn"),
-    ("en", "The file is too large", "Choose a smaller file"),
-])
-def test_413_page(error_app, lang, heading, next_step):
-    client = error_app.test_client()
-    big = {"csrf_token": "x" * (1536 * 1024)}
-    answer = client.post(f"/auth/logout?lang={lang}", data=big, headers=BROWSER)
-    assert_page(answer, 413, heading, next_step, "document_too_large")
-    assert " 1 MB" in main_text(answer.get_data(as_text=True))  # the limit, in megabytes
-    api = client.post("/auth/logout", data=big, headers=JSON)
-    assert (api.status_code, api.json["error"]) == (413, "document_too_large")
-
-
-@pytest.mark.parametrize("lang, heading, next_step", [
-    ("vi", "Quá nhiều lượt thử", "Chờ vài phút rồi thử lại"),
-    ("en", "Too many attempts", "Wait a few minutes, then try again"),
-])
-def test_429_page(error_app, lang, heading, next_step):
-    client = error_app.test_client()
-    client.get("/auth/login?role=nobody", headers=BROWSER)  # counted against the login limit
-    answer = client.get(f"/auth/login?role=citizen&lang={lang}", headers=BROWSER)
-    assert_page(answer, 429, heading, next_step, "too_many_requests")
-    assert int(answer.headers["Retry-After"]) > 0
-    api = client.get("/auth/login?role=citizen", headers=JSON)
-    assert (api.status_code, api.json["error"]) == (429, "too_many_requests")
-
-
-@pytest.mark.parametrize("lang, heading, next_step", [
-    ("vi", "Hệ thống đang gặp sự cố", "Thử lại sau vài phút"),
-    ("en", "Something went wrong on our side", "Try again in a few minutes"),
-])
-def test_500_page(error_app, lang, heading, next_step):
-    client = error_app.test_client()
-    answer = client.get(f"/test/boom?lang={lang}", headers=BROWSER)
-    assert_page(answer, 500, heading, next_step, "internal_error")
-    assert "a bug" not in answer.get_data(as_text=True) and "RuntimeError" not in answer.get_data(as_text=True)
-    api = client.get("/api/test/boom", headers=BROWSER)
-    assert api.status_code == 500 and 'data-testid="error-page"' not in api.get_data(as_text=True)
-
-
-def test_a_bad_request_from_a_page_is_a_page(client):
-    answer = client.get("/auth/login?role=nobody", headers=BROWSER)
-    assert_page(answer, 400, "Không thể xử lý yêu cầu", "Quay lại trang trước và thử lại", "invalid_role")
-    api = client.get("/auth/login?role=nobody", headers=JSON)
-    assert (api.status_code, api.json["error"]) == (400, "invalid_role")
+    assert client.get("/test/forbidden").json == {"error": "forbidden", "message": "Only the agency's officials may see this."}
+    crash = client.get("/api/test/boom", headers=BROWSER)
+    assert crash.status_code == 500 and 'data-testid="error-page"' not in crash.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("lang, heading, next_step", [
