@@ -138,7 +138,8 @@ def test_refusal_page_for_people_names_the_reason(service, browser, scenario):
     scenario.overrides = {"nonce": "replayed"}
     page = login(browser, service)
     assert page.status_code == 401 and "text/html" in page.headers["Content-Type"]
-    assert "Không thể đăng nhập" in page.text and "id_token_nonce" in page.text
+    assert page.url == base(service) + "/auth/refused"  # the provider's code left the address bar
+    assert "Chưa hoàn tất được việc đăng nhập" in page.text and "id_token_nonce" in page.text
 
 
 def test_vneid_claim_profile(make_service, provider, browser, scenario):

@@ -9,12 +9,14 @@ from wallet_service.dev import demo as demo_data
 from wallet_service.models import db
 from wallet_service.platform.config import ConfigError
 
+JSON = {"Accept": "application/json"}  # a browser would be sent on to the refusal page instead
+
 
 def test_login_is_limited_per_address(make_app):
     app = make_app(RATE_LIMIT_LOGIN="2 per minute")
     client = app.test_client()
-    # the provider's callback, reached with no login in progress: refused, but counted
-    assert [client.get("/auth/callback?state=x&code=y").status_code for _ in range(2)] == [400, 400]
+    # the provider's callback, reached with no login in progress: refused (in JSON, as asked), but counted
+    assert [client.get("/auth/callback?state=x&code=y", headers=JSON).status_code for _ in range(2)] == [400, 400]
     refused = client.get("/auth/callback?state=x&code=y")
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
@@ -35,7 +37,7 @@ def test_intake_is_limited_and_says_so_in_json(make_app):
 
 
 def _statuses(client, forwarded_for: list[str], remote_addr: str = "127.0.0.1") -> list[int]:
-    return [client.get("/auth/callback?state=x&code=y", headers={"X-Forwarded-For": address},
+    return [client.get("/auth/callback?state=x&code=y", headers={"X-Forwarded-For": address, **JSON},
                        environ_base={"REMOTE_ADDR": remote_addr}).status_code
             for address in forwarded_for]
 

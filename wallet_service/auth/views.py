@@ -1,24 +1,22 @@
-"""Login routes: `/auth/login`, `/auth/callback`, `/auth/logout`, and `GET /api/v1/me`."""
+"""Login routes: `/auth/login`, `/auth/callback`, `/auth/refused`, `/auth/logout`, and `GET /api/v1/me`."""
 from __future__ import annotations
 
 import time
 
 from adapters.oidc import (
     AuthorizationRequest,
-    IdentityRefused,
-    InvalidIdToken,
     LoginRequestError,
     OidcError,
-    ProviderUnavailable,
     profile_named,
     read_citizen,
     read_official,
 )
-from flask import Blueprint, current_app, jsonify, redirect, render_template_string, request
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template_string, request, url_for
 
-from . import sessions
+from . import refusals, sessions
 from ..access import CITIZEN, CLIENT, OFFICIAL, require_principal
 from ..models import Agency, db
+from ..platform.error_pages import render_error_page
 from ..platform.errors import BadRequest
 from ..services import services
 from ..platform.auth_config import AuthSettings
@@ -29,8 +27,6 @@ CALLBACK_PATH = "/auth/callback"
 LANDING = {CITIZEN: "/wallet/", OFFICIAL: "/official/"}
 PENDING_LIFETIME = 10 * 60
 """Seconds a person may spend at the provider before the login must be started again."""
-
-_STATUS = {LoginRequestError: 400, InvalidIdToken: 401, IdentityRefused: 403, ProviderUnavailable: 502}
 
 
 def _settings() -> AuthSettings:
@@ -63,7 +59,7 @@ def callback():
             "This login answer is unknown, expired or was already used (state). Please start the login again.",
             "invalid_state",
         )
-    role = pending["role"]
+    role = g.login_role = pending["role"]
     settings = _settings()
     provider = settings.provider(role)
     relying_party = _relying_party(role)
@@ -124,19 +120,23 @@ def me():
     return jsonify(body)
 
 
-_REFUSED = """<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>Không thể đăng nhập</title></head>
-<body><h1>Không thể đăng nhập / Login refused</h1>
-<p class="error" data-code="{{ code }}">{{ message }}</p>
-<p><small>Mã lỗi / code: <code>{{ code }}</code></small></p>
-<p><a href="/">Trang chủ / Home</a></p></body></html>"""
-
-
 @bp.errorhandler(OidcError)
 def _refused(exc: OidcError):
+    """API callers get the refusal as JSON; a person is sent on to the refusal page, which leaves
+    the provider's one-time code out of the address bar."""
     db.session.rollback()
-    status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
     current_app.logger.info("login refused: %s (%s)", exc.code, exc.message)
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(error=exc.code, message=exc.message), status
-    return render_template_string(_REFUSED, code=exc.code, message=exc.message), status
+        return jsonify(error=exc.code, message=exc.message), refusals.status_of(exc)
+    refusals.remember(exc, g.get("login_role"))
+    return redirect(url_for("auth.refused"), 303)
+
+
+@bp.get("/auth/refused")
+def refused():
+    """Why the last login in this browser was refused, and what to do next (the refusal's status)."""
+    refusal = refusals.recalled()
+    if refusal is None:
+        return redirect("/")
+    page = refusals.page(refusal["code"], refusal.get("role"), _settings().citizen_min_level)
+    return render_error_page(page, refusal["status"], refusal["code"], refusal["message"])

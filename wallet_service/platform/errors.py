@@ -1,11 +1,14 @@
 """API errors: each class carries its HTTP status and a stable machine code; the message is for a
-person. Rendered as `{"error": code, "message": text}`."""
+person. Rendered as `{"error": code, "message": text}` for API callers; a browser gets the site's
+error page (`error_pages`)."""
 from __future__ import annotations
 
 import flask_smorest
 from flask import Flask, jsonify, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
+
+from .error_pages import page_for, prefers_html, render_error_page, wants_json
 
 
 class ApiError(Exception):
@@ -111,18 +114,31 @@ _HTTP_CODES = {
 }
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+def _limit_mb(app: Flask) -> int:
+    return app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+
+
+def _page(app: Flask, status: int, code: str, detail: str | None, headers: dict[str, str] | None = None):
+    return render_error_page(page_for(status, _limit_mb(app)), status, code, detail, headers)
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
+        if prefers_html():
+            return _page(app, exc.status, exc.code, exc.message)
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.extra)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if not _wants_json() or exc.code is None or exc.code >= 500:
+        if exc.code is None:
+            return exc
+        if not wants_json():
+            # Allow (405) and the like travel with the page; the content type is the page's own.
+            headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+            code = "internal_error" if exc.code >= 500 else _HTTP_CODES.get(exc.code, "error")
+            return _page(app, exc.code, code, None if exc.code >= 500 else exc.description, headers)
+        if exc.code >= 500:
             return exc
         details = None
         # flask-smorest/webargs put field messages in exc.data["messages"].
@@ -131,5 +147,5 @@ def register_error_handlers(app: Flask) -> None:
             details = data["messages"]
         message = exc.description or exc.name
         if exc.code == 413:
-            message = f"The upload is larger than the {app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB limit."
+            message = f"The upload is larger than the {_limit_mb(app)} MB limit."
         return error_response(exc.code, _HTTP_CODES.get(exc.code, "error"), message, details)

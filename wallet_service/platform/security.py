@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..access import SESSION_KEY
 from ..services import services
+from .error_pages import form_expired_page, prefers_html, render_error_page
 from .errors import BadRequest, NotFound, error_response
 
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -44,6 +45,8 @@ def init_csrf(app: Flask) -> CSRFProtect:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
+        if prefers_html():
+            return render_error_page(form_expired_page(), 400, "csrf_failed", exc.description)
         return error_response(400, "csrf_failed", f"The form or request lacks a valid CSRF token: {exc.description}")
 
     return csrf
