@@ -8,10 +8,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import CITIZEN, Principal, current_principal
-from ..models import db
+from ..models import Result, db, utcnow
 from ..platform.errors import ApiError
 from ..services import services
-from .results import Stage, citizen_result, citizen_results, downloadable, offerable, stage
+from .query import MAX_SEARCH, parse_query
+from .results import Stage, citizen_facets, citizen_result, citizen_results, downloadable, offerable, stage
 
 bp = Blueprint("wallet_pages", __name__, url_prefix="/wallet")
 
@@ -41,23 +42,38 @@ def index():
     principal = _citizen()
     if principal is None:
         return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
-    return render_template("wallet/index.html", results=citizen_results(db.session, principal))
+    parsed = parse_query(request.args)
+    page = citizen_results(db.session, principal, parsed.query)
+    agencies, years = citizen_facets(db.session, principal)
+    return render_template("wallet/index.html", page=page, query=parsed.query, errors=parsed.errors,
+                           agencies=agencies, years=years, max_search=MAX_SEARCH)
 
 
-@bp.get("/results/<result_id>")
-def result(result_id: str):
-    principal = _citizen()
-    if principal is None:
-        return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
-    found = citizen_result(db.session, principal, result_id)
-    if found is None:
-        abort(404)
+def _verification(found: Result) -> tuple[str, str | None]:
+    """The result's public verification address, and its QR code once there is a signed PDF to check."""
     verification_url = f"{services().settings.public_base_url.rstrip('/')}/v/{found.id}"
     verification_qr = None
     if downloadable(found):
         verification_qr = segno.make(verification_url, error="m").svg_inline(
             scale=4, omitsize=True, title=_("Verification QR code")  # a viewBox, so CSS can size it
         )
+    return verification_url, verification_qr
+
+
+def _own_result(result_id: str) -> Result:
+    """The logged-in citizen's result; aborts with 404 for anyone else's or an unknown id."""
+    found = citizen_result(db.session, _citizen(), result_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/results/<result_id>")
+def result(result_id: str):
+    if _citizen() is None:
+        return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
+    found = _own_result(result_id)
+    verification_url, verification_qr = _verification(found)
     return render_template(
         "wallet/result.html",
         result=found,
@@ -66,3 +82,14 @@ def result(result_id: str):
         verification_url=verification_url,
         verification_qr=verification_qr,
     )
+
+
+@bp.get("/results/<result_id>/print")
+def print_view(result_id: str):
+    """A plain page to print and keep with the paper copy: the facts and the verification QR."""
+    if _citizen() is None:
+        return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
+    found = _own_result(result_id)
+    verification_url, verification_qr = _verification(found)
+    return render_template("wallet/print.html", result=found, verification_url=verification_url,
+                           verification_qr=verification_qr, now=utcnow())
