@@ -9,55 +9,23 @@ import pytest
 import requests.utils
 import sqlalchemy as sa
 
-from wallet_service.models import Agency, Citizen, Result, ResultStatus, db
+from wallet_service.models import Result, ResultStatus, db
 
 from ..conftest import login_as
-from ..official.factories import BIRTH, DEPT, RESIDENCE, WARD
-from .conftest import CITIZEN1, CITIZEN2, citizen_principal
+from ..official.factories import BIRTH, DEPT
+from .conftest import citizen_principal
+from .factories import CITIZEN1, CITIZEN2, add_many_results
 
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
 API = "/api/v1/wallet/results"
-UTC = dt.timezone.utc
-
-
-def _copy(base: Result, n: int, *, agency: Agency, procedure, citizen: Citizen, received: dt.datetime) -> Result:
-    """Another pending result like `base` (same stored original): a listing never opens the PDF, and
-    rendering one per result made this module's set-up take seconds."""
-    code, name, title = procedure
-    result = Result(dossier_code=f"{agency.code}-{received:%y%m%d}-{n:04d}", procedure_code=code, procedure_name=name,
-                    title=title, citizen_id=citizen.id, citizen_name=citizen.full_name, agency_id=agency.id,
-                    original_sha256=base.original_sha256, original_size=base.original_size, created_at=received)
-    db.session.add(result)
-    return result
+UTC = dt.UTC
 
 
 @pytest.fixture
 def many_results(app, demo_results) -> dict[str, list[str]]:
-    """citizen1: the demo results plus 20 more (12 received in 2024, 8 in 2025, 5 of them from the
-    department); citizen2: results with the very same titles. By label -> ids."""
-    base = next(iter(demo_results.values()))
-    agencies = {a.code: a for a in db.session.scalars(sa.select(Agency))}
-    citizens = {c.personal_id: c for c in db.session.scalars(sa.select(Citizen))}
-    ids: dict[str, list[str]] = {"2024": [], "2025": [], "dept": [], "birth": []}
-    for n in range(1, 21):
-        year = 2024 if n <= 12 else 2025
-        agency = DEPT if n % 4 == 0 else WARD
-        procedure = BIRTH if n % 5 == 0 else RESIDENCE
-        received = dt.datetime(year, 3, 1, tzinfo=UTC) + dt.timedelta(days=n)
-        result = _copy(base, n, agency=agencies[agency], procedure=procedure, citizen=citizens[CITIZEN1],
-                       received=received)
-        db.session.flush()
-        ids[str(year)].append(result.id)
-        if agency == DEPT:
-            ids["dept"].append(result.id)
-        if procedure == BIRTH:
-            ids["birth"].append(result.id)
-    for n in range(21, 24):
-        _copy(base, n, agency=agencies[WARD], procedure=BIRTH, citizen=citizens[CITIZEN2],
-              received=dt.datetime(2024, 5, n, tzinfo=UTC))
-    db.session.commit()
-    return ids
+    """See `add_many_results`."""
+    return add_many_results(demo_results, 20)
 
 
 def _own(personal_id: str) -> list[Result]:
