@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from ..official.filters import _WHOLE_NUMBER, _positive_int  # the officials' lists read page numbers the same way
+
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 MAX_SEARCH = 100
 FIRST_YEAR = 2000  # before any electronic result; also keeps the year's bounds well inside datetime
-_WHOLE_NUMBER = re.compile(r"\d{1,9}", re.ASCII)  # ASCII digits: `\d` alone takes fullwidth ones too
 _AGENCY_CODE = re.compile(r"[0-9A-Za-z.\-_]{1,64}")
 
 
@@ -55,16 +56,6 @@ class ParsedQuery:
     """Message per query-string field that could not be used."""
 
 
-def _whole(args: Mapping[str, str], name: str, default: int, upper: int, errors: dict[str, str]) -> int:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return default
-    if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= upper:
-        errors[name] = _("Enter a whole number from 1 to %(upper)s.", upper=upper)
-        return default
-    return int(raw)
-
-
 def _year(args: Mapping[str, str], errors: dict[str, str]) -> int | None:
     raw = (args.get("year") or "").strip()
     if not raw:
@@ -90,7 +81,7 @@ def parse_query(args: Mapping[str, str]) -> ParsedQuery:
         search=search,
         year=_year(args, errors),
         agency_code=agency,
-        page=_whole(args, "page", 1, MAX_PAGE, errors),
-        per_page=_whole(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE, errors),
+        page=_positive_int(args, "page", 1, errors, upper=MAX_PAGE),
+        per_page=_positive_int(args, "per_page", DEFAULT_PER_PAGE, errors, upper=MAX_PER_PAGE),
     )
     return ParsedQuery(query, errors)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import CITIZEN, Principal, current_principal
-from ..models import Result, db, utcnow
+from ..models import db, utcnow
 from ..platform.errors import ApiError
 from ..services import services
 from .query import MAX_SEARCH, parse_query
@@ -49,47 +49,31 @@ def index():
                            agencies=agencies, years=years, max_search=MAX_SEARCH)
 
 
-def _verification(found: Result) -> tuple[str, str | None]:
-    """The result's public verification address, and its QR code once there is a signed PDF to check."""
+def _result_page(template: str, result_id: str):
+    """One of the citizen's results in `template`, with its verification address and, once there
+    is a signed PDF to check, its QR code; strangers go to the login, anyone else's is a 404."""
+    principal = _citizen()
+    if principal is None:
+        return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
+    found = citizen_result(db.session, principal, result_id)
+    if found is None:
+        abort(404)
     verification_url = f"{services().settings.public_base_url.rstrip('/')}/v/{found.id}"
     verification_qr = None
     if downloadable(found):
         verification_qr = segno.make(verification_url, error="m").svg_inline(
             scale=4, omitsize=True, title=_("Verification QR code")  # a viewBox, so CSS can size it
         )
-    return verification_url, verification_qr
-
-
-def _own_result(result_id: str) -> Result:
-    """The logged-in citizen's result; aborts with 404 for anyone else's or an unknown id."""
-    found = citizen_result(db.session, _citizen(), result_id)
-    if found is None:
-        abort(404)
-    return found
+    return render_template(template, result=found, downloadable=downloadable(found), offerable=offerable(found),
+                           verification_url=verification_url, verification_qr=verification_qr, now=utcnow())
 
 
 @bp.get("/results/<result_id>")
 def result(result_id: str):
-    if _citizen() is None:
-        return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
-    found = _own_result(result_id)
-    verification_url, verification_qr = _verification(found)
-    return render_template(
-        "wallet/result.html",
-        result=found,
-        downloadable=downloadable(found),
-        offerable=offerable(found),
-        verification_url=verification_url,
-        verification_qr=verification_qr,
-    )
+    return _result_page("wallet/result.html", result_id)
 
 
 @bp.get("/results/<result_id>/print")
 def print_view(result_id: str):
     """A plain page to print and keep with the paper copy: the facts and the verification QR."""
-    if _citizen() is None:
-        return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
-    found = _own_result(result_id)
-    verification_url, verification_qr = _verification(found)
-    return render_template("wallet/print.html", result=found, verification_url=verification_url,
-                           verification_qr=verification_qr, now=utcnow())
+    return _result_page("wallet/print.html", result_id)
