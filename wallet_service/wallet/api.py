@@ -10,7 +10,7 @@ from ..access import CITIZEN, require_principal
 from ..models import Result, db
 from ..platform.errors import BadRequest
 from ..services import services
-from .query import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_SEARCH, parse_query
+from .query import DEFAULT_PER_PAGE, FIRST_YEAR, MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH, parse_query
 from .results import WalletPage, citizen_results, downloadable, offerable, stage
 
 blp = Blueprint("wallet_results", __name__, url_prefix="/api/v1/wallet", description="The citizen's own results")
@@ -96,12 +96,13 @@ def wallet_item(result: Result, links: ResultLinks) -> dict:
 
 
 _QUERY_PARAMETERS = [
-    {"in": "query", "name": "q", "schema": {"type": "string", "maxLength": MAX_SEARCH},
-     "description": "Part of the title, procedure, agency name or dossier code (case-insensitive)."},
-    {"in": "query", "name": "year", "schema": {"type": "integer"},
-     "description": "Signed (or received, while not signed) in this year, Vietnam time."},
+    {"in": "query", "name": "q", "schema": {"type": "string"},
+     "description": f"Part of the title, procedure, agency name or dossier code (case-insensitive, at most "
+                    f"{MAX_SEARCH} characters once runs of spaces are folded)."},
+    {"in": "query", "name": "year", "schema": {"type": "integer", "minimum": FIRST_YEAR},
+     "description": "Signed (or received, while not signed) in this year, Vietnam time; at most next year."},
     {"in": "query", "name": "agency", "schema": {"type": "string"}, "description": "An agency code."},
-    {"in": "query", "name": "page", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"in": "query", "name": "page", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
     {"in": "query", "name": "per_page",
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE}},
 ]
@@ -125,6 +126,7 @@ def _link_header(page: WalletPage) -> str:
 @blp.route("/results", methods=["GET"])
 @blp.doc(parameters=_QUERY_PARAMETERS)
 @blp.response(200, WalletResultSchema(many=True), headers=_PAGE_HEADERS)
+@blp.alt_response(400, description="A search, filter or page value cannot be used (details says which)")
 def list_results():
     """The citizen's own results, newest first, a page at a time, with what each allows (download,
     wallet app); optionally narrowed by a search, a year and an agency."""
