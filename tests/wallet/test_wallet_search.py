@@ -94,7 +94,7 @@ def test_search_year_and_agency_narrow_the_listing(app, client, many_results):
 @pytest.mark.parametrize("query, field", [
     ("page=0", "page"), ("page=abc", "page"), ("page=-1", "page"), ("per_page=0", "per_page"),
     ("per_page=101", "per_page"), ("per_page=１０", "per_page"), ("year=1999", "year"), ("year=20x4", "year"),
-    ("q=" + "a" * 101, "q"), ("agency=<script>", "agency"),
+    ("q=" + "a" * 101, "q"), ("agency=<script>", "agency"), ("per_page=", "per_page"), ("year=+", "year"),
 ])
 def test_bad_page_or_filter_values_are_refused_in_vietnamese(app, client, demo_results, query, field):
     login_as(app, client, citizen_principal(CITIZEN1))

@@ -131,7 +131,7 @@ def list_results():
     """The citizen's own results, newest first, a page at a time, with what each allows (download,
     wallet app); optionally narrowed by a search, a year and an agency."""
     principal = require_principal(CITIZEN)
-    parsed = parse_query(request.args)
+    parsed = parse_query(request.args, blank_is_absent=False)
     if parsed.errors:
         raise BadRequest(_("Some search or page values cannot be used."), "invalid_query", details=dict(parsed.errors))
     page = citizen_results(db.session, principal, parsed.query)

@@ -67,8 +67,16 @@ def _year(args: Mapping[str, str], errors: dict[str, str]) -> int | None:
     return int(raw)
 
 
-def parse_query(args: Mapping[str, str]) -> ParsedQuery:
+_NUMBERS = ("year", "page", "per_page")
+
+
+def parse_query(args: Mapping[str, str], *, blank_is_absent: bool = True) -> ParsedQuery:
+    """`blank_is_absent`: a form's empty field (`year=`) means no filter; the API, whose description
+    types these as integers, refuses an empty number instead."""
     errors: dict[str, str] = {}
+    if not blank_is_absent:
+        errors.update({name: _("Enter a number, or leave the parameter out.")
+                       for name in _NUMBERS if name in args and not args[name].strip()})
     search = " ".join((args.get("q") or "").split()) or None
     if search is not None and len(search) > MAX_SEARCH:
         errors["q"] = _("Search with at most %(num)s characters.", num=MAX_SEARCH)
@@ -84,4 +92,4 @@ def parse_query(args: Mapping[str, str]) -> ParsedQuery:
         page=_positive_int(args, "page", 1, errors, upper=MAX_PAGE),
         per_page=_positive_int(args, "per_page", DEFAULT_PER_PAGE, errors, upper=MAX_PER_PAGE),
     )
-    return ParsedQuery(query, errors)
+    return ParsedQuery(query, errors)  # a blank number's message stays: the parsers above skip blanks
