@@ -10,8 +10,7 @@ from wallet_service.results import annulment
 from wallet_service.services import services
 
 from ..conftest import official_principal
-
-CITIZEN1, CITIZEN2 = "022186001234", "022090004567"
+from .factories import CITIZEN1, CITIZEN2  # noqa: F401 (the wallet tests import them from here)
 
 
 def citizen_principal(personal_id: str) -> Principal:
@@ -33,3 +32,4 @@ def wallet_results(app, demo_results) -> dict[str, str]:
     db.session.commit()
     annulment.annul(db.session, official_principal("official1"), annulled.id, "Cấp nhầm thông tin", services(app).events)
     return {"issued": issued.id, "annulled": annulled.id, "processing": processing.id}
+

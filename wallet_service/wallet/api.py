@@ -1,14 +1,17 @@
 """`GET /api/v1/wallet/results`: the logged-in citizen's own results."""
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..access import CITIZEN, require_principal
 from ..models import Result, db
+from ..platform.errors import BadRequest
 from ..services import services
-from .results import citizen_results, downloadable, offerable, stage
+from .query import DEFAULT_PER_PAGE, FIRST_YEAR, MAX_PAGE, MAX_PER_PAGE, MAX_SEARCH, parse_query
+from .results import WalletPage, citizen_results, downloadable, offerable, stage
 
 blp = Blueprint("wallet_results", __name__, url_prefix="/api/v1/wallet", description="The citizen's own results")
 
@@ -92,10 +95,48 @@ def wallet_item(result: Result, links: ResultLinks) -> dict:
     }
 
 
+_QUERY_PARAMETERS = [
+    {"in": "query", "name": "q", "schema": {"type": "string"},
+     "description": f"Part of the title, procedure, agency name or dossier code (case-insensitive, at most "
+                    f"{MAX_SEARCH} characters once runs of spaces are folded)."},
+    {"in": "query", "name": "year", "schema": {"type": "integer", "minimum": FIRST_YEAR},
+     "description": "Signed (or received, while not signed) in this year, Vietnam time; at most next year."},
+    {"in": "query", "name": "agency", "schema": {"type": "string"}, "description": "An agency code."},
+    {"in": "query", "name": "page", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+    {"in": "query", "name": "per_page",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE}},
+]
+_PAGE_HEADERS = {
+    "Link": {"description": "RFC 8288 links to the first, prev, next and last pages.", "schema": {"type": "string"}},
+    "X-Total-Count": {"description": "How many results match, on all pages.", "schema": {"type": "integer"}},
+}
+
+
+def _link_header(page: WalletPage) -> str:
+    """first/prev/next/last, each an absolute URL keeping the query's filters."""
+    query = page.query
+    numbers = {"first": 1, "prev": query.page - 1 if query.page > 1 else None,
+               "next": query.page + 1 if query.page < page.pages else None, "last": page.pages}
+    return ", ".join(
+        f'<{url_for("wallet_results.list_results", _external=True, **query.query_args(page=number))}>; rel="{rel}"'
+        for rel, number in numbers.items() if number is not None
+    )
+
+
 @blp.route("/results", methods=["GET"])
-@blp.response(200, WalletResultSchema(many=True))
+@blp.doc(parameters=_QUERY_PARAMETERS)
+@blp.response(200, WalletResultSchema(many=True), headers=_PAGE_HEADERS)
+@blp.alt_response(400, description="A search, filter or page value cannot be used (details says which)")
 def list_results():
-    """The citizen's own results, newest first, with what each allows (download, wallet app)."""
-    results = citizen_results(db.session, require_principal(CITIZEN))
+    """The citizen's own results, newest first, a page at a time, with what each allows (download,
+    wallet app); optionally narrowed by a search, a year and an agency."""
+    principal = require_principal(CITIZEN)
+    parsed = parse_query(request.args, blank_is_absent=False)
+    if parsed.errors:
+        raise BadRequest(_("Some search or page values cannot be used."), "invalid_query", details=dict(parsed.errors))
+    page = citizen_results(db.session, principal, parsed.query)
     links = ResultLinks()
-    return jsonify([wallet_item(result, links) for result in results])
+    response = jsonify([wallet_item(result, links) for result in page.items])
+    response.headers["Link"] = _link_header(page)
+    response.headers["X-Total-Count"] = str(page.total)
+    return response

@@ -8,10 +8,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import CITIZEN, Principal, current_principal
-from ..models import db
+from ..models import db, utcnow
 from ..platform.errors import ApiError
 from ..services import services
-from .results import Stage, citizen_result, citizen_results, downloadable, offerable, stage
+from .query import MAX_SEARCH, parse_query
+from .results import Stage, citizen_facets, citizen_result, citizen_results, downloadable, offerable, stage
 
 bp = Blueprint("wallet_pages", __name__, url_prefix="/wallet")
 
@@ -41,11 +42,16 @@ def index():
     principal = _citizen()
     if principal is None:
         return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
-    return render_template("wallet/index.html", results=citizen_results(db.session, principal))
+    parsed = parse_query(request.args)
+    page = citizen_results(db.session, principal, parsed.query)
+    agencies, years = citizen_facets(db.session, principal)
+    return render_template("wallet/index.html", page=page, query=parsed.query, errors=parsed.errors,
+                           agencies=agencies, years=years, max_search=MAX_SEARCH)
 
 
-@bp.get("/results/<result_id>")
-def result(result_id: str):
+def _result_page(template: str, result_id: str):
+    """One of the citizen's results in `template`, with its verification address and, once there
+    is a signed PDF to check, its QR code; strangers go to the login, anyone else's is a 404."""
     principal = _citizen()
     if principal is None:
         return redirect(url_for("auth.login", role=CITIZEN, next=request.path))
@@ -58,11 +64,16 @@ def result(result_id: str):
         verification_qr = segno.make(verification_url, error="m").svg_inline(
             scale=4, omitsize=True, title=_("Verification QR code")  # a viewBox, so CSS can size it
         )
-    return render_template(
-        "wallet/result.html",
-        result=found,
-        downloadable=downloadable(found),
-        offerable=offerable(found),
-        verification_url=verification_url,
-        verification_qr=verification_qr,
-    )
+    return render_template(template, result=found, downloadable=downloadable(found), offerable=offerable(found),
+                           verification_url=verification_url, verification_qr=verification_qr, now=utcnow())
+
+
+@bp.get("/results/<result_id>")
+def result(result_id: str):
+    return _result_page("wallet/result.html", result_id)
+
+
+@bp.get("/results/<result_id>/print")
+def print_view(result_id: str):
+    """A plain page to print and keep with the paper copy: the facts and the verification QR."""
+    return _result_page("wallet/print.html", result_id)
