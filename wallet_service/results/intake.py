@@ -2,6 +2,7 @@
 all obey the same rules."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -204,31 +205,7 @@ def _store(session: Session, documents: DocumentStore, checked: list[_Checked], 
         if citizen is None:
             citizen = _new_citizen(session, metadata["citizen_id"], metadata["citizen_name"])
         citizens[metadata["citizen_id"]] = citizen
-        rows.append({  # every column: one left out would be reloaded by the answer (tests/fuzz pins the count)
-            "id": new_uuid(),
-            "dossier_code": metadata["dossier_code"],
-            "procedure_code": metadata["procedure_code"],
-            "procedure_name": metadata["procedure_name"],
-            "title": metadata["title"],
-            "citizen_id": citizen.id,
-            "citizen_name": metadata["citizen_name"],
-            "agency_id": item.agency.id,
-            "issued_on": metadata.get("issued_on"),
-            "commune_code": metadata.get("commune_code"),
-            "extra": metadata.get("extra") or {},
-            "status": ResultStatus.PENDING_SIGNATURE,
-            "original_sha256": item.digest,
-            "original_size": len(item.submission.document),
-            "signed_sha256": None,
-            "submitted_by_client_id": client_id,
-            "created_at": now,
-            "updated_at": now,
-            "signed_at": None,
-            "annulled_at": None,
-            "annulment_reason": None,
-            "returned_at": None,
-            "return_reason": None,
-        })
+        rows.append(_row(item, citizen, client_id, now))
     new_rows = [row for row in rows if row is not None]
     session.execute(_INSERT_RESULT, new_rows)
     audit.record_many(session, actor, [
@@ -249,6 +226,36 @@ def _store(session: Session, documents: DocumentStore, checked: list[_Checked], 
         session.add(result)
         stored.append((result, True))
     return stored
+
+
+def _row(item: _Checked, citizen: Citizen, client_id: int | None, now: dt.datetime) -> dict:
+    """The new result's row."""
+    metadata = item.submission.metadata
+    return {  # every column: one left out would be reloaded by the answer (tests/fuzz pins the count)
+        "id": new_uuid(),
+        "dossier_code": metadata["dossier_code"],
+        "procedure_code": metadata["procedure_code"],
+        "procedure_name": metadata["procedure_name"],
+        "title": metadata["title"],
+        "citizen_id": citizen.id,
+        "citizen_name": metadata["citizen_name"],
+        "agency_id": item.agency.id,
+        "issued_on": metadata.get("issued_on"),
+        "commune_code": metadata.get("commune_code"),
+        "extra": metadata.get("extra") or {},
+        "status": ResultStatus.PENDING_SIGNATURE,
+        "original_sha256": item.digest,
+        "original_size": len(item.submission.document),
+        "signed_sha256": None,
+        "submitted_by_client_id": client_id,
+        "created_at": now,
+        "updated_at": now,
+        "signed_at": None,
+        "annulled_at": None,
+        "annulment_reason": None,
+        "returned_at": None,
+        "return_reason": None,
+    }
 
 
 def _new_citizen(session: Session | scoped_session, personal_id: str, full_name: str) -> Citizen:
