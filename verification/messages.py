@@ -120,7 +120,7 @@ _CATALOGUE = {
     "sub.GENERIC": ("an unspecified problem", "một lỗi không xác định"),
     "sub.ANNULLED": (
         "the issuing agency has annulled this result",
-        "cơ quan cấp đã hủy bỏ kết quả này",
+        "cơ quan cấp đã thu hồi kết quả này",
     ),
     # --- summary -------------------------------------------------------------------------
     "summary.passed": (

@@ -64,7 +64,7 @@ def test_offline_page_verifies_a_printed_result_with_no_network(page, base_url, 
     page.context.set_offline(True)
     page.set_input_files("[data-testid=photo]", str(png))
     expect(verdict).to_have_attribute("data-status", "annulled", timeout=30_000)
-    expect(verdict).to_contain_text("Đã hủy bỏ")
+    expect(verdict).to_contain_text("Đã thu hồi")
     screenshot(page, request, "offline-annulled")
 
 

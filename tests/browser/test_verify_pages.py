@@ -52,7 +52,7 @@ def test_upload_on_verify_shows_a_clear_verdict_with_details_folded(page, base_u
     page.goto(f"{base_url}/verify?lang=vi")
     upload(page, path)
     expect(page.get_by_test_id("verdict")).to_contain_text("Hợp lệ")
-    expect(page.get_by_test_id("registry-message")).to_contain_text("chưa bị hủy bỏ")
+    expect(page.get_by_test_id("registry-message")).to_contain_text("chưa bị thu hồi")
 
 
 def test_verify_page_refuses_a_file_that_is_not_a_pdf(page, base_url, tmp_path, request, app):
@@ -125,7 +125,7 @@ def test_landing_page_of_an_annulled_result(page, phone_page, base_url, signed, 
     screenshot(phone_page, request, "landing-annulled-upload-phone")
 
     phone_page.goto(f"{base_url}/v/{result.id}?lang=vi")
-    expect(phone_page.get_by_test_id("annulled")).to_contain_text("ĐÃ HỦY BỎ")
+    expect(phone_page.get_by_test_id("annulled")).to_contain_text("ĐÃ THU HỒI")
 
 
 def test_an_unknown_result_id_is_a_plain_not_found_page(page, base_url, demo_results, app):

@@ -52,7 +52,7 @@ def test_messages_follow_accept_language(app, client, signed_result):
     vi, en = post_pdf(client, pdf, "vi-VN,vi;q=0.9").get_json(), post_pdf(client, pdf, "en-GB").get_json()
 
     assert (vi["message"], en["message"]) == ("Hợp lệ", "Valid")
-    assert "chưa bị hủy" in vi["registry"]["message"] and "not been annulled" in en["registry"]["message"]
+    assert "chưa bị thu hồi" in vi["registry"]["message"] and "not been annulled" in en["registry"]["message"]
     assert vi["registry"]["result_id"] == en["registry"]["result_id"]
     assert post_pdf(client, pdf, "fr").get_json()["message"] == "Hợp lệ"  # the service's default language
 
@@ -121,8 +121,8 @@ def test_an_annulled_result_is_never_reported_as_passed(app, client, signed_resu
     assert annulled_on.strftime("%d/%m/%Y") == registry["message"].split(" on ")[1][:10]  # dd/mm/yyyy, local
     assert en["summary"] == "Invalid: the issuing agency has annulled this result."
     assert registry["message"].startswith("ANNULLED:") and "Cấp nhầm người nhận" in registry["message"]
-    assert vi["summary"] == "Không hợp lệ: cơ quan cấp đã hủy bỏ kết quả này."
-    assert vi["registry"]["message"].startswith("ĐÃ HỦY BỎ:")
+    assert vi["summary"] == "Không hợp lệ: cơ quan cấp đã thu hồi kết quả này."
+    assert vi["registry"]["message"].startswith("ĐÃ THU HỒI:")
 
 
 def test_an_annulled_result_with_a_page_added_is_still_reported_annulled(app, client, signed_result):
