@@ -57,6 +57,7 @@ test: test-deps
 test-scale: test-deps
 	WALLET_SCALE_RESULTS=$(SCALE_RESULTS) WALLET_TEST_DATABASE_URL=$${WALLET_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	  $(BIN)/pytest tests/scale/test_worker_killed.py tests/scale/test_two_machines.py $(PYTEST_ARGS)
+	WALLET_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/fuzz/test_api_fuzz.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
