@@ -24,6 +24,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+# Imported here, at collection, rather than by `from_url` inside the test: pytest rewrites a plugin's
+# modules as they are imported, and CPython 3.11.7 can fail compiling one ("AST constructor recursion
+# depth mismatch") while the served app's threads run.
+from schemathesis.specs.openapi import schemas as _openapi_schemas  # noqa: F401
 
 from tests.corpus import DSS_PADES
 
