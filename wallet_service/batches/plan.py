@@ -3,7 +3,7 @@ result (its original, stamp text with its offline code, and QR link) and the two
 then the agency seal). Preparation, authorisation and the signing run all start from here."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 
 from flask import Flask
 from sqlalchemy import select
@@ -31,14 +31,17 @@ def official_key(app: Flask, official: Official) -> KeySource:
     return key_directory(app).official_key(key_reference(official))
 
 
-def batch_items(app: Flask, session: Session, official: Official, result_ids: Sequence[str]) -> list[BatchItem]:
+def batch_items(app: Flask, session: Session, official: Official, result_ids: Sequence[str],
+                stamped: Container[str] = frozenset()) -> list[BatchItem]:
+    """The batch's items. `stamped`: results whose stamped document the journal holds already (its
+    first step's prepared ones): their offline codes are not signed again, since no stamp is drawn."""
     settings = services(app).settings
     store = services(app).documents
     results = session.scalars(select(Result).where(Result.id.in_(list(result_ids)))).all()
-    codes = batch_codes(app, official, results)
+    codes = batch_codes(app, official, [r for r in results if r.id not in stamped])
     return [
         BatchItem(result.id, pdf=_loader(store, result.original_sha256), qr_url=qr_url(settings, result.id),
-                  stamp=StampText(official.full_name, official.agency.name, offline_code=codes[result.id]))
+                  stamp=StampText(official.full_name, official.agency.name, offline_code=codes.get(result.id)))
         for result in results
     ]
 

@@ -34,7 +34,7 @@ def prepare_batch(app: Flask, batch_id: str) -> None:
     ids = [item.result_id for item in batch.items if item.status == BatchItemStatus.QUEUED]
     journal = open_journal(app, batch_id)
     try:
-        items = batch_items(app, session, official, ids)
+        items = batch_items(app, session, official, ids, stamped=journal.states(0))
         services(app).batch_signer.get().prepare(items, batch_steps(app, official), journal)
     except TrustServiceError as exc:
         # The lease runs out and the resume round prepares the rest; the page says why it waits.

@@ -140,7 +140,7 @@ def _sign_and_record(app: Flask, session: Session, fence: _Fence, handover: str 
         return True
     journal = open_journal(app, batch.id, fence.attempt)
     try:
-        items = batch_items(app, session, official, list(queued))
+        items = batch_items(app, session, official, list(queued), stamped=journal.states(0))
         steps = batch_steps(app, official, _approved_key(app, official, handover))
         for outcome in services(app).batch_signer.get().sign(items, steps, journal):
             _record(app, fence, queued[outcome.result_id], outcome, official)
