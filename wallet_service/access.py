@@ -38,7 +38,7 @@ class Principal:
     agency_codes: frozenset[str] = field(default_factory=frozenset)
     """Agencies a client may submit for, or the official's agency."""
     roles: frozenset[str] = field(default_factory=frozenset)
-    """An official's roles: `signer`, `annul`."""
+    """An official's roles: `signer`, `annul`, `certifier`; a client's kind: `case_system` or `station`."""
     personal_id: str | None = None
     """A citizen's 12-digit ID number."""
 
@@ -90,7 +90,8 @@ def current_principal() -> Principal | None:
         client = authenticate_client(
             db.session, header[7:].strip(), settings.service_audience, settings.client_assertion_max_age
         )
-        principal = Principal(CLIENT, client.id, client.name, agency_codes=frozenset(client.agency_codes))
+        principal = Principal(CLIENT, client.id, client.name, agency_codes=frozenset(client.agency_codes),
+                              roles=frozenset({client.kind}))
     elif header:
         raise Unauthorized("Only 'Bearer' authorization is accepted.", "invalid_request")
     elif SESSION_KEY in session:

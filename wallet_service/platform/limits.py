@@ -16,7 +16,7 @@ from ..services import services
 LIMITS = {
     "RATE_LIMIT_LOGIN": ("login", ("auth.login", "auth.callback", "dev_oidc.authorize")),
     "RATE_LIMIT_VERIFY": ("verify", ("verify.*", "verify_api.*", "verify_pages.*")),
-    "RATE_LIMIT_INTAKE": ("intake", ("results.create_result", "results.create_result_batch")),
+    "RATE_LIMIT_INTAKE": ("intake", ("results.create_result", "results.create_result_batch", "copies.create_copy")),
 }
 # endpoint -> what one request costs against its limit (1 when absent): a batch counts its results.
 COSTS = {"results.create_result_batch": lambda: max(1, len(request.files.getlist("document")))}

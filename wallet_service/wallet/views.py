@@ -12,7 +12,9 @@ from ..models import db, utcnow
 from ..platform.errors import ApiError
 from ..services import services
 from .query import MAX_SEARCH, parse_query
-from .results import Stage, citizen_facets, citizen_result, citizen_results, downloadable, offerable, stage
+from ..copies.catalogue import DOCUMENT_TYPES
+from ..copies.shares import citizen_shares
+from .results import Stage, citizen_copies, citizen_facets, citizen_result, citizen_results, downloadable, offerable, stage
 
 bp = Blueprint("wallet_pages", __name__, url_prefix="/wallet")
 
@@ -45,8 +47,14 @@ def index():
     parsed = parse_query(request.args)
     page = citizen_results(db.session, principal, parsed.query)
     agencies, years = citizen_facets(db.session, principal)
+    copies = citizen_copies(db.session, principal)
+    shares = {}
+    if copies:
+        for share, reads in citizen_shares(db.session, principal):
+            shares.setdefault(share.result_id, []).append((share, reads))
     return render_template("wallet/index.html", page=page, query=parsed.query, errors=parsed.errors,
-                           agencies=agencies, years=years, max_search=MAX_SEARCH)
+                           agencies=agencies, years=years, max_search=MAX_SEARCH, copies=copies, shares=shares,
+                           document_types=DOCUMENT_TYPES)
 
 
 def _result_page(template: str, result_id: str):
