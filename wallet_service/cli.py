@@ -76,8 +76,10 @@ def _client_key_path(name: str) -> Path:
 @click.argument("name")
 @click.option("--agency", "agencies", multiple=True, help="Agency code it may submit for (repeat); default: all.")
 @click.option("--public-key", type=click.File("rb"), help="The client's own PEM public key (production).")
+@click.option("--kind", type=click.Choice(["case_system", "station"]), default="case_system", show_default=True,
+              help="A case system posts results and reads shared copies; a digitisation station posts scans.")
 @with_appcontext
-def clients_add(name: str, agencies: tuple[str, ...], public_key):
+def clients_add(name: str, agencies: tuple[str, ...], public_key, kind: str):
     """Register a client. Without --public-key a P-256 key pair is made and the private key is kept
     in a file under the instance folder (development); the database gets only the public key."""
     if db.session.scalar(select(ApiClient).where(ApiClient.name == name)):
@@ -107,10 +109,10 @@ def clients_add(name: str, agencies: tuple[str, ...], public_key):
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         where = f"private key: {path}"
-    db.session.add(ApiClient(name=name, public_key_pem=public_pem.decode(), agency_codes=codes))
-    audit.record(db.session, "cli", "client.added", name=name, agencies=codes)
+    db.session.add(ApiClient(name=name, public_key_pem=public_pem.decode(), agency_codes=codes, kind=kind))
+    audit.record(db.session, "cli", "client.added", name=name, agencies=codes, kind=kind)
     db.session.commit()
-    click.echo(f"client '{name}' may submit for {', '.join(codes)}; {where}")
+    click.echo(f"client '{name}' ({kind}) may submit for {', '.join(codes)}; {where}")
 
 
 def make_assertion(private_key, client_name: str, audience: str, lifetime: int) -> str:

@@ -131,8 +131,8 @@ def _check_page_resolution(number: int, page: pikepdf.Page) -> None:
 
 
 def ocr_available(language: str) -> bool:
-    """Whether Tesseract is installed with the data for `language` ('' turns OCR off)."""
-    if not language or shutil.which("tesseract") is None:
+    """Whether Tesseract is installed with the data for `language` (`none` turns OCR off)."""
+    if language in ("", "none") or shutil.which("tesseract") is None:
         return False
     listed = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30)
     return language in listed.stdout.split()
