@@ -24,7 +24,7 @@ from tests.copies.conftest import CITIZEN_ID, HOLDER, HOLDER_ID, WARD, post_copy
 from tests.verify_service.conftest import use_verifier
 from wallet_service.access import CITIZEN, Principal
 from wallet_service.copies.scans import ocr_available
-from wallet_service.models import Citizen, Official, db
+from wallet_service.models import Citizen, CopyShare, Official, db
 from wallet_service.services import services
 
 needs_ocr = pytest.mark.skipif(not ocr_available("vie"), reason="Tesseract with Vietnamese data (tesseract-ocr-vie) "
@@ -173,6 +173,14 @@ def _share_read_and_withdraw(app, citizen, csrf: str, copy_id: str, pdf: bytes) 
     listed = citizen.get("/api/v1/wallet/shares").json
     assert [(s["id"], len(s["reads"]), s["reads"][0]["client"]) for s in listed] == [(share_id, 1, "mot-cua-ha-long")]
     assert "đã đọc 1 lần" in citizen.get("/wallet/").get_data(as_text=True)
+
+    expired = citizen.post("/api/v1/wallet/shares", headers={"X-CSRFToken": csrf},
+                           json={"copy_id": copy_id, "agency_code": WARD, "valid_until": until}).json["id"]
+    db.session.execute(update(CopyShare).where(CopyShare.id == expired)
+                       .values(valid_until=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+    db.session.commit()
+    late = client.get(f"/api/v1/shared-documents/{expired}", headers=case_system.headers())
+    assert (late.status_code, late.json["error"]) == (403, "share_expired")
 
     withdrawn = citizen.delete(f"/api/v1/wallet/shares/{share_id}", headers={"X-CSRFToken": csrf})
     assert withdrawn.status_code == 200 and withdrawn.json["revoked_at"]

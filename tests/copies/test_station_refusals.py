@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 
+import img2pdf
 import pikepdf
 import pytest
 from sqlalchemy import func, select
@@ -54,6 +55,7 @@ def low_resolution_scan() -> bytes:
 CASES = [
     ("not an image", {"pages": [b"%PDF-1.7 this is not a picture"]}, 422, "not_an_image", "không phải ảnh"),
     ("under 150 dpi", "low", 422, "low_resolution", "100 dpi"),
+    ("PDF scanned under 150 dpi", "low-pdf", 422, "low_resolution", "100 dpi"),
     ("encrypted PDF", {"document": "encrypted"}, 422, "encrypted_pdf", "mã hóa"),
     ("signed PDF", {"document": _pdf(build=_signature)}, 422, "signed_pdf", "ký số"),
     ("PDF with JavaScript", {"document": _pdf(build=_javascript)}, 422, "pdf_javascript", "JavaScript"),
@@ -73,6 +75,8 @@ def test_a_bad_scan_is_refused_and_nothing_is_stored(app, demo, client, low_reso
     station = register_station(app)
     if parts == "low":
         parts = {"pages": [low_resolution_scan]}
+    if parts == "low-pdf":
+        parts = {"document": img2pdf.convert(low_resolution_scan)}
     if parts.get("document") == "encrypted":
         parts = {"document": _encrypted()}
     answer = post_copy(client, station, **parts)
@@ -112,4 +116,9 @@ def test_without_vietnamese_ocr_the_copy_has_no_text_and_the_official_is_told(ma
         login_as(app, official, official_principal("official1"))
         page = official.get(f"/official/copies/{posted.json['id']}").get_data(as_text=True)
         assert 'data-testid="no-text-layer"' in page and "chưa cài đặt nhận dạng ký tự tiếng Việt" in page
+        # A scanner's PDF is taken as well, its page count and resolution read from the PDF.
+        scanner_pdf = img2pdf.convert([render_page(BIRTH_CERTIFICATE[:2], 0.0, dpi=150, fmt="JPEG")] * 2)
+        from_pdf = post_copy(app.test_client(), station, document=scanner_pdf)
+        assert from_pdf.status_code == 201, from_pdf.json
+        assert (from_pdf.json["copy"]["page_count"], from_pdf.json["copy"]["text_layer"]) == (2, False)
         db.session.remove()

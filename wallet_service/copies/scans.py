@@ -124,10 +124,10 @@ def _check_page_resolution(number: int, page: pikepdf.Page) -> None:
     if not pixels or min(inches) <= 0:
         return  # a page of text, not a scan: nothing to measure
     largest = max(pixels, key=lambda wh: wh[0] * wh[1])
-    dpi = min(largest[0] / inches[0], largest[1] / inches[1])
+    dpi = round(min(largest[0] / inches[0], largest[1] / inches[1]))  # page sizes in points round the inches
     if dpi < MIN_DPI:
         raise Unprocessable(_("Page %(n)s is scanned at %(dpi)s dpi; scan at %(min)s dpi or more (300 is usual).",
-                              n=number, dpi=round(dpi), min=MIN_DPI), "low_resolution")
+                              n=number, dpi=dpi, min=MIN_DPI), "low_resolution")
 
 
 def ocr_available(language: str) -> bool:
