@@ -9,7 +9,7 @@ import unicodedata
 
 from .catalogue import DATE_FIELDS, FIELDS, DocumentType
 
-_VALUE = r"\b\s*[:;.]?\s*(?P<rest>.*)$"
+_VALUE = r"\b\s*(?P<sep>[:;.]?)\s*(?P<rest>.*)$"
 _DATE_NUMERIC = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
 _DATE_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
 _DIGIT_RUN = re.compile(r"[0-9OoIl| .]{12,24}")
@@ -36,9 +36,12 @@ def extract_fields(document_type: DocumentType, text: str) -> dict[str, str | No
     lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", text).splitlines()]
     lines = [line for line in lines if line]
     folded = [fold(line) for line in lines]
+    # Any label of the type followed by a colon ends the value before it: papers put two fields on a line.
+    next_label = re.compile(r"\s(?:" + "|".join(l for ls in document_type.labels.values() for l in ls
+                                                if not l.startswith("^")) + r")\s*:")
     found: dict[str, str | None] = {}
     for name in FIELDS:
-        found[name] = _first_value(name, document_type.labels.get(name, ()), lines, folded)
+        found[name] = _first_value(name, document_type.labels.get(name, ()), lines, folded, next_label)
     if found["personal_id"] is None:
         # A paper whose label the OCR garbled: a number of exactly twelve digits is the ID when it is the only one.
         numbers = set(_TWELVE.findall(text))
@@ -46,14 +49,18 @@ def extract_fields(document_type: DocumentType, text: str) -> dict[str, str | No
     return found
 
 
-def _first_value(name: str, labels: tuple[str, ...], lines: list[str], folded: list[str]) -> str | None:
+def _first_value(name: str, labels: tuple[str, ...], lines: list[str], folded: list[str],
+                 next_label: re.Pattern) -> str | None:
+    """The value after the first line's label: at the start of a line, or after another field with a colon."""
     for label in labels:
-        pattern = re.compile(r"^\W*(?:" + label + ")" + _VALUE)
+        pattern = re.compile(r"(?:^\W*|\s)(?:" + label + ")" + _VALUE)
         for line, low in zip(lines, folded):
-            match = pattern.match(low)
-            if match is None:
-                continue
-            value = normalise(name, line[match.start("rest"):], low[match.start("rest"):])
+            match = pattern.search(low)
+            if match is None or (match.start() > 0 and match["sep"] != ":"):
+                continue  # a label within a line counts only with its colon
+            start = match.start("rest")
+            end = (cut.start() + start) if (cut := next_label.search(low[start:])) else len(low)
+            value = normalise(name, line[start:end], low[start:end])
             if value:
                 return value
     return None
