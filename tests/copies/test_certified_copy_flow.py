@@ -174,8 +174,12 @@ def _share_read_and_withdraw(app, citizen, csrf: str, copy_id: str, pdf: bytes) 
     assert [(s["id"], len(s["reads"]), s["reads"][0]["client"]) for s in listed] == [(share_id, 1, "mot-cua-ha-long")]
     assert "đã đọc 1 lần" in citizen.get("/wallet/").get_data(as_text=True)
 
-    expired = citizen.post("/api/v1/wallet/shares", headers={"X-CSRFToken": csrf},
-                           json={"copy_id": copy_id, "agency_code": WARD, "valid_until": until}).json["id"]
+    # The wallet page's form shares too (until the end of the chosen day, Vietnam time).
+    form = citizen.post(f"/wallet/copies/{copy_id}/shares", data={"csrf_token": csrf, "agency_code": WARD,
+                                                                 "until": (dt.date.today() + dt.timedelta(days=3)).isoformat()})
+    assert form.status_code == 302
+    expired = citizen.get("/api/v1/wallet/shares").json[0]["id"]
+    assert expired != share_id
     db.session.execute(update(CopyShare).where(CopyShare.id == expired)
                        .values(valid_until=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
     db.session.commit()
@@ -186,3 +190,5 @@ def _share_read_and_withdraw(app, citizen, csrf: str, copy_id: str, pdf: bytes) 
     assert withdrawn.status_code == 200 and withdrawn.json["revoked_at"]
     after = client.get(f"/api/v1/shared-documents/{share_id}", headers=case_system.headers())
     assert (after.status_code, after.json["error"]) == (403, "share_revoked")
+    assert citizen.post(f"/wallet/shares/{expired}/revoke", data={"csrf_token": csrf}).status_code == 302
+    assert all(share["revoked_at"] for share in citizen.get("/api/v1/wallet/shares").json)
