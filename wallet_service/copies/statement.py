@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import pikepdf
 import pikepdf.pdfa
