@@ -81,6 +81,8 @@ def test_scans_become_a_certified_copy_in_the_wallet_shared_and_withdrawn(live_a
     assert bad.status_code == 422 and "dd/mm/yyyy" in bad.get_data(as_text=True)
     confirmed = official.post(f"/official/copies/{copy_id}", data={**form, "csrf_token": csrf})
     assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith(f"/official/results/{copy_id}")
+    timeline = official.get(f"/official/results/{copy_id}").get_data(as_text=True)
+    assert "Đã xác nhận dữ liệu và thêm lời chứng" in timeline and "station-ha-long" in timeline
 
     batch = official.post("/api/v1/signing-batches", json={"result_ids": [copy_id]}, headers={"X-CSRFToken": csrf})
     assert batch.status_code == 202, batch.json
