@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import request, session
 
 from .client_auth import authenticate_client
+from .copies import KIND as COPY, STATION
 from .models import Result, db
 from .platform.errors import Forbidden, Unauthorized
 from .services import services
@@ -69,6 +70,8 @@ class Principal:
 
 
 def can_read_result(principal: Principal, result: Result) -> bool:
+    if principal.kind == CLIENT and STATION in principal.roles and result.kind != COPY:
+        return False  # a digitisation station sees the copies it serves, not the agency's results
     if principal.kind in (CLIENT, OFFICIAL):
         return result.agency.code in principal.agency_codes
     if principal.kind == CITIZEN:

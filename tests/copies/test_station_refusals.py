@@ -99,6 +99,15 @@ def test_refusals_speak_english_on_request_and_only_stations_post(app, demo, cli
     no_results = client.post("/api/v1/results", data={"metadata": "{}", "document": (io.BytesIO(b"%PDF-"), "r.pdf")},
                              headers=station.headers(), content_type="multipart/form-data")
     assert (no_results.status_code, no_results.json["error"]) == (403, "not_a_case_system")
+    result = {"dossier_code": f"{WARD}-251121-0042", "procedure_code": "1.001193.000.00.00.H40",
+              "procedure_name": "Thủ tục đăng ký khai sinh", "citizen_id": "022186001234", "citizen_name": "Lê Thị Hoa",
+              "title": "Trích lục khai sinh", "agency_code": WARD}
+    posted = client.post("/api/v1/results", data={"metadata": json.dumps(result), "document": (io.BytesIO(_pdf()), "r.pdf")},
+                         headers=case_system.headers(), content_type="multipart/form-data")
+    assert posted.status_code == 201, posted.json
+    hidden = client.get(f"/api/v1/results/{posted.json['id']}", headers=station.headers())
+    assert hidden.status_code == 404  # a station sees the copies it serves, not the agency's results
+    assert client.get(f"/api/v1/results/{posted.json['id']}", headers=case_system.headers()).status_code == 200
 
 
 def test_without_vietnamese_ocr_the_copy_has_no_text_and_the_official_is_told(make_app):
