@@ -13,8 +13,7 @@ from sd_jwt.issuer import SDJWTIssuer
 
 from ..models import Result, utcnow
 from .keys import IssuerKey
-from .copy_types import result_vct
-from .metadata import FORMAT
+from .metadata import FORMAT, vct
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ def result_claims(result: Result, issuer: str, holder_jwk: dict, status: StatusR
         "iss": issuer,
         # Day precision: an exact issuance second would be a correlation handle (OpenID4VCI §14.4.1).
         "iat": int(dt.datetime.combine(now.date(), dt.time(), dt.timezone.utc).timestamp()),
-        "vct": result_vct(issuer, result),
+        "vct": vct(issuer),
         "cnf": {"jwk": holder_jwk},
         "status": {"status_list": {"idx": status.index, "uri": status.uri}},
         "result_id": result.id,
@@ -55,11 +54,6 @@ def result_claims(result: Result, issuer: str, holder_jwk: dict, status: StatusR
     }
     if result.citizen.birth_date is not None:
         claims[SDObj("birthdate")] = result.citizen.birth_date.isoformat()
-    record = result.certified_copy_record
-    if record is not None:
-        # The copy's confirmed data is the holder's personal data: disclosed only when the citizen chooses.
-        claims["document_type"] = record.document_type
-        claims[SDObj("document_fields")] = {name: value for name, value in (record.confirmed or {}).items() if value}
     return claims
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from . import copy_types, grants, metadata
+from . import grants, metadata
 from ..models import db
 from ..platform.errors import NotFound
 from ..services import services
@@ -44,10 +44,7 @@ def _allow_cross_origin(response: Response) -> Response:
 
 @bp.get("/.well-known/openid-credential-issuer")
 def credential_issuer_metadata():
-    body = metadata.credential_issuer_metadata(_issuer(), _key())
-    configurations = body["credential_configurations_supported"]
-    configurations.update(copy_types.copy_configurations(_issuer(), configurations[metadata.CONFIGURATION_ID]))
-    return jsonify(body)
+    return jsonify(metadata.credential_issuer_metadata(_issuer(), _key()))
 
 
 @bp.get("/.well-known/oauth-authorization-server")
@@ -65,23 +62,13 @@ def credential_type_metadata():
     return jsonify(metadata.type_metadata(_issuer()))
 
 
-@bp.get("/vct/certified-copy/<slug>/v1")
-def copy_type_metadata(slug: str):
-    """Type Metadata of one document type's certified copies."""
-    document_type = copy_types.copy_vcts(_issuer()).get(f"{_issuer()}/vct/certified-copy/{slug}/v1")
-    if document_type is None:
-        raise NotFound("No such credential type.", "unknown_vct")
-    return jsonify(copy_types.copy_type_metadata(_issuer(), document_type, metadata.type_metadata(_issuer())))
-
-
 @bp.get("/credential-offers/<code>")
 def credential_offer(code: str):
     """The offer behind `credential_offer_uri`. Its path is the pre-authorised code itself: whoever
     holds this URI holds the code anyway, and the database keeps only the code's hash."""
-    offer = grants.live_offer(db.session, code)
-    if offer is None:
+    if grants.live_offer(db.session, code) is None:
         raise NotFound("This credential offer is unknown, expired or already used.", "offer_not_found")
-    return _no_store(jsonify(grants.offer_object(_issuer(), code, copy_types.configuration_id(offer.result))))
+    return _no_store(jsonify(grants.offer_object(_issuer(), code)))
 
 
 @bp.post("/token")

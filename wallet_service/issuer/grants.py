@@ -71,11 +71,11 @@ def live_offer(session: Session, code: str) -> CredentialOffer | None:
     return offer
 
 
-def offer_object(issuer: str, code: str, configuration_id: str = CONFIGURATION_ID) -> dict:
+def offer_object(issuer: str, code: str) -> dict:
     """The Credential Offer JSON (§4.1.1) served behind `credential_offer_uri`."""
     return {
         "credential_issuer": issuer,
-        "credential_configuration_ids": [configuration_id],
+        "credential_configuration_ids": [CONFIGURATION_ID],
         "grants": {
             PRE_AUTHORIZED_GRANT: {
                 "pre-authorized_code": code,

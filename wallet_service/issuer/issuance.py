@@ -14,7 +14,6 @@ from .credential import StatusReference, issue_sd_jwt_vc
 from .errors import CredentialRequestError, NotificationError
 from .grants import OFFERABLE, consume_nonce
 from .keys import IssuerKey
-from .copy_types import configuration_id
 from .metadata import CONFIGURATION_ID
 from .models import CredentialAccessToken, IssuedCredential
 from .proofs import verify_jwt_proof
@@ -28,7 +27,7 @@ def _wallet_actor(token: CredentialAccessToken) -> str:
     return f"wallet:offer:{token.offer_id}"
 
 
-def _single_jwt_proof(body: dict, offered: str = CONFIGURATION_ID) -> str:
+def _single_jwt_proof(body: dict) -> str:
     if "credential_response_encryption" in body:
         raise CredentialRequestError("invalid_encryption_parameters", "Encrypted credential responses are not supported.")
     configuration = body.get("credential_configuration_id")
@@ -42,8 +41,8 @@ def _single_jwt_proof(body: dict, offered: str = CONFIGURATION_ID) -> str:
         raise CredentialRequestError("unknown_credential_identifier", "No credential_identifier was issued with this token.")
     if configuration is None:
         raise CredentialRequestError("invalid_credential_request", "credential_configuration_id is missing.")
-    if configuration != offered:
-        raise CredentialRequestError("unknown_credential_configuration", f"Only {offered} is offered.")
+    if configuration != CONFIGURATION_ID:
+        raise CredentialRequestError("unknown_credential_configuration", f"Only {CONFIGURATION_ID} is offered.")
     proofs = body.get("proofs")
     if proofs is None:
         raise CredentialRequestError("invalid_proof", "The proofs parameter is missing; a jwt key proof is required.")
@@ -63,8 +62,8 @@ def issue_credential(session: Session, token: CredentialAccessToken, body: objec
     """The Credential Response body (§8.3), committed with its bookkeeping and audit event."""
     if not isinstance(body, dict):
         raise CredentialRequestError("invalid_credential_request", "The request body must be a JSON object.")
+    proof = _single_jwt_proof(body)
     result = token.offer.result
-    proof = _single_jwt_proof(body, configuration_id(result))
     if result.status not in OFFERABLE:
         raise CredentialRequestError("credential_request_denied", "This result has been annulled or is not signed.")
     holder = verify_jwt_proof(proof, audience=issuer, now=utcnow(), consume_nonce=lambda nonce: consume_nonce(session, nonce))

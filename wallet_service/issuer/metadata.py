@@ -55,33 +55,29 @@ def credential_issuer_metadata(issuer: str, key: IssuerKey) -> dict:
             {"name": "Quảng Ninh administrative procedure results", "locale": "en"},
         ],
         "credential_configurations_supported": {
-            CONFIGURATION_ID: _result_configuration(issuer, key, claims),
-        },
-    }
-
-
-def _result_configuration(issuer: str, key: IssuerKey, claims: list[dict]) -> dict:
-    return {
-        "format": FORMAT,
-        "vct": vct(issuer),
-        "scope": CONFIGURATION_ID,
-        "cryptographic_binding_methods_supported": ["jwk"],
-        "credential_signing_alg_values_supported": [key.alg],
-        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGS)}},
-        "credential_metadata": {
-            "display": [
-                {
-                    "name": "Kết quả giải quyết thủ tục hành chính",
-                    "locale": "vi",
-                    "description": "Kết quả đã được ký số, kèm mã băm của bản PDF.",
+            CONFIGURATION_ID: {
+                "format": FORMAT,
+                "vct": vct(issuer),
+                "scope": CONFIGURATION_ID,
+                "cryptographic_binding_methods_supported": ["jwk"],
+                "credential_signing_alg_values_supported": [key.alg],
+                "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGS)}},
+                "credential_metadata": {
+                    "display": [
+                        {
+                            "name": "Kết quả giải quyết thủ tục hành chính",
+                            "locale": "vi",
+                            "description": "Kết quả đã được ký số, kèm mã băm của bản PDF.",
+                        },
+                        {
+                            "name": "Administrative procedure result",
+                            "locale": "en",
+                            "description": "A digitally signed result, with the hash of its PDF.",
+                        },
+                    ],
+                    "claims": claims,
                 },
-                {
-                    "name": "Administrative procedure result",
-                    "locale": "en",
-                    "description": "A digitally signed result, with the hash of its PDF.",
-                },
-            ],
-            "claims": claims,
+            }
         },
     }
 

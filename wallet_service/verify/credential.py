@@ -23,7 +23,6 @@ from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
 from ..issuer.keys import IssuerKey
-from ..issuer.copy_types import copy_vcts
 from ..issuer.metadata import FORMAT, PROOF_ALGS, vct
 from ..issuer.models import StatusList
 from ..issuer.status_list import INVALID, VALID, encode_status_list, invalid_indices, read_status, status_list_uri
@@ -150,15 +149,6 @@ def _split(credential: object) -> _Parts:
     except (ValueError, TypeError, RecursionError, jwt.PyJWTError) as exc:
         raise InvalidCredential(f"The SD-JWT cannot be read ({type(exc).__name__}); send it in compact form.") from None
     return _Parts(issuer_jwt, header, payload, tuple(disclosures), last or None)
-
-
-def _check_vct(value: object, issuer: str) -> Check:
-    if value == vct(issuer):
-        return Check("vct", PASSED, gettext("Credential type: administrative procedure result."))
-    document_type = copy_vcts(issuer).get(value) if isinstance(value, str) else None
-    if document_type is not None:
-        return Check("vct", PASSED, gettext("Credential type: certified copy of a %(type)s.", type=document_type.name))
-    return Check("vct", FAILED, gettext("Unknown credential type (vct)."))
 
 
 def _check_signature(parts: _Parts, key: IssuerKey) -> Check:
@@ -350,7 +340,10 @@ def verify_credential(session: Session, credential: object, *, issuer: str, key:
                             gettext("Issued by this service (%(issuer)s).", issuer=issuer) if ours
                             else gettext("Issued by %(other)s, not by this service.", other=str(parts.payload.get("iss")))))
         checks.append(_check_signature(parts, key))
-        checks.append(_check_vct(parts.payload.get("vct"), issuer))
+        vct_ok = parts.payload.get("vct") == vct(issuer)
+        checks.append(Check("vct", PASSED if vct_ok else FAILED,
+                            gettext("Credential type: administrative procedure result.") if vct_ok
+                            else gettext("Unknown credential type (vct).")))
         checks.append(_check_validity(parts.payload, now))
         claims, disclosed, problem = _apply_disclosures(parts.payload, parts.disclosures)
         checks.append(Check("disclosures", FAILED, problem) if problem else Check(
