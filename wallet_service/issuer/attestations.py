@@ -22,6 +22,8 @@ from .metadata import PROOF_ALGS
 CLIENT_ATTESTATION_TYP = "oauth-client-attestation+jwt"
 CLIENT_ATTESTATION_POP_TYP = "oauth-client-attestation-pop+jwt"
 KEY_ATTESTATION_TYP = "key-attestation+jwt"
+KEY_ATTESTATION_DRAFT_TYP = "keyattestation+jwt"
+"""The type of drafts before 1.0, which wallet libraries still send."""
 MAX_POP_AGE = 300
 MAX_CLOCK_SKEW = 60
 
@@ -64,14 +66,15 @@ class TrustedProviders:
         return certificates[0].public_key()
 
 
-def _decode(token: object, typ: str, key, now: dt.datetime, require: list[str], **options) -> dict:
+def _decode(token: object, typ: str, key, now: dt.datetime, require: list[str], *, also: tuple[str, ...] = (),
+            **options) -> dict:
     if not isinstance(token, str):
         raise AttestationError(f"The {typ} must be a compact JWT.")
     try:
         header = jwt.get_unverified_header(token)
     except jwt.DecodeError:
         raise AttestationError(f"The {typ} is not a well-formed JWT.") from None
-    if header.get("typ") != typ:
+    if header.get("typ") not in (typ, *also):
         raise AttestationError(f"The typ must be {typ}.")
     if header.get("alg") not in PROOF_ALGS:
         raise AttestationError(f"The {typ} alg must be one of {', '.join(PROOF_ALGS)}.")
@@ -135,7 +138,7 @@ class KeyAttestation:
 
 def verify_key_attestation(token: object, *, trusted: TrustedProviders, now: dt.datetime) -> KeyAttestation:
     claims = _decode(token, KEY_ATTESTATION_TYP, lambda header: trusted.signing_key(header, now), now,
-                     ["iat", "attested_keys"])
+                     ["iat", "attested_keys"], also=(KEY_ATTESTATION_DRAFT_TYP,))
     keys = claims["attested_keys"]
     if not isinstance(keys, list) or not keys:
         raise AttestationError("attested_keys must be a non-empty array of JWKs.")

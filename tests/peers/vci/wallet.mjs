@@ -7,16 +7,23 @@
 //       selectively with a key-binding JWT.
 //   node wallet.mjs verify <sd-jwt-vc>
 //       verifies an SD-JWT VC again, status included.
+//   node wallet.mjs issue-haip <openid-credential-offer://...> <tx_code> <provider.json>
+//       the same as a high-assurance wallet: a wallet attestation from the wallet provider of
+//       provider.json ({privateKeyPem, x5c}) authenticates it at the token endpoint, its tokens
+//       are DPoP-bound, and one request with three key proofs, each carrying the provider's key
+//       attestation of the three holder keys, gets a batch of three credentials.
 //
 // Prints one JSON object on stdout; errors are reported in it as {"error": ..., "step": ...}.
 // The protocol work is @openid4vc/openid4vci's and @sd-jwt/sd-jwt-vc's; this file only supplies
 // the crypto callbacks they ask for (node:crypto) and the issuer key lookup.
 import crypto from 'node:crypto'
+import fs from 'node:fs'
 import {
   Openid4vciClient,
+  Openid4vciWalletProvider,
   setGlobalConfig,
 } from '@openid4vc/openid4vci'
-import { clientAuthenticationAnonymous } from '@openid4vc/oauth2'
+import { clientAuthenticationAnonymous, clientAuthenticationClientAttestationJwt } from '@openid4vc/oauth2'
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
 import { digest, generateSalt } from '@sd-jwt/crypto-nodejs'
 
@@ -152,6 +159,106 @@ async function issue(offerUri, txCode) {
   }
 }
 
+// Keys by the x of their public JWK, so that the libraries' signJwt callbacks (which name the
+// signer by its public key) find the private key; the wallet provider signs with its x5c.
+function keyring(provider) {
+  const keys = new Map()
+  const add = () => {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const publicJwk = publicKey.export({ format: 'jwk' })
+    keys.set(publicJwk.x, privateKey)
+    return publicJwk
+  }
+  const signJwt = async (signer, { header, payload }) => {
+    if (signer.method === 'x5c') return { jwt: signCompact({ ...header, x5c: signer.x5c }, payload, provider.privateKey) }
+    if (signer.method !== 'jwk' || !keys.has(signer.publicJwk.x)) throw new Error(`unsupported signer ${signer.method}`)
+    return { jwt: signCompact(header, payload, keys.get(signer.publicJwk.x)), signerJwk: signer.publicJwk }
+  }
+  return { add, signJwt }
+}
+
+async function issueHaip(offerUri, txCode, providerFile) {
+  const provider = JSON.parse(fs.readFileSync(providerFile, 'utf8'))
+  provider.privateKey = crypto.createPrivateKey(provider.privateKeyPem)
+  const providerSigner = { method: 'x5c', alg: 'ES256', x5c: provider.x5c }
+  const ring = keyring(provider)
+  const instanceJwk = ring.add()
+  const dpopJwk = ring.add()
+  const holderJwks = [ring.add(), ring.add(), ring.add()]
+  const walletProvider = new Openid4vciWalletProvider({ callbacks: { signJwt: ring.signJwt } })
+  const now = Date.now()
+  const clientAttestationJwt = await walletProvider.createWalletAttestationJwt({
+    issuer: 'https://wallet-provider.example', clientId: 'npm-wallet', confirmation: { jwk: instanceJwk },
+    expiresAt: new Date(now + 3600e3), signer: providerSigner, walletName: 'npm test wallet',
+  })
+  const callbacks = {
+    fetch,
+    hash: (data, alg) => crypto.createHash(alg.replace('-', '').toLowerCase()).update(data).digest(),
+    generateRandom: (length) => crypto.randomBytes(length),
+    signJwt: ring.signJwt,
+  }
+  const client = new Openid4vciClient({
+    callbacks: { ...callbacks, clientAuthentication: clientAuthenticationClientAttestationJwt({ clientAttestationJwt, callbacks }) },
+  })
+  let step = 'resolve offer'
+  try {
+    const offer = await client.resolveCredentialOffer(offerUri)
+    const issuerMetadata = await client.resolveIssuerMetadata(offer.credential_issuer)
+    const configurationId = offer.credential_configuration_ids[0]
+    step = 'token'
+    const { accessTokenResponse, dpop } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
+      credentialOffer: offer, issuerMetadata, txCode,
+      dpop: { signer: { method: 'jwk', alg: 'ES256', publicJwk: dpopJwk } },
+    })
+    step = 'nonce'
+    const { c_nonce: nonce } = await client.requestNonce({ issuerMetadata })
+    step = 'key attestation'
+    const keyAttestationJwt = await walletProvider.createKeyAttestationJwt({
+      attestedKeys: holderJwks, nonce, expiresAt: new Date(now + 600e3), keyStorage: ['iso_18045_high'],
+      use: 'proof_type.jwt', signer: providerSigner,
+    })
+    step = 'proof'
+    const proofs = []
+    for (const publicJwk of holderJwks) {
+      const { jwt } = await client.createCredentialRequestJwtProof({
+        issuerMetadata, credentialConfigurationId: configurationId, nonce, keyAttestationJwt,
+        signer: { method: 'jwk', alg: 'ES256', publicJwk },
+      })
+      proofs.push(jwt)
+    }
+    step = 'credential'
+    const { credentialResponse, dpop: dpopAfter } = await client.retrieveCredentials({
+      issuerMetadata, accessToken: accessTokenResponse.access_token, credentialConfigurationId: configurationId,
+      proofs: { jwt: proofs }, dpop,
+    })
+    step = 'notification'
+    await client.sendNotification({
+      issuerMetadata, accessToken: accessTokenResponse.access_token,
+      dpop: { signer: dpop.signer, nonce: dpopAfter?.nonce ?? dpop.nonce },
+      notification: { notificationId: credentialResponse.notification_id, event: 'credential_accepted' },
+    })
+    step = 'verify'
+    const credentials = credentialResponse.credentials.map((entry) => entry.credential)
+    const verifications = []
+    for (const credential of credentials) verifications.push(await verify(credential))
+    return {
+      tokenType: accessTokenResponse.token_type,
+      dpopJwk,
+      holderJwks,
+      credentials,
+      verifications,
+      authorizationServerMetadata: issuerMetadata.authorizationServers[0],
+    }
+  } catch (error) {
+    return { error: String(error?.message ?? error), step, details: error?.response ?? error?.errorResponse ?? null }
+  }
+}
+
 const [mode, ...args] = process.argv.slice(2)
-const output = mode === 'issue' ? await issue(args[0], args[1]) : mode === 'verify' ? await verify(args[0]) : { error: `unknown mode ${mode}` }
+const modes = {
+  issue: () => issue(args[0], args[1]),
+  'issue-haip': () => issueHaip(args[0], args[1], args[2]),
+  verify: () => verify(args[0]),
+}
+const output = modes[mode] ? await modes[mode]() : { error: `unknown mode ${mode}` }
 process.stdout.write(JSON.stringify(output))
