@@ -40,7 +40,7 @@ def push(http, challenge: str, **params) -> str:
 
 
 def code_of(response) -> str:
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
     location = urlparse(response.headers["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI
     query = parse_qs(location.query)
@@ -83,8 +83,11 @@ def test_offer_issuer_state_par_pkce_and_wrong_verifier(app, client, signed_resu
     citizen_login(other, CITIZEN2)
     assert other.get(authorize, headers={"Accept": "application/json"}).status_code == 403
 
-    citizen_login(browser, CITIZEN1)
-    code = code_of(browser.get(authorize))
+    headers = citizen_login(browser, CITIZEN1)
+    page = browser.get(authorize)
+    assert page.status_code == 200 and result.dossier_code in page.get_data(as_text=True)
+    assert browser.post(authorize).status_code == 400, "the confirmation needs the session's CSRF token"
+    code = code_of(browser.post(authorize, headers=headers))
     assert browser.get(authorize, headers={"Accept": "application/json"}).status_code == 404, "a request_uri is used once"
     wrong = redeem(wallet.client, code, pkce()[0])
     assert wrong.status_code == 400 and wrong.get_json()["error"] == "invalid_grant"
@@ -95,11 +98,11 @@ def test_offer_issuer_state_par_pkce_and_wrong_verifier(app, client, signed_resu
     # The whole flow once more, this time with the right verifier: a credential comes out.
     verifier, challenge = pkce()
     request_uri = push(wallet.client, challenge, issuer_state=issuer_state(wallet.client, make_offer(client, result)))
-    code = code_of(browser.get(f"/authorize?client_id=wallet-app&request_uri={request_uri}"))
+    code = code_of(browser.post(f"/authorize?client_id=wallet-app&request_uri={request_uri}", headers=headers))
     assert redeem(wallet.client, code, verifier, client_id="another-wallet").get_json()["error"] == "invalid_grant"
     verifier, challenge = pkce()
     request_uri = push(wallet.client, challenge, issuer_state=issuer_state(wallet.client, make_offer(client, result)))
-    code = code_of(browser.get(f"/authorize?client_id=wallet-app&request_uri={request_uri}"))
+    code = code_of(browser.post(f"/authorize?client_id=wallet-app&request_uri={request_uri}", headers=headers))
     token = redeem(wallet.client, code, verifier)
     assert token.status_code == 200, token.get_json()
     issued = wallet.credential(token.get_json()["access_token"])

@@ -1,8 +1,12 @@
-"""The OpenID4VCI 1.0 credential issuer: signed results as SD-JWT VCs, with Token Status Lists.
+"""The OpenID4VCI 1.0 credential issuer: signed results as SD-JWT VCs, with Token Status Lists,
+at the level of the High Assurance Interoperability Profile when configured so.
 
 Modules, one concern each: `metadata` (what is published), `grants` (offers, tx codes, access
-tokens, nonces), `proofs` (key proof validation), `credential` (the SD-JWT VC), `status_list`
-(status lists and `annul_credentials`), `issuance` (credential and notification requests),
+tokens, nonces), `authorization` (PAR, the citizen's authorization, code redemption), `dpop`
+(sender-constrained tokens), `attestations` (wallet and key attestations), `request_auth` (who
+calls the token and PAR endpoints), `proofs` (key proof validation), `credential` (the SD-JWT VC),
+`certificate` (the issuer key's x5c chain), `status_list` (status lists and `annul_credentials`),
+`issuance` (credential and notification requests), `documents` (the PDF behind `document.uri`),
 `endpoints` / `offers_api` (HTTP), `keys` (the signing key file), `models` (tables)."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The authorization code grant of the issuer (OpenID4VCI 1.0 §5, HAIP): pushed authorization
 requests (RFC 9126) with PKCE S256 (RFC 7636), the citizen logging in through the service's own
-OpenID Connect login, then choosing the result (unless the offer's `issuer_state` named it), and the
-code's redemption at the token endpoint.
+OpenID Connect login, then confirming the result the offer's `issuer_state` named (or choosing one),
+and the code's redemption at the token endpoint.
 
 Authlib's authorization server wants a client registry and grant classes shaped around registered
 clients; wallets are public clients identified per request (by their attestation in `haip` mode),
@@ -119,8 +119,9 @@ def _pending(session: Session, request_uri: str, client_id: str | None) -> Autho
 
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize():
-    """The citizen's step: log in (the service's OIDC login), choose the result when the wallet
-    did not name one, then go back to the wallet with the code."""
+    """The citizen's step: log in (the service's OIDC login), confirm the result (or choose it when
+    the wallet named none), then go back to the wallet with the code. The code is given only for
+    the CSRF-checked POST, so a link alone cannot hand a citizen's result to someone's wallet."""
     args = request.values
     pending = _pending(db.session, args.get("request_uri", ""), args.get("client_id"))
     principal = current_principal()
@@ -128,18 +129,19 @@ def authorize():
         here = "/authorize?" + urlencode({"client_id": pending.client_id, "request_uri": args["request_uri"]})
         return redirect("/auth/login?" + urlencode({"role": CITIZEN, "next": here}))
     offer = pending.offer
-    if offer is None and request.method == "POST":  # CSRF-checked: the citizen's session posts it
+    if offer is not None and offer.citizen_id != principal.record_id:
+        raise Forbidden("This credential offer belongs to another citizen.", "offer_of_another_citizen")
+    if request.method == "GET":
+        results = [offer.result] if offer is not None else db.session.scalars(
+            select(Result).where(Result.citizen_id == principal.record_id, Result.status.in_(OFFERABLE))
+            .order_by(Result.signed_at.desc())).all()
+        return render_template("wallet/authorize.html", results=results, request_uri=args["request_uri"],
+                               client_id=pending.client_id)
+    if offer is None:
         result = db.session.get(Result, request.form.get("result_id", ""))
         if result is None or result.citizen_id != principal.record_id or result.status not in OFFERABLE:
             raise NotFound("No such signed result among yours.", "result_not_found")
         offer = db.session.get(CredentialOffer, create_offer(db.session, result).offer_id)
-    if offer is None:
-        results = db.session.scalars(select(Result).where(Result.citizen_id == principal.record_id,
-                                                          Result.status.in_(OFFERABLE)).order_by(Result.signed_at.desc()))
-        return render_template("wallet/authorize.html", results=list(results), request_uri=args["request_uri"],
-                               client_id=pending.client_id)
-    if offer.citizen_id != principal.record_id:
-        raise Forbidden("This credential offer belongs to another citizen.", "offer_of_another_citizen")
     return _grant_code(pending, offer, principal.actor)
 
 
@@ -157,7 +159,7 @@ def _grant_code(pending: AuthorizationRequest, offer: CredentialOffer, actor: st
     db.session.commit()
     query = {"code": code, "iss": _issuer(), **({"state": pending.state} if pending.state else {})}
     separator = "&" if urlsplit(pending.redirect_uri).query else "?"
-    return redirect(pending.redirect_uri + separator + urlencode(query), 302)
+    return redirect(pending.redirect_uri + separator + urlencode(query), 303)
 
 
 def redeem_authorization_code(session: Session, form: MultiDict, attested_client: str | None, jkt: str | None) -> IssuedToken:

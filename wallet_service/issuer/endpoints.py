@@ -7,7 +7,7 @@ import gzip
 from flask import Blueprint, Response, jsonify, request
 
 from . import grants, metadata
-from ..models import db, utcnow
+from ..models import db
 from ..platform.errors import Gone, NotFound
 from ..services import services
 from .documents import document_uri
@@ -37,10 +37,6 @@ def _key() -> IssuerKey:
     return services().issuer_key.load()
 
 
-def _policy() -> metadata.Policy:
-    return policy()
-
-
 def _secret() -> str:
     return services().settings.secret_key
 
@@ -62,12 +58,12 @@ def _allow_cross_origin(response: Response) -> Response:
 
 @bp.get("/.well-known/openid-credential-issuer")
 def credential_issuer_metadata():
-    return jsonify(metadata.credential_issuer_metadata(_issuer(), _key(), _policy()))
+    return jsonify(metadata.credential_issuer_metadata(_issuer(), _key(), policy()))
 
 
 @bp.get("/.well-known/oauth-authorization-server")
 def authorization_server_metadata():
-    return jsonify(metadata.authorization_server_metadata(_issuer(), _policy()))
+    return jsonify(metadata.authorization_server_metadata(_issuer(), policy()))
 
 
 @bp.get("/.well-known/jwt-vc-issuer")
@@ -136,8 +132,7 @@ def credential():
     body = request.get_json(silent=True)
     if body is None:
         raise CredentialRequestError("invalid_credential_request", "The request body is not valid JSON.")
-    policy = _policy()
-    context = ProofContext(_issuer(), services().wallet_providers, policy.key_attestation_required,
+    context = ProofContext(_issuer(), services().wallet_providers, policy().key_attestation_required,
                            lambda notification_id: document_uri(_issuer(), _secret(), notification_id))
     return _no_store(jsonify(issue_credential(db.session, access, body, _key(), context)))
 

@@ -244,6 +244,9 @@ class Settings:
                 ("TRUST_ROOTS_PATH", self.verify.trust_roots_path is None),
                 ("CREDENTIAL_ISSUER_KEY_FILE", self.issuer.key_file is None),
                 ("SESSION_REDIS_URL", not self.session_redis_url),
+                # HAIP: credentials carry x5c, and wallets are attested by providers someone trusts.
+                ("CREDENTIAL_ISSUER_CERT_FILE", self.issuer.haip and self.issuer.cert_file is None),
+                ("WALLET_ATTESTATION_TRUST_ROOTS", self.issuer.haip and self.issuer.attestation_roots is None),
             )
             if unset
         ]
