@@ -54,6 +54,7 @@ def offer(client, signed_results, make_offer):
     return make_offer(client, signed_results[CITIZEN1])
 
 
+@pytest.mark.postgres  # the replay store is a unique insert (ON CONFLICT DO NOTHING) per database
 def test_dpop_bound_token_replayed_proof_and_bearer_use_are_refused(wallet, offer):
     dpop_key = ec.generate_private_key(ec.SECP256R1())
     response, nonce = dpop_token(wallet, offer, dpop_key)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import Blueprint, redirect, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -110,10 +111,10 @@ def par():
 def _pending(session: Session, request_uri: str, client_id: str | None) -> AuthorizationRequest:
     pending = session.scalar(select(AuthorizationRequest).where(AuthorizationRequest.request_uri_sha256 == sha256_hex(request_uri)))
     if pending is None or pending.code_sha256 is not None or pending.expires_at <= utcnow():
-        raise NotFound("This authorization request is unknown, expired or already used; start again from the wallet.",
+        raise NotFound(_("This authorization request is unknown, expired or already used; start again from the wallet."),
                        "authorization_request_unknown")
     if client_id != pending.client_id:
-        raise BadRequest("client_id is not the one of the pushed authorization request.", "invalid_client")
+        raise BadRequest(_("client_id is not the one of the pushed authorization request."), "invalid_client")
     return pending
 
 
@@ -130,7 +131,7 @@ def authorize():
         return redirect("/auth/login?" + urlencode({"role": CITIZEN, "next": here}))
     offer = pending.offer
     if offer is not None and offer.citizen_id != principal.record_id:
-        raise Forbidden("This credential offer belongs to another citizen.", "offer_of_another_citizen")
+        raise Forbidden(_("This credential offer belongs to another citizen."), "offer_of_another_citizen")
     if request.method == "GET":
         results = [offer.result] if offer is not None else db.session.scalars(
             select(Result).where(Result.citizen_id == principal.record_id, Result.status.in_(OFFERABLE))
@@ -140,7 +141,7 @@ def authorize():
     if offer is None:
         result = db.session.get(Result, request.form.get("result_id", ""))
         if result is None or result.citizen_id != principal.record_id or result.status not in OFFERABLE:
-            raise NotFound("No such signed result among yours.", "result_not_found")
+            raise NotFound(_("No such signed result among yours."), "result_not_found")
         offer = db.session.get(CredentialOffer, create_offer(db.session, result).offer_id)
     return _grant_code(pending, offer, principal.actor)
 
@@ -152,7 +153,7 @@ def _grant_code(pending: AuthorizationRequest, offer: CredentialOffer, actor: st
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise NotFound("This credential offer was already used.", "offer_not_found")
+        raise NotFound(_("This credential offer was already used."), "offer_not_found")
     code = secrets.token_urlsafe(32)
     pending.offer_id, pending.code_sha256, pending.expires_at = offer.id, sha256_hex(code), utcnow() + CODE_LIFETIME
     audit.record(db.session, actor, "credential.authorized", offer.result_id, offer=offer.id, client_id=pending.client_id)

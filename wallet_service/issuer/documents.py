@@ -8,6 +8,7 @@ copied from a browser's history or a proxy log soon stops working."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -30,10 +31,10 @@ def _valid_result(notification_id: str) -> Result:
     """The result of the credential with this notification id, while that credential is valid."""
     issued = db.session.scalar(select(IssuedCredential).where(IssuedCredential.notification_id == notification_id))
     if issued is None:
-        raise NotFound("No credential holds this document link.", "document_link_unknown")
+        raise NotFound(_("No credential holds this document link."), "document_link_unknown")
     result = db.session.get(Result, issued.result_id)
     if issued.revoked_at is not None or result.status not in OFFERABLE:
-        raise Gone("The credential of this document link was revoked or its result annulled.", "document_link_revoked")
+        raise Gone(_("The credential of this document link was revoked or its result annulled."), "document_link_revoked")
     return result
 
 
@@ -43,7 +44,7 @@ def credential_document_link(capability: str):
     try:
         notification_id = URLSafeSerializer(secret, salt=_SALT).loads(capability)
     except BadSignature:
-        raise NotFound("No credential holds this document link.", "document_link_unknown") from None
+        raise NotFound(_("No credential holds this document link."), "document_link_unknown") from None
     _valid_result(notification_id)
     link = URLSafeTimedSerializer(secret, salt=_SALT + "-download").dumps(notification_id)
     response = redirect(f"/credential-documents/{capability}/pdf?link={link}", 303)
@@ -60,9 +61,9 @@ def credential_document(capability: str):
         if notification_id != URLSafeSerializer(secret, salt=_SALT).loads(capability):
             raise BadSignature("another credential's link")
     except SignatureExpired:
-        raise Gone("This download link has expired; open the credential's document link again.", "document_link_expired") from None
+        raise Gone(_("This download link has expired; open the credential's document link again."), "document_link_expired") from None
     except BadSignature:
-        raise NotFound("No credential holds this document link.", "document_link_unknown") from None
+        raise NotFound(_("No credential holds this document link."), "document_link_unknown") from None
     result = _valid_result(notification_id)
     response = Response(services().documents.get(result.signed_sha256), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{result.dossier_code}.pdf"'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 
 from flask import Blueprint, Response, jsonify, request
+from flask_babel import gettext as _
 
 from . import grants, metadata
 from ..models import db
@@ -84,7 +85,7 @@ def credential_offer(code: str):
     if offer is None:
         raise NotFound("This credential offer is unknown, expired or already used.", "offer_not_found")
     if offer.result.status not in grants.OFFERABLE:
-        raise Gone("The result of this credential offer was annulled; it can no longer be added to a wallet.", "offer_gone")
+        raise Gone(_("The result of this credential offer was annulled; it can no longer be added to a wallet."), "offer_gone")
     return _no_store(jsonify(grants.offer_object(_issuer(), code)))
 
 
