@@ -82,6 +82,13 @@ def test_dpop_bound_token_replayed_proof_and_bearer_use_are_refused(wallet, offe
     unnonced, _ = dpop_credential(wallet, access_token, dpop_key, nonce,
                                   proof=dpop_proof(dpop_key, "POST", wallet.issuer + "/credential", access_token=access_token))
     assert body_error(unnonced, 401) == "use_dpop_nonce" and unnonced.headers["DPoP-Nonce"]
+    # A proof sent with a refused request is spent too: it cannot carry another body later.
+    proof = dpop_proof(dpop_key, "POST", wallet.issuer + "/credential", nonce=nonce, access_token=access_token)
+    refused = wallet.client.post("/credential", json={"proofs": {}},
+                                 headers={"Authorization": f"DPoP {access_token}", "DPoP": proof})
+    assert body_error(refused, 400) == "invalid_credential_request"
+    reused, _ = dpop_credential(wallet, access_token, dpop_key, nonce, proof=proof)
+    assert body_error(reused, 401) == "invalid_dpop_proof"
     assert db.session.query(IssuedCredential).count() == 1
 
 

@@ -99,6 +99,7 @@ def token():
         raise TokenError("unsupported_grant_type", "Only the pre-authorized_code and authorization_code grants are supported.")
     client_id = attested_client()
     jkt = token_dpop_key()
+    db.session.commit()  # the attestation PoP and the DPoP proof are spent, whatever the grant's outcome
     if grant_type == metadata.AUTHORIZATION_CODE_GRANT:
         from .authorization import redeem_authorization_code
 
@@ -122,7 +123,11 @@ def _access_token():
         expected = DPoPRequest(request.method, _issuer() + request.path, _secret(), access_token)
         return verify_proof(db.session, request.headers.get("DPoP"), expected)
 
-    return grants.authenticate_access_token(db.session, request.headers.get("Authorization"), dpop_key_of)
+    access = grants.authenticate_access_token(db.session, request.headers.get("Authorization"), dpop_key_of)
+    # The DPoP proof is spent now, whatever the request's body makes of it: a captured proof cannot
+    # carry another body later.
+    db.session.commit()
+    return access
 
 
 @bp.post("/credential")
