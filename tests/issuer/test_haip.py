@@ -14,7 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwcrypto.jwk import JWK
 from sqlalchemy import select
 
-from tests.issuer.conftest import CITIZEN1, WalletKey, attestation_pop, dpop_proof, issuer_of, make_signed_results
+from tests.issuer.conftest import (
+    CITIZEN1, Wallet, WalletKey, attestation_pop, citizen_principal, dpop_proof, issuer_of, log_in, make_signed_results,
+    offer_from_response,
+)
 from tests.issuer.test_issuance_flow import status_of, verify_sd_jwt_vc
 from wallet_service.dev import demo as demo_data
 from wallet_service.issuer.models import CredentialAccessToken, IssuedCredential
@@ -28,6 +31,12 @@ PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 def body_error(response, status: int) -> str:
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
     return response.get_json()["error"]
+
+
+def offer_of(app, client, result):
+    """The result's citizen asks for an offer in `client` (logged in there)."""
+    headers = log_in(app, client, citizen_principal(result.citizen.personal_id))
+    return offer_from_response(client.post(f"/api/v1/wallet/results/{result.id}/credential-offer", headers=headers).get_json())
 
 
 def dpop_token(wallet, offer, dpop_key, headers: dict | None = None):
@@ -143,12 +152,8 @@ def haip_app(make_app, wallet_provider):
 
 
 def test_haip_mode_requires_wallet_attestation_dpop_and_key_attestation(haip_app, result_documents, wallet_provider):
-    from tests.issuer.conftest import Wallet, citizen_principal, log_in, offer_from_response
-
     result = make_signed_results(haip_app, result_documents)[CITIZEN1]
-    browser = haip_app.test_client()
-    headers = log_in(haip_app, browser, citizen_principal(CITIZEN1))
-    offer = offer_from_response(browser.post(f"/api/v1/wallet/results/{result.id}/credential-offer", headers=headers).get_json())
+    offer = offer_of(haip_app, haip_app.test_client(), result)
     wallet = Wallet(haip_app.test_client(), issuer_of(haip_app), WalletKey(ec.generate_private_key(ec.SECP256R1())))
     metadata = wallet.client.get("/.well-known/oauth-authorization-server").get_json()
     assert metadata["token_endpoint_auth_methods_supported"] == ["attest_jwt_client_auth"]
@@ -197,13 +202,10 @@ def test_haip_mode_requires_wallet_attestation_dpop_and_key_attestation(haip_app
 def test_attestation_proof_type_issues_one_credential_per_attested_key(make_app, wallet_provider, result_documents, make_offer):
     app = make_app(WALLET_ATTESTATION_TRUST_ROOTS=str(wallet_provider.roots_file))
     with app.app_context():
-        from tests.issuer.conftest import Wallet, citizen_principal, log_in, offer_from_response
-
         demo_data.load_people(db.session, services(app).settings.public_base_url)
         result = make_signed_results(app, result_documents)[CITIZEN1]
         browser = app.test_client()
-        headers = log_in(app, browser, citizen_principal(CITIZEN1))
-        offer = offer_from_response(browser.post(f"/api/v1/wallet/results/{result.id}/credential-offer", headers=headers).get_json())
+        offer = offer_of(app, browser, result)
         wallet = Wallet(app.test_client(), issuer_of(app), WalletKey(ec.generate_private_key(ec.SECP256R1())))
         keys = [WalletKey(ec.generate_private_key(ec.SECP256R1())).public_jwk for _ in range(2)]
         access_token = wallet.access_token(offer)
@@ -232,8 +234,14 @@ def test_credential_carries_x5c_up_to_the_development_ca(make_app, trusted_pki, 
         client = app.test_client()
         jwks = client.get("/.well-known/jwt-vc-issuer").get_json()["jwks"]["keys"]
         assert jwks[0]["kid"] == key.kid and jwks[0]["x5c"] == list(key.x5c)
-        status = client.get("/.well-known/openid-credential-issuer")
-        assert status.status_code == 200
+        demo_data.load_people(db.session, services(app).settings.public_base_url)
+        result = make_signed_results(app, result_documents)[CITIZEN1]
+        offer = offer_of(app, client, result)
+        wallet = Wallet(app.test_client(), issuer_of(app), WalletKey(ec.generate_private_key(ec.SECP256R1())))
+        credential = wallet.credential(wallet.access_token(offer)).get_json()["credentials"][0]["credential"]
+        header = jwt.get_unverified_header(credential.split("~")[0])
+        assert header["x5c"] == list(key.x5c) and header["kid"] == key.kid
+        verify_sd_jwt_vc(client, credential)  # and the JWT VC issuer metadata still verifies it
         db.session.remove()
 
 
@@ -257,11 +265,7 @@ def test_nonce_answer_status_list_gzip_and_annulled_offer(app, client, wallet, o
 
     result = signed_results[CITIZEN1]
     later_offer_path = "/" + offer.offer_url.split("/", 3)[3]
-    from tests.issuer.conftest import citizen_principal, log_in, offer_from_response
-
-    browser = app.test_client()
-    headers = log_in(app, browser, citizen_principal(CITIZEN1))
-    fresh = offer_from_response(browser.post(f"/api/v1/wallet/results/{result.id}/credential-offer", headers=headers).get_json())
+    fresh = offer_of(app, app.test_client(), result)
     result.move_to(ResultStatus.ANNULLED)
     db.session.commit()
     gone = wallet.client.get("/" + fresh.offer_url.split("/", 3)[3])

@@ -30,6 +30,11 @@ class DevelopmentCa:
     cert_path: Path
     key_path: Path
 
+    def certifies(self, x5c: tuple[str, ...]) -> bool:
+        """Whether `x5c` ends at this CA (a re-created development PKI has another one)."""
+        ca_cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+        return x5c[-1] == base64.b64encode(ca_cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
+
     def issue(self, public_key, subject: str, out: Path) -> None:
         ca_cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
         ca_key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)

@@ -100,8 +100,11 @@ class IssuerKeySource:
             if not self.dev_ca.key_path.exists():
                 return ()  # no development PKI yet (`wallet-service init` makes it)
             try:
-                return x5c_of(self.cert_path, public)
-            except (OSError, ValueError):  # absent, or made for an earlier key: issue it (again)
-                self.cert_path.parent.mkdir(parents=True, exist_ok=True)
-                self.dev_ca.issue(public, "Credential issuer (development)", self.cert_path)
+                chain = x5c_of(self.cert_path, public)
+                if self.dev_ca.certifies(chain):
+                    return chain
+            except (OSError, ValueError):  # absent, or made for an earlier key
+                pass
+            self.cert_path.parent.mkdir(parents=True, exist_ok=True)
+            self.dev_ca.issue(public, "Credential issuer (development)", self.cert_path)
         return x5c_of(self.cert_path, public)
