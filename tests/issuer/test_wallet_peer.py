@@ -2,7 +2,9 @@
 offer by reference, gets a token with the tx_code, a c_nonce, sends a key proof and receives the
 SD-JWT VC; `@sd-jwt/sd-jwt-vc` verifies its signature (key from /.well-known/jwt-vc-issuer), its
 disclosures and its status list, and a selective presentation with key binding. After annulment
-the same verifier finds the status invalid. (tests/peers/vci: `npm ci` there first; `make test` does.)"""
+the same verifier finds the status invalid. The same library as a high-assurance wallet (wallet
+attestation, DPoP, key attestations, a batch of three), and through the authorization code flow
+(PAR, PKCE, DPoP). (tests/peers/vci: `npm ci` there first; `make test` does.)"""
 from __future__ import annotations
 
 import json
@@ -150,3 +152,27 @@ def test_high_assurance_wallet_gets_a_batch_of_three_with_dpop_and_attestations(
     assert [i.notification_event for i in issued] == ["credential_accepted"] * 3
     token = db.session.scalar(select(CredentialAccessToken))
     assert token.dpop_jkt == JWK(**outcome["dpopJwk"]).thumbprint()
+
+
+def test_wallet_app_uses_the_authorization_code_flow_with_par_pkce_and_dpop(live_app, live_signed_results, tmp_path):
+    """The wallet pushes its request and sends the citizen to /authorize; the citizen (logged in)
+    confirms; the wallet redeems the code with its PKCE verifier and DPoP key."""
+    result = live_signed_results[CITIZEN1]
+    uri, _tx_code = citizen_offer(live_app, result)
+    state = str(tmp_path / "wallet-state.json")
+    started = run_peer("authorize-start", uri, state)
+    assert "error" not in started, started
+    issuer = services(live_app).settings.public_base_url
+    assert started["authorizationRequestUrl"].startswith(issuer + "/authorize?")
+    browser = live_app.test_client()
+    headers = log_in(live_app, browser, citizen_principal(CITIZEN1))
+    path = started["authorizationRequestUrl"].removeprefix(issuer)
+    assert result.dossier_code in browser.get(path).get_data(as_text=True)
+    back = browser.post(path, headers=headers)
+    assert back.status_code == 303 and back.headers["Location"].startswith("https://wallet.example/callback?")
+
+    finished = run_peer("authorize-finish", state, back.headers["Location"])
+    assert "error" not in finished, finished
+    assert finished["tokenType"] == "DPoP"
+    assert finished["verification"]["verified"] is True, finished["verification"]
+    assert finished["verification"]["payload"]["result_id"] == result.id

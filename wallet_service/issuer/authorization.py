@@ -178,6 +178,8 @@ def redeem_authorization_code(session: Session, form: MultiDict, attested_client
     session.commit()
     if spent != 1:
         raise TokenError("invalid_grant", "The authorization code was already used.")
+    if not (attested_client or form.get("client_id")):
+        raise TokenError("invalid_request", "client_id is required with an authorization code (RFC 6749 4.1.3).")
     if (attested_client or form.get("client_id")) != pending.client_id:
         raise TokenError("invalid_grant", "The code was issued to another client.")
     if form.get("redirect_uri") != pending.redirect_uri:
