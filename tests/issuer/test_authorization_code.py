@@ -118,6 +118,10 @@ def test_wallet_initiated_request_lets_the_citizen_choose_the_result(app, signed
                                              "code_challenge": challenge, "code_challenge_method": "plain",
                                              "authorization_details": json.dumps(details)})
     assert wrong.status_code == 400 and "PKCE" in wrong.get_json()["error_description"]
+    too_long = wallet.client.post("/par", data={"response_type": "code", "client_id": "wallet-app", "redirect_uri": REDIRECT_URI,
+                                                "code_challenge": challenge, "code_challenge_method": "S256",
+                                                "state": "s" * 513, "authorization_details": json.dumps(details)})
+    assert too_long.status_code == 400 and too_long.get_json()["error"] == "invalid_request"
     request_uri = push(wallet.client, challenge, authorization_details=json.dumps(details))
     browser = app.test_client()
     headers = citizen_login(browser, CITIZEN1)

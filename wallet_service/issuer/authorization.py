@@ -72,8 +72,10 @@ def _offer_of(session: Session, issuer_state: str) -> CredentialOffer:
 def _check_par_request(form: MultiDict) -> None:
     if form.get("response_type") != "code":
         raise TokenError("unsupported_response_type", "response_type must be code.")
-    if not form.get("client_id"):
-        raise TokenError("invalid_request", "client_id is required.")
+    if not form.get("client_id") or len(form["client_id"]) > 255:
+        raise TokenError("invalid_request", "client_id is required (at most 255 characters).")
+    if len(form.get("state", "")) > 512:
+        raise TokenError("invalid_request", "state may have at most 512 characters.")
     redirect_uri = form.get("redirect_uri", "")
     parts = urlsplit(redirect_uri)
     if not parts.scheme or parts.fragment or len(redirect_uri) > 2000 or parts.scheme in ("javascript", "data"):
