@@ -129,6 +129,8 @@ def test_citizen_gets_a_verifiable_credential_for_a_signed_result(app, client, s
     assert status_of(client, payload) == 1
     assert verifier.get(payload["document"]["uri"].removeprefix(issuer)).status_code == 410
     assert verifier.get(link.headers["Location"]).status_code == 410
+    page = verifier.get(payload["document"]["uri"].removeprefix(issuer), headers={"Accept": "text/html"})
+    assert page.status_code == 410 and "Liên kết này không còn dùng được" in page.get_data(as_text=True)
 
 
 def test_annulled_result_reads_invalid_even_before_annul_credentials_runs(app, client, signed_results, make_offer, wallet):
