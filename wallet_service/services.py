@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .delivery.config import DeliveryConfig
     from .dev.csc.service import DevCscService
     from .dev.idp.provider import EmbeddedProvider
+    from .issuer.attestations import TrustedProviders
     from .issuer.keys import IssuerKeySource
     from .keys.interface import KeyDirectory
     from .platform.config import Settings
@@ -74,6 +75,8 @@ class Services:
     devcsc: DevCscService | None = None
     """The embedded development remote-signing service, when KEYS_CONFIG is not set."""
     issuer_key: IssuerKeySource | None = None
+    wallet_providers: TrustedProviders | None = None
+    """Roots of the wallet providers whose wallet and key attestations the issuer accepts."""
     verifier: VerifierHolder | None = None
     delivery: DeliveryConfig | None = None
     delivery_poller: Periodic | None = None

@@ -21,6 +21,8 @@ SECRETS = {
         ("eyJzdWIiOiIwMjIxODYwMDEyMzQifQ",),
     "/credential-offers/OFFER-Zq81xK": ("OFFER-Zq81xK",),
     "/token?pre-authorized_code=PRE-4411&tx_code=TX-5522&lang=vi": ("PRE-4411", "TX-5522"),
+    "/authorize?client_id=w&request_uri=urn:ietf:params:oauth:request_uri:RQ-8812": ("RQ-8812",),
+    "/credential-documents/CAP-3391/pdf?link=LINK-1177": ("CAP-3391", "LINK-1177"),
 }
 
 

@@ -16,6 +16,7 @@ SECRET_PARAMETERS = frozenset({
     "code", "state", "nonce", "code_verifier", "session_state",  # OpenID Connect login
     "id_token", "id_token_hint", "access_token", "refresh_token", "token",  # tokens, logout
     "pre-authorized_code", "tx_code", "credential_offer", "credential_offer_uri",  # OpenID4VCI
+    "request_uri", "issuer_state", "link",  # pushed authorization requests, credential document links
     "client_secret", "client_assertion", "assertion", "password", "pin", "otp",
 })
 """Query parameters whose values are never logged (compared without case)."""
@@ -23,15 +24,15 @@ _PARAMETER = re.compile(
     r"(^|[?&;])(" + "|".join(re.escape(name) for name in sorted(SECRET_PARAMETERS)) + r")=[^&;\s\"'#]*",
     re.IGNORECASE,
 )
-_OFFER_PATH = re.compile(r"(/credential-offers/)[^/?#\s\"']+")
-"""A credential offer's path is its pre-authorised code."""
+_OFFER_PATH = re.compile(r"(/credential-offers/|/credential-documents/)[^/?#\s\"']+")
+"""A credential offer's path is its pre-authorised code; a credential document's, its capability."""
 _SECRET_HEADERS = ("{authorization}i", "{cookie}i", "{http_authorization}e", "{http_cookie}e",
                    "{set-cookie}o")
 
 
 def scrub(text: str) -> str:
     """`text` (a URL, query string, request line or log line) with every secret replaced."""
-    if "=" not in text and "/credential-offers/" not in text:  # most of gunicorn's atoms: skip the regexes
+    if "=" not in text and "/credential-offers/" not in text and "/credential-documents/" not in text:  # most of gunicorn's atoms: skip the regexes
         return text
     text = _PARAMETER.sub(lambda m: f"{m.group(1)}{m.group(2)}={REMOVED}", text)
     return _OFFER_PATH.sub(lambda m: m.group(1) + REMOVED, text)

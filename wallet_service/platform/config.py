@@ -123,6 +123,25 @@ class VerifySettings:
 class IssuerSettings:
     key_file: Path | None = setting("CREDENTIAL_ISSUER_KEY_FILE", None, path)
     """PEM key signing SD-JWT VCs; None: generated under the instance folder (development only)."""
+    cert_file: Path | None = setting("CREDENTIAL_ISSUER_CERT_FILE", None, path)
+    """PEM chain of the signing key's certificate up to (not including) the CA's root, sent as `x5c`;
+    None: issued by the development PKI's CA when there is one (development only)."""
+    mode: str = setting("CREDENTIAL_ISSUER_MODE", "open", one_of("open", "haip"))
+    """`haip`: DPoP-bound tokens, a wallet attestation at the token endpoint and key attestations
+    are required (OpenID4VC High Assurance Interoperability Profile); `open`: accepted when sent."""
+    key_attestation: str = setting("CREDENTIAL_KEY_ATTESTATION", "optional", one_of("optional", "required"))
+    """Whether key proofs must carry a key attestation (always required in `haip` mode)."""
+    attestation_roots: Path | None = setting("WALLET_ATTESTATION_TRUST_ROOTS", None, path)
+    """PEM file of the root certificates of trusted wallet providers (wallet and key attestations
+    carry their chain in `x5c`); None: no attestation is trusted."""
+
+    @property
+    def haip(self) -> bool:
+        return self.mode == "haip"
+
+    @property
+    def key_attestation_required(self) -> bool:
+        return self.haip or self.key_attestation == "required"
 
 
 @dataclass(frozen=True)
@@ -225,6 +244,9 @@ class Settings:
                 ("TRUST_ROOTS_PATH", self.verify.trust_roots_path is None),
                 ("CREDENTIAL_ISSUER_KEY_FILE", self.issuer.key_file is None),
                 ("SESSION_REDIS_URL", not self.session_redis_url),
+                # HAIP: credentials carry x5c, and wallets are attested by providers someone trusts.
+                ("CREDENTIAL_ISSUER_CERT_FILE", self.issuer.haip and self.issuer.cert_file is None),
+                ("WALLET_ATTESTATION_TRUST_ROOTS", self.issuer.haip and self.issuer.attestation_roots is None),
             )
             if unset
         ]
