@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .platform.runners import JobRunner, Periodic
     from .platform.storage import DocumentStore
     from .platform.tasks import ScheduledWork
+    from .presentations.identity import IdentitySource
     from .results.events import ResultEvents
     from .verify.holder import VerifierHolder
 
@@ -74,6 +75,8 @@ class Services:
     devcsc: DevCscService | None = None
     """The embedded development remote-signing service, when KEYS_CONFIG is not set."""
     issuer_key: IssuerKeySource | None = None
+    verifier_identity: IdentitySource | None = None
+    """The key and certificate that sign OpenID4VP request objects."""
     verifier: VerifierHolder | None = None
     delivery: DeliveryConfig | None = None
     delivery_poller: Periodic | None = None

@@ -22,7 +22,7 @@ from .config_values import (
 
 __all__ = [
     "DEVELOPMENT", "PRODUCTION", "ArchiveSettings", "AuthSettings", "BatchSettings", "CelerySettings",
-    "ConfigError", "DeliverySettings", "IssuerSettings", "ProviderSettings", "RateLimitSettings", "Settings",
+    "ConfigError", "DeliverySettings", "IssuerSettings", "PresentationSettings", "ProviderSettings", "RateLimitSettings", "Settings",
     "VerifySettings", "environment_variables", "load_settings", "setting",
 ]
 
@@ -126,6 +126,14 @@ class IssuerSettings:
 
 
 @dataclass(frozen=True)
+class PresentationSettings:
+    key_file: Path | None = setting("VERIFIER_KEY_FILE", None, path)
+    """PEM EC P-256 key signing OpenID4VP request objects; None: issued from the development PKI."""
+    certificate_file: Path | None = setting("VERIFIER_CERTIFICATE_FILE", None, path)
+    """PEM chain (leaf first, root left out) of that key; the leaf names PUBLIC_BASE_URL's host as a dNSName."""
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str = setting("WALLET_ENV", DEVELOPMENT)
     """`development` (embedded stand-ins allowed) or `production`."""
@@ -173,6 +181,7 @@ class Settings:
     delivery: DeliverySettings = group(DeliverySettings)
     issuer: IssuerSettings = group(IssuerSettings)
     limits: RateLimitSettings = group(RateLimitSettings)
+    presentations: PresentationSettings = group(PresentationSettings)
     verify: VerifySettings = group(VerifySettings)
     testing: bool = False
     """create_app was given TESTING: background rounds default to off (not an environment variable)."""

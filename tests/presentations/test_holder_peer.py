@@ -1,0 +1,204 @@
+"""A real OpenID4VP holder against the verifier served on a loopback port: `@openid4vc/openid4vp`
+resolves the clerk's QR link, fetches the request object and checks it (x5c chain up to the
+development PKI's root, `x509_san_dns` client identifier), `dcql` matches the query, and
+`@sd-jwt/sd-jwt-vc` discloses the asked claims with a key-binding JWT, posted by `direct_post`.
+
+Cheap by construction: one app, one Node process and two credentials (issued through the service's
+own OpenID4VCI endpoints) for the whole module; each test makes a new presentation request.
+(tests/peers/vp: `npm ci` there first; `make test` does.)"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from werkzeug.serving import make_server
+
+from tests.conftest import IsolatedClient, _empty_all_tables
+from tests.issuer.conftest import (  # noqa: F401  (result_documents: a session fixture re-used as it is)
+    CITIZEN1, CITIZEN2, Wallet, WalletKey, citizen_principal, log_in, make_signed_results, offer_from_response,
+    result_documents,
+)
+from wallet_service import create_app
+from wallet_service.dev import demo as demo_data
+from wallet_service.issuer import annul_credentials
+from wallet_service.models import ResultStatus, db
+from wallet_service.services import services
+
+PEER = Path(__file__).resolve().parents[1] / "peers" / "vp"
+OTHER_VERIFIER = "x509_san_dns:bank.example"
+
+
+class Holder:
+    """The Node holder process, one for the module: a JSON command per line in, an answer per line out."""
+
+    def __init__(self):
+        node = shutil.which("node")
+        assert node, "Node.js is needed for the holder peer (Debian package nodejs)"
+        assert (PEER / "node_modules" / "@openid4vc" / "openid4vp").is_dir(), f"run `npm ci` in {PEER}"
+        self.process = subprocess.Popen([node, "holder.mjs"], cwd=PEER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)
+
+    def present(self, link: str, credential: dict, trust_root: str, **kb) -> dict:
+        command = {"cmd": "present", "link": link, "credential": credential["credential"],
+                   "holderJwk": credential["holder_jwk"], "trustRoot": trust_root, "kb": kb}
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(10)
+
+
+def _issue(app, result) -> dict:
+    """The citizen takes an offer; a wallet redeems it at the service's own issuer endpoints."""
+    browser = app.test_client()
+    headers = log_in(app, browser, citizen_principal(result.citizen.personal_id))
+    offer = offer_from_response(browser.post(f"/api/v1/wallet/results/{result.id}/credential-offer", headers=headers).get_json())
+    key = WalletKey(ec.generate_private_key(ec.SECP256R1()))
+    wallet = Wallet(app.test_client(), services(app).settings.public_base_url, key)
+    answer = wallet.credential(wallet.access_token(offer))
+    assert answer.status_code == 200, answer.get_json()
+    private_jwk = json.loads(__import__("jwt").algorithms.ECAlgorithm.to_jwk(key.private_key))
+    return {"credential": answer.get_json()["credentials"][0]["credential"], "holder_jwk": private_jwk, "result_id": result.id}
+
+
+@pytest.fixture(scope="module")
+def verifier(database_url, trusted_pki, result_documents, tmp_path_factory):
+    """The app served on 127.0.0.1 (its public address), the development PKI of the session copied in,
+    two signed results with a credential each, and the holder process."""
+    server = make_server("127.0.0.1", 0, lambda environ, start_response: [], threaded=True)
+    instance = tmp_path_factory.mktemp("vp-instance")
+    shutil.copytree(trusted_pki.directory, instance / "pki")
+    app = create_app({"database_url": database_url, "instance_path": instance, "TESTING": True,
+                      "public_base_url": f"http://127.0.0.1:{server.server_port}"})
+    app.test_client_class = IsolatedClient
+    _empty_all_tables(app)
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    holder = Holder()
+    with app.app_context():
+        demo_data.load_people(db.session, services(app).settings.public_base_url)
+        results = make_signed_results(app, result_documents)
+        credentials = {number: _issue(app, results[number]) for number in (CITIZEN1, CITIZEN2)}
+        yield {"app": app, "results": results, "credentials": credentials, "holder": holder,
+               "root": trusted_pki.root_cert_path.read_text()}
+        db.session.remove()
+    holder.close()
+    server.shutdown()
+    thread.join(5)
+    _empty_all_tables(app)
+
+
+def _ask_on_page(app, **form) -> tuple[IsolatedClient, str, str]:
+    """The clerk's browser asks on /verify/wallet; returns it, the page's address and the QR's link."""
+    clerk = app.test_client()
+    page = clerk.get("/verify/wallet").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    made = clerk.post("/verify/wallet", data={"csrf_token": token, **form})
+    assert made.status_code == 303, made.get_data(as_text=True)
+    waiting = clerk.get(made.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="qr"' in waiting and "<svg" in waiting
+    link = html.unescape(re.search(r'href="(openid4vp://[^"]+)"', waiting).group(1))
+    return clerk, made.headers["Location"], link
+
+
+def _ask_by_api(app, **body) -> dict:
+    made = app.test_client().post("/api/v1/presentations", json=body)
+    assert made.status_code == 201, made.get_json()
+    return made.get_json()
+
+
+def _read(app, made: dict, secret: str | None = None):
+    return app.test_client().get(f"/api/v1/presentations/{made['id']}",
+                                 headers={"Authorization": f"Bearer {secret or made['secret']}", "Accept-Language": "en"})
+
+
+def test_clerk_page_shows_the_report_of_what_the_wallet_presented(verifier):
+    app, result = verifier["app"], verifier["results"][CITIZEN1]
+    clerk, address, link = _ask_on_page(app, procedure_code=result.procedure_code, claims=["full_name"])
+
+    outcome = verifier["holder"].present(link, verifier["credentials"][CITIZEN1], verifier["root"])
+    assert outcome["ok"], outcome
+    base = services(app).settings.public_base_url
+    assert outcome["client"] == {"prefix": "x509_san_dns", "identifier": "127.0.0.1"}
+    assert outcome["request"]["signer"] == "x5c" and outcome["request"]["response_mode"] == "direct_post"
+    assert outcome["request"]["response_uri"] == base + "/presentations/response"
+    assert outcome["response"]["status"] == 200, outcome["response"]
+    # Only the asked personal claim left the wallet.
+    assert outcome["disclosed"] == ["full_name"]
+
+    assert clerk.get(address + "/status").get_json() == {"status": "answered"}
+    page = clerk.get(address).get_data(as_text=True)
+    assert 'data-status="answered"' in page and "Hợp lệ" in page
+    assert "Lê Thị Hoa" in page and result.dossier_code in page and CITIZEN1 not in page
+    assert "Họ và tên" in page and "Mã hồ sơ" in page
+    # Another browser (no session of the clerk's) cannot read it.
+    assert app.test_client().get(address).status_code == 404
+
+
+def test_clerks_system_reads_the_report_and_a_replayed_response_is_refused(verifier):
+    app = verifier["app"]
+    made = _ask_by_api(app, claims=["full_name", "personal_id"])
+    assert made["request_link"].startswith("openid4vp://?client_id=x509_san_dns%3A127.0.0.1&request_uri=")
+    assert _read(app, made).get_json()["status"] == "pending"
+
+    outcome = verifier["holder"].present(made["request_link"], verifier["credentials"][CITIZEN1], verifier["root"])
+    assert outcome["ok"] and outcome["response"]["status"] == 200, outcome
+    answer = _read(app, made)
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    body = answer.get_json()
+    assert body["status"] == "answered" and body["accepted"] is True
+    assert body["report"]["claims"]["personal_id"] == CITIZEN1 and body["report"]["claims"]["full_name"] == "Lê Thị Hoa"
+    assert "birthdate" not in body["report"]["claims"]
+    assert {c["check"]: c["status"] for c in body["report"]["checks"]} == {
+        "format": "passed", "issuer": "passed", "signature": "passed", "vct": "passed", "validity": "passed",
+        "disclosures": "passed", "key_binding": "passed", "status": "passed", "registry": "passed", "request": "passed"}
+    assert _read(app, made, secret="not-the-secret").status_code == 404
+
+    replay = app.test_client().post("/presentations/response", data={
+        "vp_token": outcome["vpToken"], "state": outcome["request"]["state"]})
+    assert replay.status_code == 400
+    assert replay.get_json() == {"error": "invalid_request",
+                                 "error_description": "This request was already answered; a replayed response is refused."}
+    assert _read(app, made).get_json()["accepted"] is True
+
+
+def _refused(verifier, credential: dict, **kb) -> tuple[dict, dict]:
+    made = _ask_by_api(verifier["app"], claims=["full_name"])
+    outcome = verifier["holder"].present(made["request_link"], credential, verifier["root"], **kb)
+    assert outcome["ok"], outcome
+    assert outcome["response"]["status"] == 400 and outcome["response"]["body"]["error"] == "invalid_presentation"
+    body = _read(verifier["app"], made).get_json()
+    assert body["status"] == "refused" and body["accepted"] is False
+    failed = {c["check"]: c["message"] for c in body["report"]["checks"] if c["status"] == "failed"}
+    return outcome, {"reason": body["report"]["reason"], "failed": failed}
+
+
+def test_a_wrong_nonce_is_refused(verifier):
+    outcome, report = _refused(verifier, verifier["credentials"][CITIZEN1], nonce="a-nonce-of-another-request")
+    assert report["failed"] == {"key_binding": "The key-binding JWT carries another nonce: it may be replayed."}
+    assert outcome["response"]["body"]["error_description"] == report["reason"]
+
+
+def test_a_presentation_for_another_verifier_is_refused(verifier):
+    _, report = _refused(verifier, verifier["credentials"][CITIZEN1], aud=OTHER_VERIFIER)
+    assert report["failed"] == {"key_binding": "The key-binding JWT was made for another verifier (aud)."}
+
+
+def test_an_annulled_result_credential_is_refused(verifier):
+    result = verifier["results"][CITIZEN2]
+    result.move_to(ResultStatus.ANNULLED)
+    annul_credentials(db.session, result)
+    db.session.commit()
+    _, report = _refused(verifier, verifier["credentials"][CITIZEN2])
+    assert set(report["failed"]) == {"status", "registry"}
+    assert "INVALID" in report["failed"]["status"]

@@ -1,0 +1,121 @@
+"""`/verify/wallet`: a clerk (a bank's or a school's, no account needed) chooses what to ask, shows
+the QR code to the citizen, and the page turns into the report once the wallet has answered. The
+page's requests are remembered in the clerk's session with their secrets, so only that browser
+reads the answer."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext, lazy_gettext
+from sqlalchemy import select
+
+from ..models import Result, ResultStatus, db, utcnow
+from ..platform.errors import ApiError
+from .api import qr_svg, start
+from .dcql import PERSONAL_CLAIMS
+from .requests import authorization_link, public_view, readable
+from .wallet_endpoints import base_url
+
+bp = Blueprint("verify_wallet", __name__)
+SESSION_KEY = "presentations"
+KEPT = 20
+"""Requests a browser session remembers (the oldest are forgotten)."""
+_PROCEDURES_SHOWN = 200
+
+
+_CLAIM_LABELS = {
+    "result_id": lazy_gettext("Result ID"),
+    "title": lazy_gettext("Title"),
+    "procedure_code": lazy_gettext("Procedure code"),
+    "procedure_name": lazy_gettext("Administrative procedure"),
+    "dossier_code": lazy_gettext("Dossier code"),
+    "agency": lazy_gettext("Issuing agency"),
+    "issuance_date": lazy_gettext("Date of issue"),
+    "document": lazy_gettext("SHA-256 of the signed PDF"),
+    "full_name": lazy_gettext("Full name"),
+    "personal_id": lazy_gettext("Personal ID number"),
+    "birthdate": lazy_gettext("Date of birth"),
+}
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    def check_word(status: str) -> str:
+        return {"passed": gettext("passed"), "failed": gettext("failed")}.get(status, gettext("not decided"))
+
+    return {"claim_label": lambda name: _CLAIM_LABELS.get(name, name), "check_word": check_word}
+
+
+@bp.app_template_filter("iso_date")
+def _iso_date(value: str) -> str:
+    """An ISO date (YYYY-MM-DD) as dd/mm/yyyy."""
+    try:
+        return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@bp.app_template_filter("iso_time")
+def _iso_time(value: str | None) -> str:
+    from flask_babel import format_datetime
+
+    return format_datetime(dt.datetime.fromisoformat(value), "dd/MM/yyyy HH:mm:ss") if value else "—"
+
+
+def _procedures() -> list[tuple[str, str]]:
+    """The procedures whose results this service has signed: the result types a clerk can ask for."""
+    rows = db.session.execute(
+        select(Result.procedure_code, Result.procedure_name)
+        .where(Result.status.in_((ResultStatus.SIGNED, ResultStatus.DELIVERED)))
+        .distinct().order_by(Result.procedure_name).limit(_PROCEDURES_SHOWN)
+    )
+    return [(code, name) for code, name in rows]
+
+
+def _remember(presentation_id: str, secret: str) -> None:
+    kept = dict(session.get(SESSION_KEY) or {})
+    kept[presentation_id] = secret
+    session[SESSION_KEY] = dict(list(kept.items())[-KEPT:])
+
+
+def _own(presentation_id: str):
+    """The request, if this browser made it; 404 otherwise."""
+    row = readable(db.session, presentation_id, (session.get(SESSION_KEY) or {}).get(presentation_id))
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/verify/wallet")
+def form():
+    return render_template("presentations/ask.html", procedures=_procedures(), personal_claims=PERSONAL_CLAIMS)
+
+
+@bp.post("/verify/wallet")
+def create():
+    try:
+        made = start(request.form.get("procedure_code"), request.form.getlist("claims"))
+    except ApiError as exc:
+        return render_template("presentations/ask.html", procedures=_procedures(), personal_claims=PERSONAL_CLAIMS,
+                               error=exc), exc.status
+    _remember(made.id, made.secret)
+    return redirect(url_for("verify_wallet.presentation", presentation_id=made.id), 303)
+
+
+@bp.get("/verify/wallet/<presentation_id>")
+def presentation(presentation_id: str):
+    row = _own(presentation_id)
+    view = public_view(row, str(get_locale()), utcnow())
+    link = authorization_link(base_url(), row.client_id, row.state)
+    return render_template("presentations/presentation.html", view=view, link=link,
+                           qr=qr_svg(link) if view["status"] == "pending" else None)
+
+
+@bp.get("/verify/wallet/<presentation_id>/status")
+def status(presentation_id: str):
+    """What the page polls: whether the wallet has answered yet."""
+    row = _own(presentation_id)
+    response = jsonify(status=public_view(row, "vi", utcnow())["status"])
+    response.headers["Cache-Control"] = "no-store"
+    return response
