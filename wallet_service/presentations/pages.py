@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
 from ..models import Result, ResultStatus, db, utcnow
@@ -24,19 +24,21 @@ KEPT = 20
 _PROCEDURES_SHOWN = 200
 
 
-_CLAIM_LABELS = {
-    "result_id": lazy_gettext("Result ID"),
-    "title": lazy_gettext("Title"),
-    "procedure_code": lazy_gettext("Procedure code"),
-    "procedure_name": lazy_gettext("Administrative procedure"),
-    "dossier_code": lazy_gettext("Dossier code"),
-    "agency": lazy_gettext("Issuing agency"),
-    "issuance_date": lazy_gettext("Date of issue"),
-    "document": lazy_gettext("SHA-256 of the signed PDF"),
-    "full_name": lazy_gettext("Full name"),
-    "personal_id": lazy_gettext("Personal ID number"),
-    "birthdate": lazy_gettext("Date of birth"),
-}
+def _claim_labels() -> dict[str, str]:
+    """Each claim's name for a person, in the page's language (the issuer's metadata has the same in vi and en)."""
+    return {
+        "result_id": gettext("Result ID"),
+        "title": gettext("Title"),
+        "procedure_code": gettext("Procedure code"),
+        "procedure_name": gettext("Administrative procedure"),
+        "dossier_code": gettext("Dossier code"),
+        "agency": gettext("Issuing agency"),
+        "issuance_date": gettext("Date of issue"),
+        "document": gettext("SHA-256 of the signed PDF"),
+        "full_name": gettext("Full name"),
+        "personal_id": gettext("Personal ID number"),
+        "birthdate": gettext("Date of birth"),
+    }
 
 
 @bp.context_processor
@@ -44,7 +46,8 @@ def _helpers() -> dict:
     def check_word(status: str) -> str:
         return {"passed": gettext("passed"), "failed": gettext("failed")}.get(status, gettext("not decided"))
 
-    return {"claim_label": lambda name: _CLAIM_LABELS.get(name, name), "check_word": check_word}
+    labels = _claim_labels()
+    return {"claim_label": lambda name: labels.get(name, name), "check_word": check_word}
 
 
 @bp.app_template_filter("iso_date")
