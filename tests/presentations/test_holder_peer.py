@@ -17,16 +17,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 from werkzeug.serving import make_server
 
-from tests.conftest import IsolatedClient, _empty_all_tables
+from tests.conftest import IsolatedClient
 from tests.issuer.conftest import (  # noqa: F401  (result_documents: a session fixture re-used as it is)
-    CITIZEN1, CITIZEN2, Wallet, WalletKey, citizen_principal, log_in, make_signed_results, offer_from_response,
-    result_documents,
+    CITIZEN1, CITIZEN2, make_signed_results, result_documents,
 )
-from wallet_service import create_app
-from wallet_service.dev import demo as demo_data
+from tests.presentations.conftest import issue_credential, module_app
 from wallet_service.issuer import annul_credentials
 from wallet_service.models import ResultStatus, db
 from wallet_service.services import services
@@ -57,45 +54,26 @@ class Holder:
         self.process.wait(10)
 
 
-def _issue(app, result) -> dict:
-    """The citizen takes an offer; a wallet redeems it at the service's own issuer endpoints."""
-    browser = app.test_client()
-    headers = log_in(app, browser, citizen_principal(result.citizen.personal_id))
-    offer = offer_from_response(browser.post(f"/api/v1/wallet/results/{result.id}/credential-offer", headers=headers).get_json())
-    key = WalletKey(ec.generate_private_key(ec.SECP256R1()))
-    wallet = Wallet(app.test_client(), services(app).settings.public_base_url, key)
-    answer = wallet.credential(wallet.access_token(offer))
-    assert answer.status_code == 200, answer.get_json()
-    private_jwk = json.loads(__import__("jwt").algorithms.ECAlgorithm.to_jwk(key.private_key))
-    return {"credential": answer.get_json()["credentials"][0]["credential"], "holder_jwk": private_jwk, "result_id": result.id}
-
-
 @pytest.fixture(scope="module")
 def verifier(database_url, trusted_pki, result_documents, tmp_path_factory):
-    """The app served on 127.0.0.1 (its public address), the development PKI of the session copied in,
-    two signed results with a credential each, and the holder process."""
+    """The app served on 127.0.0.1 (its public address), two signed results with a credential each,
+    and the holder process."""
     server = make_server("127.0.0.1", 0, lambda environ, start_response: [], threaded=True)
-    instance = tmp_path_factory.mktemp("vp-instance")
-    shutil.copytree(trusted_pki.directory, instance / "pki")
-    app = create_app({"database_url": database_url, "instance_path": instance, "TESTING": True,
-                      "public_base_url": f"http://127.0.0.1:{server.server_port}"})
-    app.test_client_class = IsolatedClient
-    _empty_all_tables(app)
+    apps = module_app(database_url, trusted_pki.directory, tmp_path_factory.mktemp("vp-instance"),
+                      public_base_url=f"http://127.0.0.1:{server.server_port}")
+    app = next(apps)
     server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     holder = Holder()
-    with app.app_context():
-        demo_data.load_people(db.session, services(app).settings.public_base_url)
-        results = make_signed_results(app, result_documents)
-        credentials = {number: _issue(app, results[number]) for number in (CITIZEN1, CITIZEN2)}
-        yield {"app": app, "results": results, "credentials": credentials, "holder": holder,
-               "root": trusted_pki.root_cert_path.read_text()}
-        db.session.remove()
+    results = make_signed_results(app, result_documents)
+    credentials = {number: issue_credential(app, results[number]) for number in (CITIZEN1, CITIZEN2)}
+    yield {"app": app, "results": results, "credentials": credentials, "holder": holder,
+           "root": trusted_pki.root_cert_path.read_text()}
     holder.close()
     server.shutdown()
     thread.join(5)
-    _empty_all_tables(app)
+    next(apps, None)
 
 
 def _ask_on_page(app, **form) -> tuple[IsolatedClient, str, str]:

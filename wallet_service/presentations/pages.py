@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
@@ -97,6 +97,8 @@ def form():
 
 @bp.post("/verify/wallet")
 def create():
+    # The site checks a token-less form only inside a login session; this anonymous form always.
+    current_app.extensions["csrf"].protect()
     try:
         made = start(request.form.get("procedure_code"), request.form.getlist("claims"))
     except ApiError as exc:
