@@ -23,6 +23,7 @@ from tests.presentations.conftest import issue_credential, module_app, present
 from wallet_service import create_app
 from wallet_service.models import db
 from wallet_service.platform.config import ConfigError
+from wallet_service.presentations import forget_old_presentations
 from wallet_service.presentations.identity import VerifierIdentityUnavailable, load_identity
 from wallet_service.presentations.models import PresentationRequest
 from wallet_service.services import services
@@ -155,6 +156,12 @@ def test_an_expired_request_takes_no_answer(vp_app, issued):
     assert late.status_code == 400 and late.get_json()["error_description"] == "This presentation request has expired."
     assert _report(vp_app, made)["status"] == "expired"
     assert vp_app.test_client().get(urlparse(parse_qs(urlparse(made["request_link"]).query)["request_uri"][0]).path).status_code == 404
+
+    # A day after it expired, the request and its report are forgotten (the periodic cleanup).
+    assert forget_old_presentations(vp_app, now=row.expires_at + dt.timedelta(hours=23)) == 0
+    assert forget_old_presentations(vp_app, now=row.expires_at + dt.timedelta(hours=25)) >= 1
+    assert vp_app.test_client().get(f"/api/v1/presentations/{made['id']}", headers={
+        "Authorization": f"Bearer {made['secret']}"}).status_code == 404
 
 
 def _certificate_for(public_key, signing_key) -> str:

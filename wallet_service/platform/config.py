@@ -131,6 +131,8 @@ class PresentationSettings:
     """PEM EC P-256 key signing OpenID4VP request objects; None: issued from the development PKI."""
     certificate_file: Path | None = setting("VERIFIER_CERTIFICATE_FILE", None, path)
     """PEM chain (leaf first, root left out) of that key; the leaf names PUBLIC_BASE_URL's host as a dNSName."""
+    retention_seconds: float = setting("PRESENTATION_RETENTION_SECONDS", 86400.0, seconds)
+    """How long a presentation request and its report (the citizen's presented data) are kept after it expired."""
 
 
 @dataclass(frozen=True)

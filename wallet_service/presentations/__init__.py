@@ -8,15 +8,21 @@ Modules, one concern each: `identity` (the key and certificate that sign request
 `responses` (the wallet's answer and its verification), `wallet_endpoints`, `api`, `pages` (HTTP),
 `models` (the table).
 
-Settings (`settings.presentations`): `VERIFIER_KEY_FILE`, `VERIFIER_CERTIFICATE_FILE`."""
+Settings (`settings.presentations`): `VERIFIER_KEY_FILE`, `VERIFIER_CERTIFICATE_FILE`,
+`PRESENTATION_RETENTION_SECONDS`."""
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import Flask
 
+from ..models import db, utcnow
+from ..platform import jobs
 from ..platform.config import ConfigError
 from ..services import services
 
-__all__ = ["init_app"]
+__all__ = ["forget_old_presentations", "init_app"]
+CLEANUP_SECONDS = 3600.0
 
 
 def init_app(app: Flask) -> None:
@@ -48,3 +54,15 @@ def init_app(app: Flask) -> None:
         return f"wallet verifier certificate ready: client_id {identity.client_id}"
 
     services(app).init_steps.append(ensure_verifier_certificate)
+    if not settings.testing:  # tests call forget_old_presentations themselves
+        jobs.every(app, "presentation-cleanup", forget_old_presentations, CLEANUP_SECONDS)
+
+
+def forget_old_presentations(app: Flask, now: dt.datetime | None = None) -> int:
+    """Periodic work: presentation requests past their retention go, with the citizens' data in their reports."""
+    from .requests import forget_old
+
+    retention = dt.timedelta(seconds=services(app).settings.presentations.retention_seconds)
+    deleted = forget_old(db.session, now or utcnow(), retention)
+    db.session.commit()
+    return deleted

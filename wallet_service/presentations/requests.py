@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import jwt
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..issuer.metadata import FORMAT, PROOF_ALGS
@@ -132,3 +133,9 @@ def public_view(row: PresentationRequest, lang: str, now: dt.datetime) -> dict:
         "report": (row.report or {}).get(lang),
     }
     return body
+
+
+def forget_old(session: Session, now: dt.datetime, retention: dt.timedelta) -> int:
+    """Delete the requests that expired longer than `retention` ago, with the reports they hold."""
+    done = session.execute(delete(PresentationRequest).where(PresentationRequest.expires_at < now - retention))
+    return done.rowcount or 0
