@@ -24,6 +24,7 @@ from tests.issuer.conftest import (  # noqa: F401  (result_documents: a session 
     CITIZEN1, CITIZEN2, make_signed_results, result_documents,
 )
 from tests.presentations.conftest import issue_credential, module_app
+from wallet_service import create_app
 from wallet_service.issuer import annul_credentials
 from wallet_service.models import ResultStatus, db
 from wallet_service.services import services
@@ -69,7 +70,7 @@ def verifier(database_url, trusted_pki, result_documents, tmp_path_factory):
     results = make_signed_results(app, result_documents)
     credentials = {number: issue_credential(app, results[number]) for number in (CITIZEN1, CITIZEN2)}
     yield {"app": app, "results": results, "credentials": credentials, "holder": holder,
-           "root": trusted_pki.root_cert_path.read_text()}
+           "root": trusted_pki.root_cert_path.read_text(), "server": server}
     holder.close()
     server.shutdown()
     thread.join(5)
@@ -147,6 +148,24 @@ def test_clerks_system_reads_the_report_and_a_replayed_response_is_refused(verif
     assert replay.status_code == 400
     assert replay.get_json() == {"error": "invalid_request",
                                  "error_description": "This request was already answered; a replayed response is refused."}
+    assert _read(app, made).get_json()["accepted"] is True
+
+
+def test_haip_client_identifier_by_certificate_hash(verifier):
+    """The same service configured with VERIFIER_CLIENT_ID_PREFIX=x509_hash, served at the same address."""
+    app, server = verifier["app"], verifier["server"]
+    settings = services(app).settings
+    hashed = create_app({"database_url": settings.database_url, "instance_path": settings.instance_path, "TESTING": True,
+                         "public_base_url": settings.public_base_url, "VERIFIER_CLIENT_ID_PREFIX": "x509_hash"})
+    hashed.test_client_class = IsolatedClient
+    server.app = hashed
+    try:
+        made = hashed.test_client().post("/api/v1/presentations", json={"claims": ["full_name"]}).get_json()
+        outcome = verifier["holder"].present(made["request_link"], verifier["credentials"][CITIZEN1], verifier["root"])
+    finally:
+        server.app = app
+    assert outcome["ok"] and outcome["response"]["status"] == 200, outcome
+    assert outcome["client"]["prefix"] == "x509_hash" and outcome["request"]["client_id"].startswith("x509_hash:")
     assert _read(app, made).get_json()["accepted"] is True
 
 

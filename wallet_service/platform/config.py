@@ -131,6 +131,8 @@ class PresentationSettings:
     """PEM EC P-256 key signing OpenID4VP request objects; None: issued from the development PKI."""
     certificate_file: Path | None = setting("VERIFIER_CERTIFICATE_FILE", None, path)
     """PEM chain (leaf first, root left out) of that key; the leaf names PUBLIC_BASE_URL's host as a dNSName."""
+    client_id_prefix: str = setting("VERIFIER_CLIENT_ID_PREFIX", "x509_san_dns", one_of("x509_san_dns", "x509_hash"))
+    """How wallets identify the verifier: by the certificate's dNSName, or by its SHA-256 (what HAIP requires)."""
     retention_seconds: float = setting("PRESENTATION_RETENTION_SECONDS", 86400.0, seconds)
     """How long a presentation request and its report (the citizen's presented data) are kept after it expired."""
 

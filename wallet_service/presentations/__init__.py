@@ -9,7 +9,7 @@ Modules, one concern each: `identity` (the key and certificate that sign request
 `models` (the table).
 
 Settings (`settings.presentations`): `VERIFIER_KEY_FILE`, `VERIFIER_CERTIFICATE_FILE`,
-`PRESENTATION_RETENTION_SECONDS`."""
+`VERIFIER_CLIENT_ID_PREFIX`, `PRESENTATION_RETENTION_SECONDS`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
         raise ConfigError(str(exc)) from None
     source = IdentitySource(host=host, key_file=configured.key_file, certificate_file=configured.certificate_file,
                             pki_dir=settings.pki_dir, folder=settings.instance_path / "verifier",
-                            may_issue=not settings.is_production)
+                            may_issue=not settings.is_production, prefix=configured.client_id_prefix)
     services(app).verifier_identity = source
     app.register_blueprint(wallet_endpoints.bp)
     app.register_blueprint(pages.bp)

@@ -6,7 +6,9 @@ agency-level CA, for whatever host PUBLIC_BASE_URL names, and re-issued when tha
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 SIGNING_ALG = "ES256"
-CLIENT_ID_PREFIX = "x509_san_dns"
+X509_SAN_DNS = "x509_san_dns"
+X509_HASH = "x509_hash"
+"""The prefix HAIP requires: the client identifier is the SHA-256 of the leaf certificate."""
 
 
 class VerifierIdentityUnavailable(RuntimeError):
@@ -33,11 +37,15 @@ class VerifierIdentity:
     chain: tuple[x509.Certificate, ...]
     """Leaf first; the root is left out (wallets hold it as a trust anchor)."""
     dns_name: str
-    """The leaf's dNSName that is the client identifier (the host of PUBLIC_BASE_URL)."""
+    """The leaf's dNSName: the host of PUBLIC_BASE_URL, the client identifier under `x509_san_dns`."""
+    prefix: str = X509_SAN_DNS
 
     @property
     def client_id(self) -> str:
-        return f"{CLIENT_ID_PREFIX}:{self.dns_name}"
+        if self.prefix == X509_HASH:
+            digest = hashlib.sha256(self.chain[0].public_bytes(serialization.Encoding.DER)).digest()
+            return f"{X509_HASH}:{base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')}"
+        return f"{X509_SAN_DNS}:{self.dns_name}"
 
     @property
     def x5c(self) -> list[str]:
@@ -137,11 +145,14 @@ class IdentitySource:
     folder: Path
     may_issue: bool
     """Development only: production never issues itself a certificate."""
+    prefix: str = X509_SAN_DNS
+    """The client identifier prefix: `x509_san_dns` or `x509_hash`."""
 
     def load(self) -> VerifierIdentity:
         if self.key_file is not None and self.certificate_file is not None:
-            return load_identity(self.key_file, self.certificate_file, self.host)
-        if not self.may_issue:
+            identity = load_identity(self.key_file, self.certificate_file, self.host)
+        elif not self.may_issue:
             raise VerifierIdentityUnavailable("VERIFIER_KEY_FILE and VERIFIER_CERTIFICATE_FILE are not set.")
-        key_file, certificate_file = issue_development_identity(self.pki_dir, self.folder, self.host)
-        return load_identity(key_file, certificate_file, self.host)
+        else:
+            identity = load_identity(*issue_development_identity(self.pki_dir, self.folder, self.host), self.host)
+        return dataclasses.replace(identity, prefix=self.prefix)
