@@ -8,7 +8,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlparse
 
 import jwt
@@ -205,3 +207,22 @@ def test_verifier_files_go_together_and_must_name_the_host(tmp_path):
                                         + "\n-----END CERTIFICATE-----\n")
     with pytest.raises(VerifierIdentityUnavailable, match="does not name verifier.example"):
         load_identity(tmp_path / "key.pem", tmp_path / "chain.pem", "verifier.example")
+
+
+@pytest.mark.postgres
+def test_two_copies_of_one_response_at_once_are_taken_once(vp_app, issued):
+    """A captured response replayed while the genuine one is being verified: the request's conditional
+    update lets exactly one of them through."""
+    made = _ask(vp_app, claims=["full_name"])
+    claims = _request_object(vp_app, made)[1]
+    form = {"state": claims["state"], "vp_token": '{"result": ["%s"]}' % present(issued, aud=claims["client_id"], nonce=claims["nonce"])}
+    barrier = threading.Barrier(2)
+
+    def post():
+        barrier.wait()
+        return vp_app.test_client().post("/presentations/response", data=form)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(answer.status_code for answer in pool.map(lambda _: post(), range(2)))
+    assert answers == [200, 400]
+    assert _report(vp_app, made)["status"] == "answered"
