@@ -21,20 +21,24 @@ from .dcql import PERSONAL_CLAIMS, Ask, InvalidAsk
 from .identity import VerifierIdentityUnavailable
 from .requests import NewPresentationRequest, create, public_view, readable
 
-blp = Blueprint("presentations_api", __name__, url_prefix="/api/v1", description="Asking a citizen's wallet for a result credential (OpenID4VP)")
+blp = Blueprint("presentations_api", __name__, url_prefix="/api/v1",
+                description="Asking a citizen's wallet for a result credential (OpenID4VP)")
 # Anonymous by design (see above) and bound to no session: no CSRF token to send.
 CSRF_EXEMPT = frozenset({f"{blp.name}.create_presentation"})
 
 
 class PresentationAskSchema(Schema):
-    procedure_code = fields.String(allow_none=True, metadata={"description": "Only a result of this procedure; omitted or null: any result"})
-    claims = fields.List(fields.String(), metadata={"description": f"Personal claims to see, among {', '.join(PERSONAL_CLAIMS)}"})
+    procedure_code = fields.String(allow_none=True, metadata={
+        "description": "Only a result of this procedure; omitted or null: any result"})
+    claims = fields.List(fields.String(), metadata={
+        "description": f"Personal claims to see, among {', '.join(PERSONAL_CLAIMS)}"})
 
 
 class CreatedPresentationSchema(Schema):
     id = fields.String()
     secret = fields.String(metadata={"description": "Reads the answer: `Authorization: Bearer <secret>`; shown once"})
-    request_link = fields.String(metadata={"description": "`openid4vp://?client_id=...&request_uri=...`, for the citizen's wallet"})
+    request_link = fields.String(metadata={
+        "description": "`openid4vp://?client_id=...&request_uri=...`, for the citizen's wallet"})
     qr_svg = fields.String(metadata={"description": "The link as a QR code, inline SVG"})
     expires_at = fields.DateTime()
 
@@ -44,8 +48,10 @@ def start(procedure_code: object, claims: object) -> NewPresentationRequest:
     try:
         ask = Ask.parse(procedure_code, claims)
     except InvalidAsk as exc:
-        message = (gettext("Choose the procedure by its code, e.g. 1.001612.000.00.00.H40.") if exc.field == "procedure_code"
-                   else gettext("Choose personal data among: full name, personal ID number, date of birth."))
+        if exc.field == "procedure_code":
+            message = gettext("Choose the procedure by its code, e.g. 1.001612.000.00.00.H40.")
+        else:
+            message = gettext("Choose personal data among: full name, personal ID number, date of birth.")
         raise BadRequest(message, "invalid_request", details={exc.field: str(exc)}) from None
     try:
         identity = services().verifier_identity.load()

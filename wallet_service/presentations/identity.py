@@ -62,9 +62,10 @@ def host_of(public_base_url: str) -> str:
 
 def _dns_names(certificate: x509.Certificate) -> list[str]:
     try:
-        return certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return []
+    return names.get_values_for_type(x509.DNSName)
 
 
 def load_identity(key_file: Path, certificate_file: Path, host: str) -> VerifierIdentity:

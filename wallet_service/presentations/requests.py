@@ -75,7 +75,8 @@ def create(session: Session, ask: Ask, identity: VerifierIdentity, base: str) ->
 
 
 def client_metadata() -> dict:
-    return {"vp_formats_supported": {FORMAT: {"sd-jwt_alg_values": [ISSUER_ALG], "kb-jwt_alg_values": list(PROOF_ALGS)}}}
+    formats = {FORMAT: {"sd-jwt_alg_values": [ISSUER_ALG], "kb-jwt_alg_values": list(PROOF_ALGS)}}
+    return {"vp_formats_supported": formats}
 
 
 def request_object(row: PresentationRequest, identity: VerifierIdentity, base: str, now: dt.datetime) -> str:

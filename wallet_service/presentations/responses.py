@@ -98,9 +98,12 @@ def _verified(session: Session, row: PresentationRequest, presentation: str, *, 
             check.update(_failed("key_binding", gettext(
                 "No key-binding JWT: this request requires the wallet to prove it holds the credential.")))
     missing = missing_claims(Ask.from_dict(row.asked), data["claims"])
-    data["checks"].append(_failed("request", gettext("The presentation lacks what was asked: %(claims)s.",
-                                                     claims=", ".join(missing))) if missing else
-                          {"check": "request", "status": PASSED, "message": gettext("Everything asked for was presented.")})
+    if missing:
+        data["checks"].append(_failed("request", gettext("The presentation lacks what was asked: %(claims)s.",
+                                                         claims=", ".join(missing))))
+    else:
+        data["checks"].append({"check": "request", "status": PASSED,
+                               "message": gettext("Everything asked for was presented.")})
     return data
 
 
