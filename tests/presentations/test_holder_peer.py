@@ -1,13 +1,15 @@
 """A real OpenID4VP holder against the verifier served on a loopback port: `@openid4vc/openid4vp`
 resolves the clerk's QR link, fetches the request object and checks it (x5c chain up to the
 development PKI's root, `x509_san_dns` client identifier), `dcql` matches the query, and
-`@sd-jwt/sd-jwt-vc` discloses the asked claims with a key-binding JWT, posted by `direct_post`.
+`@sd-jwt/sd-jwt-vc` discloses the asked claims with a key-binding JWT, posted by `direct_post` (or
+encrypted by `jose` for `direct_post.jwt`).
 
 Cheap by construction: one app, one Node process and two credentials (issued through the service's
 own OpenID4VCI endpoints) for the whole module; each test makes a new presentation request.
 (tests/peers/vp: `npm ci` there first; `make test` does.)"""
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -151,22 +153,46 @@ def test_clerks_system_reads_the_report_and_a_replayed_response_is_refused(verif
     assert _read(app, made).get_json()["accepted"] is True
 
 
-def test_haip_client_identifier_by_certificate_hash(verifier):
-    """The same service configured with VERIFIER_CLIENT_ID_PREFIX=x509_hash, served at the same address."""
+def _present_to_a_haip_verifier(verifier, **settings_given) -> tuple[dict, dict, object]:
+    """The same service with other settings, served at the same address for one presentation."""
     app, server = verifier["app"], verifier["server"]
     settings = services(app).settings
-    hashed = create_app({"database_url": settings.database_url, "instance_path": settings.instance_path, "TESTING": True,
-                         "public_base_url": settings.public_base_url, "VERIFIER_CLIENT_ID_PREFIX": "x509_hash"})
-    hashed.test_client_class = IsolatedClient
-    server.app = hashed
+    haip = create_app({"database_url": settings.database_url, "instance_path": settings.instance_path, "TESTING": True,
+                       "public_base_url": settings.public_base_url, **settings_given})
+    haip.test_client_class = IsolatedClient
+    server.app = haip
     try:
-        made = hashed.test_client().post("/api/v1/presentations", json={"claims": ["full_name"]}).get_json()
+        made = haip.test_client().post("/api/v1/presentations", json={"claims": ["full_name"]}).get_json()
         outcome = verifier["holder"].present(made["request_link"], verifier["credentials"][CITIZEN1], verifier["root"])
     finally:
         server.app = app
+    return made, outcome, haip
+
+
+def test_haip_client_identifier_by_certificate_hash(verifier):
+    made, outcome, _ = _present_to_a_haip_verifier(verifier, VERIFIER_CLIENT_ID_PREFIX="x509_hash")
     assert outcome["ok"] and outcome["response"]["status"] == 200, outcome
     assert outcome["client"]["prefix"] == "x509_hash" and outcome["request"]["client_id"].startswith("x509_hash:")
-    assert _read(app, made).get_json()["accepted"] is True
+    assert _read(verifier["app"], made).get_json()["accepted"] is True
+
+
+def test_haip_encrypted_response(verifier):
+    made, outcome, haip = _present_to_a_haip_verifier(verifier, VERIFIER_RESPONSE_MODE="direct_post.jwt")
+    assert outcome["ok"] and outcome["response"]["status"] == 200, outcome
+    assert outcome["request"]["response_mode"] == "direct_post.jwt" and outcome["encryptedResponse"].count(".") == 4
+    assert _read(verifier["app"], made).get_json()["accepted"] is True
+    # Such a verifier takes no plain response; a JWE for another request's key does not open.
+    other = haip.test_client().post("/api/v1/presentations", json={"claims": ["full_name"]}).get_json()
+    state = other["request_link"].rsplit("%2F", 1)[1]
+    plain = haip.test_client().post("/presentations/response", data={"state": state, "vp_token": outcome["vpToken"]})
+    assert plain.status_code == 400 and "encrypted responses only" in plain.get_json()["error_description"]
+    header, rest = outcome["encryptedResponse"].split(".", 1)
+    forged_header = json.loads(base64.urlsafe_b64decode(header + "=="))
+    forged_header["kid"] = state
+    forged = base64.urlsafe_b64encode(json.dumps(forged_header).encode()).rstrip(b"=").decode() + "." + rest
+    wrong_key = haip.test_client().post("/presentations/response", data={"response": forged})
+    assert wrong_key.status_code == 400 and "cannot be decrypted" in wrong_key.get_json()["error_description"]
+    assert _read(haip, other).get_json()["status"] == "pending"
 
 
 def _refused(verifier, credential: dict, **kb) -> tuple[dict, dict]:

@@ -133,6 +133,8 @@ class PresentationSettings:
     """PEM chain (leaf first, root left out) of that key; the leaf names PUBLIC_BASE_URL's host as a dNSName."""
     client_id_prefix: str = setting("VERIFIER_CLIENT_ID_PREFIX", "x509_san_dns", one_of("x509_san_dns", "x509_hash"))
     """How wallets identify the verifier: by the certificate's dNSName, or by its SHA-256 (what HAIP requires)."""
+    response_mode: str = setting("VERIFIER_RESPONSE_MODE", "direct_post", one_of("direct_post", "direct_post.jwt"))
+    """`direct_post.jwt`: wallets must encrypt their responses (what HAIP requires)."""
     retention_seconds: float = setting("PRESENTATION_RETENTION_SECONDS", 86400.0, seconds)
     """How long a presentation request and its report (the citizen's presented data) are kept after it expired."""
 

@@ -18,6 +18,7 @@ from ..issuer.metadata import FORMAT, PROOF_ALGS
 from ..issuer.keys import SIGNING_ALG as ISSUER_ALG
 from ..models import utcnow
 from .dcql import Ask, dcql_query
+from .encryption import DIRECT_POST_JWT, encryption_metadata
 from .identity import SIGNING_ALG, VerifierIdentity
 from .models import ANSWERED, PENDING, PresentationRequest
 
@@ -79,8 +80,10 @@ def client_metadata() -> dict:
     return {"vp_formats_supported": formats}
 
 
-def request_object(row: PresentationRequest, identity: VerifierIdentity, base: str, now: dt.datetime) -> str:
-    """The signed request object (OpenID4VP §5, direct_post), with the verifier's chain in `x5c`."""
+def request_object(row: PresentationRequest, identity: VerifierIdentity, base: str, now: dt.datetime,
+                   encrypt_with: str | None = None) -> str:
+    """The signed request object (OpenID4VP §5), with the verifier's chain in `x5c`: `direct_post`, or
+    `direct_post.jwt` to a key derived from `encrypt_with` (the SECRET_KEY) when it is given."""
     issued = int(now.timestamp())
     payload = {
         "iss": row.client_id,
@@ -89,13 +92,15 @@ def request_object(row: PresentationRequest, identity: VerifierIdentity, base: s
         "exp": int(row.expires_at.timestamp()),
         "client_id": row.client_id,
         "response_type": "vp_token",
-        "response_mode": "direct_post",
+        "response_mode": DIRECT_POST_JWT if encrypt_with else "direct_post",
         "response_uri": base + RESPONSE_PATH,
         "nonce": row.nonce,
         "state": row.state,
         "dcql_query": dcql_query(Ask.from_dict(row.asked), base),
         "client_metadata": client_metadata(),
     }
+    if encrypt_with:
+        payload["client_metadata"].update(encryption_metadata(encrypt_with, row.state))
     headers = {"typ": REQUEST_OBJECT_TYP, "x5c": identity.x5c}
     return jwt.encode(payload, identity.private_pem, algorithm=SIGNING_ALG, headers=headers)
 

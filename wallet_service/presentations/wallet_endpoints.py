@@ -2,11 +2,14 @@
 (`direct_post`). Errors are OAuth's `{"error", "error_description"}`, as wallets expect."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, jsonify, request
 
 from ..issuer.errors import ProtocolError, protocol_error_response
 from ..models import db, utcnow
 from ..services import services
+from .encryption import DIRECT_POST_JWT, UndecryptableResponse, decrypt_response, response_state
 from .identity import VerifierIdentityUnavailable
 from .requests import REQUEST_OBJECT_MEDIA_TYPE, live_by_state, request_object
 from .responses import ResponseRefused, receive
@@ -15,6 +18,8 @@ bp = Blueprint("presentations", __name__)
 bp.register_error_handler(ProtocolError, protocol_error_response)
 # The wallet posts without a session: the state it carries is what authorises the response.
 CSRF_EXEMPT = frozenset({f"{bp.name}.response"})
+MAX_STATE_CHARS = 64
+"""The state column's width: a longer `kid` names no request."""
 
 
 def base_url() -> str:
@@ -36,7 +41,9 @@ def request_object_endpoint(state: str):
         identity = services().verifier_identity.load()
     except VerifierIdentityUnavailable:
         raise ProtocolError("server_error", "The verifier has no signing certificate configured.", 503) from None
-    body = request_object(row, identity, base_url(), now)
+    settings = services().settings
+    encrypt_with = settings.secret_key if settings.presentations.response_mode == DIRECT_POST_JWT else None
+    body = request_object(row, identity, base_url(), now, encrypt_with)
     if row.request_fetched_at is None:
         row.request_fetched_at = now
         db.session.commit()
@@ -45,12 +52,34 @@ def request_object_endpoint(state: str):
     return response
 
 
+def _response_parameters():
+    """The response's parameters: the form itself, or what the JWE in its `response` field holds."""
+    settings = services().settings
+    if settings.presentations.response_mode != DIRECT_POST_JWT or ("response" not in request.form and "error" in request.form):
+        return request.form  # a wallet's error answer discloses nothing and may come unencrypted
+    if "response" not in request.form:
+        raise ProtocolError("invalid_request", "This verifier takes encrypted responses only (direct_post.jwt): send response=<JWE>.")
+    token = request.form["response"]
+    try:
+        state = response_state(token)
+        if len(state) > MAX_STATE_CHARS:
+            raise UndecryptableResponse("No presentation request has this state.")
+        payload = decrypt_response(token, settings.secret_key, state)
+    except UndecryptableResponse as exc:
+        raise ProtocolError("invalid_request", str(exc)) from None
+    vp_token = payload.get("vp_token")
+    parameters = {name: payload[name] for name in ("state", "error", "error_description") if name in payload}
+    if vp_token is not None:  # inside a JWT the vp_token is the JSON object itself
+        parameters["vp_token"] = vp_token if isinstance(vp_token, str) else json.dumps(vp_token)
+    return parameters
+
+
 @bp.post("/presentations/response")
 def response():
     if request.mimetype != "application/x-www-form-urlencoded":
         raise ProtocolError("invalid_request", "The response must be application/x-www-form-urlencoded (direct_post).")
     try:
-        outcome = receive(db.session, request.form, issuer=base_url(), key=services().issuer_key.load(), now=utcnow())
+        outcome = receive(db.session, _response_parameters(), issuer=base_url(), key=services().issuer_key.load(), now=utcnow())
     except ResponseRefused as exc:
         db.session.rollback()
         raise ProtocolError(exc.error, exc.description) from None

@@ -9,7 +9,8 @@
 //       the x5c signature and its chain up to trustRoot), matches the DCQL query against the credential
 //       (dcql), discloses exactly the asked claims with a key-binding JWT (@sd-jwt/sd-jwt-vc: aud =
 //       client_id, the request's nonce, sd_hash, iat; `kb` overrides them to act as a dishonest holder),
-//       posts the response (direct_post) and reports the verifier's answer.
+//       posts the response (direct_post, or direct_post.jwt encrypted with jose to the request's key) and
+//       reports the verifier's answer.
 // Answers are {"ok": true, ...} or {"ok": false, "error": ..., "step": ...}.
 import crypto from 'node:crypto'
 import readline from 'node:readline'
@@ -18,6 +19,7 @@ import { setGlobalConfig } from '@openid4vc/utils'
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
 import { digest, generateSalt } from '@sd-jwt/crypto-nodejs'
 import { DcqlQuery } from 'dcql'
+import { CompactEncrypt, importJWK } from 'jose'
 
 // The tests serve the verifier over plain HTTP on 127.0.0.1; production verifiers are https.
 setGlobalConfig({ allowInsecureUrls: true })
@@ -60,6 +62,17 @@ function client(trustRoot) {
         return verifyX5cJwt(signer.x5c, compact, trustRoot)
       },
       getX509CertificateMetadata: (cert) => ({ sanDnsNames: sanNames(cert, 'DNS'), sanUriNames: sanNames(cert, 'URI') }),
+      // direct_post.jwt: the response as a JWE to the key in the request's client_metadata (jose does the JWE).
+      encryptJwe: async (encryptor, data) => {
+        const key = await importJWK(encryptor.publicJwk, encryptor.alg)
+        const parameters = { apv: Buffer.from(encryptor.apv, 'base64url') }
+        if (encryptor.apu) parameters.apu = Buffer.from(encryptor.apu, 'base64url')
+        const jwe = await new CompactEncrypt(new TextEncoder().encode(data))
+          .setProtectedHeader({ alg: encryptor.alg, enc: encryptor.enc, kid: encryptor.publicJwk.kid })
+          .setKeyManagementParameters(parameters)
+          .encrypt(key)
+        return { encryptionJwk: encryptor.publicJwk, jwe }
+      },
     },
   })
 }
@@ -104,12 +117,22 @@ async function present({ link, credential, holderJwk, trustRoot, kb = {} }) {
       kb: { payload: { aud: kb.aud ?? request.client_id, nonce: kb.nonce ?? request.nonce, iat: Math.floor(Date.now() / 1000) } },
     })
     step = 'respond'
-    const { authorizationResponsePayload } = await wallet.createOpenid4vpAuthorizationResponse({
+    const encrypted = request.response_mode === 'direct_post.jwt'
+    const { authorizationResponsePayload, jarm } = await wallet.createOpenid4vpAuthorizationResponse({
       authorizationRequestPayload: request,
       authorizationResponsePayload: { vp_token: { [queryId]: [presentation] } },
+      ...(encrypted ? {
+        jarm: {
+          encryption: { nonce: crypto.randomBytes(16).toString('base64url') },
+          serverMetadata: { authorization_encryption_alg_values_supported: ['ECDH-ES'],
+            authorization_encryption_enc_values_supported: ['A128GCM', 'A256GCM'] },
+        },
+      } : {}),
     })
     step = 'submit'
-    const { response } = await wallet.submitOpenid4vpAuthorizationResponse({ authorizationRequestPayload: request, authorizationResponsePayload })
+    const { response } = await wallet.submitOpenid4vpAuthorizationResponse({
+      authorizationRequestPayload: request, authorizationResponsePayload, ...(jarm ? { jarm: { responseJwt: jarm.responseJwt } } : {}),
+    })
     const text = await response.text()
     let body
     try { body = JSON.parse(text) } catch { body = text }
@@ -122,6 +145,7 @@ async function present({ link, credential, holderJwk, trustRoot, kb = {} }) {
       disclosed,
       response: { status: response.status, body },
       vpToken: JSON.stringify({ [queryId]: [presentation] }),
+      encryptedResponse: jarm?.responseJwt ?? null,
     }
   } catch (error) {
     return { ok: false, step, error: String(error?.message ?? error), details: error?.errorResponse ?? null }
