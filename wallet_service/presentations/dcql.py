@@ -47,7 +47,8 @@ class Ask:
             raise InvalidAsk("claims must be a list of claim names.", "claims")
         unknown = sorted(set(claims) - set(PERSONAL_CLAIMS))
         if unknown:
-            raise InvalidAsk(f"Unknown claims: {', '.join(unknown)}; choose among {', '.join(PERSONAL_CLAIMS)}.", "claims")
+            raise InvalidAsk(f"Unknown claims: {', '.join(unknown)}; choose among {', '.join(PERSONAL_CLAIMS)}.",
+                             "claims")
         return cls(procedure_code, tuple(c for c in PERSONAL_CLAIMS if c in claims))
 
     def to_dict(self) -> dict:

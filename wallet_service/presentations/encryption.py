@@ -70,7 +70,8 @@ def decrypt_response(token: str, secret_key: str, state: str) -> dict:
         envelope.deserialize(token, key=_private_key(secret_key, state))
         payload = json.loads(envelope.payload)
     except (JWException, ValueError, TypeError) as exc:
-        raise UndecryptableResponse(f"The response cannot be decrypted with this request's key ({type(exc).__name__}).") from None
+        raise UndecryptableResponse(
+            f"The response cannot be decrypted with this request's key ({type(exc).__name__}).") from None
     if not isinstance(payload, dict) or payload.get("state") != state:
         raise UndecryptableResponse("The decrypted response does not carry the state its key was made for.")
     return payload

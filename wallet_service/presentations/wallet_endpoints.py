@@ -1,5 +1,5 @@
 """The wallet-facing endpoints: the request object behind `request_uri` and the response URI
-(`direct_post`). Errors are OAuth's `{"error", "error_description"}`, as wallets expect."""
+(`direct_post`, or `direct_post.jwt`). Errors are OAuth's `{"error", "error_description"}`, as wallets expect."""
 from __future__ import annotations
 
 import json
@@ -36,7 +36,8 @@ def request_object_endpoint(state: str):
     now = utcnow()
     row = live_by_state(db.session, state, now)
     if row is None:
-        raise ProtocolError("invalid_request_uri", "This presentation request is unknown, expired or already answered.", 404)
+        raise ProtocolError("invalid_request_uri",
+                            "This presentation request is unknown, expired or already answered.", 404)
     try:
         identity = services().verifier_identity.load()
     except VerifierIdentityUnavailable:
@@ -55,11 +56,13 @@ def request_object_endpoint(state: str):
 def _response_parameters():
     """The response's parameters: the form itself, or what the JWE in its `response` field holds."""
     settings = services().settings
-    if settings.presentations.response_mode != DIRECT_POST_JWT or ("response" not in request.form and "error" in request.form):
-        return request.form  # a wallet's error answer discloses nothing and may come unencrypted
-    if "response" not in request.form:
-        raise ProtocolError("invalid_request", "This verifier takes encrypted responses only (direct_post.jwt): send response=<JWE>.")
-    token = request.form["response"]
+    form = request.form
+    if settings.presentations.response_mode != DIRECT_POST_JWT or ("response" not in form and "error" in form):
+        return form  # a wallet's error answer discloses nothing and may come unencrypted
+    if "response" not in form:
+        raise ProtocolError("invalid_request",
+                            "This verifier takes encrypted responses only (direct_post.jwt): send response=<JWE>.")
+    token = form["response"]
     try:
         state = response_state(token)
         if len(state) > MAX_STATE_CHARS:
@@ -78,13 +81,14 @@ def _response_parameters():
 def response():
     if request.mimetype != "application/x-www-form-urlencoded":
         raise ProtocolError("invalid_request", "The response must be application/x-www-form-urlencoded (direct_post).")
+    parameters = _response_parameters()
     try:
-        outcome = receive(db.session, _response_parameters(), issuer=base_url(), key=services().issuer_key.load(), now=utcnow())
+        outcome = receive(db.session, parameters, issuer=base_url(), key=services().issuer_key.load(), now=utcnow())
     except ResponseRefused as exc:
         db.session.rollback()
         raise ProtocolError(exc.error, exc.description) from None
     db.session.commit()
-    if not outcome.accepted and "error" not in request.form:  # a wallet's own error answer is taken with a 200
+    if not outcome.accepted and "error" not in parameters:  # a wallet's own error answer is taken with a 200
         # The clerk's page shows the full report; the wallet learns why in a line.
         raise ProtocolError("invalid_presentation", _ascii(outcome.reason))
     answer = jsonify({})
