@@ -22,8 +22,8 @@ from .config_values import (
 
 __all__ = [
     "DEVELOPMENT", "PRODUCTION", "ArchiveSettings", "AuthSettings", "BatchSettings", "CelerySettings",
-    "ConfigError", "DeliverySettings", "IssuerSettings", "PresentationSettings", "ProviderSettings", "RateLimitSettings", "Settings",
-    "VerifySettings", "environment_variables", "load_settings", "setting",
+    "ConfigError", "DeliverySettings", "IssuerSettings", "PresentationSettings", "ProviderSettings",
+    "RateLimitSettings", "Settings", "VerifySettings", "environment_variables", "load_settings", "setting",
 ]
 
 DEVELOPMENT = "development"
