@@ -169,16 +169,11 @@ def _present_to_a_haip_verifier(verifier, **settings_given) -> tuple[dict, dict,
     return made, outcome, haip
 
 
-def test_haip_client_identifier_by_certificate_hash(verifier):
-    made, outcome, _ = _present_to_a_haip_verifier(verifier, VERIFIER_CLIENT_ID_PREFIX="x509_hash")
+def test_haip_verifier_by_certificate_hash_with_encrypted_responses(verifier):
+    made, outcome, haip = _present_to_a_haip_verifier(verifier, VERIFIER_CLIENT_ID_PREFIX="x509_hash",
+                                                      VERIFIER_RESPONSE_MODE="direct_post.jwt")
     assert outcome["ok"] and outcome["response"]["status"] == 200, outcome
     assert outcome["client"]["prefix"] == "x509_hash" and outcome["request"]["client_id"].startswith("x509_hash:")
-    assert _read(verifier["app"], made).get_json()["accepted"] is True
-
-
-def test_haip_encrypted_response(verifier):
-    made, outcome, haip = _present_to_a_haip_verifier(verifier, VERIFIER_RESPONSE_MODE="direct_post.jwt")
-    assert outcome["ok"] and outcome["response"]["status"] == 200, outcome
     assert outcome["request"]["response_mode"] == "direct_post.jwt" and outcome["encryptedResponse"].count(".") == 4
     assert _read(verifier["app"], made).get_json()["accepted"] is True
     # Such a verifier takes no plain response; a JWE for another request's key does not open.
