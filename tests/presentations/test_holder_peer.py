@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import IsolatedClient
+from tests.conftest import IsolatedClient, official_principal
 from tests.issuer.conftest import (  # noqa: F401  (result_documents: a session fixture re-used as it is)
     CITIZEN1, CITIZEN2, make_signed_results, result_documents,
 )
 from tests.presentations.conftest import issue_credential, module_app
 from wallet_service import create_app
-from wallet_service.issuer import annul_credentials
-from wallet_service.models import ResultStatus, db
+from wallet_service.models import db
+from wallet_service.results.annulment import annul
 from wallet_service.services import services
 
 PEER = Path(__file__).resolve().parents[1] / "peers" / "vp"
@@ -214,9 +214,14 @@ def test_a_presentation_for_another_verifier_is_refused(verifier):
 
 def test_an_annulled_result_credential_is_refused(verifier):
     result = verifier["results"][CITIZEN2]
-    result.move_to(ResultStatus.ANNULLED)
-    annul_credentials(db.session, result)
-    db.session.commit()
+    # The official's annulment, as the annul endpoint does it (its signal marks the credentials revoked).
+    annul(db.session, official_principal("official1"), result.id, "Cấp nhầm người", services(verifier["app"]).events)
     _, report = _refused(verifier, verifier["credentials"][CITIZEN2])
     assert set(report["failed"]) == {"status", "registry"}
     assert "INVALID" in report["failed"]["status"]
+
+    clerk, address, link = _ask_on_page(verifier["app"], claims=["full_name"])
+    assert verifier["holder"].present(link, verifier["credentials"][CITIZEN2], verifier["root"])["response"]["status"] == 400
+    page = clerk.get(address).get_data(as_text=True)
+    assert 'data-status="refused"' in page and "Bị từ chối" in page and "ĐÃ THU HỒI" in page
+    assert "Cấp nhầm người" in page and "Danh sách trạng thái ghi KHÔNG HỢP LỆ" in page

@@ -108,12 +108,22 @@ def create():
     return redirect(url_for("verify_wallet.presentation", presentation_id=made.id), 303)
 
 
+def _annulled(report: dict | None) -> dict | None:
+    """The register's annulment for the verify pages' banner, its time as a datetime again (the
+    report keeps ISO text)."""
+    registry = (report or {}).get("registry")
+    if not registry or not registry.get("annulled"):
+        return None
+    moment = registry.get("annulled_at")
+    return {**registry, "annulled_at": dt.datetime.fromisoformat(moment) if moment else None}
+
+
 @bp.get("/verify/wallet/<presentation_id>")
 def presentation(presentation_id: str):
     row = _own(presentation_id)
     view = public_view(row, str(get_locale()), utcnow())
     link = authorization_link(base_url(), row.client_id, row.state)
-    return render_template("presentations/presentation.html", view=view, link=link,
+    return render_template("presentations/presentation.html", view=view, link=link, annulled=_annulled(view["report"]),
                            qr=qr_svg(link) if view["status"] == "pending" else None)
 
 
