@@ -114,7 +114,8 @@ def _report(session: Session, row: PresentationRequest, presentation: str | None
             data = {"checks": [_failed("vp_token", _PROBLEMS[problem]())], "claims": {}, "registry": None}
         else:
             data = _verified(session, row, presentation, issuer=issuer, key=key, now=now, lang=lang)
-    shown = (*RESULT_CLAIMS, *Ask.from_dict(row.asked).claims)
+    # The title, then the person the clerk asked about, then the rest of the result's facts.
+    shown = ("title", *Ask.from_dict(row.asked).claims, *(name for name in RESULT_CLAIMS if name != "title"))
     failed = [c for c in data["checks"] if c["status"] not in (PASSED, NOT_PRESENTED)]
     return {
         "accepted": not failed,
