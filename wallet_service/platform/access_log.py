@@ -23,18 +23,18 @@ _PARAMETER = re.compile(
     r"(^|[?&;])(" + "|".join(re.escape(name) for name in sorted(SECRET_PARAMETERS)) + r")=[^&;\s\"'#]*",
     re.IGNORECASE,
 )
-_OFFER_PATH = re.compile(r"(/credential-offers/)[^/?#\s\"']+")
-"""A credential offer's path is its pre-authorised code."""
+_SECRET_PATH = re.compile(r"(/credential-offers/|/presentations/requests/)[^/?#\s\"']+")
+"""A credential offer's path is its pre-authorised code; a wallet presentation request's, its state."""
 _SECRET_HEADERS = ("{authorization}i", "{cookie}i", "{http_authorization}e", "{http_cookie}e",
                    "{set-cookie}o")
 
 
 def scrub(text: str) -> str:
     """`text` (a URL, query string, request line or log line) with every secret replaced."""
-    if "=" not in text and "/credential-offers/" not in text:  # most of gunicorn's atoms: skip the regexes
-        return text
+    if "=" not in text and "/credential-offers/" not in text and "/presentations/requests/" not in text:
+        return text  # most of gunicorn's atoms: skip the regexes
     text = _PARAMETER.sub(lambda m: f"{m.group(1)}{m.group(2)}={REMOVED}", text)
-    return _OFFER_PATH.sub(lambda m: m.group(1) + REMOVED, text)
+    return _SECRET_PATH.sub(lambda m: m.group(1) + REMOVED, text)
 
 
 class ScrubbingFilter(logging.Filter):
