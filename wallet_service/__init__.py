@@ -104,6 +104,7 @@ def _register_parts(app: Flask) -> None:
     from . import auth; auth.init_app(app)  # noqa: E702  (one line per feature package)
     from . import issuer; issuer.init_app(app)  # noqa: E702  (one line per feature package)
     from . import verify; verify.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import presentations; presentations.init_app(app)  # noqa: E702  (one line per feature package)
     from . import offline; offline.init_app(app)  # noqa: E702  (one line per feature package)
     from . import official; official.init_app(app)  # noqa: E702  (one line per feature package)
     from . import delivery; delivery.init_app(app)  # noqa: E702  (one line per feature package)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .platform.runners import JobRunner, Periodic
     from .platform.storage import DocumentStore
     from .platform.tasks import ScheduledWork
+    from .presentations.identity import IdentitySource
     from .results.events import ResultEvents
     from .verify.holder import VerifierHolder
 
@@ -77,6 +78,8 @@ class Services:
     issuer_key: IssuerKeySource | None = None
     wallet_providers: TrustedProviders | None = None
     """Roots of the wallet providers whose wallet and key attestations the issuer accepts."""
+    verifier_identity: IdentitySource | None = None
+    """The key and certificate that sign OpenID4VP request objects."""
     verifier: VerifierHolder | None = None
     delivery: DeliveryConfig | None = None
     delivery_poller: Periodic | None = None

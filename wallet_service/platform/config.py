@@ -22,8 +22,8 @@ from .config_values import (
 
 __all__ = [
     "DEVELOPMENT", "PRODUCTION", "ArchiveSettings", "AuthSettings", "BatchSettings", "CelerySettings",
-    "ConfigError", "DeliverySettings", "IssuerSettings", "ProviderSettings", "RateLimitSettings", "Settings",
-    "VerifySettings", "environment_variables", "load_settings", "setting",
+    "ConfigError", "DeliverySettings", "IssuerSettings", "PresentationSettings", "ProviderSettings",
+    "RateLimitSettings", "Settings", "VerifySettings", "environment_variables", "load_settings", "setting",
 ]
 
 DEVELOPMENT = "development"
@@ -145,6 +145,20 @@ class IssuerSettings:
 
 
 @dataclass(frozen=True)
+class PresentationSettings:
+    key_file: Path | None = setting("VERIFIER_KEY_FILE", None, path)
+    """PEM EC P-256 key signing OpenID4VP request objects; None: issued from the development PKI."""
+    certificate_file: Path | None = setting("VERIFIER_CERTIFICATE_FILE", None, path)
+    """PEM chain (leaf first, root left out) of that key; the leaf names PUBLIC_BASE_URL's host as a dNSName."""
+    client_id_prefix: str = setting("VERIFIER_CLIENT_ID_PREFIX", "x509_san_dns", one_of("x509_san_dns", "x509_hash"))
+    """How wallets identify the verifier: by the certificate's dNSName, or by its SHA-256 (what HAIP requires)."""
+    response_mode: str = setting("VERIFIER_RESPONSE_MODE", "direct_post", one_of("direct_post", "direct_post.jwt"))
+    """`direct_post.jwt`: wallets must encrypt their responses (what HAIP requires)."""
+    retention_seconds: float = setting("PRESENTATION_RETENTION_SECONDS", 86400.0, seconds)
+    """How long a presentation request and its report (the citizen's presented data) are kept after it expired."""
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str = setting("WALLET_ENV", DEVELOPMENT)
     """`development` (embedded stand-ins allowed) or `production`."""
@@ -192,6 +206,7 @@ class Settings:
     delivery: DeliverySettings = group(DeliverySettings)
     issuer: IssuerSettings = group(IssuerSettings)
     limits: RateLimitSettings = group(RateLimitSettings)
+    presentations: PresentationSettings = group(PresentationSettings)
     verify: VerifySettings = group(VerifySettings)
     testing: bool = False
     """create_app was given TESTING: background rounds default to off (not an environment variable)."""
