@@ -170,7 +170,9 @@ def _x5c_names_key(x5c: object, key: IssuerKey) -> bool:
 def _check_signature(parts: _Parts, key: IssuerKey) -> Check:
     if parts.header.get("alg") != key.alg:
         return Check("signature", FAILED, gettext("The credential is not signed with the issuer's algorithm (%(alg)s).", alg=key.alg))
-    if parts.header.get("kid") != key.kid and not _x5c_names_key(parts.header.get("x5c"), key):
+    kid = parts.header.get("kid")
+    named = kid == key.kid if kid is not None else _x5c_names_key(parts.header.get("x5c"), key)
+    if not named:
         return Check("signature", FAILED, gettext("The credential is signed with a key that is not this issuer's key."))
     try:
         jwt.api_jws.PyJWS().decode(parts.issuer_jwt, jwt.PyJWK(key.public_jwk()).key, algorithms=[key.alg])
