@@ -98,7 +98,9 @@ def credential():
     body = request.get_json(silent=True)
     if body is None:
         raise CredentialRequestError("invalid_credential_request", "The request body is not valid JSON.")
-    return _no_store(jsonify(issue_credential(db.session, access, body, _issuer(), _key())))
+    issued = issue_credential(db.session, access, body, _issuer(), _key())
+    services().metrics.credential_issuances.inc()
+    return _no_store(jsonify(issued))
 
 
 @bp.post("/notification")

@@ -1,0 +1,41 @@
+"""`GET /api/v1/stats`: the dashboard's figures as JSON, for officials with the leader or province
+role (their session; case systems' bearer assertions are refused: the figures are not theirs)."""
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..access import OFFICIAL, require_principal
+from ..models import db, utcnow
+from .figures import gather, to_json
+from .scope import VIETNAM, parse_filter, visible_agencies
+
+blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Service indices for leaders")
+
+
+class StatsQuerySchema(Schema):
+    agency = fields.String(metadata={"description": "An agency code among those the caller may see (default: all of them)"})
+    procedure = fields.String(metadata={"description": "A procedure code"})
+    from_ = fields.Date(data_key="from", metadata={"description": "First day, Vietnam time (default: 29 days before `to`)"})
+    to = fields.Date(metadata={"description": "Last day, inclusive (default: today)"})
+
+
+@blp.route("/stats", methods=["GET"])
+@blp.doc(parameters=[{"in": "query", "name": name, "schema": {"type": "string", **extra}, "required": False}
+                     for name, extra in (("agency", {}), ("procedure", {}), ("from", {"format": "date"}),
+                                         ("to", {"format": "date"}))])
+@blp.response(200, description="`filters`, `daily` (received, signed, delivered per day), `on_time` (by agency and "
+              "procedure: on_time, late, open, rate), `pending` (by official and procedure, with the oldest), "
+              "`delivery_time` (median seconds from intake to delivery), `satisfaction` (count, average, "
+              "distribution, recent_comments)")
+@blp.alt_response(400, description="A filter cannot be used (`details` per field)")
+@blp.alt_response(401, description="Not logged in")
+@blp.alt_response(403, description="Not an official with the leader or province role, or an agency outside their view")
+def get_stats():
+    """The service indices of the agencies the official may see."""
+    principal = require_principal(OFFICIAL)
+    agencies, province_view = visible_agencies(db.session, principal)
+    now = utcnow()
+    f = parse_filter(request.args, agencies, province_view, now.astimezone(VIETNAM).date())
+    return to_json(gather(db.session, f, now))
