@@ -96,6 +96,10 @@ def test_the_csv_of_each_chart_has_the_json_figures(app, month):
     page = client.get("/official/dashboard", query_string=NOVEMBER)
     assert page.status_code == 200
     assert 'data-testid="chart-daily"' in page.get_data(as_text=True)
+    wrong = client.get("/official/dashboard", query_string={"from": "2025-13-01", "lang": "vi"})
+    assert wrong.status_code == 400  # the default view, with what was wrong
+    text = wrong.get_data(as_text=True)
+    assert 'data-testid="filter-errors"' in text and "năm-tháng-ngày" in text and 'data-testid="chart-daily"' in text
 
 
 def test_who_may_ask(app, month, case_system):

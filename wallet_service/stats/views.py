@@ -19,26 +19,32 @@ bp = Blueprint("stats_pages", __name__, url_prefix="/official")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _figures() -> tuple[Figures, list, bool] | Response:
+def _figures(args) -> tuple[Figures, list, bool] | Response:
     principal = current_principal()
     if principal is None:
         return redirect(url_for("auth.login", role=OFFICIAL, next=request.full_path.rstrip("?")))
     agencies, province_view = visible_agencies(db.session, principal)
     now = utcnow()
-    f = parse_filter(request.args, agencies, province_view, now.astimezone(VIETNAM).date())
+    f = parse_filter(args, agencies, province_view, now.astimezone(VIETNAM).date())
     return gather(db.session, f, now), agencies, province_view
 
 
 @bp.get("/dashboard")
 def dashboard():
-    found = _figures()
+    args, errors = request.args, {}
+    try:
+        found = _figures(args)
+    except BadRequest as refused:  # the page again with the default view and what was wrong, per field
+        args, errors = {}, refused.details
+        found = _figures(args)
     if isinstance(found, Response):
         return found
     figures, agencies, province_view = found
     procedures = sorted({(r.key, r.label) for r in figures.on_time_procedure}
                         | {(p.procedure_code, p.procedure_name) for p in figures.pending})
     return render_template("stats/dashboard.html", figures=figures, agencies=agencies, procedures=procedures,
-                           province_view=province_view, args=request.args, bars=_bars(figures))
+                           province_view=province_view, args=request.args if not errors else {}, errors=errors,
+                           bars=_bars(figures)), 400 if errors else 200
 
 
 def _bars(figures: Figures) -> dict[str, list[tuple[str, float | None, str]]]:
@@ -70,7 +76,7 @@ def dashboard_csv():
     chart = request.args.get("chart", "")
     if chart not in CHARTS:
         raise BadRequest(_("Choose a chart: %(charts)s.", charts=", ".join(CHARTS)), "invalid_chart")
-    found = _figures()
+    found = _figures(request.args)
     if isinstance(found, Response):
         return found
     out = io.StringIO()
