@@ -28,11 +28,11 @@ class Figures:
 
 
 def gather(session: Session, f: StatsFilter, now: dt.datetime) -> Figures:
+    received = queries.received(session, f, now)
     delivered, median = queries.median_delivery_seconds(session, f)
     return Figures(
-        f, tuple(queries.daily(session, f)), tuple(queries.on_time(session, f, now, "agency")),
-        tuple(queries.on_time(session, f, now, "procedure")), tuple(queries.pending(session, f)),
-        delivered, median, queries.satisfaction(session, f),
+        f, tuple(queries.daily(session, f, received.per_day)), received.by_agency, received.by_procedure,
+        tuple(queries.pending(session, f)), delivered, median, queries.satisfaction(session, f),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, literal, literal_column, or_, select
@@ -73,7 +75,8 @@ class Satisfaction:
 
 def _day(session: Session, column):
     if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("Asia/Ho_Chi_Minh", column))
+        # Vietnam keeps UTC+7 all year: a fixed shift costs half of a named zone's conversion per row.
+        return func.date(func.timezone("UTC", column + literal_column("interval '7 hours'")))
     return func.date(column, "+7 hours")
 
 
@@ -84,35 +87,56 @@ def _within(f: StatsFilter, column):
     return and_(*conditions)
 
 
-def daily(session: Session, f: StatsFilter) -> list[DayCounts]:
+@dataclass(frozen=True)
+class Received:
+    per_day: Mapping[dt.date, int]
+    by_agency: tuple[OnTime, ...]
+    by_procedure: tuple[OnTime, ...]
+
+
+def received(session: Session, f: StatsFilter, now: dt.datetime) -> Received:
+    """Results received in the range per day, and on time by agency and by procedure, from one scan
+    (the (agency, created) index alone on PostgreSQL) grouped by agency, procedure and day: a few
+    thousand groups at most, summed up here.
+
+    On time: delivered (hence signed) by `due_at`. Late: delivered after it, or still not delivered
+    once it passed. Results without `due_at` and returned dossiers are not counted."""
+    delivered = Result.delivered_at
+    counted = and_(Result.due_at.is_not(None), Result.status != ResultStatus.RETURNED)
+    ok = and_(counted, delivered.is_not(None), delivered <= Result.due_at)
+    late = and_(counted, or_(delivered > Result.due_at, and_(delivered.is_(None), Result.due_at < now)))
+    day = _day(session, Result.created_at)
+    rows = session.execute(
+        select(Result.agency_id, Result.procedure_code, day, func.count(), func.sum(case((ok, 1), else_=0)),
+               func.sum(case((late, 1), else_=0)), func.sum(case((counted, 1), else_=0)), func.min(Result.procedure_name))
+        .where(_within(f, Result.created_at))
+        .group_by(Result.agency_id, Result.procedure_code, day)
+    ).all()
+    per_day: dict[dt.date, int] = defaultdict(int)
+    agencies: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    procedures: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    names: dict[str, str] = {}
+    for agency_id, code, when, n, on_time_n, late_n, due_n, name in rows:
+        per_day[_as_date(when)] += n
+        names[code] = name
+        for sums in (agencies[agency_id], procedures[code]):
+            sums[0], sums[1], sums[2] = sums[0] + int(on_time_n or 0), sums[1] + int(late_n or 0), sums[2] + int(due_n or 0)
+    labels = {agency_id: (code, name) for agency_id, code, name in f.agencies}
+    by_agency = sorted((OnTime(*labels[a], s[0], s[1], s[2] - s[0] - s[1]) for a, s in agencies.items() if s[2]),
+                       key=lambda r: r.key)
+    by_procedure = sorted((OnTime(c, names[c], s[0], s[1], s[2] - s[0] - s[1]) for c, s in procedures.items() if s[2]),
+                          key=lambda r: r.key)
+    return Received(per_day, tuple(by_agency), tuple(by_procedure))
+
+
+def daily(session: Session, f: StatsFilter, received_per_day: Mapping[dt.date, int]) -> list[DayCounts]:
     counts: dict[str, dict[dt.date, int]] = {}
-    for name, column in (("received", Result.created_at), ("signed", Result.signed_at),
-                         ("delivered", Result.delivered_at)):
+    for name, column in (("signed", Result.signed_at), ("delivered", Result.delivered_at)):
         day = _day(session, column)
         rows = session.execute(select(day, func.count()).where(_within(f, column)).group_by(day)).all()
         counts[name] = {_as_date(d): n for d, n in rows}
-    return [DayCounts(d, counts["received"].get(d, 0), counts["signed"].get(d, 0), counts["delivered"].get(d, 0))
+    return [DayCounts(d, received_per_day.get(d, 0), counts["signed"].get(d, 0), counts["delivered"].get(d, 0))
             for d in f.days]
-
-
-def on_time(session: Session, f: StatsFilter, now: dt.datetime, by: str) -> list[OnTime]:
-    """On time: delivered (hence signed) by `due_at`. Late: delivered after it, or still not delivered
-    once it passed. Results without `due_at` and returned dossiers are not counted."""
-    delivered = Result.delivered_at
-    on_time_count = func.sum(case((and_(delivered.is_not(None), delivered <= Result.due_at), 1), else_=0))
-    late_count = func.sum(case((or_(delivered > Result.due_at, and_(delivered.is_(None), Result.due_at < now)), 1),
-                               else_=0))
-    if by == "agency":
-        query = select(Agency.code, Agency.name).join(Agency, Agency.id == Result.agency_id).group_by(Agency.code, Agency.name)
-    else:
-        query = select(Result.procedure_code, func.min(Result.procedure_name)).group_by(Result.procedure_code)
-    rows = session.execute(
-        query.add_columns(on_time_count, late_count, func.count())
-        .where(_within(f, Result.created_at), Result.due_at.is_not(None), Result.status != ResultStatus.RETURNED)
-        .order_by(literal_column("1"))
-    ).all()
-    return [OnTime(k, name, int(ok or 0), int(late or 0), total - int(ok or 0) - int(late or 0))
-            for k, name, ok, late, total in rows]
 
 
 def pending(session: Session, f: StatsFilter) -> list[Pending]:
