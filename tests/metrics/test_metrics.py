@@ -114,3 +114,13 @@ def test_a_token_closes_the_metrics(make_app):
     assert refused.status_code == 401 and refused.json["error"] == "metrics_token_required"
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     samples(client, Authorization="Bearer s3cret-metrics-token")
+
+
+def test_production_without_a_token_keeps_the_metrics_closed(tmp_path):
+    from tests.conftest import production_environment
+    from wallet_service import create_app
+
+    app = create_app({**production_environment(tmp_path), "TESTING": True})
+    closed = app.test_client().get("/metrics")
+    assert closed.status_code == 403 and closed.json["error"] == "metrics_closed"
+    assert "METRICS_TOKEN" in closed.json["message"]
