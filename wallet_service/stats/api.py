@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from ..access import OFFICIAL, require_principal
 from ..models import db, utcnow
@@ -14,17 +13,16 @@ from .scope import VIETNAM, parse_filter, visible_agencies
 blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Service indices for leaders")
 
 
-class StatsQuerySchema(Schema):
-    agency = fields.String(metadata={"description": "An agency code among those the caller may see (default: all of them)"})
-    procedure = fields.String(metadata={"description": "A procedure code"})
-    from_ = fields.Date(data_key="from", metadata={"description": "First day, Vietnam time (default: 29 days before `to`)"})
-    to = fields.Date(metadata={"description": "Last day, inclusive (default: today)"})
-
-
 @blp.route("/stats", methods=["GET"])
-@blp.doc(parameters=[{"in": "query", "name": name, "schema": {"type": "string", **extra}, "required": False}
-                     for name, extra in (("agency", {}), ("procedure", {}), ("from", {"format": "date"}),
-                                         ("to", {"format": "date"}))])
+@blp.doc(parameters=[
+    {"in": "query", "name": name, "schema": {"type": "string", **extra}, "required": False, "description": text}
+    for name, extra, text in (
+        ("agency", {}, "An agency code among those the caller may see (default: all of them)"),
+        ("procedure", {}, "A procedure code"),
+        ("from", {"format": "date"}, "First day, Vietnam time (default: 29 days before `to`)"),
+        ("to", {"format": "date"}, "Last day, inclusive (default: today)"),
+    )
+])
 @blp.response(200, description="`filters`, `daily` (received, signed, delivered per day), `on_time` (by agency and "
               "procedure: on_time, late, open, rate), `pending` (by official and procedure, with the oldest), "
               "`delivery_time` (median seconds from intake to delivery), `satisfaction` (count, average, "
