@@ -116,6 +116,8 @@ def test_who_may_ask(app, month, case_system):
                      headers={"Accept-Language": "vi"})
     assert bad.status_code == 400 and set(bad.json["details"]) == {"from"}
     assert bad.json["details"]["from"] == "Nhập ngày theo dạng YYYY-MM-DD (năm-tháng-ngày)."
+    empty = leader.get("/api/v1/stats", query_string={"to": ""})
+    assert empty.status_code == 400 and set(empty.json["details"]) == {"to"}
     backwards = leader.get("/api/v1/stats", query_string={"from": "2025-11-30", "to": "2025-11-01"})
     assert backwards.status_code == 400 and set(backwards.json["details"]) == {"to"}
     too_long = leader.get("/api/v1/stats", query_string={"from": "2020-01-01", "to": "2025-11-01"})

@@ -35,5 +35,5 @@ def get_stats():
     principal = require_principal(OFFICIAL)
     agencies, province_view = visible_agencies(db.session, principal)
     now = utcnow()
-    f = parse_filter(request.args, agencies, province_view, now.astimezone(VIETNAM).date())
+    f = parse_filter(request.args, agencies, province_view, now.astimezone(VIETNAM).date(), strict=True)
     return to_json(gather(db.session, f, now))

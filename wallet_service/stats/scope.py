@@ -70,10 +70,11 @@ def visible_agencies(session: Session, principal: Principal | None) -> tuple[lis
     return [official.agency], False
 
 
-def _date(raw: str | None, field: str, errors: dict[str, str]) -> dt.date | None:
-    raw = (raw or "").strip()
-    if not raw:
+def _date(raw: str | None, field: str, errors: dict[str, str], strict: bool) -> dt.date | None:
+    """`strict` (the API): a parameter given empty is an error; a form's empty field means the default."""
+    if raw is None or (not raw.strip() and not strict):
         return None
+    raw = raw.strip()
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
@@ -81,9 +82,10 @@ def _date(raw: str | None, field: str, errors: dict[str, str]) -> dt.date | None
         return None
 
 
-def parse_filter(args: Mapping[str, str], agencies: list[Agency], province_view: bool, today: dt.date) -> StatsFilter:
+def parse_filter(args: Mapping[str, str], agencies: list[Agency], province_view: bool, today: dt.date,
+                 strict: bool = False) -> StatsFilter:
     errors: dict[str, str] = {}
-    start, end = _date(args.get("from"), "from", errors), _date(args.get("to"), "to", errors)
+    start, end = _date(args.get("from"), "from", errors, strict), _date(args.get("to"), "to", errors, strict)
     end = end or today
     start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
