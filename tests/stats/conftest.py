@@ -6,7 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from wallet_service.models import Agency, Citizen, Rating, Result, ResultStatus, db
+from wallet_service.models import (
+    Agency, BatchStatus, Citizen, Official, Rating, Result, ResultStatus, SigningBatch, SigningBatchItem, db,
+)
 
 WARD, DEPT = "000.00.15.H40", "000.00.04.H40"
 BIRTH = ("1.001193.000.00.00.H40", "Thủ tục đăng ký khai sinh")
@@ -55,5 +57,11 @@ def month(app, demo) -> dict[str, str]:
         agency = agencies[ROWS[name][0]]
         db.session.add(Rating(result_id=ids[name], citizen_id=citizen.id, agency_id=agency.id, stars=stars,
                               comment=comment, created_at=updated, updated_at=updated))
+    # r3 waits in official1's batch for their approval; r4 in the agency's queue.
+    official1 = db.session.scalar(select(Official).where(Official.username == "official1"))
+    batch = SigningBatch(official_id=official1.id, status=BatchStatus.AWAITING_AUTHORISATION)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.add(SigningBatchItem(batch_id=batch.id, result_id=ids["r3"]))
     db.session.commit()
     return ids

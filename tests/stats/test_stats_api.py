@@ -52,7 +52,7 @@ def test_a_leader_sees_their_agency_counted_by_hand(app, month):
         {"procedure": BUSINESS[0], "name": BUSINESS[1], "on_time": 0, "late": 1, "open": 1, "rate": 0.0},
     ]
     assert [(p["official"], p["procedure"], p["count"], p["oldest_received_at"][:16]) for p in body["pending"]] == [
-        (None, BUSINESS[0], 2, "2025-11-05T01:00")]
+        ("Nguyễn Văn An", BUSINESS[0], 1, "2025-11-05T01:00"), (None, BUSINESS[0], 1, "2025-11-06T01:00")]
     # Intake to delivery: 1 day, 1 day 2 h, 6 days 6 h, 13 days -> the mean of the middle two.
     assert body["delivery_time"]["delivered"] == 4
     assert body["delivery_time"]["median_seconds"] == pytest.approx((93600 + 540000) / 2, abs=0.01)
