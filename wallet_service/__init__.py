@@ -100,6 +100,7 @@ def _register_parts(app: Flask) -> None:
     ui.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
+    from . import metrics; metrics.init_app(app)  # noqa: E702  (first: its request timer sees every request)
     # Feature packages register themselves here, one line each.
     from . import auth; auth.init_app(app)  # noqa: E702  (one line per feature package)
     from . import issuer; issuer.init_app(app)  # noqa: E702  (one line per feature package)
@@ -110,6 +111,7 @@ def _register_parts(app: Flask) -> None:
     from . import delivery; delivery.init_app(app)  # noqa: E702  (one line per feature package)
     from . import wallet; wallet.init_app(app)  # noqa: E702  (one line per feature package)
     from . import archive; archive.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import stats; stats.init_app(app)  # noqa: E702  (one line per feature package)
     database.register_commands(app)
     keys.init_app(app)
     client_auth.init_app(app)

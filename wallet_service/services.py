@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .issuer.attestations import TrustedProviders
     from .issuer.keys import IssuerKeySource
     from .keys.interface import KeyDirectory
+    from .metrics import Metrics
     from .platform.config import Settings
     from .platform.errors import Api
     from .platform.runners import JobRunner, Periodic
@@ -84,6 +85,8 @@ class Services:
     delivery: DeliveryConfig | None = None
     delivery_poller: Periodic | None = None
     limiter: Limiter | None = None
+    metrics: Metrics | None = None
+    """Set by `metrics.init_app`, before the feature packages that count."""
 
 
 def services(app: Flask | None = None) -> Services:

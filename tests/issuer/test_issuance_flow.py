@@ -115,6 +115,7 @@ def test_citizen_gets_a_verifiable_credential_for_a_signed_result(app, client, s
     assert issued.notification_event == "credential_accepted"
     actions = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.result_id == result.id))]
     assert actions[-3:] == ["credential.offered", "credential.issued", "credential.notification"]
+    assert "wallet_credential_issuances_total 1.0" in client.get("/metrics").get_data(as_text=True)
 
     # A verifier holding the credential (no account, no session) reads the signed PDF it names.
     verifier = app.test_client()

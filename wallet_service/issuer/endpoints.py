@@ -140,7 +140,9 @@ def credential():
         raise CredentialRequestError("invalid_credential_request", "The request body is not valid JSON.")
     context = ProofContext(_issuer(), services().wallet_providers, policy().key_attestation_required,
                            lambda notification_id: document_uri(_issuer(), _secret(), notification_id))
-    return _no_store(jsonify(issue_credential(db.session, access, body, _key(), context)))
+    issued = issue_credential(db.session, access, body, _key(), context)
+    services().metrics.credential_issuances.inc(len(issued["credentials"]))
+    return _no_store(jsonify(issued))
 
 
 @bp.post("/notification")

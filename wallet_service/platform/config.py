@@ -22,8 +22,9 @@ from .config_values import (
 
 __all__ = [
     "DEVELOPMENT", "PRODUCTION", "ArchiveSettings", "AuthSettings", "BatchSettings", "CelerySettings",
-    "ConfigError", "DeliverySettings", "IssuerSettings", "PresentationSettings", "ProviderSettings",
-    "RateLimitSettings", "Settings", "VerifySettings", "environment_variables", "load_settings", "setting",
+    "ConfigError", "DeliverySettings", "IssuerSettings", "MetricsSettings", "PresentationSettings",
+    "ProviderSettings", "RateLimitSettings", "Settings", "VerifySettings", "environment_variables", "load_settings",
+    "setting",
 ]
 
 DEVELOPMENT = "development"
@@ -120,6 +121,15 @@ class VerifySettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    token: str = setting("METRICS_TOKEN", "")
+    """Bearer token `/metrics` asks for; empty: open in development, closed in production."""
+    multiproc_dir: Path | None = setting("PROMETHEUS_MULTIPROC_DIR", None, folder)
+    """prometheus_client's multiprocess folder (it reads the variable itself, at import): every web and
+    worker process writes its counts there and `/metrics` merges them. None: this process's counts only."""
+
+
+@dataclass(frozen=True)
 class IssuerSettings:
     key_file: Path | None = setting("CREDENTIAL_ISSUER_KEY_FILE", None, path)
     """PEM key signing SD-JWT VCs; None: generated under the instance folder (development only)."""
@@ -206,6 +216,7 @@ class Settings:
     delivery: DeliverySettings = group(DeliverySettings)
     issuer: IssuerSettings = group(IssuerSettings)
     limits: RateLimitSettings = group(RateLimitSettings)
+    metrics: MetricsSettings = group(MetricsSettings)
     presentations: PresentationSettings = group(PresentationSettings)
     verify: VerifySettings = group(VerifySettings)
     testing: bool = False
