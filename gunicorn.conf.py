@@ -28,3 +28,14 @@ errorlog = "-"
 # The app is created in each worker after fork (not preloaded): the verifier's process pool and
 # database connections must belong to the worker that uses them.
 preload_app = False
+
+
+# Metrics of several processes: with PROMETHEUS_MULTIPROC_DIR set (the same folder for gunicorn and the
+# Celery workers of this machine, emptied only when none of them runs: a tmpfs folder made at boot), each
+# process writes its counts there and /metrics merges them. A worker that exits leaves its counters (they
+# stay in the sums); its live gauges, of which there are none, would be dropped here.
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

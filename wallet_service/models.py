@@ -8,7 +8,7 @@ import enum
 import uuid
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -162,6 +162,15 @@ class UsedAssertion(db.Model):
 
 class Result(db.Model):
     __tablename__ = "results"
+    # The dashboard counts per agency over a time range: one index per time it ranges over, carrying
+    # (PostgreSQL) the columns its counts read, so they are answered from the index alone.
+    __table_args__ = (
+        Index("ix_results_agency_created", "agency_id", "created_at",
+              postgresql_include=["procedure_code", "procedure_name", "status", "due_at", "delivered_at"]),
+        Index("ix_results_agency_signed", "agency_id", "signed_at", postgresql_include=["procedure_code"]),
+        Index("ix_results_agency_delivered", "agency_id", "delivered_at",
+              postgresql_include=["procedure_code", "created_at"]),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     dossier_code: Mapped[str] = mapped_column(String(64), unique=True)
     procedure_code: Mapped[str] = mapped_column(String(64))
@@ -186,6 +195,12 @@ class Result(db.Model):
     annulment_reason: Mapped[str | None] = mapped_column(Text)
     returned_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     return_reason: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """When the case system received the dossier (its metadata `received_at`), if it said."""
+    due_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """The dossier's legal deadline from the case system: on time when signed and delivered by then."""
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """When the result became `delivered`."""
     kind: Mapped[str] = mapped_column(String(32), default="result", server_default="result")
     """`result` (a case system's decided dossier) or `certified_copy` (a digitised paper original)."""
 
@@ -201,6 +216,24 @@ class Result(db.Model):
         if status not in RESULT_TRANSITIONS[current]:
             raise InvalidTransition(current, status)
         self.status = status
+        if status == ResultStatus.DELIVERED:
+            self.delivered_at = utcnow()
+
+
+class Rating(db.Model):
+    """A citizen's rating of a delivered result: one per result, changeable for a while after the first."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (Index("ix_ratings_agency_updated", "agency_id", "updated_at", postgresql_include=["stars"]),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    """The result's agency, kept here so the dashboard counts ratings per agency without a join."""
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class InvalidTransition(RuntimeError):

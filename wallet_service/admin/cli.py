@@ -100,7 +100,7 @@ def officials_group():
 @click.argument("username")
 @click.option("--name", required=True, help="Full name, with diacritics.")
 @click.option("--agency", "agency_code", required=True, help="Their agency's code (registered first).")
-@click.option("--roles", default="", help="Comma-separated: signer, annul (default: none).")
+@click.option("--roles", default="", help="Comma-separated: signer, annul, leader, province (default: none).")
 @click.option("--key-reference", help="Their key's name in KEYS_CONFIG [officials] (default: the username).")
 @click.option("--issuer", help="Their identity provider's issuer (default: the configured officials' provider).")
 @with_appcontext

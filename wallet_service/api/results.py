@@ -128,6 +128,7 @@ def create_result():
     result, created = submit_result(db.session, services().documents, metadata, data, **terms)
     if not created:
         return result, 200
+    _count_received([(result, created)])
     return result, 201, {"Location": url_for("results.get_result", result_id=result.id)}
 
 
@@ -153,8 +154,16 @@ def create_result_batch():
     The same rules as one result: a dossier posted before with the same document comes back unchanged."""
     terms = _submitted_by(require_principal(CLIENT))
     stored = submit_results(db.session, services().documents, _read_batch_upload(), **terms)
+    _count_received(stored)
     body = {"results": [{"created": created, "result": result} for result, created in stored]}
     return body, 201 if any(created for _, created in stored) else 200
+
+
+def _count_received(stored) -> None:
+    metrics = services().metrics
+    for result, created in stored:
+        if created:
+            metrics.result("received", result.agency.code, result.procedure_code)
 
 
 @blp.route("/results/<result_id>", methods=["GET"])

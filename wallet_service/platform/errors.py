@@ -50,6 +50,11 @@ class Conflict(ApiError):
     code = "conflict"
 
 
+class Gone(ApiError):
+    status = 410
+    code = "gone"
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     code = "document_too_large"

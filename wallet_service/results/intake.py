@@ -255,6 +255,9 @@ def _row(item: _Checked, citizen: Citizen, client_id: int | None, now: dt.dateti
         "annulment_reason": None,
         "returned_at": None,
         "return_reason": None,
+        "received_at": metadata.get("received_at"),
+        "due_at": metadata.get("due_at"),
+        "delivered_at": None,
         "kind": "result",
     }
 
