@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tests.browser.conftest import log_in, screenshot
 from tests.copies.conftest import BIRTH_CERTIFICATE, HOLDER, post_copy, register_station, render_page
-from wallet_service.models import CertifiedCopy, Result, db
+from wallet_service.copies.models import CertifiedCopy
+from wallet_service.models import Result, db
 
 BATCH_TIMEOUT_MS = 240_000
 

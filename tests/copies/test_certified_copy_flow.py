@@ -24,7 +24,8 @@ from tests.issuer.conftest import Wallet, WalletKey, issuer_of, offer_from_respo
 from tests.verify_service.conftest import use_verifier
 from wallet_service.access import CITIZEN, Principal
 from wallet_service.copies.scans import ocr_available
-from wallet_service.models import Citizen, CopyShare, Official, db
+from wallet_service.copies.models import CopyShare
+from wallet_service.models import Citizen, Official, db
 from wallet_service.services import services
 
 needs_ocr = pytest.mark.skipif(not ocr_available("vie"), reason="Tesseract with Vietnamese data (tesseract-ocr-vie) "

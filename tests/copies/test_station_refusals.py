@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from tests.conftest import login_as, official_principal, register_case_system_in
 from tests.copies.conftest import BIRTH_CERTIFICATE, WARD, metadata, post_copy, register_station, render_page
 from wallet_service.dev import demo as demo_data
-from wallet_service.models import CertifiedCopy, Official, Result, db
+from wallet_service.copies.models import CertifiedCopy
+from wallet_service.models import Official, Result, db
 from wallet_service.services import services
 
 

@@ -15,6 +15,6 @@ STATION = "station"
 
 def init_app(app: Flask) -> None:
     from ..services import services
-    from . import api
+    from . import api, models  # noqa: F401  (models: the tables the Result row refers to)
 
     services(app).api.register_blueprint(api.blp)

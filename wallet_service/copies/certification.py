@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from . import CERTIFIER_ROLE, KIND
 from ..access import OFFICIAL, Principal, can_read_result
-from ..models import CertifiedCopy, Official, Result, ResultStatus, utcnow
+from ..models import Official, Result, ResultStatus, utcnow
+from .models import CertifiedCopy
 from ..platform.errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..platform.storage import DocumentStore
 from ..platform.ui import TIME_ZONE

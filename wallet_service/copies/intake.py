@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from . import KIND, STATION
 from ..access import CLIENT, Principal
-from ..models import Agency, CertifiedCopy, Citizen, Result, ResultStatus, new_uuid
+from ..models import Agency, Citizen, Result, ResultStatus, new_uuid
+from .models import CertifiedCopy
 from ..platform.errors import BadRequest, Forbidden, Unprocessable
 from ..platform.storage import DocumentStore
 from ..results import audit

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from . import KIND, STATION
 from ..access import CITIZEN, CLIENT, Principal, can_read_result
-from ..models import Agency, AuditEvent, Citizen, CopyShare, Result, ResultStatus, utcnow
+from ..models import Agency, AuditEvent, Citizen, Result, ResultStatus, utcnow
+from .models import CopyShare
 from ..platform.errors import Forbidden, NotFound, Unprocessable
 from ..results import audit
 
