@@ -155,11 +155,16 @@ def test_the_sign_command_uses_the_configured_keys(app, tmp_path):
     source.write_bytes(result_pdf("Trung tâm Phục vụ hành chính công phường Hạ Long", "Giấy xác nhận",
                                   "Lê Thị Hoa", f"{WARD}-251121-0001", ("Nội dung: thử",)))
     runner = app.test_cli_runner()
-    for key in (WARD, "official1"):  # agencies and officials are told apart by the file, not by the command
+    # agencies and officials are told apart by the file, not by the command; the PKCS#11 key at B-LTA
+    # as a worker seals with it (embedded revocation data, then a document timestamp)
+    for key, level in ((WARD, "B-T"), ("official1", "B-LTA")):
         out = tmp_path / f"{key}.pdf"
-        signed = runner.invoke(main, ["sign", str(source), "-o", str(out), "--level", "B-T", "--key", key])
+        signed = runner.invoke(main, ["sign", str(source), "-o", str(out), "--level", level, "--key", key])
         assert signed.exit_code == 0, signed.output
-        assert "Signature is Valid." in pdfsig(out)
+        assert signed.output.rstrip().endswith(level)
+        checked = pdfsig(out)
+        assert "Signature is Valid." in checked
+        assert checked.count("Signature #") == (2 if level == "B-LTA" else 1), checked  # + the document timestamp
     missing = runner.invoke(main, ["sign", str(source), "-o", str(tmp_path / "x.pdf"), "--key", "nobody"])
     assert missing.exit_code != 0
     assert "key_unavailable: No signing key for official 'nobody'" in missing.output
