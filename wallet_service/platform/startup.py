@@ -2,6 +2,7 @@
 one line on stderr naming what to set, no traceback, and an exit the process manager does not retry."""
 from __future__ import annotations
 
+import logging
 import sys
 import warnings
 from collections.abc import Callable
@@ -15,9 +16,12 @@ EXIT_CONFIG_ERROR = 3
 
 
 def quiet_library_warnings() -> None:
-    """Before the libraries are imported: their deprecation notices are for their authors, and would
-    bury an operator's one line (pyhanko imports cryptography's deprecated DSA)."""
+    """Before the libraries are imported: their deprecation notices and progress lines are for their
+    authors, and would bury an operator's one line or a worker's INFO log (pyhanko imports
+    cryptography's deprecated DSA; fontTools logs each table it prunes while the stamp font is subset)."""
     warnings.filterwarnings("ignore", message="DSA is deprecated", category=UserWarning)  # CryptographyDeprecationWarning
+    # ERROR: its warnings are about tables the stamp does not need (DejaVu's FFTM "dropped").
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 def or_exit(make: Callable[[], T]) -> T:
