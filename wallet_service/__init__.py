@@ -109,6 +109,7 @@ def _register_parts(app: Flask) -> None:
     from . import delivery; delivery.init_app(app)  # noqa: E702  (one line per feature package)
     from . import wallet; wallet.init_app(app)  # noqa: E702  (one line per feature package)
     from . import archive; archive.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import admin; admin.init_app(app)  # noqa: E702  (one line per feature package)
     database.register_commands(app)
     keys.init_app(app)
     client_auth.init_app(app)
