@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from .models import db
     from .platform import database
     from .platform.errors import Api
+    from .platform import logs
     from .platform.access_log import scrub_werkzeug_log
     from .platform.json_body import JSONProvider
     from .platform.proxies import TrustedProxyFix
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     scrub_werkzeug_log()  # `wallet-service run` logs each request line; codes and tokens stay out
+    logs.init_app(app, settings.is_production)  # request ids; JSON lines in production
 
     db.init_app(app)
     with app.app_context():
