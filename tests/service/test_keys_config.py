@@ -171,6 +171,36 @@ def test_the_sign_command_uses_the_configured_keys(app, tmp_path):
     assert "agency 'nobody'" in missing.output
 
 
+def test_keys_check_tries_every_key_one_line_each(app, make_app, live_server, pki, hsm, tmp_path):
+    checked = app.test_cli_runner().invoke(main, ["keys", "check"])
+    assert checked.exit_code == 0, checked.output
+    official, agency = checked.output.splitlines()
+    assert official.startswith("official official1: ok: Nguyễn Văn An: ") and agency.startswith(f"agency {WARD}: ok: ")
+    for line in (official, agency):
+        assert re.search(r": signed a test digest; chain to a trusted root, revocation fetched \([1-9] OCSP", line), line
+        assert f"TSA {pki.tsa_url} gave a timestamp" in line
+
+    # one key that cannot be opened, and a TSA that does not answer: every line says so, exit 1
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    wrong = broken / "wrong-passphrase"
+    wrong.write_text("not the passphrase")
+    config = broken / "keys.toml"
+    config.write_text(keys_toml(pki, hsm, broken).replace(pki.tsa_url, "http://127.0.0.1:9/tsa")
+                      + f'"000.00.04.H40" = "pkcs12:{pki.pkcs12_path("000.00.04.H40")}?passphrase-file={wrong}"\n')
+    failing = make_app(public_base_url=live_server.url, signing_workers=1, keys_config=str(config),
+                       instance_path=tmp_path / "broken-instance")
+    with failing.app_context():
+        answer = failing.test_cli_runner().invoke(main, ["keys", "check"])
+    assert answer.exit_code == 1
+    lines = answer.output.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["official official1", f"agency {WARD}", "agency 000.00.04.H40"]
+    assert all(": FAILED: " in line and "TSA: The timestamp authority at http://127.0.0.1:9/tsa failed" in line
+               for line in lines), lines
+    assert "cannot open: The signing key of agency '000.00.04.H40'" in lines[2]
+    assert "not the passphrase" not in answer.output
+
+
 # --- a malformed file stops the app at start, naming the file and the entry -------------------------
 
 GOOD_SPEC = "pkcs12:/srv/seal.p12?passphrase-env=SEAL_PASSPHRASE"
