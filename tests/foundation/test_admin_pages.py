@@ -136,3 +136,23 @@ def test_officials_added_and_their_roles_set(app, admin):
     assert event.action == "official.roles_set" and event.details["before"] == ["annul", "signer"]
     bad = client.post(f"/admin/officials/{official.id}/roles", data={"csrf_token": token, "roles": ["boss"]})
     assert bad.status_code == 400 and "boss" in error_text(bad.get_data(as_text=True))
+
+
+def test_a_providers_roles_at_login_keep_the_admin_role_it_cannot_grant(app, demo):
+    from adapters.oidc import STANDARD
+    from adapters.oidc.claims import read_official
+    from wallet_service.auth.identities import official_principal as principal_at_login
+
+    official = db.session.scalar(select(Official).where(Official.username == "official2"))
+    official.roles = ["admin", "annul"]
+    db.session.commit()
+    # the provider's claim names signer and "admin" (a group of its own): only signer is taken from it
+    claims = {"sub": official.subject, "name": official.full_name, "preferred_username": "official2",
+              "roles": ["signer", "admin"]}
+    identity = read_official(STANDARD, claims, issuer=official.issuer, agency_claim="agency_code",
+                             roles_claims=("roles",))
+    assert identity.roles == {"signer"}
+    assert principal_at_login(db.session, identity, "agency_code").roles == {"admin", "signer"}
+    official.roles = ["signer"]
+    db.session.commit()
+    assert principal_at_login(db.session, identity, "agency_code").roles == {"signer"}
