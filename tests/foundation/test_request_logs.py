@@ -75,9 +75,9 @@ def root_logger():
 
 
 def test_production_writes_json_lines_development_plain_text(tmp_path, root_logger, capsys):
+    root_logger.handlers[:] = []  # as in a fresh process (an earlier production app of this one set them)
     create_app({"instance_path": tmp_path / "d", "TESTING": True})
     assert not any(isinstance(h.formatter, JsonFormatter) for h in root_logger.handlers)
-    root_logger.handlers[:] = []  # as in a fresh process: nothing configured yet
     create_app(production_environment(tmp_path / "p"))
     logging.getLogger("wallet_service.x").warning("hello %s", "there")
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
