@@ -31,11 +31,14 @@ _SPENT_KEY = "wallet.spent_assertion"
 # Set when the request's transaction was rolled back after the `jti` was added to it.
 _ROLLED_BACK_KEY = "wallet.spent_assertion_rolled_back"
 # Built once: every bearer call runs them, and composing them cost more CPU than running them.
-_CLIENT_BY_NAME = select(ApiClient).where(ApiClient.name == bindparam("name"))
-_ACTIVE_KEYS = (select(ApiClientKey.kid, ApiClientKey.public_key_pem)
-                .where(ApiClientKey.client_id == bindparam("client_id"), ApiClientKey.retired_at.is_(None))
-                .order_by(ApiClientKey.id.desc()))
-"""Newest first: after a change, the new key is the likely one."""
+_CLIENT_AND_KEYS = (
+    select(ApiClient, ApiClientKey.kid, ApiClientKey.public_key_pem)
+    .outerjoin(ApiClientKey, (ApiClientKey.client_id == ApiClient.id) & ApiClientKey.retired_at.is_(None))
+    .where(ApiClient.name == bindparam("name"))
+    .order_by(ApiClientKey.id.desc())
+)
+"""The client and its active keys in one statement (one row per key), newest key first: after a
+change, the new key is the likely one."""
 _SPEND = {
     name: dialect.insert(UsedAssertion.__table__).on_conflict_do_nothing().returning(UsedAssertion.jti)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
@@ -63,10 +66,11 @@ def authenticate_client(session: Session, token: str, audience: str, max_age: in
     client_name = unverified.get("iss")
     if not isinstance(client_name, str):
         raise Unauthorized("The assertion has no 'iss' naming the client.")
-    client = session.scalar(_CLIENT_BY_NAME, {"name": client_name})
+    rows = session.execute(_CLIENT_AND_KEYS, {"name": client_name}).all()
+    client = rows[0][0] if rows else None
     if client is None or not client.active:
         raise Unauthorized(f"Unknown or disabled client '{client_name}'.", "unknown_client")
-    claims = _verified_claims(token, header, _candidate_keys(session, client, header), client_name, audience)
+    claims = _verified_claims(token, header, _candidate_keys(client, rows, header), client_name, audience)
     if claims["exp"] - claims["iat"] > max_age:
         raise Unauthorized(f"An assertion may live at most {max_age} seconds (exp - iat).", "token_lifetime_too_long")
     spent = SpentAssertion(client.id, str(claims["jti"]), dt.datetime.fromtimestamp(claims["exp"], dt.timezone.utc))
@@ -76,10 +80,10 @@ def authenticate_client(session: Session, token: str, audience: str, max_age: in
     return client
 
 
-def _candidate_keys(session: Session, client: ApiClient, header: dict) -> list:
+def _candidate_keys(client: ApiClient, rows, header: dict) -> list:
     """The client's active public keys the assertion may be signed with: the one its `kid` names, or
     each of them (two while the client changes keys) when it names none."""
-    rows = session.execute(_ACTIVE_KEYS, {"client_id": client.id}).all()
+    rows = [row for row in rows if row.kid is not None]
     kid = header.get("kid")
     if kid is not None:
         rows = [row for row in rows if row.kid == kid]
