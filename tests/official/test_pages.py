@@ -186,7 +186,7 @@ def test_confirmation_lists_the_selection_without_a_pin_field(official1, demo_re
     assert official1.get("/official/sign").status_code == 400
 
 
-@pytest.mark.parametrize("level, promised", [("B-B", False), ("B-T", True), ("B-LTA", True)])
+@pytest.mark.parametrize("level, promised", [("B-B", False), ("B-LTA", True)])
 def test_confirmation_promises_a_timestamp_only_when_the_level_adds_one(make_app, level, promised):
     app = make_app(SIGNATURE_LEVEL=level)
     with app.app_context():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from ..access import OFFICIAL, current_principal
 from ..models import Official, db
@@ -112,7 +113,7 @@ def official_list(form: dict | None = None, error: AdminError | None = None):
 
 
 def _officials() -> list[tuple[int, officials.OfficialView]]:
-    rows = db.session.query(Official).all()
+    rows = db.session.scalars(select(Official)).all()
     return sorted(((o.id, officials.view(o)) for o in rows), key=lambda r: (r[1].agency_code, r[1].username or ""))
 
 
