@@ -69,7 +69,7 @@ def test_both_keys_are_valid_during_the_change_and_the_old_one_is_refused_after(
     listed = run(app, "clients", "keys", "list", "mot-cua").output.splitlines()
     assert [line.split()[0] for line in listed] == [kid_of(old), kid_of(new)]
     assert all(line.endswith("active") for line in listed)
-    retired = run(app, "clients", "keys", "retire", "mot-cua", kid_of(old))
+    retired = run(app, "clients", "keys", "retire", "mot-cua", "--kid", kid_of(old))
     assert retired.exit_code == 0, retired.output
 
     refused = call(app, old)
@@ -92,12 +92,12 @@ def test_a_second_key_of_the_same_type_is_tried_after_the_first(app, demo, old_a
 
 
 @pytest.mark.parametrize("steps, message", [
-    ((("keys", "retire", "mot-cua", "OLD"),), "is the only active key of 'mot-cua': add its new key first"),
+    ((("keys", "retire", "mot-cua", "--kid", "OLD"),), "is the only active key of 'mot-cua': add its new key first"),
     ((("keys", "add", "mot-cua", "--public-key", "OLDFILE"),), "has this key already"),
     ((("keys", "add", "mot-cua", "--public-key", "NEWFILE"), ("keys", "add", "mot-cua", "--public-key", "THIRDFILE")),
      "has 2 active keys already; retire the old one first"),
     ((("keys", "add", "nobody", "--public-key", "NEWFILE"),), "no client 'nobody'"),
-    ((("keys", "retire", "mot-cua", "no-such-kid"),), "has no active key no-such-kid"),
+    ((("keys", "retire", "mot-cua", "--kid", "-no-such-kid"),), "has no active key -no-such-kid"),
     ((("keys", "add", "mot-cua", "--public-key", "NOTAKEY"),), "not a PEM public key"),
 ], ids=["last-key", "same-key", "third-key", "unknown-client", "unknown-kid", "not-a-key"])
 def test_refusals_are_one_line_and_change_nothing(app, old_and_new, tmp_path, steps, message):

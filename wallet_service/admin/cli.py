@@ -163,10 +163,11 @@ def client_keys_list(name):
 
 @client_keys_group.command("retire")
 @click.argument("name")
-@click.argument("kid")
+@click.option("--kid", required=True, help="The key's kid, as `clients keys list` prints it.")
 @with_appcontext
 def client_keys_retire(name, kid):
-    """Stop accepting assertions signed with key KID of client NAME (never its last active key)."""
+    """Stop accepting assertions signed with key --kid of client NAME (never its last active key).
+    An option, not an argument: a kid (base64url) may begin with '-'."""
     with one_line_errors():
         retired = clients.retire_key(db.session, actor(), name, kid)
     click.echo(f"key retired: {retired.client}  kid {retired.kid}")
