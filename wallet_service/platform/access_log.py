@@ -7,6 +7,7 @@ person (an ID token carries the ID number)."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 from gunicorn.glogging import Logger
@@ -62,6 +63,15 @@ class GunicornLogger(Logger):
     """gunicorn's logger (`logger_class` in gunicorn.conf.py) whose access-log atoms are scrubbed,
     whatever `access_log_format` picks: request line, path, query, referrer, raw URI; credentials
     in headers are dropped."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        # gunicorn reads its configuration before the app exists, so it checks the variable itself.
+        if os.environ.get("WALLET_ENV") == "production":
+            from .logs import JsonFormatter  # logs imports this module
+
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
