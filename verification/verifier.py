@@ -28,10 +28,11 @@ def _worker_main(conn) -> None:
     """Worker process: verify documents sent over ``conn`` until told to stop."""
     from verification.caches import WorkerCaches
     from verification.engine import verify_document
-    from verification.names import memoise_name_preparation
+    from verification.names import memoise_name_keys, memoise_name_preparation
 
     caches = WorkerCaches()
     memoise_name_preparation(caches.prepared_names)  # this process only verifies
+    memoise_name_keys(caches.name_keys)
     conn.send(_READY)
     while True:
         try:
