@@ -36,6 +36,8 @@ ANSWERED_FROM_REGISTER = "register"
 ANSWERED_FROM_FULL = "full"
 """`answered_from` of a report the engine computed for this request."""
 _ANNULLED_KEYS = ("indication", "sub_indication", "summary", "message")
+JUDGED_NOW_HORIZON = dt.timedelta(hours=1)
+"""How long a verdict on a signature judged at verification time (no trusted timestamp) is reused."""
 """What an annulment changes at the top of a report (the signatures keep their own indications)."""
 
 
@@ -61,10 +63,16 @@ def policy_key(policy: VerificationPolicy) -> str:
 
 
 def _valid_until(report: VerificationReport) -> dt.datetime | None:
-    """The first expiry among the report's certificates: later, judged now, the verdict may change
-    (the last document timestamp's authority, for one)."""
+    """Until when the stored verdict stands: the first expiry among the report's certificates (later,
+    judged now, the verdict may change: the last document timestamp's authority, for one); at most
+    `JUDGED_NOW_HORIZON` when a signature has no trusted timestamp, since it was judged at the time
+    of verification, with embedded revocation data that ages."""
     certificates = [c for s in report.signatures + report.document_timestamps for c in (s.signer, *s.chain) if c]
-    return min((c.not_after for c in certificates), default=None)
+    expiry = min((c.not_after for c in certificates), default=None)
+    proven = all(s.timestamp is not None and s.timestamp.intact and s.timestamp.trusted for s in report.signatures)
+    if expiry is None or proven:
+        return expiry
+    return min(expiry, utcnow() + JUDGED_NOW_HORIZON)
 
 
 def store(session: Session, policy: VerificationPolicy, report: VerificationReport, result_id: str) -> None:
