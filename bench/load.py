@@ -20,7 +20,8 @@ What it does, all on 127.0.0.1 and bounded (each scenario sends rate x duration 
    and signs a few of them (POST /api/v1/signing-batches, polled to the end), citizen1 logs in.
 4. Scenarios, one after another, each after --warmup seconds of the same load that are not counted:
    wallet  GET /api/v1/wallet/results as citizen1 (session cookie), who has several results;
-   verify  POST /api/v1/verify with one of the signed PDFs;
+   verify  POST /api/v1/verify with one of the signed PDFs (multipart; a registered document, so answered
+           from the register after its first verification: bench/verify_bench.py measures full ones);
    verify-registered  the same PDF as application/pdf, after one full verification stored its report: each
            answer read from the register (checked: answered_from "register", TOTAL-PASSED);
    verify-registered-form  the same as multipart/form-data;
