@@ -64,7 +64,7 @@ def read_upload() -> bytes:
               "`embedded_crl`, `fetched`, or `none` when revocation was not checked); `answered_from`: `register` "
               "when the file is byte for byte a registered document whose report was stored at its first "
               "verification (its annulment read live), `full` when it was verified now")
-@blp.alt_response(400, description="Not multipart, no document, or an empty file")
+@blp.alt_response(400, description="Neither multipart nor application/pdf, no document, or an empty file")
 @blp.alt_response(413, description="Larger than the size limit")
 @blp.alt_response(422, description="Not a PDF, unreadable, encrypted, unsigned, or over the time budget")
 def verify_pdf():
