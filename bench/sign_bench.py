@@ -271,7 +271,7 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
         journal.close()
     assert ok == n, f"only {ok} of {n} signed"
     return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
-            "workers_rss_mb": memory.max_mb(), "cpu_ms": (cpu + memory.cpu_seconds()) * 1000 / n}
+            "workers_rss_mb": memory.max_mb(), "cpu_ms": (cpu + memory.cpu_seconds()) * 1000 / n, "main_cpu_ms": cpu * 1000 / n}
 
 
 def _remote_official(pki):
