@@ -11,16 +11,17 @@ small and always the same shape, and the one pyHanko writes was copied object fo
 - a field merged with its widget (``/FT /Sig``, ``/Rect [0 0 0 0]``, ``/F 132``, ``/P`` the
   first page) whose ``/V`` is a new signature dictionary with ``/Contents`` reserved and a
   ``/ByteRange`` filled in once the update's length is known;
-- the form's ``/Fields`` and the first page's ``/Annots`` with the field added, the document
-  information dictionary with a new ``/ModDate``;
+- the form's ``/Fields`` and the first page's ``/Annots`` with the field added;
 - a classic cross-reference section and a trailer whose ``/Prev`` is the previous section.
 
-The file is still read with pyHanko's own parser (its objects, re-serialised by pyHanko, are
-what the update carries), so the result is conformant as pyHanko's is. Only the layout a
+The objects the update rewrites are read with pyHanko's own object parser and re-serialised by
+pyHanko, so what it carries is what pyHanko would write. Only the layout a
 signed file of this service has is handled: a classic xref table, unencrypted,
 a form that exists already (the document is signed once) and no field of that
-name; anything else returns ``None`` and the caller goes through pyHanko. (pyHanko also
-refreshes the XMP metadata's date when there is one; this update does not.)
+name; anything else returns ``None`` and the caller goes through pyHanko. pyHanko also
+rewrites the document information dictionary (and XMP metadata) with a new modification date;
+this update leaves them as they are: they describe the document, no validator reads them, and
+reading and rewriting them was a third of the update's cost.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from io import BytesIO
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.rw_common import PdfHandler
+from pyhanko.pdf_utils.xref import read_object_header
+
+from .dss import _sections
 
 _BYTE_RANGE_WIDTH = 48
 """Room for ``[0 a b c]`` with three ten-digit numbers, padded with spaces."""
@@ -111,6 +115,46 @@ class _Update:
         self.out += b"trailer\n" + trailer + b"\nstartxref\n%d\n%%%%EOF\n" % xref_at
 
 
+class _ClassicFile(PdfHandler):
+    """Just enough of a reader for the update: the classic xref sections split as text, the few
+    objects needed parsed by pyHanko's object parser on demand. ``PdfFileReader`` parses every
+    section and trailer of the file first, which cost as much as the rest of the update."""
+
+    def __init__(self, pdf: bytes, startxref: int):
+        self._stream = BytesIO(pdf)
+        self._entries: dict[int, tuple[int, int, bytes]] = {}
+        self._cache: dict[tuple[int, int], generic.PdfObject] = {}
+        newest = None
+        for entries, trailer in _sections(pdf, startxref):  # newest first: its entries win
+            for number, entry in entries.items():
+                self._entries.setdefault(number, entry)
+            newest = trailer if newest is None else newest
+        stream = BytesIO(newest.strip())
+        self._trailer = generic.read_object(stream, generic.TrailerReference(self))
+        if not isinstance(self._trailer, generic.DictionaryObject):
+            raise ValueError("the trailer is not a dictionary")
+
+    @property
+    def trailer_view(self) -> generic.DictionaryObject:
+        return self._trailer
+
+    @property
+    def root_ref(self) -> generic.Reference:
+        return self._trailer.raw_get("/Root").reference
+
+    def get_object(self, ref, as_metadata_stream: bool = False):
+        key = (ref.idnum, ref.generation)
+        if key not in self._cache:
+            offset, generation, kind = self._entries.get(ref.idnum, (0, 0, b"f"))
+            if kind != b"n" or generation != ref.generation:
+                raise ValueError(f"object {ref.idnum} {ref.generation} is not in use")
+            self._stream.seek(offset)
+            if read_object_header(self._stream, strict=True) != key:
+                raise ValueError(f"object {ref.idnum} {ref.generation} is not where the xref says")
+            self._cache[key] = generic.read_object(self._stream, generic.Reference(*key, self))
+        return self._cache[key]
+
+
 def _container(parent, key: str):
     """(object to rewrite, its reference or None, the value) for ``parent[key]``, following
     one indirection: an indirect value is rewritten itself, an inline one with its parent."""
@@ -128,21 +172,21 @@ def append_field(pdf: bytes, spec: FieldSpec, digest_algorithm: str = "sha256",
         startxref = int(pdf[pdf.rindex(b"startxref") + 9:].split()[0])
         if pdf[startxref:startxref + 4] != b"xref":
             return None
-        reader = PdfFileReader(BytesIO(pdf))
-        return _append(reader, pdf, startxref, spec, digest_algorithm,
+        if b"/Encrypt" in pdf[startxref:] or b"/XRefStm" in pdf[startxref:]:
+            return None
+        return _append(_ClassicFile(pdf, startxref), pdf, startxref, spec, digest_algorithm,
                        now or datetime.now(timezone.utc))
     except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
 
 
-def _append(reader: PdfFileReader, pdf: bytes, startxref: int, spec: FieldSpec,
+def _append(reader: _ClassicFile, pdf: bytes, startxref: int, spec: FieldSpec,
             digest_algorithm: str, now: datetime) -> ReservedField | None:
-    trailer = reader.trailer
-    if reader.security_handler is not None or "/XRefStm" in trailer or "/Encrypt" in trailer:
+    trailer = reader.trailer_view
+    if "/XRefStm" in trailer or "/Encrypt" in trailer:
         return None
     root_ref = trailer.raw_get("/Root").reference
     root = reader.root
-    # XMP metadata, if any, keeps its older date: it is descriptive and no validator reads it
     if "/AcroForm" not in root:
         return None
     form, form_ref = _container(root, "/AcroForm")
@@ -150,7 +194,7 @@ def _append(reader: PdfFileReader, pdf: bytes, startxref: int, spec: FieldSpec,
     fields, fields_ref = _container(form, "/Fields")
     if fields_ref is None:
         fields_ref = form_ref
-    if any(f.get_object().get("/T") == spec.name for f in fields):
+    if _may_name_a_field(pdf, spec.name) and any(f.get_object().get("/T") == spec.name for f in fields):
         return None
     page_ref = reader.find_page_for_modification(0)[0]
     page = page_ref.get_object()
@@ -168,13 +212,10 @@ def _append(reader: PdfFileReader, pdf: bytes, startxref: int, spec: FieldSpec,
     annots.append(field_value)
     form["/SigFlags"] = generic.NumberObject(3)
     info_raw = trailer.raw_get("/Info") if "/Info" in trailer else None
-    if isinstance(info_raw, generic.IndirectObject):
-        info_raw.get_object()["/ModDate"] = generic.pdf_date(now)
 
     rewritten = {}  # the same object may hold several of these (e.g. /Fields inline in the form)
-    for ref in (form_ref, fields_ref, annots_ref, getattr(info_raw, "reference", None)):
-        if ref is not None:
-            rewritten[(ref.idnum, ref.generation)] = ref
+    for ref in (form_ref, fields_ref, annots_ref):
+        rewritten[(ref.idnum, ref.generation)] = ref
     for (number, generation), ref in sorted(rewritten.items()):
         update.write(number, generation, _serialise(ref.get_object(), ref))
     update.write(field_number, 0, _serialise(_field_dict(spec, page_ref, sig_number, reader)))
@@ -189,6 +230,14 @@ def _append(reader: PdfFileReader, pdf: bytes, startxref: int, spec: FieldSpec,
     digest.update(view[:contents_start])
     digest.update(view[contents_end:])
     return ReservedField(bytes(out), contents_start, contents_end, digest.digest())
+
+
+def _may_name_a_field(pdf: bytes, name: str) -> bool:
+    """Whether ``name`` appears in the file as a literal (plain or as pyHanko escapes it) or a hex
+    string: reading every field to compare names costs more than the rest of the update."""
+    raw = name.encode("utf-8")
+    escaped = _serialise(generic.TextStringObject(name))
+    return any(form in pdf for form in (raw, escaped, raw.hex().encode(), raw.hex().upper().encode()))
 
 
 def _field_dict(spec: FieldSpec, page_ref, sig_number: int, reader) -> generic.DictionaryObject:
