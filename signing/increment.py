@@ -37,7 +37,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.rw_common import PdfHandler
 from pyhanko.pdf_utils.xref import read_object_header
 
-from .dss import _sections
+from .dss import xref_sections
 
 _BYTE_RANGE_WIDTH = 48
 """Room for ``[0 a b c]`` with three ten-digit numbers, padded with spaces."""
@@ -125,7 +125,7 @@ class _ClassicFile(PdfHandler):
         self._entries: dict[int, tuple[int, int, bytes]] = {}
         self._cache: dict[tuple[int, int], generic.PdfObject] = {}
         newest = None
-        for entries, trailer in _sections(pdf, startxref):  # newest first: its entries win
+        for entries, trailer in xref_sections(pdf, startxref):  # newest first: its entries win
             for number, entry in entries.items():
                 self._entries.setdefault(number, entry)
             newest = trailer if newest is None else newest
