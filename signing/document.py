@@ -184,7 +184,7 @@ def _prepared(doc: DocumentToSign, step: StepContext, pdf: bytes, document_diges
 
 
 async def _prepare_one(doc: DocumentToSign, step: StepContext, signer, style, signed_at) -> PreparedSignature:
-    if doc.stamp is None:  # an invisible signature on a signed document: written by hand
+    if doc.stamp is None:  # an invisible field on a document with a form: see signing.increment
         reserved = append_field(doc.pdf, FieldSpec(
             step.field_name, step.bytes_reserved(), reason=step.reason, location=step.location),
             step.digest_algorithm)
