@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from .models import db
     from .platform import database
     from .platform.errors import Api
+    from .platform import logs
     from .platform.access_log import scrub_werkzeug_log
     from .platform.json_body import JSONProvider
     from .platform.proxies import TrustedProxyFix
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     scrub_werkzeug_log()  # `wallet-service run` logs each request line; codes and tokens stay out
+    logs.init_app(app, settings.is_production, _caller_kind)  # request ids; JSON lines in production
 
     db.init_app(app)
     with app.app_context():
@@ -112,6 +114,7 @@ def _register_parts(app: Flask) -> None:
     from . import wallet; wallet.init_app(app)  # noqa: E702  (one line per feature package)
     from . import archive; archive.init_app(app)  # noqa: E702  (one line per feature package)
     from . import stats; stats.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import admin; admin.init_app(app)  # noqa: E702  (one line per feature package)
     from . import copies; copies.init_app(app)  # noqa: E702  (one line per feature package)
     database.register_commands(app)
     keys.init_app(app)
@@ -124,3 +127,11 @@ def _register_parts(app: Flask) -> None:
         delivery.TASK: delivery.deliver_due,
     })
     limits.init_app(app)  # last: it limits the endpoints registered above
+
+
+def _caller_kind() -> str | None:
+    """The kind of caller this request authenticated already, for its log line."""
+    from .access import known_principal
+
+    principal = known_principal()
+    return principal.kind.value if principal else None

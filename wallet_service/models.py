@@ -138,17 +138,34 @@ class Citizen(db.Model):
 
 
 class ApiClient(db.Model):
-    """A case system allowed to post results. Its private key stays with it; we keep the public key."""
+    """A case system (or digitisation station) allowed to post results. Its private keys stay with it;
+    we keep their public keys (`ApiClientKey`)."""
 
     __tablename__ = "api_clients"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    public_key_pem: Mapped[str] = mapped_column(Text)
     agency_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     kind: Mapped[str] = mapped_column(String(16), default="case_system", server_default="case_system")
     """`case_system` (posts results, reads shared copies) or `station` (a digitisation station: posts scans)."""
+    keys: Mapped[list[ApiClientKey]] = relationship(back_populates="client", order_by="ApiClientKey.id")
+
+
+class ApiClientKey(db.Model):
+    """A public key a client signs its bearer assertions with. Two may be active at once while the
+    client changes keys; a retired key is kept (audit) but no longer accepted."""
+
+    __tablename__ = "api_client_keys"
+    __table_args__ = (UniqueConstraint("client_id", "kid"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    kid: Mapped[str] = mapped_column(String(64))
+    """RFC 7638 JWK thumbprint (SHA-256, base64url): what an assertion's `kid` header names."""
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    client: Mapped[ApiClient] = relationship(back_populates="keys")
 
 
 class UsedAssertion(db.Model):

@@ -99,6 +99,7 @@ def test_an_unreadable_pdf_is_explained_in_words_not_exception_names(plain_app, 
     client = plain_app.test_client()
     en, vi = post(client, data, "en").get_json(), post(client, data, "vi").get_json()
 
+    assert en.pop("request_id") and vi.pop("request_id")  # the id a complaint quotes; the rest, exactly:
     assert en == {"error": "unreadable_pdf", "message": f"The PDF cannot be read: {reason[0]}."}
     assert vi == {"error": "unreadable_pdf", "message": f"Không đọc được tài liệu PDF: {reason[1]}."}
 
@@ -107,8 +108,11 @@ def test_missing_part_and_wrong_content_type_are_bad_requests(plain_app):
     client = plain_app.test_client()
     missing = post(client, None)
     assert (missing.status_code, missing.get_json()["error"]) == (400, "missing_document")
-    raw = client.post("/api/v1/verify", data=unsigned_pdf(), content_type="application/pdf")
-    assert (raw.status_code, raw.get_json()["error"]) == (400, "invalid_content_type")
+    text = client.post("/api/v1/verify", data=unsigned_pdf(), content_type="text/plain")
+    assert (text.status_code, text.get_json()["error"]) == (400, "invalid_content_type")
+    assert "application/pdf" in text.get_json()["message"]
+    raw = client.post("/api/v1/verify", data=unsigned_pdf(), content_type="application/pdf")  # the PDF as the body
+    assert (raw.status_code, raw.get_json()["error"]) == (422, "no_signature")
 
 
 def test_size_limits(make_app, tmp_path):

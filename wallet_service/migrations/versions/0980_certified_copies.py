@@ -1,13 +1,13 @@
 """certified copies: a result's kind, a client's kind, the copies' data and the citizens' shares
 
 Revision ID: 0980
-Revises: 0960
+Revises: 0995
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0980'
-down_revision = '0960'
+down_revision = '0995'
 branch_labels = None
 depends_on = None
 
