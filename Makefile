@@ -12,7 +12,7 @@ PORT ?= 5000
 # QR codes, credentials and the development PKI's service URLs carry this address.
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 # Debian packages the tests drive: pdfsig/pdftoppm, a PKCS#11 token, NSS tools, the browser, Node.js.
-TEST_DEBS := poppler-utils softhsm2 opensc libnss3-tools chromium
+TEST_DEBS := poppler-utils softhsm2 opensc libnss3-tools chromium tesseract-ocr tesseract-ocr-vie
 NPM_PEERS := $(patsubst %/package.json,%,$(wildcard tests/peers/*/package.json))
 
 # One pytest worker per core; a test file stays on one worker, so its module fixtures are made once.

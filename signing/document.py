@@ -169,7 +169,8 @@ def _page_box(writer: IncrementalPdfFileWriter, page: int):
     node = page_obj
     while "/MediaBox" not in node and "/Parent" in node:
         node = node["/Parent"].get_object()
-    box = node.get("/MediaBox", [0, 0, 595, 842])
+    # Indexing resolves an indirect MediaBox (fpdf2 and others write one); `.get` would not.
+    box = node["/MediaBox"] if "/MediaBox" in node else [0, 0, 595, 842]
     return index, tuple(float(v) for v in box)
 
 

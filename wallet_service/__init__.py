@@ -115,6 +115,7 @@ def _register_parts(app: Flask) -> None:
     from . import archive; archive.init_app(app)  # noqa: E702  (one line per feature package)
     from . import stats; stats.init_app(app)  # noqa: E702  (one line per feature package)
     from . import admin; admin.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import copies; copies.init_app(app)  # noqa: E702  (one line per feature package)
     database.register_commands(app)
     keys.init_app(app)
     client_auth.init_app(app)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import request, session
 
 from .client_auth import authenticate_client
+from .copies import KIND as COPY, STATION
 from .models import Result, db
 from .platform.errors import Forbidden, Unauthorized
 from .services import services
@@ -38,7 +39,7 @@ class Principal:
     agency_codes: frozenset[str] = field(default_factory=frozenset)
     """Agencies a client may submit for, or the official's agency."""
     roles: frozenset[str] = field(default_factory=frozenset)
-    """An official's roles: `signer`, `annul`."""
+    """An official's roles: `signer`, `annul`, `certifier`; a client's kind: `case_system` or `station`."""
     personal_id: str | None = None
     """A citizen's 12-digit ID number."""
 
@@ -69,6 +70,8 @@ class Principal:
 
 
 def can_read_result(principal: Principal, result: Result) -> bool:
+    if principal.kind == CLIENT and STATION in principal.roles and result.kind != COPY:
+        return False  # a digitisation station sees the copies it serves, not the agency's results
     if principal.kind in (CLIENT, OFFICIAL):
         return result.agency.code in principal.agency_codes
     if principal.kind == CITIZEN:
@@ -90,7 +93,8 @@ def current_principal() -> Principal | None:
         client = authenticate_client(
             db.session, header[7:].strip(), settings.service_audience, settings.client_assertion_max_age
         )
-        principal = Principal(CLIENT, client.id, client.name, agency_codes=frozenset(client.agency_codes))
+        principal = Principal(CLIENT, client.id, client.name, agency_codes=frozenset(client.agency_codes),
+                              roles=frozenset({client.kind}))
     elif header:
         raise Unauthorized("Only 'Bearer' authorization is accepted.", "invalid_request")
     elif SESSION_KEY in session:

@@ -75,8 +75,10 @@ def _client_key_path(name: str) -> Path:
 @click.argument("name")
 @click.option("--agency", "agencies", multiple=True, help="Agency code it may submit for (repeat); default: all.")
 @click.option("--public-key", type=click.File("rb"), help="The client's own PEM public key (production).")
+@click.option("--kind", type=click.Choice(["case_system", "station"]), default="case_system", show_default=True,
+              help="A case system posts results and reads shared copies; a digitisation station posts scans.")
 @with_appcontext
-def clients_add(name: str, agencies: tuple[str, ...], public_key):
+def clients_add(name: str, agencies: tuple[str, ...], public_key, kind: str):
     """Register a client. Without --public-key a P-256 key pair is made and the private key is kept
     in a file under the instance folder (development); the database gets only the public key."""
     from .admin.cli import actor, one_line_errors
@@ -90,7 +92,7 @@ def clients_add(name: str, agencies: tuple[str, ...], public_key):
             public_pem = key.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
             where = f"private key: {_client_key_path(name)}"
-        client = add_client(db.session, actor(), name, agencies, public_pem)
+        client = add_client(db.session, actor(), name, agencies, public_pem, kind)
     if key is not None:  # written once the client exists, so a refused name leaves no key file behind
         path = _client_key_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +100,7 @@ def clients_add(name: str, agencies: tuple[str, ...], public_key):
         with os.fdopen(fd, "wb") as out:
             out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                         serialization.NoEncryption()))
-    click.echo(f"client '{name}' may submit for {', '.join(client.agency_codes)}; key {client.keys[0].kid}; {where}")
+    click.echo(f"client '{name}' ({client.kind}) may submit for {', '.join(client.agency_codes)}; key {client.keys[0].kid}; {where}")
 
 
 def make_assertion(private_key, client_name: str, audience: str, lifetime: int) -> str:

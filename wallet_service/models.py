@@ -147,6 +147,8 @@ class ApiClient(db.Model):
     agency_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), default="case_system", server_default="case_system")
+    """`case_system` (posts results, reads shared copies) or `station` (a digitisation station: posts scans)."""
     keys: Mapped[list[ApiClientKey]] = relationship(back_populates="client", order_by="ApiClientKey.id")
 
 
@@ -216,6 +218,8 @@ class Result(db.Model):
     """The dossier's legal deadline from the case system: on time when signed and delivered by then."""
     delivered_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     """When the result became `delivered`."""
+    kind: Mapped[str] = mapped_column(String(32), default="result", server_default="result")
+    """`result` (a case system's decided dossier) or `certified_copy` (a digitised paper original)."""
 
     agency: Mapped[Agency] = relationship()
     citizen: Mapped[Citizen] = relationship()

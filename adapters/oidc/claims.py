@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from .errors import IdentityRefused
 
-OFFICIAL_ROLES = frozenset({"signer", "annul", "leader", "province"})
+OFFICIAL_ROLES = frozenset({"signer", "annul", "certifier", "leader", "province"})
 """The roles the service knows; other values in a roles claim are ignored."""
 
 
@@ -97,7 +97,7 @@ class OfficialIdentity:
     agency_code: str | None
     """Agency code from the agency claim, when given."""
     roles: frozenset[str] | None
-    """Known roles (`signer`, `annul`) found in the roles claim; None when no roles claim was sent."""
+    """Known roles (`signer`, `annul`, `certifier`) found in the roles claim; None when no roles claim was sent."""
 
 
 def claim(claims: Mapping[str, object], path: str) -> object | None:

@@ -63,8 +63,10 @@ def find(session: Session, name: str) -> ApiClient:
     return client
 
 
-def add_client(session: Session, actor: str, name: str, agency_codes: tuple[str, ...], public_pem: str) -> ApiClient:
-    """Register a client with its first key; no agency codes means every registered agency."""
+def add_client(session: Session, actor: str, name: str, agency_codes: tuple[str, ...], public_pem: str,
+               kind: str = "case_system") -> ApiClient:
+    """Register a client with its first key; no agency codes means every registered agency. `kind`:
+    `case_system`, or `station` (a digitisation station, which posts scans for certified copies)."""
     if session.scalar(select(ApiClient).where(ApiClient.name == name)):
         raise AdminError(f"client '{name}' exists already (a new key: `wallet-service clients keys add`)")
     known = set(session.scalars(select(Agency.code)))
@@ -72,10 +74,10 @@ def add_client(session: Session, actor: str, name: str, agency_codes: tuple[str,
     unknown = sorted(set(codes) - known)
     if unknown:
         raise AdminError(f"unknown agency code(s): {', '.join(unknown)} (see `wallet-service agencies list`)")
-    client = ApiClient(name=name, agency_codes=codes,
+    client = ApiClient(name=name, agency_codes=codes, kind=kind,
                        keys=[ApiClientKey(kid=thumbprint(public_pem), public_key_pem=public_pem)])
     session.add(client)
-    audit.record(session, actor, "client.added", name=name, agencies=codes, kid=client.keys[0].kid)
+    audit.record(session, actor, "client.added", name=name, agencies=codes, kid=client.keys[0].kid, kind=kind)
     session.commit()
     return client
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, request, url_for
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from .schemas import (
 )
 from ..services import services
 from ..wallet.results import downloadable
+from ..copies import STATION
 
 _METADATA = ResultMetadataSchema()  # made once: a marshmallow Schema copies its fields when made
 
@@ -88,6 +90,8 @@ def _read_batch_upload() -> list[Submission | ApiError]:
 
 def _submitted_by(principal) -> dict:
     """Intake's terms for a case system: its actor and record, its agencies, the size limit."""
+    if STATION in principal.roles:
+        raise Forbidden(_("A digitisation station posts scans to /api/v1/copies, not results."), "not_a_case_system")
     return {"actor": principal.actor, "client_id": principal.record_id, "agency_codes": principal.agency_codes,
             "max_bytes": services().settings.max_document_bytes}
 
@@ -119,10 +123,9 @@ def _find_result(result_id: str) -> Result:
 @blp.alt_response(409, description="The dossier code exists with a different document")
 def create_result():
     """Submit a decided dossier's result document for signature (case systems)."""
-    principal = require_principal(CLIENT)
+    terms = _submitted_by(require_principal(CLIENT))
     metadata, data = _read_upload()
-    result, created = submit_result(db.session, services().documents, metadata, data,
-                                    **_submitted_by(principal))
+    result, created = submit_result(db.session, services().documents, metadata, data, **terms)
     if not created:
         return result, 200
     _count_received([(result, created)])
@@ -149,9 +152,8 @@ def create_result():
 def create_result_batch():
     """Submit up to 100 results in one request (case systems with a backlog): all are stored, or none.
     The same rules as one result: a dossier posted before with the same document comes back unchanged."""
-    principal = require_principal(CLIENT)
-    stored = submit_results(db.session, services().documents, _read_batch_upload(),
-                            **_submitted_by(principal))
+    terms = _submitted_by(require_principal(CLIENT))
+    stored = submit_results(db.session, services().documents, _read_batch_upload(), **terms)
     _count_received(stored)
     body = {"results": [{"created": created, "result": result} for result, created in stored]}
     return body, 201 if any(created for _, created in stored) else 200

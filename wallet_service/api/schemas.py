@@ -102,6 +102,7 @@ class DeliverySchema(Schema):
 
 class ResultSchema(Schema):
     id = fields.String()
+    kind = fields.String(metadata={"description": "result, or certified_copy (a digitised paper original)"})
     status = fields.String()
     dossier_code = fields.String()
     procedure_code = fields.String()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from signing.keys import HolderApproval
 
 from ..access import OFFICIAL, Principal
+from ..copies import CERTIFIER_ROLE, KIND as COPY
 from ..models import BatchStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, utcnow
 from ..platform.errors import BadRequest, Conflict, Forbidden, Unprocessable
 from ..results import audit
@@ -25,7 +26,7 @@ def create_batch(session: Session, principal: Principal, result_ids: list[str],
     """Claim the results for a new batch, or refuse naming why; nothing is claimed on refusal.
     With `approval` (the official's key needs their own approval) the batch awaits it until
     `authorise_by`, and the results are claimed only when it comes."""
-    if principal.kind != OFFICIAL or SIGNER_ROLE not in principal.roles:
+    if principal.kind != OFFICIAL or not {SIGNER_ROLE, CERTIFIER_ROLE} & principal.roles:
         raise Forbidden("Only officials with the signer role may sign results.", "not_a_signer")
     ids = list(dict.fromkeys(result_ids))
     if not ids:
@@ -41,6 +42,7 @@ def create_batch(session: Session, principal: Principal, result_ids: list[str],
     if unknown:
         # Results of other agencies are reported as unknown: their ids reveal nothing.
         raise Unprocessable("Some results do not exist or are not your agency's.", "unknown_results", details={"result_ids": unknown})
+    _check_kinds(principal, list(visible.values()))
     if approval is None:
         claimed = session.execute(
             update(Result)
@@ -64,3 +66,16 @@ def create_batch(session: Session, principal: Principal, result_ids: list[str],
     audit.record(session, principal.actor, "batch.created", None, batch=batch.id, results=ids)
     session.commit()
     return batch
+
+
+def _check_kinds(principal: Principal, results: list[Result]) -> None:
+    """Results are signed by signers; certified copies by certifiers, once their fields are confirmed."""
+    copies = [r for r in results if r.kind == COPY]
+    if len(copies) < len(results) and SIGNER_ROLE not in principal.roles:
+        raise Forbidden("Only officials with the signer role may sign results.", "not_a_signer")
+    if copies and CERTIFIER_ROLE not in principal.roles:
+        raise Forbidden("Only officials with the certifier role may sign certified copies.", "not_a_certifier")
+    unconfirmed = [r.id for r in copies if r.certified_copy_record.confirmed is None]
+    if unconfirmed:
+        raise Conflict("Confirm the fields of these certified copies before signing them.", "copy_not_confirmed",
+                       details={"result_ids": unconfirmed})

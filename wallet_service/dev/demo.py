@@ -60,7 +60,7 @@ AGENCIES = (
     DemoAgency("000.00.04.H40", "Sở Xây dựng tỉnh Quảng Ninh", None),
 )
 OFFICIALS = (
-    DemoOfficial("official1", "Nguyễn Văn An", "000.00.15.H40", ("signer", "annul", "leader")),
+    DemoOfficial("official1", "Nguyễn Văn An", "000.00.15.H40", ("signer", "annul", "leader", "certifier")),
     DemoOfficial("official2", "Trần Thị Bình", "000.00.04.H40", ("signer",)),
 )
 CITIZENS = (

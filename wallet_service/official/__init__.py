@@ -10,4 +10,6 @@ from . import views
 
 
 def init_app(app: Flask) -> None:
+    from . import copies  # noqa: F401  (adds the certified copy page to the blueprint before it is registered)
+
     app.register_blueprint(views.bp)

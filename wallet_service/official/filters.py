@@ -15,6 +15,8 @@ _PERSONAL_ID = re.compile(r"\d{12}", re.ASCII)  # ASCII digits: `\d` alone takes
 _WHOLE_NUMBER = re.compile(r"\d{1,9}", re.ASCII)
 _DOSSIER_PART = re.compile(r"[0-9A-Za-z.\-]{1,64}")
 MAX_SEARCH = 100
+KINDS = ("result", "certified_copy")
+"""What a list can be narrowed to: case systems' results or certified copies."""
 SORT_KEYS = ("received", "signed", "dossier", "citizen", "procedure")
 """What a list can be sorted by; `-key` sorts descending."""
 
@@ -41,6 +43,8 @@ class ResultFilters:
     """1-based page number."""
     per_page: int = DEFAULT_PER_PAGE
     """Results per page."""
+    kind: str | None = None
+    """Only results (`result`) or only certified copies (`certified_copy`); None: both."""
 
     def query_args(self, **changes) -> dict[str, str]:
         """The query string that reproduces these filters (for pagination links), with `changes`."""
@@ -53,6 +57,7 @@ class ResultFilters:
             "q": self.search,
             "sort": self.sort,
             "per_page": str(self.per_page) if self.per_page != DEFAULT_PER_PAGE else None,
+            "kind": self.kind,
         }
         args.update(changes)
         return {k: str(v) for k, v in args.items() if v not in (None, "")}
@@ -60,7 +65,7 @@ class ResultFilters:
     @property
     def active(self) -> bool:
         return any((self.procedure_code, self.date_from, self.date_to, self.citizen_id, self.dossier_code,
-                    self.search))
+                    self.search, self.kind))
 
     def sorted_by(self, key: str) -> str | None:
         """'ascending' or 'descending' when the list is sorted by `key`, else None (for aria-sort)."""
@@ -128,5 +133,9 @@ def parse_filters(args: Mapping[str, str]) -> ParsedFilters:
         sort = None  # a stale or hand-made link: the list's own order, no error to show
     page = _positive_int(args, "page", 1, errors, upper=1_000_000)
     per_page = _positive_int(args, "per_page", DEFAULT_PER_PAGE, errors, upper=MAX_PER_PAGE)
-    filters = ResultFilters(procedure, date_from, date_to, citizen_id, dossier, search, sort, page, per_page)
+    kind = (args.get("kind") or "").strip() or None
+    if kind is not None and kind not in KINDS:
+        errors["kind"] = _("Choose results or certified copies from the list.")
+        kind = None
+    filters = ResultFilters(procedure, date_from, date_to, citizen_id, dossier, search, sort, page, per_page, kind)
     return ParsedFilters(filters, errors)

@@ -29,6 +29,8 @@ def _escape_like(text: str) -> str:
 def _filtered(stmt: Select, filters: ResultFilters, date_column) -> Select:
     if filters.procedure_code:
         stmt = stmt.where(Result.procedure_code == filters.procedure_code)
+    if filters.kind:
+        stmt = stmt.where(Result.kind == filters.kind)
     if filters.date_from:
         stmt = stmt.where(date_column >= _day_start(filters.date_from))
     if filters.date_to:

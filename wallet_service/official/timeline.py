@@ -23,7 +23,8 @@ ANNULLED = "annulled"
 OTHER = "other"
 
 # Audit actions shown as their own kind of entry.
-_KINDS = {"result.received": RECEIVED, "result.signing_failed": SIGNING_FAILED, "result.annulled": ANNULLED}
+_KINDS = {"result.received": RECEIVED, "copy.received": RECEIVED, "result.signing_failed": SIGNING_FAILED,
+          "result.annulled": ANNULLED}
 # Audit actions whose rows say more: the signatures (who, which certificate) and the outbox rows
 # (where, current state, attempts, last error), each shown once.
 _SHOWN_BY_ROWS = {"result.signed", "delivery.sent", "delivery.failed"}

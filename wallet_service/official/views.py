@@ -15,6 +15,7 @@ from . import queries
 from ..access import OFFICIAL, Principal, can_read_result, current_principal
 from ..batches.creation import MAX_BATCH, SIGNABLE, SIGNER_ROLE
 from ..batches.plan import key_reference, official_key
+from ..copies import CERTIFIER_ROLE, KIND as COPY
 from ..keys.errors import KeyUnavailable
 from ..models import (
     RESULT_TRANSITIONS, BatchItemStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db,
@@ -76,6 +77,13 @@ def _agency_result(principal: Principal, result_id: str) -> Result:
     return result
 
 
+def may_sign(principal: Principal, result: Result) -> bool:
+    """Signers sign results; certifiers sign certified copies once the fields are confirmed."""
+    if result.kind != COPY:
+        return SIGNER_ROLE in principal.roles
+    return CERTIFIER_ROLE in principal.roles and result.certified_copy_record.confirmed is not None
+
+
 def _list_page(template: str, fetch):
     principal = current_principal()
     official = _official(principal)
@@ -90,7 +98,7 @@ def _list_page(template: str, fetch):
         pager=pager,
         failures=failures,
         procedures=queries.procedures(db.session, official.agency_id),
-        can_sign=SIGNER_ROLE in principal.roles,
+        can_sign=bool({SIGNER_ROLE, CERTIFIER_ROLE} & principal.roles),
         can_annul=ANNUL_ROLE in principal.roles,
         annullable=ANNULLABLE,
         max_batch=MAX_BATCH,
@@ -114,7 +122,7 @@ def confirm_signing():
     and with which key. The page script posts them to `POST /api/v1/signing-batches`."""
     principal = current_principal()
     official = _official(principal)
-    if SIGNER_ROLE not in principal.roles:
+    if not {SIGNER_ROLE, CERTIFIER_ROLE} & principal.roles:
         raise Forbidden(_("Only officials with the signer role may sign results."), "not_a_signer")
     every_match = request.args.get("all") == "1"
     ids = _matching_ids(official) if every_match else list(dict.fromkeys(request.args.getlist("result_id")))
@@ -165,7 +173,7 @@ def batch(batch_id: str):
         total=len(rows),
         done=sum(item.status == BatchItemStatus.DONE for item, _result in rows),
         failed=sum(item.status == BatchItemStatus.FAILED for item, _result in rows),
-        can_sign=SIGNER_ROLE in principal.roles,
+        can_sign=bool({SIGNER_ROLE, CERTIFIER_ROLE} & principal.roles),
         can_approve=batch.official_id == principal.record_id,
         agent_url=DEFAULT_AGENT_URL,
         demo_signer=_demo_signer(batch),
@@ -208,7 +216,7 @@ def result(result_id: str):
         "official/result.html",
         result=result,
         timeline=result_timeline(db.session, result),
-        can_sign=SIGNER_ROLE in principal.roles and result.status in SIGNABLE,
+        can_sign=may_sign(principal, result) and result.status in SIGNABLE,
         can_annul=ANNUL_ROLE in principal.roles and result.status in ANNULLABLE,
         can_return=SIGNER_ROLE in principal.roles and result.status in RETURNABLE,
         min_reason=MIN_REASON,

@@ -190,6 +190,9 @@ class Settings:
     """Where documents are stored; default `instance_path/documents`."""
     max_document_bytes: int = setting("MAX_DOCUMENT_BYTES", 20 * 1024 * 1024, whole)
     """Largest accepted PDF upload."""
+    copy_ocr_language: str = setting("COPY_OCR_LANGUAGE", "vie")
+    """Tesseract language of a certified copy's text layer; `none` (or Tesseract or its data missing): copies
+    are made without text, and their statement says so."""
     client_assertion_max_age: int = setting("CLIENT_ASSERTION_MAX_AGE", 300, whole)
     """Longest lifetime (seconds) of a case system's bearer assertion; at most 300."""
     assertion_cleanup_seconds: float = setting("ASSERTION_CLEANUP_SECONDS", 300.0, seconds, testing=0.0)

@@ -18,7 +18,7 @@ LIMITS = {
     # Asking a wallet counts too (making a request, the wallet's fetch and answer), not the clerk's polling.
     "RATE_LIMIT_VERIFY": ("verify", ("verify.*", "verify_api.*", "verify_pages.*", "verify_wallet.create",
                                      "presentations_api.create_presentation", "presentations.*")),
-    "RATE_LIMIT_INTAKE": ("intake", ("results.create_result", "results.create_result_batch")),
+    "RATE_LIMIT_INTAKE": ("intake", ("results.create_result", "results.create_result_batch", "copies.create_copy")),
 }
 # endpoint -> what one request costs against its limit (1 when absent): a batch counts its results.
 COSTS = {"results.create_result_batch": lambda: max(1, len(request.files.getlist("document")))}

@@ -203,7 +203,7 @@ def _store(session: Session, documents: DocumentStore, checked: list[_Checked], 
         documents.put(item.submission.document)
         citizen = item.citizen or citizens.get(metadata["citizen_id"])
         if citizen is None:
-            citizen = _new_citizen(session, metadata["citizen_id"], metadata["citizen_name"])
+            citizen = new_citizen(session, metadata["citizen_id"], metadata["citizen_name"])
         citizens[metadata["citizen_id"]] = citizen
         rows.append(_row(item, citizen, client_id, now))
     new_rows = [row for row in rows if row is not None]
@@ -258,10 +258,11 @@ def _row(item: _Checked, citizen: Citizen, client_id: int | None, now: dt.dateti
         "received_at": metadata.get("received_at"),
         "due_at": metadata.get("due_at"),
         "delivered_at": None,
+        "kind": "result",
     }
 
 
-def _new_citizen(session: Session | scoped_session, personal_id: str, full_name: str) -> Citizen:
+def new_citizen(session: Session | scoped_session, personal_id: str, full_name: str) -> Citizen:
     """The citizen's first result: add them, or join the concurrent intake that just did (its
     INSERT wins the unique key; ours is undone to a savepoint, not the whole intake)."""
     try:

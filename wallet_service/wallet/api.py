@@ -43,6 +43,7 @@ class WalletResultSchema(Schema):
     """What the listing answers, for the API description; `wallet_item` produces it."""
 
     id = fields.String()
+    kind = fields.String(metadata={"description": "result, or certified_copy (a digitised document)"})
     title = fields.String()
     dossier_code = fields.String()
     procedure_code = fields.String()
@@ -76,6 +77,7 @@ def wallet_item(result: Result, links: ResultLinks) -> dict:
     listing's CPU. tests/wallet pins the two to the same output."""
     return {
         "id": result.id,
+        "kind": result.kind,
         "title": result.title,
         "dossier_code": result.dossier_code,
         "procedure_code": result.procedure_code,

@@ -17,6 +17,7 @@ from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from ..access import CITIZEN, Principal, can_read_result
+from ..copies import KIND as COPY
 from ..models import Agency, Citizen, Result, ResultStatus
 from ..platform.ui import TIME_ZONE
 from .query import WalletQuery
@@ -152,6 +153,16 @@ def citizen_facets(session: Session, principal: Principal) -> tuple[list[tuple[s
     years = {y for _code, _name, first, last in rows
              for y in range(first.astimezone(_LOCAL).year, last.astimezone(_LOCAL).year + 1)}
     return [(code, name) for code, name, _first, _last in rows], sorted(years, reverse=True)
+
+
+def citizen_copies(session: Session, principal: Principal) -> list[Result]:
+    """The citizen's certified copies (digitised documents), newest first: a citizen has a handful."""
+    if principal.kind != CITIZEN or not principal.personal_id:
+        return []
+    return list(session.scalars(
+        select(Result).join(Citizen, Result.citizen_id == Citizen.id)
+        .where(Citizen.personal_id == principal.personal_id, Result.kind == COPY)
+        .order_by(Result.created_at.desc(), Result.id)))
 
 
 def citizen_result(session: Session, principal: Principal, result_id: str) -> Result | None:

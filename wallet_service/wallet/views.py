@@ -3,17 +3,25 @@ verification QR, add to a wallet app). Server-rendered; the one action (a creden
 call to the public API from the page's script, with the CSRF token of `<meta name="csrf-token">`."""
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import segno
+from sqlalchemy import select
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import CITIZEN, Principal, current_principal
-from ..models import ResultStatus, db, utcnow
+from ..models import Agency, ResultStatus, db, utcnow
 from ..platform.errors import ApiError
 from ..services import services
 from . import ratings
 from .query import MAX_SEARCH, parse_query
-from .results import Stage, citizen_facets, citizen_result, citizen_results, downloadable, offerable, stage
+from ..copies.catalogue import DOCUMENT_TYPES
+from ..copies.shares import citizen_shares, create_share, revoke_share
+from ..platform.errors import BadRequest
+from ..platform.ui import TIME_ZONE
+from .results import Stage, citizen_copies, citizen_facets, citizen_result, citizen_results, downloadable, offerable, stage
 
 bp = Blueprint("wallet_pages", __name__, url_prefix="/wallet")
 
@@ -46,8 +54,42 @@ def index():
     parsed = parse_query(request.args)
     page = citizen_results(db.session, principal, parsed.query)
     agencies, years = citizen_facets(db.session, principal)
+    copies = citizen_copies(db.session, principal)
+    shares = {}
+    if copies:
+        for share, reads in citizen_shares(db.session, principal):
+            shares.setdefault(share.result_id, []).append((share, reads))
     return render_template("wallet/index.html", page=page, query=parsed.query, errors=parsed.errors,
-                           agencies=agencies, years=years, max_search=MAX_SEARCH)
+                           agencies=agencies, years=years, max_search=MAX_SEARCH, copies=copies, shares=shares,
+                           document_types=DOCUMENT_TYPES, share_agencies=_share_agencies() if copies else [])
+
+
+def _share_agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).order_by(Agency.name)))
+
+
+@bp.post("/copies/<copy_id>/shares")
+def share_copy(copy_id: str):
+    """The share form: an agency and the last day (Vietnam time) it may read the copy."""
+    principal = _citizen()
+    if principal is None:
+        return redirect(url_for("auth.login", role=CITIZEN, next=url_for("wallet_pages.index")))
+    try:
+        last_day = dt.date.fromisoformat(request.form.get("until", ""))
+    except ValueError:
+        raise BadRequest(_("Choose the last day the agency may read the document."), "invalid_valid_until") from None
+    until = dt.datetime.combine(last_day, dt.time.max, tzinfo=ZoneInfo(TIME_ZONE))
+    create_share(db.session, principal, copy_id, request.form.get("agency_code", ""), until)
+    return redirect(url_for("wallet_pages.index") + "#copies-title")
+
+
+@bp.post("/shares/<share_id>/revoke")
+def withdraw_share(share_id: str):
+    principal = _citizen()
+    if principal is None:
+        return redirect(url_for("auth.login", role=CITIZEN, next=url_for("wallet_pages.index")))
+    revoke_share(db.session, principal, share_id)
+    return redirect(url_for("wallet_pages.index") + "#copies-title")
 
 
 def _result_page(template: str, result_id: str, rating_error: str | None = None, status: int = 200):
