@@ -154,19 +154,36 @@ def check_text(text: str) -> str:
     return text
 
 
+def stamp_time(moment: datetime) -> str:
+    """``dd/mm/yyyy HH:MM:SS +07:00``: the signing time with its UTC offset."""
+    when = moment.strftime("%d/%m/%Y %H:%M:%S %z")
+    return when[:-2] + ":" + when[-2:] if when[-5:-4] in "+-" else when
+
+
 def stamp_lines(text: StampText, signed_at: datetime, width_chars: int = 56) -> str:
     """The stamp's text block, wrapped to the stamp width."""
-    when = (text.signed_at or signed_at).strftime("%d/%m/%Y %H:%M:%S %z")
-    when = when[:-2] + ":" + when[-2:] if when[-5:-4] in "+-" else when
     lines = [f"Ký bởi: {text.signer_name}"]
     lines += textwrap.wrap(f"Cơ quan: {text.agency_name}", width_chars) or [""]
-    lines.append(f"Thời gian: {when}")
+    lines.append(f"Thời gian: {stamp_time(text.signed_at or signed_at)}")
     return check_text("\n".join(lines))
 
 
+def qr_form(writer, data: str) -> tuple[generic.IndirectObject, int]:
+    """A QR code as a form XObject (one unit a module, quiet zone included) and its side in units.
+    The matrix comes from segno: the ``qrcode`` package pyHanko uses spends ~9 ms per document
+    choosing a mask, more than the rest of the stamp."""
+    border = _SegnoQRStamp.BORDER
+    qr = segno.make_qr(data, error="m", boost_error=False)
+    size = len(qr.matrix) + 2 * border
+    rects = [b"%d %d 1 1 re" % (border + x, size - border - y - 1)
+             for y, row in enumerate(qr.matrix) for x, dark in enumerate(row) if dark]
+    xobj = init_xobject_dictionary(b"0 0 0 rg\n" + b"\n".join(rects) + b"\nf", size, size)
+    xobj.compress()
+    return writer.add_object(xobj), size
+
+
 class _SegnoQRStamp(QRStamp):
-    """pyHanko's QR stamp with the matrix from segno: the ``qrcode`` package pyHanko uses
-    spends ~9 ms per document choosing a mask, more than the rest of the stamp. With an offline
+    """pyHanko's QR stamp with the matrix from segno (see :func:`qr_form`). With an offline
     code, its QR code goes right of the text, the link QR code and the text centred beside it."""
 
     BORDER = 4
@@ -176,13 +193,7 @@ class _SegnoQRStamp(QRStamp):
         self.offline_code = offline_code
 
     def _qr_xobject(self, data: str | None = None):
-        qr = segno.make_qr(data or self.url, error="m", boost_error=False)
-        size = len(qr.matrix) + 2 * self.BORDER
-        rects = [b"%d %d 1 1 re" % (self.BORDER + x, size - self.BORDER - y - 1)
-                 for y, row in enumerate(qr.matrix) for x, dark in enumerate(row) if dark]
-        xobj = init_xobject_dictionary(b"0 0 0 rg\n" + b"\n".join(rects) + b"\nf", size, size)
-        xobj.compress()
-        return self.writer.add_object(xobj), size
+        return qr_form(self.writer, data or self.url)
 
     def _inner_layout_natural_size(self):
         commands, (width, height) = super()._inner_layout_natural_size()
