@@ -109,6 +109,8 @@ class Agency(db.Model):
     commune_code: Mapped[str | None] = mapped_column(String(5))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
+    seal_image_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The agency's seal image (PNG) in the document store: drawn by its signature at the signing block."""
 
 
 class Official(db.Model):
@@ -126,6 +128,8 @@ class Official(db.Model):
     """Where the official's signing key is (PKCS#12 name, HSM label, CSC credential id) — never the key."""
     sessions_ended_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     """When an administrator last ended this official's sessions: those opened before are refused."""
+    signature_image_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The official's signature image (PNG) in the document store, drawn at the signing block."""
     agency: Mapped[Agency] = relationship()
 
 
@@ -184,6 +188,9 @@ class Result(db.Model):
     annulment_reason: Mapped[str | None] = mapped_column(Text)
     returned_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     return_reason: Mapped[str | None] = mapped_column(Text)
+    search_text: Mapped[str | None] = mapped_column(Text)
+    """Title, citizen's name and procedure without diacritics, lower case (`formats.fold`): searched
+    so that "nguyen van an" finds "Nguyễn Văn An" in the database, not in Python."""
 
     agency: Mapped[Agency] = relationship()
     citizen: Mapped[Citizen] = relationship()
