@@ -42,6 +42,8 @@ IMAGE_MAX_SIDE = 4000
 _IMAGE_PIXELS = {"signature": (720, 216), "seal": (400, 400)}
 """Pixels kept per image (about 250 dpi at its drawn size), so each document stays small."""
 
+ANCHOR = "[[KY_SO]]"
+"""A line of only this text (it may be drawn white or tiny) marks the top centre of the signature's place."""
 _TITLE = re.compile(
     r"^(?:(?:KT|TM|TL|TUQ|Q)\.\s*\S.*|(?:PHÓ\s+)?(?:CHỦ TỊCH|GIÁM ĐỐC|TỔNG GIÁM ĐỐC|BỘ TRƯỞNG|THỦ TRƯỞNG|"
     r"CỤC TRƯỞNG|VỤ TRƯỞNG|HIỆU TRƯỞNG|VIỆN TRƯỞNG|CHÁNH VĂN PHÒNG|TRƯỞNG PHÒNG|TRƯỞNG BAN|TRƯỞNG CÔNG AN)"
@@ -129,12 +131,18 @@ class SigningBlock:
 
 
 def find_signing_block(reader, page: int = -1) -> SigningBlock | None:
-    """The lowest authority or title line of the page (Decree 30's "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"),
-    or None when the page has none."""
+    """Where the case system put :data:`ANCHOR` (on any page, the last first), else under the lowest
+    authority or title line of ``page`` (Decree 30's "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"); None when
+    there is neither."""
     count = int(reader.root["/Pages"]["/Count"])
     index = page if page >= 0 else count + page
-    page_obj = reader.find_page_for_modification(index)[0].get_object()
-    titles = [line for line in page_lines(page_obj) if _is_title(line)]
+    lines = {}
+    for candidate in range(count - 1, -1, -1):
+        lines[candidate] = page_lines(reader.find_page_for_modification(candidate)[0].get_object())
+        anchor = next((line for line in lines[candidate] if line.text.strip() == ANCHOR), None)
+        if anchor is not None:
+            return SigningBlock(candidate, anchor.centre, anchor.y + anchor.size)
+    titles = [line for line in lines[index] if _is_title(line)]
     if not titles:
         return None
     title = min(titles, key=lambda line: line.y)

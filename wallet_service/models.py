@@ -139,6 +139,10 @@ class Citizen(db.Model):
     personal_id: Mapped[str] = mapped_column(String(12), unique=True)
     full_name: Mapped[str] = mapped_column(String(255))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    """From the identity provider's `email` claim at the last login: where arrival notices are mailed."""
+    phone: Mapped[str | None] = mapped_column(String(32))
+    """From its `phone_number` claim: where the SMS/Zalo gateway sends arrival notices."""
 
 
 class ApiClient(db.Model):

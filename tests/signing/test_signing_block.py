@@ -119,3 +119,24 @@ def test_unusable_images_are_refused_with_a_code(data, code):
     with pytest.raises(InvalidImage) as refused:
         StampImage.from_png(data)
     assert refused.value.code == code
+
+
+def test_an_anchor_text_marks_the_place_on_any_page():
+    from fpdf import FPDF
+
+    from signing.appearance import ANCHOR
+    from signing.stamp import FONT_DIR
+
+    pdf = FPDF(format="A4", unit="pt")
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.set_font("DejaVu", "", 10)
+    pdf.add_page()
+    pdf.set_text_color(255, 255, 255)  # invisible on paper, found all the same
+    pdf.text(380, 300, ANCHOR)         # baseline 300 pt from the top
+    pdf.add_page()
+    pdf.set_text_color(0, 0, 0)
+    pdf.cell(0, 10, "CHỦ TỊCH")
+    document = bytes(pdf.output())
+    block = find_signing_block(PdfFileReader(BytesIO(document)))
+    assert block is not None and block.page == 0  # the anchor wins over the title line of the last page
+    assert 380 < block.centre < 450 and abs(block.top - (841.89 - 300 + 10)) < 1

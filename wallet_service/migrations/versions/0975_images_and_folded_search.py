@@ -1,4 +1,5 @@
-"""officials' signature images, agencies' seal images, results' accent-free search text
+"""officials' signature images, agencies' seal images, results' accent-free search text, citizens'
+e-mail address and phone number for arrival notices
 
 Revision ID: 0975
 Revises: 0950
@@ -24,6 +25,8 @@ def upgrade():
     op.add_column('officials', sa.Column('signature_image_sha256', sa.String(64), nullable=True))
     op.add_column('agencies', sa.Column('seal_image_sha256', sa.String(64), nullable=True))
     op.add_column('results', sa.Column('search_text', sa.Text(), nullable=True))
+    op.add_column('citizens', sa.Column('email', sa.String(254), nullable=True))
+    op.add_column('citizens', sa.Column('phone', sa.String(32), nullable=True))
     results = sa.table('results', sa.column('id', sa.String), sa.column('title', sa.String),
                        sa.column('citizen_name', sa.String), sa.column('procedure_name', sa.String),
                        sa.column('search_text', sa.Text))
@@ -36,6 +39,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_column('citizens', 'phone')
+    op.drop_column('citizens', 'email')
     op.drop_column('results', 'search_text')
     op.drop_column('agencies', 'seal_image_sha256')
     op.drop_column('officials', 'signature_image_sha256')
