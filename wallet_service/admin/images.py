@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from signing.appearance import InvalidImage, StampImage
 
+from ..models import Official
 from ..platform.storage import DocumentStore
 from ..results import audit
 from . import agencies, officials
@@ -18,6 +19,7 @@ MESSAGES = {
     "image_dimensions": _l("The image must be 16 to 4000 pixels on each side."),
     "image_not_transparent": _l("The image has no transparent background: save the signature as a PNG with transparency."),
     "image_empty": _l("The image is entirely transparent."),
+    "image_missing": _l("Choose a PNG file with your signature on a transparent background."),
 }
 """What a person reads for each refusal of `StampImage.from_png`."""
 
@@ -34,8 +36,14 @@ def set_signature_image(session: Session, store: DocumentStore, actor: str, user
     """Keep `data` as the official's signature image; returns its SHA-256."""
     official = officials.find(session, username)
     checked(data, "signature")
+    return keep_signature_image(session, store, actor, official, data)
+
+
+def keep_signature_image(session: Session, store: DocumentStore, actor: str, official: Official, data: bytes) -> str:
+    """The same for an official already found (their own upload): raises InvalidImage, stores nothing, when unusable."""
+    StampImage.from_png(data, "signature")
     official.signature_image_sha256 = store.put(data)
-    audit.record(session, actor, "official.signature_image_set", username=username,
+    audit.record(session, actor, "official.signature_image_set", username=official.username,
                  sha256=official.signature_image_sha256)
     session.commit()
     return official.signature_image_sha256
