@@ -42,6 +42,8 @@ IMAGE_MAX_SIDE = 4000
 _IMAGE_PIXELS = {"signature": (720, 216), "seal": (400, 400)}
 """Pixels kept per image (about 250 dpi at its drawn size), so each document stays small."""
 
+OFFICIAL_FIELD_LABEL = "Chữ ký số của người có thẩm quyền"
+"""The /TU (the name a PDF reader shows) of the official's field at the signing block; the seal goes only there."""
 ANCHOR = "[[KY_SO]]"
 """A line of only this text (it may be drawn white or tiny) marks the top centre of the signature's place."""
 _TITLE = re.compile(
@@ -270,10 +272,10 @@ def place_signature(writer, doc, step, signed_at: datetime, corner_style):
         box = official_box(block, mediabox, len(lines), bool(doc.stamp.offline_code))
         params = {"stamp": "\n".join(lines), "url": doc.qr_url or "", "offline_code": doc.stamp.offline_code}
         style = Decree30Style(border_width=0, font=step.font, signature=step.image)
-        return SigFieldSpec(step.field_name, on_page=page, box=box), style, params
+        return SigFieldSpec(step.field_name, on_page=page, box=box, readable_field_name=OFFICIAL_FIELD_LABEL), style, params
     if step.seal_over and step.image is not None:
         found = _widget(writer, step.seal_over)
-        if found is not None and find_signing_block(writer, step.placement.page) is not None:
+        if found is not None:
             page, rect = found
             style = SealStyle(border_width=0, seal=step.image)
             return SigFieldSpec(step.field_name, on_page=page, box=seal_box(rect)), style, None
@@ -292,11 +294,12 @@ def _page_box(writer, page: int):
 
 
 def _widget(writer, field_name: str):
-    """The page index and /Rect of a signature field's widget, or None."""
+    """The page index and /Rect of the widget of a signature field drawn at the signing block, or None
+    (none such, or the official's signature is in the corner box, where no seal goes)."""
     form = writer.root.get("/AcroForm")
     for ref in (form.get_object().get("/Fields", []) if form is not None else []):
         field_dict = ref.get_object()
-        if field_dict.get("/T") != field_name:
+        if field_dict.get("/T") != field_name or field_dict.get("/TU") != OFFICIAL_FIELD_LABEL:
             continue
         widget = field_dict["/Kids"][0].get_object() if "/Kids" in field_dict else field_dict
         page_ref = widget.get_value_as_reference("/P") if "/P" in widget else None
