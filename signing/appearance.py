@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import re
-import textwrap
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -156,14 +155,24 @@ def _is_title(line: TextLine) -> bool:
     return len(text) <= 60 and text == text.upper() and bool(_TITLE.match(text))
 
 
-def block_lines(text: StampText, signed_at: datetime) -> list[str]:
-    """The block's text, wrapped between words to the block's width (a long agency name never breaks
-    inside a word)."""
-    chars = int((BLOCK_WIDTH - 2 * PAD) / (0.56 * FONT_SIZE))  # DejaVu Sans: 0.56 em a letter on average
-    wrap = textwrap.TextWrapper(chars, break_long_words=False, break_on_hyphens=False)
-    lines = [check_text(f"Ký bởi: {text.signer_name}")]
-    lines += wrap.wrap(check_text(text.agency_name)) or []
+def block_lines(text: StampText, signed_at: datetime, font: StampFont) -> list[str]:
+    """The block's text, wrapped between words to the block's width as the font measures them (a long
+    agency name never breaks inside a word)."""
+    lines = _wrapped(check_text(f"Ký bởi: {text.signer_name}"), font)
+    lines += _wrapped(check_text(text.agency_name), font)
     lines.append(f"Thời gian: {stamp_time(text.signed_at or signed_at)}")
+    return lines
+
+
+def _wrapped(text: str, font: StampFont) -> list[str]:
+    width = BLOCK_WIDTH - 2 * PAD
+    lines: list[str] = []
+    for word in text.split():
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and font.text_width(joined, FONT_SIZE) <= width:
+            lines[-1] = joined
+        else:
+            lines.append(word)
     return lines
 
 
@@ -268,7 +277,7 @@ def place_signature(writer, doc, step, signed_at: datetime, corner_style):
             params = {"stamp": stamp_lines(doc.stamp, signed_at), "url": doc.qr_url or "",
                       "offline_code": doc.stamp.offline_code}
             return SigFieldSpec(step.field_name, on_page=page, box=box), corner_style, params
-        lines = block_lines(doc.stamp, signed_at)
+        lines = block_lines(doc.stamp, signed_at, step.font)
         box = official_box(block, mediabox, len(lines), bool(doc.stamp.offline_code))
         params = {"stamp": "\n".join(lines), "url": doc.qr_url or "", "offline_code": doc.stamp.offline_code}
         style = Decree30Style(border_width=0, font=step.font, signature=step.image)

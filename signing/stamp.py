@@ -107,6 +107,13 @@ class StampFont:
     """The subset font program (TrueType)."""
     compressed_font_bytes: bytes = field(repr=False)
     """The same, Flate-compressed, ready to embed as /FontFile2."""
+    advances: tuple[int, ...] = field(default=(), repr=False)
+    """Advance width of each character of :data:`REPERTOIRE`, in thousandths of the font size."""
+
+    def text_width(self, text: str, size: float) -> float:
+        """Width in points of one line of ``text`` at ``size`` (unknown characters count 1 em)."""
+        widths = dict(zip(REPERTOIRE, self.advances))
+        return sum(widths.get(c, 1000) for c in text) * size / 1000
 
     @classmethod
     def load(cls, path: "str | Path" = DEFAULT_FONT) -> "StampFont":
@@ -127,7 +134,9 @@ class StampFont:
         buf = io.BytesIO()
         font.save(buf)
         data = buf.getvalue()
-        return cls(font_bytes=data, compressed_font_bytes=zlib.compress(data, 6))
+        cmap, metrics = font.getBestCmap(), font["hmtx"].metrics
+        advances = tuple(metrics[cmap[ord(c)]][0] if ord(c) in cmap else 1000 for c in REPERTOIRE)
+        return cls(font_bytes=data, compressed_font_bytes=zlib.compress(data, 6), advances=advances)
 
     def engine_factory(self, font_size: int = 7):
         """A pyHanko ``FontEngineFactory`` embedding this font without re-subsetting."""

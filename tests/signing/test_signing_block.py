@@ -140,3 +140,16 @@ def test_an_anchor_text_marks_the_place_on_any_page():
     block = find_signing_block(PdfFileReader(BytesIO(document)))
     assert block is not None and block.page == 0  # the anchor wins over the title line of the last page
     assert 380 < block.centre < 450 and abs(block.top - (841.89 - 300 + 10)) < 1
+
+
+def test_a_long_agency_name_wraps_between_words_within_the_block(stamp_font):
+    from datetime import datetime, timezone
+
+    from signing.appearance import BLOCK_WIDTH, FONT_SIZE, PAD, block_lines
+
+    name = "Trung tâm Phục vụ hành chính công và Kiểm soát thủ tục hành chính tỉnh Quảng Ninh (Chi nhánh Hạ Long)"
+    lines = block_lines(StampText("Nguyễn Văn An", name), datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc), stamp_font)
+    agency_lines = lines[1:-1]
+    assert len(agency_lines) >= 2 and " ".join(agency_lines) == name  # every word whole, in order
+    assert all(stamp_font.text_width(line, FONT_SIZE) <= BLOCK_WIDTH - 2 * PAD for line in lines)
+    assert lines[-1] == "Thời gian: 05/01/2026 09:30:00 +00:00"
