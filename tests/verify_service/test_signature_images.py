@@ -50,3 +50,21 @@ def test_unusable_images_are_refused_in_one_line(app, demo, tmp_path):
     assert "not a PNG" in refused(app, "agencies", "seal-image", WARD, str(tmp_path / "not.png"))
     assert "no official 'nobody'" in refused(app, "officials", "signature-image", "nobody", str(opaque))
     assert db.session.query(Official).filter(Official.signature_image_sha256.isnot(None)).count() == 0
+
+
+def test_demo_officials_and_agencies_get_drawn_images(app, demo):
+    from signing.appearance import StampImage
+    from wallet_service.models import Agency
+    from wallet_service.services import services
+
+    store = services(app).documents
+    demo.load_images(db.session, store)
+    officials = db.session.query(Official).filter(Official.username.in_(["official1", "official2"])).all()
+    agencies = db.session.query(Agency).all()
+    assert len(officials) == 2 and all(o.signature_image_sha256 for o in officials)
+    assert agencies and all(a.seal_image_sha256 for a in agencies)
+    StampImage.from_png(store.get(officials[0].signature_image_sha256))  # usable as they are
+    StampImage.from_png(store.get(agencies[0].seal_image_sha256), "seal")
+    before = officials[0].signature_image_sha256
+    demo.load_images(db.session, store)  # idempotent: an uploaded or drawn image stays
+    assert db.session.get(Official, officials[0].id).signature_image_sha256 == before
