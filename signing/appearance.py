@@ -3,9 +3,8 @@
 time, the QR codes beside it; the agency's red seal image, drawn by the agency's own signature,
 covers the left third of the official's signature image.
 
-Where: an empty signature field the case system put in the document (its name given with the
-document), else the last page's signing block found by its text, else the corner box of
-:mod:`signing.stamp`. Images are decoded and compressed once per batch (:class:`StampImage`);
+Where: the place the case system marked with :data:`ANCHOR`, else the last page's signing block
+found by its text, else the corner box of :mod:`signing.stamp`. Images are decoded and compressed once per batch (:class:`StampImage`);
 each document only embeds the ready bytes.
 """
 
@@ -50,7 +49,7 @@ _TITLE = re.compile(
     r"CỤC TRƯỞNG|VỤ TRƯỞNG|HIỆU TRƯỞNG|VIỆN TRƯỞNG|CHÁNH VĂN PHÒNG|TRƯỞNG PHÒNG|TRƯỞNG BAN|TRƯỞNG CÔNG AN)"
     r"(?:\s.*)?)$"
 )
-"""A signing block's authority or title line (Decree 30, Appendix I, section 7)."""
+"""A signing block's authority or title line, as Decree 30 writes them (in capitals)."""
 
 
 class InvalidImage(InvalidRequest):
@@ -132,22 +131,27 @@ class SigningBlock:
 
 
 def find_signing_block(reader, page: int = -1) -> SigningBlock | None:
-    """Where the case system put :data:`ANCHOR` (on any page, the last first), else under the lowest
-    authority or title line of ``page`` (Decree 30's "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"); None when
-    there is neither."""
+    """Where the case system put :data:`ANCHOR`, else under the lowest authority or title line
+    (Decree 30's "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH") of ``page``; when that page has neither, the
+    anchor on an earlier page (a document whose appendices follow its signature). None: no place."""
     count = int(reader.root["/Pages"]["/Count"])
     index = page if page >= 0 else count + page
-    lines = {}
-    for candidate in range(count - 1, -1, -1):
-        lines[candidate] = page_lines(reader.find_page_for_modification(candidate)[0].get_object())
-        anchor = next((line for line in lines[candidate] if line.text.strip() == ANCHOR), None)
-        if anchor is not None:
-            return SigningBlock(candidate, anchor.centre, anchor.y + anchor.size)
-    titles = [line for line in lines[index] if _is_title(line)]
-    if not titles:
-        return None
-    title = min(titles, key=lambda line: line.y)
-    return SigningBlock(index, title.centre, title.y - 0.35 * title.size)
+    lines = page_lines(reader.find_page_for_modification(index)[0].get_object())
+    found = _anchor(index, lines)
+    titles = [line for line in lines if _is_title(line)]
+    if found is None and titles:
+        title = min(titles, key=lambda line: line.y)
+        return SigningBlock(index, title.centre, title.y - 0.35 * title.size)
+    for earlier in range(index - 1, -1, -1):  # read only when the page itself has no place
+        if found is not None:
+            break
+        found = _anchor(earlier, page_lines(reader.find_page_for_modification(earlier)[0].get_object()))
+    return found
+
+
+def _anchor(index: int, lines: list[TextLine]) -> SigningBlock | None:
+    anchor = next((line for line in lines if line.text.strip() == ANCHOR), None)
+    return SigningBlock(index, anchor.centre, anchor.y + anchor.size) if anchor is not None else None
 
 
 def _is_title(line: TextLine) -> bool:
@@ -270,8 +274,10 @@ def place_signature(writer, doc, step, signed_at: datetime, corner_style):
     from pyhanko.sign.fields import SigFieldSpec
 
     if doc.stamp is not None:
-        block = find_signing_block(writer, step.placement.page)
         page, mediabox = _page_box(writer, step.placement.page)
+        block = find_signing_block(writer, page)
+        if block is not None and block.page != page:
+            page, mediabox = _page_box(writer, block.page)
         if block is None:
             box = step.placement.rectangle(mediabox, with_offline_code=bool(doc.stamp.offline_code))
             params = {"stamp": stamp_lines(doc.stamp, signed_at), "url": doc.qr_url or "",

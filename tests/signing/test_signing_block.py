@@ -121,7 +121,7 @@ def test_unusable_images_are_refused_with_a_code(data, code):
     assert refused.value.code == code
 
 
-def test_an_anchor_text_marks_the_place_on_any_page():
+def _two_pages(anchor_page: int, title_on_last: bool) -> bytes:
     from fpdf import FPDF
 
     from signing.appearance import ANCHOR
@@ -130,16 +130,25 @@ def test_an_anchor_text_marks_the_place_on_any_page():
     pdf = FPDF(format="A4", unit="pt")
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.set_font("DejaVu", "", 10)
-    pdf.add_page()
-    pdf.set_text_color(255, 255, 255)  # invisible on paper, found all the same
-    pdf.text(380, 300, ANCHOR)         # baseline 300 pt from the top
-    pdf.add_page()
-    pdf.set_text_color(0, 0, 0)
-    pdf.cell(0, 10, "CHỦ TỊCH")
-    document = bytes(pdf.output())
-    block = find_signing_block(PdfFileReader(BytesIO(document)))
-    assert block is not None and block.page == 0  # the anchor wins over the title line of the last page
-    assert 380 < block.centre < 450 and abs(block.top - (841.89 - 300 + 10)) < 1
+    for number in range(2):
+        pdf.add_page()
+        if number == 1 and title_on_last:
+            pdf.text(400, 200, "CHỦ TỊCH")
+        if number == anchor_page:
+            pdf.set_text_color(255, 255, 255)  # invisible on paper, found all the same
+            pdf.text(380, 300, ANCHOR)         # baseline 300 pt from the top
+            pdf.set_text_color(0, 0, 0)
+    return bytes(pdf.output())
+
+
+def test_an_anchor_text_marks_the_place():
+    block = find_signing_block(PdfFileReader(BytesIO(_two_pages(anchor_page=1, title_on_last=True))))
+    assert block.page == 1 and 380 < block.centre < 450  # the anchor wins over the title line
+    assert abs(block.top - (841.89 - 300 + 10)) < 1
+    # a last page without a place (an appendix): the anchor on an earlier page
+    assert find_signing_block(PdfFileReader(BytesIO(_two_pages(anchor_page=0, title_on_last=False)))).page == 0
+    # a title line on the last page wins over an anchor on an earlier page
+    assert find_signing_block(PdfFileReader(BytesIO(_two_pages(anchor_page=0, title_on_last=True)))).page == 1
 
 
 def test_a_long_agency_name_wraps_between_words_within_the_block(stamp_font):
