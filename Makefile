@@ -2,6 +2,8 @@
 # `make test`: install everything the tests need (Python, Debian and npm test peers) and run the suite.
 # `make test-scale`: the volume runs of the worker-kill tests (1,000 results, PostgreSQL; Redis, and for the
 # two-machine test also RabbitMQ).
+# `make test-production`: the README's Production section end to end (PostgreSQL, Redis, gunicorn, Celery,
+# oidc-provider, SoftHSM2): register with the documented commands, then post, sign, wallet, verify.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -18,7 +20,7 @@ TEST_WORKERS ?= auto
 SCALE_RESULTS ?= 1000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run test test-scale test-deps system-packages npm-peers clean
+.PHONY: install run test test-scale test-production test-deps system-packages npm-peers clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +60,10 @@ test-scale: test-deps
 	WALLET_SCALE_RESULTS=$(SCALE_RESULTS) WALLET_TEST_DATABASE_URL=$${WALLET_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	  $(BIN)/pytest tests/scale/test_worker_killed.py tests/scale/test_two_machines.py $(PYTEST_ARGS)
 	WALLET_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/fuzz/test_api_fuzz.py $(PYTEST_ARGS)
+
+test-production: test-deps
+	WALLET_PRODUCTION_TEST=1 WALLET_TEST_DATABASE_URL=$${WALLET_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	  $(BIN)/pytest -s tests/production $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -21,10 +21,22 @@ limit_request_line = 8190
 limit_request_fields = 100
 # The reverse proxy (TLS terminator) in front; its X-Forwarded-* headers are trusted only from here.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = "-"
+# In production the app writes one JSON line per request (wallet_service/platform/logs.py) instead.
+accesslog = None if os.environ.get("WALLET_ENV") == "production" else "-"
 # Login codes, credential-offer codes and tokens in URLs are replaced before a line is logged.
 logger_class = "wallet_service.platform.access_log.GunicornLogger"
 errorlog = "-"
 # The app is created in each worker after fork (not preloaded): the verifier's process pool and
 # database connections must belong to the worker that uses them.
 preload_app = False
+
+
+# Metrics of several processes: with PROMETHEUS_MULTIPROC_DIR set (the same folder for gunicorn and the
+# Celery workers of this machine, emptied only when none of them runs: a tmpfs folder made at boot), each
+# process writes its counts there and /metrics merges them. A worker that exits leaves its counters (they
+# stay in the sums); its live gauges, of which there are none, would be dropped here.
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

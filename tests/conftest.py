@@ -30,7 +30,8 @@ from tests.pki import PKI_MOUNT, LateBoundApp, make_pki, pki_services_at, serve,
 from wallet_service import create_app
 from wallet_service.access import OFFICIAL, Principal
 from wallet_service.dev import demo as demo_data
-from wallet_service.models import ApiClient, Base, Official, Result, db
+from wallet_service.admin.clients import thumbprint
+from wallet_service.models import ApiClient, ApiClientKey, Base, Official, Result, db
 from wallet_service.platform import database, jobs
 from wallet_service.services import services
 
@@ -169,7 +170,8 @@ def register_case_system_in(app, name: str, agency_codes: tuple[str, ...]) -> Ca
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
-    db.session.add(ApiClient(name=name, public_key_pem=public_pem, agency_codes=list(agency_codes)))
+    db.session.add(ApiClient(name=name, agency_codes=list(agency_codes),
+                           keys=[ApiClientKey(kid=thumbprint(public_pem), public_key_pem=public_pem)]))
     db.session.commit()
     return CaseSystem(name, key, services(app).settings.service_audience)
 

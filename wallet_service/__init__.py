@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from .models import db
     from .platform import database
     from .platform.errors import Api
+    from .platform import logs
     from .platform.access_log import scrub_werkzeug_log
     from .platform.json_body import JSONProvider
     from .platform.proxies import TrustedProxyFix
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     scrub_werkzeug_log()  # `wallet-service run` logs each request line; codes and tokens stay out
+    logs.init_app(app, settings.is_production)  # request ids; JSON lines in production
 
     db.init_app(app)
     with app.app_context():
@@ -100,15 +102,19 @@ def _register_parts(app: Flask) -> None:
     ui.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
+    from . import metrics; metrics.init_app(app)  # noqa: E702  (first: its request timer sees every request)
     # Feature packages register themselves here, one line each.
     from . import auth; auth.init_app(app)  # noqa: E702  (one line per feature package)
     from . import issuer; issuer.init_app(app)  # noqa: E702  (one line per feature package)
     from . import verify; verify.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import presentations; presentations.init_app(app)  # noqa: E702  (one line per feature package)
     from . import offline; offline.init_app(app)  # noqa: E702  (one line per feature package)
     from . import official; official.init_app(app)  # noqa: E702  (one line per feature package)
     from . import delivery; delivery.init_app(app)  # noqa: E702  (one line per feature package)
     from . import wallet; wallet.init_app(app)  # noqa: E702  (one line per feature package)
     from . import archive; archive.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import stats; stats.init_app(app)  # noqa: E702  (one line per feature package)
+    from . import admin; admin.init_app(app)  # noqa: E702  (one line per feature package)
     database.register_commands(app)
     keys.init_app(app)
     client_auth.init_app(app)

@@ -99,6 +99,12 @@ def current_principal() -> Principal | None:
     return principal
 
 
+def known_principal() -> Principal | None:
+    """The caller if this request already worked it out, without authenticating anything (a log line
+    must not spend a bearer assertion's `jti` or read a session the request never used)."""
+    return request.environ.get(_CACHE_KEY)
+
+
 def require_principal(*kinds: PrincipalKind) -> Principal:
     principal = current_principal()
     if principal is None:

@@ -12,10 +12,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
 
 from . import create_app
-from .models import Agency, ApiClient, db
+from .models import db
 from .platform import database
 from .platform.config import ConfigError
 from .platform.startup import quiet_library_warnings
@@ -80,37 +79,26 @@ def _client_key_path(name: str) -> Path:
 def clients_add(name: str, agencies: tuple[str, ...], public_key):
     """Register a client. Without --public-key a P-256 key pair is made and the private key is kept
     in a file under the instance folder (development); the database gets only the public key."""
-    if db.session.scalar(select(ApiClient).where(ApiClient.name == name)):
-        raise click.ClickException(f"client '{name}' exists already")
-    known = set(db.session.scalars(select(Agency.code)))
-    codes = list(agencies) or sorted(known)
-    unknown = sorted(set(codes) - known)
-    if unknown:
-        raise click.ClickException(f"unknown agency code(s): {', '.join(unknown)}")
-    if public_key is not None:
-        public_pem = serialization.load_pem_public_key(public_key.read()).public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        where = "the client keeps its private key"
-    else:
-        key = ec.generate_private_key(ec.SECP256R1())
+    from .admin.cli import actor, one_line_errors
+    from .admin.clients import add_client, read_public_key
+
+    with one_line_errors():
+        if public_key is not None:
+            public_pem, where, key = read_public_key(public_key.read()), "the client keeps its private key", None
+        else:
+            key = ec.generate_private_key(ec.SECP256R1())
+            public_pem = key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+            where = f"private key: {_client_key_path(name)}"
+        client = add_client(db.session, actor(), name, agencies, public_pem)
+    if key is not None:  # written once the client exists, so a refused name leaves no key file behind
         path = _client_key_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(
-                key.private_bytes(
-                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-                )
-            )
-        public_pem = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        where = f"private key: {path}"
-    db.session.add(ApiClient(name=name, public_key_pem=public_pem.decode(), agency_codes=codes))
-    audit.record(db.session, "cli", "client.added", name=name, agencies=codes)
-    db.session.commit()
-    click.echo(f"client '{name}' may submit for {', '.join(codes)}; {where}")
+            out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+    click.echo(f"client '{name}' may submit for {', '.join(client.agency_codes)}; key {client.keys[0].kid}; {where}")
 
 
 def make_assertion(private_key, client_name: str, audience: str, lifetime: int) -> str:
@@ -269,3 +257,4 @@ from .offline.cli import verify_qr_command; main.add_command(verify_qr_command) 
 from .admin.cli import register as register_admin; register_admin(main)  # noqa: E402,E702  (one line: wallet_service/admin)
 from .auth.cli import sessions_group; main.add_command(sessions_group)  # noqa: E402,E702  (one line: wallet_service/auth)
 from .archive.cli import archive_group; main.add_command(archive_group)  # noqa: E402,E702  (one line: wallet_service/archive)
+from .keys.cli import keys_group; main.add_command(keys_group)  # noqa: E402,E702  (one line: wallet_service/keys)

@@ -1,5 +1,7 @@
-"""Case-system authentication: a short-lived JWT bearer assertion signed with the client's
-registered key (RFC 7523 style: iss = client name, aud = this service, exp <= 5 min, unique jti).
+"""Case-system authentication: a short-lived JWT bearer assertion signed with one of the client's
+registered active keys (RFC 7523 style: iss = client name, aud = this service, exp <= 5 min, unique
+jti; `kid`, when present, is the key's RFC 7638 thumbprint). Two keys are active while a client
+changes its key.
 
 pyjwt does the signature and claim checks; what no library does for us is tying the accepted
 algorithms to the registered key's type and remembering used `jti`s across workers (the database)."""
@@ -16,7 +18,7 @@ from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .models import ApiClient, UsedAssertion, db, utcnow
+from .models import ApiClient, ApiClientKey, UsedAssertion, db, utcnow
 from .platform import jobs
 from .platform.errors import Unauthorized
 from .services import services
@@ -29,7 +31,14 @@ _SPENT_KEY = "wallet.spent_assertion"
 # Set when the request's transaction was rolled back after the `jti` was added to it.
 _ROLLED_BACK_KEY = "wallet.spent_assertion_rolled_back"
 # Built once: every bearer call runs them, and composing them cost more CPU than running them.
-_CLIENT_BY_NAME = select(ApiClient).where(ApiClient.name == bindparam("name"))
+_CLIENT_AND_KEYS = (
+    select(ApiClient, ApiClientKey.kid, ApiClientKey.public_key_pem)
+    .outerjoin(ApiClientKey, (ApiClientKey.client_id == ApiClient.id) & ApiClientKey.retired_at.is_(None))
+    .where(ApiClient.name == bindparam("name"))
+    .order_by(ApiClientKey.id.desc())
+)
+"""The client and its active keys in one statement (one row per key), newest key first: after a
+change, the new key is the likely one."""
 _SPEND = {
     name: dialect.insert(UsedAssertion.__table__).on_conflict_do_nothing().returning(UsedAssertion.jti)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
@@ -57,38 +66,11 @@ def authenticate_client(session: Session, token: str, audience: str, max_age: in
     client_name = unverified.get("iss")
     if not isinstance(client_name, str):
         raise Unauthorized("The assertion has no 'iss' naming the client.")
-    client = session.scalar(_CLIENT_BY_NAME, {"name": client_name})
+    rows = session.execute(_CLIENT_AND_KEYS, {"name": client_name}).all()
+    client = rows[0][0] if rows else None
     if client is None or not client.active:
         raise Unauthorized(f"Unknown or disabled client '{client_name}'.", "unknown_client")
-
-    public_key = load_pem_public_key(client.public_key_pem.encode())
-    allowed = _algorithms_for(public_key)
-    if header.get("alg") not in allowed:
-        raise Unauthorized(
-            f"Algorithm '{header.get('alg')}' is not accepted for this client's key; use one of {', '.join(allowed)}.",
-            "invalid_algorithm",
-        )
-    try:
-        claims = jwt.decode(
-            token,
-            public_key,
-            algorithms=allowed,
-            audience=audience,
-            issuer=client_name,
-            leeway=LEEWAY_SECONDS,
-            options={"require": ["iss", "aud", "exp", "iat", "jti"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized("The assertion has expired; make a new one for each request.", "expired_token") from None
-    except jwt.InvalidAudienceError:
-        raise Unauthorized(f"The assertion's 'aud' must be '{audience}'.", "invalid_audience") from None
-    except jwt.InvalidSignatureError:
-        raise Unauthorized("The assertion's signature does not match the client's registered key.", "invalid_signature") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise Unauthorized(f"The assertion lacks the '{exc.claim}' claim.", "invalid_token") from None
-    except jwt.PyJWTError as exc:
-        raise Unauthorized(f"The assertion is not valid: {exc}.", "invalid_token") from None
-
+    claims = _verified_claims(token, header, _candidate_keys(client, rows, header), client_name, audience)
     if claims["exp"] - claims["iat"] > max_age:
         raise Unauthorized(f"An assertion may live at most {max_age} seconds (exp - iat).", "token_lifetime_too_long")
     spent = SpentAssertion(client.id, str(claims["jti"]), dt.datetime.fromtimestamp(claims["exp"], dt.timezone.utc))
@@ -96,6 +78,50 @@ def authenticate_client(session: Session, token: str, audience: str, max_age: in
         raise Unauthorized("This assertion was already used; make a new one (new 'jti') for each request.", "replayed_token")
     request.environ[_SPENT_KEY] = spent
     return client
+
+
+def _candidate_keys(client: ApiClient, rows, header: dict) -> list:
+    """The client's active public keys the assertion may be signed with: the one its `kid` names, or
+    each of them (two while the client changes keys) when it names none."""
+    rows = [row for row in rows if row.kid is not None]
+    kid = header.get("kid")
+    if kid is not None:
+        rows = [row for row in rows if row.kid == kid]
+        if not rows:
+            raise Unauthorized(f"The assertion's 'kid' names no active key of client '{client.name}'.", "unknown_key")
+    return [load_pem_public_key(row.public_key_pem.encode()) for row in rows]
+
+
+def _verified_claims(token: str, header: dict, keys: list, client_name: str, audience: str) -> dict:
+    """The claims, checked with the first key whose type the algorithm fits and whose signature matches."""
+    if not keys:
+        raise Unauthorized(f"Client '{client_name}' has no active key.", "unknown_key")
+    fitting = [(key, _algorithms_for(key)) for key in keys]
+    fitting = [(key, allowed) for key, allowed in fitting if header.get("alg") in allowed]
+    if not fitting:
+        allowed = sorted({alg for key in keys for alg in _algorithms_for(key)})
+        raise Unauthorized(
+            f"Algorithm '{header.get('alg')}' is not accepted for this client's key; use one of {', '.join(allowed)}.",
+            "invalid_algorithm",
+        )
+    for index, (public_key, allowed) in enumerate(fitting):
+        try:
+            return jwt.decode(token, public_key, algorithms=allowed, audience=audience, issuer=client_name,
+                              leeway=LEEWAY_SECONDS, options={"require": ["iss", "aud", "exp", "iat", "jti"]})
+        except jwt.InvalidSignatureError:
+            if index + 1 < len(fitting):
+                continue  # the other active key may be the one it was signed with
+            raise Unauthorized("The assertion's signature does not match the client's registered key.",
+                               "invalid_signature") from None
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("The assertion has expired; make a new one for each request.", "expired_token") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorized(f"The assertion's 'aud' must be '{audience}'.", "invalid_audience") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise Unauthorized(f"The assertion lacks the '{exc.claim}' claim.", "invalid_token") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"The assertion is not valid: {exc}.", "invalid_token") from None
+    raise AssertionError("unreachable: the loop returns or raises")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import enum
 import uuid
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -146,15 +146,32 @@ class Citizen(db.Model):
 
 
 class ApiClient(db.Model):
-    """A case system allowed to post results. Its private key stays with it; we keep the public key."""
+    """A case system (or digitisation station) allowed to post results. Its private keys stay with it;
+    we keep their public keys (`ApiClientKey`)."""
 
     __tablename__ = "api_clients"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    public_key_pem: Mapped[str] = mapped_column(Text)
     agency_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    keys: Mapped[list[ApiClientKey]] = relationship(back_populates="client", order_by="ApiClientKey.id")
+
+
+class ApiClientKey(db.Model):
+    """A public key a client signs its bearer assertions with. Two may be active at once while the
+    client changes keys; a retired key is kept (audit) but no longer accepted."""
+
+    __tablename__ = "api_client_keys"
+    __table_args__ = (UniqueConstraint("client_id", "kid"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    kid: Mapped[str] = mapped_column(String(64))
+    """RFC 7638 JWK thumbprint (SHA-256, base64url): what an assertion's `kid` header names."""
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
+    client: Mapped[ApiClient] = relationship(back_populates="keys")
 
 
 class UsedAssertion(db.Model):
@@ -168,6 +185,15 @@ class UsedAssertion(db.Model):
 
 class Result(db.Model):
     __tablename__ = "results"
+    # The dashboard counts per agency over a time range: one index per time it ranges over, carrying
+    # (PostgreSQL) the columns its counts read, so they are answered from the index alone.
+    __table_args__ = (
+        Index("ix_results_agency_created", "agency_id", "created_at",
+              postgresql_include=["procedure_code", "procedure_name", "status", "due_at", "delivered_at"]),
+        Index("ix_results_agency_signed", "agency_id", "signed_at", postgresql_include=["procedure_code"]),
+        Index("ix_results_agency_delivered", "agency_id", "delivered_at",
+              postgresql_include=["procedure_code", "created_at"]),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     dossier_code: Mapped[str] = mapped_column(String(64), unique=True)
     procedure_code: Mapped[str] = mapped_column(String(64))
@@ -195,6 +221,12 @@ class Result(db.Model):
     search_text: Mapped[str | None] = mapped_column(Text)
     """Title, citizen's name and procedure without diacritics, lower case (`formats.fold`): searched
     so that "nguyen van an" finds "Nguyễn Văn An" in the database, not in Python."""
+    received_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """When the case system received the dossier (its metadata `received_at`), if it said."""
+    due_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """The dossier's legal deadline from the case system: on time when signed and delivered by then."""
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    """When the result became `delivered`."""
 
     agency: Mapped[Agency] = relationship()
     citizen: Mapped[Citizen] = relationship()
@@ -206,6 +238,24 @@ class Result(db.Model):
         if status not in RESULT_TRANSITIONS[current]:
             raise InvalidTransition(current, status)
         self.status = status
+        if status == ResultStatus.DELIVERED:
+            self.delivered_at = utcnow()
+
+
+class Rating(db.Model):
+    """A citizen's rating of a delivered result: one per result, changeable for a while after the first."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (Index("ix_ratings_agency_updated", "agency_id", "updated_at", postgresql_include=["stars"]),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    """The result's agency, kept here so the dashboard counts ratings per agency without a join."""
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class InvalidTransition(RuntimeError):

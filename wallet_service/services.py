@@ -23,13 +23,16 @@ if TYPE_CHECKING:
     from .delivery.config import DeliveryConfig
     from .dev.csc.service import DevCscService
     from .dev.idp.provider import EmbeddedProvider
+    from .issuer.attestations import TrustedProviders
     from .issuer.keys import IssuerKeySource
     from .keys.interface import KeyDirectory
+    from .metrics import Metrics
     from .platform.config import Settings
     from .platform.errors import Api
     from .platform.runners import JobRunner, Periodic
     from .platform.storage import DocumentStore
     from .platform.tasks import ScheduledWork
+    from .presentations.identity import IdentitySource
     from .results.events import ResultEvents
     from .verify.holder import VerifierHolder
 
@@ -74,10 +77,16 @@ class Services:
     devcsc: DevCscService | None = None
     """The embedded development remote-signing service, when KEYS_CONFIG is not set."""
     issuer_key: IssuerKeySource | None = None
+    wallet_providers: TrustedProviders | None = None
+    """Roots of the wallet providers whose wallet and key attestations the issuer accepts."""
+    verifier_identity: IdentitySource | None = None
+    """The key and certificate that sign OpenID4VP request objects."""
     verifier: VerifierHolder | None = None
     delivery: DeliveryConfig | None = None
     delivery_poller: Periodic | None = None
     limiter: Limiter | None = None
+    metrics: Metrics | None = None
+    """Set by `metrics.init_app`, before the feature packages that count."""
 
 
 def services(app: Flask | None = None) -> Services:

@@ -5,7 +5,10 @@ CELERY_BROKER_URL) and exposes its Celery app as `celery`. The Flask app is `fla
 Celery's `-A` looks for `app` first."""
 from __future__ import annotations
 
+from celery.signals import after_setup_logger, after_setup_task_logger
+
 from . import create_app
+from .platform.logs import use_json_lines
 from .platform.config import ConfigError
 from .platform.startup import or_exit
 from .services import services
@@ -24,3 +27,8 @@ def _worker_app():
 
 flask_app = or_exit(_worker_app)
 celery = services(flask_app).celery
+
+if services(flask_app).settings.is_production:
+    # Celery sets up its own log handlers when the worker starts (after this import): JSON lines on them.
+    after_setup_logger.connect(lambda logger, **_: use_json_lines(logger), weak=False)
+    after_setup_task_logger.connect(lambda logger, **_: use_json_lines(logger), weak=False)

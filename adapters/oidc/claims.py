@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from .errors import IdentityRefused
 
-OFFICIAL_ROLES = frozenset({"signer", "annul"})
+OFFICIAL_ROLES = frozenset({"signer", "annul", "leader", "province"})
 """The roles the service knows; other values in a roles claim are ignored."""
 
 

@@ -27,7 +27,7 @@ def test_officials_land_on_official_page_with_agency_and_distinct_roles(service,
     assert page.url == base(service) + "/official/"
     me = browser.get(base(service) + "/api/v1/me").json()
     assert me == {
-        "role": "official", "name": "Nguyễn Văn An", "roles": ["annul", "signer"],
+        "role": "official", "name": "Nguyễn Văn An", "roles": ["annul", "leader", "signer"],
         "agency": {"code": "000.00.15.H40", "name": "Trung tâm Phục vụ hành chính công phường Hạ Long"},
     }
     browser.cookies.clear()

@@ -104,6 +104,16 @@ def test_result_is_delivered_when_every_target_has_it(app, demo_results, sign, s
     body = client.get(f"/api/v1/results/{result.id}").get_json()
     assert body["status"] == "delivered"
     assert sorted((d["target"], d["status"]) for d in body["deliveries"]) == [("construction-archive", "sent"), ("portal", "sent")]
+    # And what operators see on /metrics: three attempts, one of them failed, one result delivered.
+    from prometheus_client.parser import text_string_to_metric_families
+
+    exposed = app.test_client().get("/metrics").get_data(as_text=True)
+    found = {(s.name, tuple(sorted(s.labels.items()))): s.value
+             for family in text_string_to_metric_families(exposed) for s in family.samples}
+    attempts = {k[1][0][1]: v for k, v in found.items() if k[0] == "wallet_delivery_attempts_total"}
+    failures = {k[1][0][1]: v for k, v in found.items() if k[0] == "wallet_delivery_failures_total"}
+    assert sum(attempts.values()) == 3 and sum(failures.values()) == 1
+    assert found[("wallet_results_delivered_total", (("agency", result.agency.code), ("procedure", result.procedure_code)))] == 1
 
 
 def test_retries_back_off_exponentially_then_arrive_once(app, demo_results, sign, store):

@@ -20,7 +20,10 @@ SECRETS = {
     "/dev-oidc/logout?id_token_hint=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIwMjIxODYwMDEyMzQifQ.c2ln&post_logout_redirect_uri=/":
         ("eyJzdWIiOiIwMjIxODYwMDEyMzQifQ",),
     "/credential-offers/OFFER-Zq81xK": ("OFFER-Zq81xK",),
+    "/presentations/requests/STATE-Kq02xZ": ("STATE-Kq02xZ",),
     "/token?pre-authorized_code=PRE-4411&tx_code=TX-5522&lang=vi": ("PRE-4411", "TX-5522"),
+    "/authorize?client_id=w&request_uri=urn:ietf:params:oauth:request_uri:RQ-8812": ("RQ-8812",),
+    "/credential-documents/CAP-3391/pdf?link=LINK-1177": ("CAP-3391", "LINK-1177"),
 }
 
 

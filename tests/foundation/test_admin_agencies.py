@@ -37,7 +37,7 @@ def test_agencies_are_added_listed_and_usable_by_case_systems(app):
 
 @pytest.mark.parametrize("args, message", [
     (["000.00.15", "--name", "X", "--province", "22"], "QCVN 102:2016"),
-    ([WARD, "--name", "X"], "give --province"),
+    ([WARD, "--name", "X"], "give the province"),
     ([WARD, "--name", "X", "--province", "99"], "'99' is not a province code"),
     ([WARD, "--name", "X", "--commune-code", "99999"], "99999 is not a commune code"),
     ([WARD, "--name", "X", "--commune-code", "6688"], "A commune code has 5 digits"),

@@ -50,8 +50,8 @@ def test_bad_officials_are_refused_in_one_line(app, ward):
     assert "exists already" in refused(app, "officials", "add", "can.bo", "--name", "X", "--agency", WARD)
     assert "unknown agency code '000.00.99.H40'" in refused(
         app, "officials", "add", "b", "--name", "X", "--agency", "000.00.99.H40")
-    assert "unknown role(s) admin; the roles are annul, signer" in refused(
-        app, "officials", "add", "b", "--name", "X", "--agency", WARD, "--roles", "signer,admin")
+    assert "unknown role(s) boss; the roles are admin, annul, leader, province, signer" in refused(
+        app, "officials", "add", "b", "--name", "X", "--agency", WARD, "--roles", "signer,boss")
     assert "no spaces" in refused(app, "officials", "add", "b c", "--name", "X", "--agency", WARD)
     assert "no official 'nobody'" in refused(app, "officials", "roles", "nobody", "--set", "signer")
     assert "unknown agency code" in refused(app, "officials", "list", "--agency", "000.00.99.H40")

@@ -109,7 +109,9 @@ def test_api_callers_keep_json(error_app, status):
 
 def test_api_errors_for_clients_asking_nothing_in_particular_stay_json(error_app):
     client = error_app.test_client()
-    assert client.get("/test/forbidden").json == {"error": "forbidden", "message": "Only the agency's officials may see this."}
+    answer = client.get("/test/forbidden")
+    assert answer.json == {"error": "forbidden", "message": "Only the agency's officials may see this.",
+                           "request_id": answer.headers["X-Request-ID"]}
     crash = client.get("/api/test/boom", headers=BROWSER)
     assert crash.status_code == 500 and 'data-testid="error-page"' not in crash.get_data(as_text=True)
 

@@ -104,10 +104,12 @@ def test_gunicorn_and_the_celery_worker_refuse_in_one_line_too(production):
     ({"CREDENTIAL_ISSUER_KEY_FILE": None}, "set CREDENTIAL_ISSUER_KEY_FILE"),
     ({"CREDENTIAL_ISSUER_KEY_FILE": "TRUST_ROOT"}, "must hold an EC P-256 private key"),
     ({"CLIENT_ASSERTION_MAX_AGE": "301"}, "CLIENT_ASSERTION_MAX_AGE must be at most 300 seconds"),
+    ({"CREDENTIAL_ISSUER_MODE": "haip"}, "set CREDENTIAL_ISSUER_CERT_FILE, WALLET_ATTESTATION_TRUST_ROOTS"),
+    ({"CREDENTIAL_ISSUER_CERT_FILE": "TRUST_ROOT"}, "CREDENTIAL_ISSUER_CERT_FILE does not certify it"),
 ])
 def test_each_variant_is_refused_by_name(production, changes, message):
-    if changes.get("CREDENTIAL_ISSUER_KEY_FILE") == "TRUST_ROOT":  # a certificate where the key should be
-        changes = {"CREDENTIAL_ISSUER_KEY_FILE": str(Path(production["TRUST_ROOTS_PATH"]) / "root.pem")}
+    root = str(Path(production["TRUST_ROOTS_PATH"]) / "root.pem")  # a certificate where the key should be,
+    changes = {name: root if value == "TRUST_ROOT" else value for name, value in changes.items()}  # or self-signed
     with pytest.raises(ConfigError) as refused:
         create_app(changed(production, **changes))
     assert message in str(refused.value)

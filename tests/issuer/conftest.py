@@ -3,15 +3,22 @@
 key proofs made the way a wallet makes them."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import jwt
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
@@ -208,3 +215,74 @@ def expire(model, **where) -> None:
     for row in db.session.scalars(select(model).filter_by(**where)):
         row.expires_at = past
     db.session.commit()
+
+
+# --- high assurance: DPoP proofs, a wallet provider's attestations ---------------------------------
+
+
+def dpop_proof(key: ec.EllipticCurvePrivateKey, method: str, url: str, *, nonce: str | None = None,
+               access_token: str | None = None, jti: str | None = None) -> str:
+    """An RFC 9449 DPoP proof as a wallet makes it."""
+    claims = {"jti": jti or secrets.token_urlsafe(12), "htm": method, "htu": url, "iat": int(time.time())}
+    if nonce is not None:
+        claims["nonce"] = nonce
+    if access_token is not None:
+        claims["ath"] = base64.urlsafe_b64encode(hashlib.sha256(access_token.encode()).digest()).rstrip(b"=").decode()
+    public = jwt.algorithms.ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    return jwt.encode(claims, key, algorithm="ES256", headers={"typ": "dpop+jwt", "jwk": public})
+
+
+def _certificate(subject: str, issuer: x509.Name | None, public_key, signing_key, ca: bool) -> x509.Certificate:
+    now = dt.datetime.now(dt.timezone.utc)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    builder = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(issuer or name).public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, ca, ca, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), critical=False)
+    )
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+@dataclass(frozen=True)
+class WalletProvider:
+    """A wallet provider: its root (what the issuer trusts) and the attestation key certified under it."""
+
+    roots_file: Path
+    key: ec.EllipticCurvePrivateKey
+    x5c: tuple[str, ...]
+    """The attestation key's certificate (the root left out, as HAIP wants)."""
+
+    def _sign(self, claims: dict, typ: str) -> str:
+        return jwt.encode(claims, self.key, algorithm="ES256", headers={"typ": typ, "x5c": list(self.x5c)})
+
+    def wallet_attestation(self, client_id: str, instance_key: ec.EllipticCurvePrivateKey) -> str:
+        public = jwt.algorithms.ECAlgorithm.to_jwk(instance_key.public_key(), as_dict=True)
+        now = int(time.time())
+        claims = {"iss": "https://wallet-provider.example", "sub": client_id, "iat": now, "exp": now + 3600, "cnf": {"jwk": public}}
+        return self._sign(claims, "oauth-client-attestation+jwt")
+
+    def key_attestation(self, keys: list[dict], nonce: str | None = None) -> str:
+        claims = {"iat": int(time.time()), "attested_keys": keys, "key_storage": ["iso_18045_high"]}
+        if nonce is not None:
+            claims["nonce"] = nonce
+        return self._sign(claims, "key-attestation+jwt")
+
+
+def attestation_pop(instance_key: ec.EllipticCurvePrivateKey, client_id: str, audience: str) -> str:
+    claims = {"iss": client_id, "aud": audience, "jti": secrets.token_urlsafe(12), "iat": int(time.time())}
+    return jwt.encode(claims, instance_key, algorithm="ES256", headers={"typ": "oauth-client-attestation-pop+jwt"})
+
+
+@pytest.fixture(scope="session")
+def wallet_provider(tmp_path_factory) -> WalletProvider:
+    root_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    root = _certificate("Wallet provider root (test)", None, root_key.public_key(), root_key, True)
+    leaf = _certificate("Wallet provider attestation key (test)", root.subject, key.public_key(), root_key, False)
+    roots_file = tmp_path_factory.mktemp("wallet-provider") / "roots.pem"
+    roots_file.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    der = base64.b64encode(leaf.public_bytes(serialization.Encoding.DER)).decode()
+    return WalletProvider(roots_file, key, (der,))

@@ -94,7 +94,7 @@ def test_citizen_gets_a_verifiable_credential_for_a_signed_result(app, client, s
     assert payload["agency"] == {"code": result.agency.code, "name": result.agency.name}
     assert payload["issuance_date"] == result.signed_at.date().isoformat()
     assert payload["document"]["sha256"] == result.signed_sha256
-    assert payload["document"]["uri"] == f"{issuer}/api/v1/results/{result.id}/document"
+    assert payload["document"]["uri"].startswith(f"{issuer}/credential-documents/")
     assert payload["cnf"] == {"jwk": wallet.key.public_jwk}
     # The citizen's personal data is only in disclosures, never in the signed JWT in clear.
     assert disclosed == {"full_name": "Lê Thị Hoa", "personal_id": CITIZEN1, "birthdate": "1986-04-12"}
@@ -115,10 +115,23 @@ def test_citizen_gets_a_verifiable_credential_for_a_signed_result(app, client, s
     assert issued.notification_event == "credential_accepted"
     actions = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.result_id == result.id))]
     assert actions[-3:] == ["credential.offered", "credential.issued", "credential.notification"]
+    assert "wallet_credential_issuances_total 1.0" in client.get("/metrics").get_data(as_text=True)
+
+    # A verifier holding the credential (no account, no session) reads the signed PDF it names.
+    verifier = app.test_client()
+    link = verifier.get(payload["document"]["uri"].removeprefix(issuer))
+    assert link.status_code == 303
+    pdf = verifier.get(link.headers["Location"])
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert hashlib.sha256(pdf.data).hexdigest() == result.signed_sha256
 
     assert annul_credentials(db.session, result) == 1
     db.session.commit()
     assert status_of(client, payload) == 1
+    assert verifier.get(payload["document"]["uri"].removeprefix(issuer)).status_code == 410
+    assert verifier.get(link.headers["Location"]).status_code == 410
+    page = verifier.get(payload["document"]["uri"].removeprefix(issuer), headers={"Accept": "text/html"})
+    assert page.status_code == 410 and "Liên kết này không còn dùng được" in page.get_data(as_text=True)
 
 
 def test_annulled_result_reads_invalid_even_before_annul_credentials_runs(app, client, signed_results, make_offer, wallet):

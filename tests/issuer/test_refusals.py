@@ -26,6 +26,15 @@ def error_of(response, status: int = 400) -> str:
     return body["error"]
 
 
+def assert_no_token_challenge(response) -> None:
+    """RFC 6750 §3.1: a request without any token gets the challenge without error information."""
+    assert response.status_code == 401
+    assert "error" not in response.headers["WWW-Authenticate"]
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "DPoP" in response.headers["WWW-Authenticate"]
+    assert not response.get_data()
+
+
 def issued_count() -> int:
     return db.session.scalar(select(func.count()).select_from(IssuedCredential))
 
@@ -106,6 +115,8 @@ def test_unknown_pre_authorized_code_and_grant_type(wallet, offer):
     response = wallet.client.post("/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": "nope", "tx_code": offer.tx_code})
     assert error_of(response) == "invalid_grant"
     response = wallet.client.post("/token", data={"grant_type": "authorization_code", "code": "x"})
+    assert error_of(response) == "invalid_grant"
+    response = wallet.client.post("/token", data={"grant_type": "client_credentials"})
     assert error_of(response) == "unsupported_grant_type"
     assert error_of(wallet.client.post("/token", data={"grant_type": PRE_AUTH})) == "invalid_request"
     assert error_of(wallet.client.post("/token", json={"grant_type": PRE_AUTH})) == "invalid_request"
@@ -121,9 +132,9 @@ def test_token_for_an_annulled_result_is_refused(wallet, offer, signed_results):
 
 
 def test_credential_without_or_with_a_bad_access_token(wallet, access_token):
-    response = wallet.credential(None)
+    assert_no_token_challenge(wallet.credential(None))
+    response = wallet.client.post("/credential", json={}, headers={"Authorization": "Basic abc"})
     assert error_of(response, 401) == "invalid_request"
-    assert response.headers["WWW-Authenticate"].startswith("Bearer ")
     assert error_of(wallet.credential("forged-token"), 401) == "invalid_token"
     from wallet_service.issuer.models import CredentialAccessToken
 
@@ -286,7 +297,7 @@ def test_notification_refusals(wallet, access_token, signed_results, make_offer,
     assert error_of(post({"notification_id": "unknown", "event": "credential_accepted"})) == "invalid_notification_id"
     assert error_of(post({"notification_id": notification_id, "event": "credential_lost"})) == "invalid_notification_request"
     assert error_of(post({"event": "credential_accepted"})) == "invalid_notification_request"
-    assert error_of(post({"notification_id": notification_id, "event": "credential_accepted"}, headers={}), 401) == "invalid_request"
+    assert_no_token_challenge(post({"notification_id": notification_id, "event": "credential_accepted"}, headers={}))
     # Another wallet's token cannot speak for this credential.
     other_token = wallet.access_token(make_offer(client, signed_results[CITIZEN2]))
     other = {"Authorization": f"Bearer {other_token}"}

@@ -2,7 +2,9 @@
 offer by reference, gets a token with the tx_code, a c_nonce, sends a key proof and receives the
 SD-JWT VC; `@sd-jwt/sd-jwt-vc` verifies its signature (key from /.well-known/jwt-vc-issuer), its
 disclosures and its status list, and a selective presentation with key binding. After annulment
-the same verifier finds the status invalid. (tests/peers/vci: `npm ci` there first; `make test` does.)"""
+the same verifier finds the status invalid. The same library as a high-assurance wallet (wallet
+attestation, DPoP, key attestations, a batch of three), and through the authorization code flow
+(PAR, PKCE, DPoP). (tests/peers/vci: `npm ci` there first; `make test` does.)"""
 from __future__ import annotations
 
 import json
@@ -12,13 +14,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from jwcrypto.jwk import JWK
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from tests.issuer.conftest import CITIZEN1, citizen_principal, log_in, make_signed_results, offer_from_response
 from wallet_service.dev import demo as demo_data
 from wallet_service.issuer import annul_credentials
-from wallet_service.issuer.models import IssuedCredential
+from wallet_service.issuer.models import CredentialAccessToken, IssuedCredential
 from wallet_service.models import ResultStatus, db
 from wallet_service.services import services
 
@@ -34,11 +38,10 @@ def run_peer(*args: str) -> dict:
     return json.loads(done.stdout)
 
 
-@pytest.fixture
-def live_app(make_app):
+def _served(make_app, **settings):
     """The app served for real by werkzeug on 127.0.0.1 (ephemeral port), its public URL that address."""
     server = make_server("127.0.0.1", 0, lambda environ, start_response: [], threaded=True)
-    app = make_app(public_base_url=f"http://127.0.0.1:{server.server_port}")
+    app = make_app(public_base_url=f"http://127.0.0.1:{server.server_port}", **settings)
     server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -47,6 +50,16 @@ def live_app(make_app):
         db.session.remove()
     server.shutdown()
     thread.join(5)
+
+
+@pytest.fixture
+def live_app(make_app):
+    yield from _served(make_app)
+
+
+@pytest.fixture
+def live_haip_app(make_app, wallet_provider):
+    yield from _served(make_app, CREDENTIAL_ISSUER_MODE="haip", WALLET_ATTESTATION_TRUST_ROOTS=str(wallet_provider.roots_file))
 
 
 @pytest.fixture
@@ -110,3 +123,56 @@ def test_wallet_app_with_a_wrong_tx_code_is_refused(live_app, live_signed_result
     outcome = run_peer("issue", uri, wrong)
     assert outcome["step"] == "token"
     assert "invalid_grant" in json.dumps(outcome)
+
+
+def test_high_assurance_wallet_gets_a_batch_of_three_with_dpop_and_attestations(live_haip_app, result_documents,
+                                                                                 wallet_provider, tmp_path):
+    demo_data.load_people(db.session, services(live_haip_app).settings.public_base_url)
+    result = make_signed_results(live_haip_app, result_documents)[CITIZEN1]
+    provider_file = tmp_path / "provider.json"
+    pem = wallet_provider.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                            serialization.NoEncryption())
+    provider_file.write_text(json.dumps({"privateKeyPem": pem.decode(), "x5c": list(wallet_provider.x5c)}))
+    uri, tx_code = citizen_offer(live_haip_app, result)
+
+    outcome = run_peer("issue-haip", uri, tx_code, str(provider_file))
+    assert "error" not in outcome, outcome
+    assert outcome["tokenType"] == "DPoP"
+    assert "ES256" in outcome["authorizationServerMetadata"]["dpop_signing_alg_values_supported"]
+    assert len(outcome["credentials"]) == 3
+    assert all(v["verified"] is True for v in outcome["verifications"]), outcome["verifications"]
+    bound = [v["payload"]["cnf"]["jwk"]["x"] for v in outcome["verifications"]]
+    assert bound == [jwk["x"] for jwk in outcome["holderJwks"]]
+    indices = {v["payload"]["status"]["status_list"]["idx"] for v in outcome["verifications"]}
+    assert len(indices) == 3
+    salts = [set(c.split("~")[1:-1]) for c in outcome["credentials"]]
+    assert not (salts[0] & salts[1] or salts[1] & salts[2] or salts[0] & salts[2]), "no disclosure is shared"
+    db.session.expire_all()
+    issued = db.session.scalars(select(IssuedCredential).where(IssuedCredential.result_id == result.id)).all()
+    assert [i.notification_event for i in issued] == ["credential_accepted"] * 3
+    token = db.session.scalar(select(CredentialAccessToken))
+    assert token.dpop_jkt == JWK(**outcome["dpopJwk"]).thumbprint()
+
+
+def test_wallet_app_uses_the_authorization_code_flow_with_par_pkce_and_dpop(live_app, live_signed_results, tmp_path):
+    """The wallet pushes its request and sends the citizen to /authorize; the citizen (logged in)
+    confirms; the wallet redeems the code with its PKCE verifier and DPoP key."""
+    result = live_signed_results[CITIZEN1]
+    uri, _tx_code = citizen_offer(live_app, result)
+    state = str(tmp_path / "wallet-state.json")
+    started = run_peer("authorize-start", uri, state)
+    assert "error" not in started, started
+    issuer = services(live_app).settings.public_base_url
+    assert started["authorizationRequestUrl"].startswith(issuer + "/authorize?")
+    browser = live_app.test_client()
+    headers = log_in(live_app, browser, citizen_principal(CITIZEN1))
+    path = started["authorizationRequestUrl"].removeprefix(issuer)
+    assert result.dossier_code in browser.get(path).get_data(as_text=True)
+    back = browser.post(path, headers=headers)
+    assert back.status_code == 303 and back.headers["Location"].startswith("https://wallet.example/callback?")
+
+    finished = run_peer("authorize-finish", state, back.headers["Location"])
+    assert "error" not in finished, finished
+    assert finished["tokenType"] == "DPoP"
+    assert finished["verification"]["verified"] is True, finished["verification"]
+    assert finished["verification"]["payload"]["result_id"] == result.id

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from tests.conftest import login_as, official_principal
 from tests.official.factories import BIRTH, DEPT, RESIDENCE, WARD, add_result
 from wallet_service.access import CITIZEN, Principal
+from wallet_service.dev import demo as demo_data
 from wallet_service.models import Citizen, Result, ResultStatus, SigningBatch, SigningBatchItem, db
+from wallet_service.services import services
 
 UTC = dt.timezone.utc
 
@@ -182,6 +184,21 @@ def test_confirmation_lists_the_selection_without_a_pin_field(official1, demo_re
     assert 'data-testid="skipped"' in page and ward[2].dossier_code in page
     assert 'type="password"' not in page and "PIN" not in page  # development keys need none
     assert official1.get("/official/sign").status_code == 400
+
+
+@pytest.mark.parametrize("level, promised", [("B-B", False), ("B-LTA", True)])
+def test_confirmation_promises_a_timestamp_only_when_the_level_adds_one(make_app, level, promised):
+    app = make_app(SIGNATURE_LEVEL=level)
+    with app.app_context():
+        demo_data.load_people(db.session, services(app).settings.public_base_url)
+        client = app.test_client()
+        login_as(app, client, official_principal("official1"))
+        result = add_result(app, 1)
+        page = client.get(f"/official/sign?result_id={result.id}").get_data(as_text=True)
+        promise = re.search(r'data-testid="what-signing-does">([^<]*)<', page).group(1)
+        assert ("dấu thời gian" in promise) is promised, promise
+        assert "Văn bản đã ký được trả ngay cho công dân." in promise
+        db.session.remove()
 
 
 def test_signers_only(app, client, demo_results):

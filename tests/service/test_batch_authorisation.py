@@ -143,6 +143,9 @@ def test_the_remote_lock_out_is_shown_as_such(app, demo_results, totp):
     locked = approve(client, csrf, batch["id"], csc.DEMO_PIN, totp.now())
     assert (locked.status_code, locked.json["error"]) == (403, "authorisation_locked")
     assert statuses(ids) == {"pending_signature"}
+    metrics = client.get("/metrics").get_data(as_text=True)  # what operators see of it
+    assert 'wallet_authorisation_refusals_total{reason="authorisation_refused"} 4.0' in metrics
+    assert 'wallet_authorisation_refusals_total{reason="authorisation_locked"} 2.0' in metrics
 
 
 def test_only_the_batchs_official_may_approve_it(app, demo_results, totp):

@@ -155,15 +155,50 @@ def test_the_sign_command_uses_the_configured_keys(app, tmp_path):
     source.write_bytes(result_pdf("Trung tâm Phục vụ hành chính công phường Hạ Long", "Giấy xác nhận",
                                   "Lê Thị Hoa", f"{WARD}-251121-0001", ("Nội dung: thử",)))
     runner = app.test_cli_runner()
-    for key in (WARD, "official1"):  # agencies and officials are told apart by the file, not by the command
+    # agencies and officials are told apart by the file, not by the command; the PKCS#11 key at B-LTA
+    # as a worker seals with it (embedded revocation data, then a document timestamp)
+    for key, level in ((WARD, "B-T"), ("official1", "B-LTA")):
         out = tmp_path / f"{key}.pdf"
-        signed = runner.invoke(main, ["sign", str(source), "-o", str(out), "--level", "B-T", "--key", key])
+        signed = runner.invoke(main, ["sign", str(source), "-o", str(out), "--level", level, "--key", key])
         assert signed.exit_code == 0, signed.output
-        assert "Signature is Valid." in pdfsig(out)
+        assert signed.output.rstrip().endswith(level)
+        checked = pdfsig(out)
+        assert "Signature is Valid." in checked
+        assert checked.count("Signature #") == (2 if level == "B-LTA" else 1), checked  # + the document timestamp
     missing = runner.invoke(main, ["sign", str(source), "-o", str(tmp_path / "x.pdf"), "--key", "nobody"])
     assert missing.exit_code != 0
     assert "key_unavailable: No signing key for official 'nobody'" in missing.output
     assert "agency 'nobody'" in missing.output
+
+
+def test_keys_check_tries_every_key_one_line_each(app, make_app, live_server, pki, hsm, tmp_path):
+    checked = app.test_cli_runner().invoke(main, ["keys", "check"])
+    assert checked.exit_code == 0, checked.output
+    official, agency = checked.output.splitlines()
+    assert official.startswith("official official1: ok: Nguyễn Văn An: ") and agency.startswith(f"agency {WARD}: ok: ")
+    for line in (official, agency):
+        assert re.search(r": signed a test digest; chain to a trusted root, revocation fetched \([1-9] OCSP", line), line
+        assert f"TSA {pki.tsa_url} gave a timestamp" in line
+
+    # one key that cannot be opened, and a TSA that does not answer: every line says so, exit 1
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    wrong = broken / "wrong-passphrase"
+    wrong.write_text("not the passphrase")
+    config = broken / "keys.toml"
+    config.write_text(keys_toml(pki, hsm, broken).replace(pki.tsa_url, "http://127.0.0.1:9/tsa")
+                      + f'"000.00.04.H40" = "pkcs12:{pki.pkcs12_path("000.00.04.H40")}?passphrase-file={wrong}"\n')
+    failing = make_app(public_base_url=live_server.url, signing_workers=1, keys_config=str(config),
+                       instance_path=tmp_path / "broken-instance")
+    with failing.app_context():
+        answer = failing.test_cli_runner().invoke(main, ["keys", "check"])
+    assert answer.exit_code == 1
+    lines = answer.output.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["official official1", f"agency {WARD}", "agency 000.00.04.H40"]
+    assert all(": FAILED: " in line and "TSA: The timestamp authority at http://127.0.0.1:9/tsa failed" in line
+               for line in lines), lines
+    assert "cannot open: The signing key of agency '000.00.04.H40'" in lines[2]
+    assert "not the passphrase" not in answer.output
 
 
 # --- a malformed file stops the app at start, naming the file and the entry -------------------------

@@ -68,6 +68,7 @@ def test_a_flipped_byte_fails_and_is_not_the_registered_document(app, client, si
     assert (copied["result_id"], copied["match"]) == (signed_result.id, "signature_copy")
     assert report["registry_message"] == copied["message"]
     assert "is NOT the document" in copied["message"] and copied["verification_url"] in copied["message"]
+    assert 'wallet_verifications_total{indication="TOTAL-FAILED",kind="pdf"} 1.0' in client.get("/metrics").get_data(as_text=True)
 
 
 def test_an_altered_pdf_signed_in_our_name_but_from_no_issued_document_is_named_as_such(app, client, signed_result):

@@ -12,7 +12,7 @@ from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
 from ..models import Agency
 from ..results import audit
 from ..results.formats import FormatError, check_agency_code, check_commune_code, check_text
-from .errors import AdminError
+from .errors import AdminError, N_
 
 _UNCHANGED = object()
 """`update_agency`'s default: leave the field as it is (None clears the optional ones)."""
@@ -45,7 +45,7 @@ def _province_name(code: str) -> str:
 def find(session: Session, code: str) -> Agency:
     agency = session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
-        raise AdminError(f"unknown agency code '{code}' (see `wallet-service agencies list`)")
+        raise AdminError(N_("unknown agency code '%(code)s' (see `wallet-service agencies list`)"), code=code)
     return agency
 
 
@@ -53,7 +53,7 @@ def _checked_province(code: str) -> str:
     try:
         Province.from_code(ProvinceCode(int(code)))
     except ValueError:
-        raise AdminError(f"'{code}' is not a province code in force since 1 July 2025 (e.g. 22 for Quảng Ninh)") from None
+        raise AdminError(N_("'%(code)s' is not a province code in force since 1 July 2025 (e.g. 22 for Quảng Ninh)"), code=code) from None
     return f"{int(code):02d}"
 
 
@@ -62,7 +62,7 @@ def _checked_commune(code: str) -> str:
     try:
         check_commune_code(code, "commune_code")
     except FormatError as exc:
-        raise AdminError(f"--commune-code: {exc.message}") from None
+        raise AdminError(N_("commune code: %(problem)s"), problem=exc.message) from None
     return f"{int(Ward.from_code(WardCode(int(code))).province_code):02d}"
 
 
@@ -71,9 +71,9 @@ def _checked_name(name: str) -> str:
     try:
         check_text(name, "name")
     except FormatError as exc:
-        raise AdminError(f"--name: {exc.message}") from None
+        raise AdminError(N_("name: %(problem)s"), problem=exc.message) from None
     if not name or len(name) > 255:
-        raise AdminError("--name: an agency's name has 1 to 255 characters")
+        raise AdminError(N_("name: an agency's name has 1 to 255 characters"))
     return name
 
 
@@ -82,9 +82,9 @@ def _province_of(province: str | None, commune: str | None, parent: Agency | Non
     from_commune = _checked_commune(commune) if commune else None
     chosen = _checked_province(province) if province else from_commune or (parent.province_code if parent else None)
     if chosen is None:
-        raise AdminError("give --province (or --commune-code, or --parent) so the agency's province is known")
+        raise AdminError(N_("give the province (or the commune code, or the parent agency) so the agency's province is known"))
     if from_commune and from_commune != chosen:
-        raise AdminError(f"commune {commune} is in province {from_commune}, not {chosen}")
+        raise AdminError(N_("commune %(commune)s is in province %(actual)s, not %(chosen)s"), commune=commune, actual=from_commune, chosen=chosen)
     return chosen
 
 
@@ -93,9 +93,9 @@ def add_agency(session: Session, actor: str, code: str, name: str, *, parent: st
     try:
         check_agency_code(code)
     except FormatError as exc:
-        raise AdminError(f"'{code}': {exc.message}") from None
+        raise AdminError(N_("'%(code)s': %(problem)s"), code=code, problem=exc.message) from None
     if session.scalar(select(Agency).where(Agency.code == code)):
-        raise AdminError(f"agency '{code}' exists already (change it with `wallet-service agencies update`)")
+        raise AdminError(N_("agency '%(code)s' exists already (change it with `wallet-service agencies update`)"), code=code)
     parent_row = find(session, parent) if parent else None
     agency = Agency(code=code, name=_checked_name(name), province_code=_province_of(province, commune, parent_row),
                     commune_code=commune, parent=parent_row)
@@ -126,7 +126,7 @@ def update_agency(session: Session, actor: str, code: str, *, name=_UNCHANGED, p
     after = view(agency)
     changed = {k: v for k, v in _details(after).items() if _details(before)[k] != v}
     if not changed:
-        raise AdminError(f"nothing to change for agency '{code}' (give --name, --parent, --province or --commune-code)")
+        raise AdminError(N_("nothing to change for agency '%(code)s' (give a new name, parent, province or commune code)"), code=code)
     audit.record(session, actor, "agency.updated", code=code, **{f"new_{k}": v for k, v in changed.items()})
     session.commit()
     return after
@@ -139,7 +139,7 @@ def _checked_parent(session: Session, agency: Agency, parent: str | None) -> Age
     ancestor = found
     while ancestor is not None:  # a parent may not be the agency itself or one of its descendants
         if ancestor.id == agency.id:
-            raise AdminError(f"agency '{parent}' cannot be the parent of '{agency.code}': that would make a cycle")
+            raise AdminError(N_("agency '%(parent)s' cannot be the parent of '%(code)s': that would make a cycle"), parent=parent, code=agency.code)
         ancestor = ancestor.parent
     return found
 

@@ -10,13 +10,13 @@ from flask.cli import with_appcontext
 
 from ..models import db
 from ..services import services
-from . import agencies, images, officials
+from . import agencies, clients, images, officials
 from .agencies import AgencyView
 from .errors import AdminError
 from .officials import OfficialView
 
 
-def _actor() -> str:
+def actor() -> str:
     """Who ran the command, for the audit trail: the operating-system account."""
     try:
         return f"cli:{getpass.getuser()}"
@@ -25,7 +25,7 @@ def _actor() -> str:
 
 
 @contextlib.contextmanager
-def _one_line_errors():
+def one_line_errors():
     try:
         yield
     except AdminError as exc:
@@ -57,8 +57,8 @@ def agencies_group():
 @with_appcontext
 def agencies_add(code, name, parent, province, commune):
     """Register an agency, e.g. `agencies add 000.00.15.H40 --name "..." --commune-code 06688`."""
-    with _one_line_errors():
-        added = agencies.add_agency(db.session, _actor(), code, name, parent=parent, province=province, commune=commune)
+    with one_line_errors():
+        added = agencies.add_agency(db.session, actor(), code, name, parent=parent, province=province, commune=commune)
     click.echo(f"agency added: {_agency_line(added)}")
 
 
@@ -86,8 +86,8 @@ def agencies_update(code, name, parent, no_parent, province, commune, no_commune
     changes = {key: value for key, value in (("name", name), ("parent", parent), ("province", province),
                                              ("commune", commune)) if value is not None}
     changes.update({key: None for key, flag in (("parent", no_parent), ("commune", no_commune)) if flag})
-    with _one_line_errors():
-        updated = agencies.update_agency(db.session, _actor(), code, **changes)
+    with one_line_errors():
+        updated = agencies.update_agency(db.session, actor(), code, **changes)
     click.echo(f"agency updated: {_agency_line(updated)}")
 
 
@@ -98,8 +98,8 @@ def agencies_update(code, name, parent, no_parent, province, commune, no_commune
 def agencies_seal_image(code, file):
     """Set the agency's red seal image (PNG with transparency, at most 1 MB), drawn by its signature over
     the left third of the official's signature image."""
-    with _one_line_errors():
-        digest = images.set_seal_image(db.session, services().documents, _actor(), code, file.read())
+    with one_line_errors():
+        digest = images.set_seal_image(db.session, services().documents, actor(), code, file.read())
     click.echo(f"seal image set for {code}: sha256 {digest}")
 
 
@@ -112,14 +112,14 @@ def officials_group():
 @click.argument("username")
 @click.option("--name", required=True, help="Full name, with diacritics.")
 @click.option("--agency", "agency_code", required=True, help="Their agency's code (registered first).")
-@click.option("--roles", default="", help="Comma-separated: signer, annul (default: none).")
+@click.option("--roles", default="", help="Comma-separated: signer, annul, leader, province (default: none).")
 @click.option("--key-reference", help="Their key's name in KEYS_CONFIG [officials] (default: the username).")
 @click.option("--issuer", help="Their identity provider's issuer (default: the configured officials' provider).")
 @with_appcontext
 def officials_add(username, name, agency_code, roles, key_reference, issuer):
     """Register an official by the login name (`preferred_username`) their identity provider sends."""
-    with _one_line_errors():
-        added = officials.add_official(db.session, _actor(), issuer or services().official_issuer, username, name,
+    with one_line_errors():
+        added = officials.add_official(db.session, actor(), issuer or services().official_issuer, username, name,
                                        agency_code, officials.parse_roles(roles), key_reference)
     click.echo(f"official added at {added.issuer}: {_official_line(added)}")
 
@@ -129,7 +129,7 @@ def officials_add(username, name, agency_code, roles, key_reference, issuer):
 @with_appcontext
 def officials_list(agency_code):
     """Officials, one line each: username, agency, roles, key reference, whether they have logged in."""
-    with _one_line_errors():
+    with one_line_errors():
         found = officials.list_officials(db.session, agency_code)
     for official in found:
         click.echo(_official_line(official))
@@ -141,8 +141,8 @@ def officials_list(agency_code):
 @with_appcontext
 def officials_roles(username, roles):
     """Replace an official's roles (an identity provider that sends a roles claim overrides them at login)."""
-    with _one_line_errors():
-        changed = officials.set_roles(db.session, _actor(), username, officials.parse_roles(roles))
+    with one_line_errors():
+        changed = officials.set_roles(db.session, actor(), username, officials.parse_roles(roles))
     click.echo(f"roles set: {_official_line(changed)}")
 
 
@@ -152,11 +152,51 @@ def officials_roles(username, roles):
 @with_appcontext
 def officials_signature_image(username, file):
     """Set the official's signature image (PNG with transparency, at most 1 MB), drawn at the signing block."""
-    with _one_line_errors():
-        digest = images.set_signature_image(db.session, services().documents, _actor(), username, file.read())
+    with one_line_errors():
+        digest = images.set_signature_image(db.session, services().documents, actor(), username, file.read())
     click.echo(f"signature image set for {username}: sha256 {digest}")
+
+
+@click.group("keys")
+def client_keys_group():
+    """A client's public keys: add the new one, let the client switch, retire the old one."""
+
+
+@client_keys_group.command("add")
+@click.argument("name")
+@click.option("--public-key", type=click.File("rb"), required=True, help="The client's new PEM public key.")
+@with_appcontext
+def client_keys_add(name, public_key):
+    """Add a key to client NAME; its old key stays valid until retired (at most two active)."""
+    with one_line_errors():
+        added = clients.add_key(db.session, actor(), name, clients.read_public_key(public_key.read()))
+    click.echo(f"key added: {added.client}  kid {added.kid}  (retire the old one once the client uses this one)")
+
+
+@client_keys_group.command("list")
+@click.argument("name")
+@with_appcontext
+def client_keys_list(name):
+    """Client NAME's keys, one line each: kid, when added, active or when retired (UTC)."""
+    with one_line_errors():
+        found = clients.list_keys(db.session, name)
+    for key in found:
+        click.echo(f"{key.kid}  added {key.added_at}  {'retired ' + key.retired_at if key.retired_at else 'active'}")
+
+
+@client_keys_group.command("retire")
+@click.argument("name")
+@click.option("--kid", required=True, help="The key's kid, as `clients keys list` prints it.")
+@with_appcontext
+def client_keys_retire(name, kid):
+    """Stop accepting assertions signed with key --kid of client NAME (never its last active key).
+    An option, not an argument: a kid (base64url) may begin with '-'."""
+    with one_line_errors():
+        retired = clients.retire_key(db.session, actor(), name, kid)
+    click.echo(f"key retired: {retired.client}  kid {retired.kid}")
 
 
 def register(main: click.Group) -> None:
     main.add_command(agencies_group)
     main.add_command(officials_group)
+    main.get_command(None, "clients").add_command(client_keys_group)

@@ -14,7 +14,13 @@ from ..models import Official
 from ..results import audit
 from ..results.formats import FormatError, check_text
 from . import agencies
-from .errors import AdminError
+from .errors import AdminError, N_
+
+ADMIN_ROLE = "admin"
+"""Administers agencies and officials on the administrator's pages. Granted only here (`officials
+roles`, or by another administrator), never by an identity provider's roles claim, whose group names
+("admin" is common) belong to the provider."""
+ROLES = OFFICIAL_ROLES | {ADMIN_ROLE}
 
 # What a provider's login name looks like: no spaces or control characters, at most the column's 64.
 _USERNAME = re.compile(r"[^\s]{1,64}")
@@ -42,26 +48,26 @@ def view(official: Official) -> OfficialView:
 def parse_roles(text: str) -> tuple[str, ...]:
     """`signer,annul` -> the roles, checked; an empty text means no role."""
     roles = {r for r in re.split(r"[\s,]+", text.strip()) if r}
-    unknown = sorted(roles - OFFICIAL_ROLES)
+    unknown = sorted(roles - ROLES)
     if unknown:
-        raise AdminError(f"unknown role(s) {', '.join(unknown)}; the roles are {', '.join(sorted(OFFICIAL_ROLES))}")
+        raise AdminError(N_("unknown role(s) %(unknown)s; the roles are %(known)s"), unknown=", ".join(unknown), known=", ".join(sorted(ROLES)))
     return tuple(sorted(roles))
 
 
 def add_official(session: Session, actor: str, issuer: str, username: str, name: str, agency_code: str,
                  roles: tuple[str, ...], key_reference: str | None = None) -> OfficialView:
     if not _USERNAME.fullmatch(username):
-        raise AdminError("a username has 1 to 64 characters and no spaces")
+        raise AdminError(N_("a username has 1 to 64 characters and no spaces"))
     if session.scalar(select(Official).where(Official.issuer == issuer, Official.username == username)):
-        raise AdminError(f"official '{username}' exists already at {issuer} (change roles with `wallet-service officials roles`)")
+        raise AdminError(N_("official '%(username)s' exists already at %(issuer)s (change roles with `wallet-service officials roles`)"), username=username, issuer=issuer)
     name = name.strip()
     try:
         check_text(name, "name")
         check_text(key_reference or "", "key_reference")
     except FormatError as exc:
-        raise AdminError(exc.message) from None
+        raise AdminError(N_("%(field)s: %(problem)s"), field=exc.field, problem=exc.message) from None
     if not name or len(name) > 255:
-        raise AdminError("--name: an official's full name has 1 to 255 characters")
+        raise AdminError(N_("name: an official's full name has 1 to 255 characters"))
     official = Official(issuer=issuer, subject=None, username=username, full_name=name,
                         agency=agencies.find(session, agency_code), roles=list(roles), key_reference=key_reference or None)
     session.add(official)
@@ -76,7 +82,7 @@ def add_official(session: Session, actor: str, issuer: str, username: str, name:
 def find(session: Session, username: str) -> Official:
     found = session.scalars(select(Official).where(Official.username == username)).all()
     if not found:
-        raise AdminError(f"no official '{username}' (see `wallet-service officials list`)")
+        raise AdminError(N_("no official '%(username)s' (see `wallet-service officials list`)"), username=username)
     if len(found) > 1:
         raise AdminError(f"'{username}' names officials at several identity providers: "
                          + ", ".join(sorted(o.issuer for o in found)))
@@ -84,7 +90,18 @@ def find(session: Session, username: str) -> Official:
 
 
 def set_roles(session: Session, actor: str, username: str, roles: tuple[str, ...]) -> OfficialView:
-    official = find(session, username)
+    return set_roles_of(session, actor, find(session, username), roles)
+
+
+def find_by_id(session: Session, official_id: int) -> Official:
+    official = session.get(Official, official_id)
+    if official is None:
+        raise AdminError(N_("There is no such official."))
+    return official
+
+
+def set_roles_of(session: Session, actor: str, official: Official, roles: tuple[str, ...]) -> OfficialView:
+    username = official.username
     before = sorted(official.roles)
     official.roles = list(roles)
     audit.record(session, actor, "official.roles_set", username=username, issuer=official.issuer,

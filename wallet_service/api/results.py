@@ -125,6 +125,7 @@ def create_result():
                                     **_submitted_by(principal))
     if not created:
         return result, 200
+    _count_received([(result, created)])
     return result, 201, {"Location": url_for("results.get_result", result_id=result.id)}
 
 
@@ -151,8 +152,16 @@ def create_result_batch():
     principal = require_principal(CLIENT)
     stored = submit_results(db.session, services().documents, _read_batch_upload(),
                             **_submitted_by(principal))
+    _count_received(stored)
     body = {"results": [{"created": created, "result": result} for result, created in stored]}
     return body, 201 if any(created for _, created in stored) else 200
+
+
+def _count_received(stored) -> None:
+    metrics = services().metrics
+    for result, created in stored:
+        if created:
+            metrics.result("received", result.agency.code, result.procedure_code)
 
 
 @blp.route("/results/<result_id>", methods=["GET"])

@@ -1,6 +1,7 @@
 """marshmallow schemas of the public API; they also feed /api/openapi.json."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import url_for
@@ -49,6 +50,12 @@ class ResultMetadataSchema(Schema):
         required=True, validate=_format(formats.check_agency_code), metadata=_pattern(formats.AGENCY_CODE)
     )
     issued_on = fields.Date(load_default=None)
+    received_at = fields.AwareDateTime(
+        load_default=None, default_timezone=dt.timezone.utc,
+        metadata={"description": "When the case system received the dossier (ISO 8601; UTC when no offset is given)"})
+    due_at = fields.AwareDateTime(
+        load_default=None, default_timezone=dt.timezone.utc,
+        metadata={"description": "The dossier's legal deadline: on time when signed and delivered by then"})
     commune_code = fields.String(load_default=None, validate=_format(formats.check_commune_code))
     extra = fields.Dict(keys=fields.String(), load_default=dict, validate=TEXT)
 
@@ -113,6 +120,9 @@ class ResultSchema(Schema):
     annulment_reason = fields.String(allow_none=True)
     returned_at = fields.DateTime(allow_none=True)
     return_reason = fields.String(allow_none=True)
+    received_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
     hashes = fields.Method("_hashes")
     signatures = fields.List(fields.Nested(SignatureSchema))
     deliveries = fields.List(fields.Nested(DeliverySchema))

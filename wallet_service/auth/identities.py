@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..access import CITIZEN, OFFICIAL, Principal
+from ..admin.officials import ADMIN_ROLE
 from ..models import Agency, Citizen, Official
 from ..results import audit
 from ..results.formats import FormatError, check_personal_id
@@ -91,8 +92,8 @@ def official_principal(session: Session, identity: OfficialIdentity, agency_clai
         official.full_name = identity.full_name
         if agency is not None:
             official.agency = agency
-        if identity.roles is not None:
-            official.roles = sorted(identity.roles)
+        if identity.roles is not None:  # except `admin`, granted here only (see admin.officials.ADMIN_ROLE)
+            official.roles = sorted(set(identity.roles) | ({ADMIN_ROLE} & set(official.roles)))
         session.flush()
     principal = Principal(
         OFFICIAL, official.id, official.full_name,

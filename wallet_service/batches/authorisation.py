@@ -26,6 +26,7 @@ from ..models import (
 from ..platform import jobs
 from ..platform.errors import BadGateway, Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from ..results import audit
+from ..services import services
 from . import approval
 from .creation import SIGNABLE
 from .journals import open_journal
@@ -94,6 +95,7 @@ def approve_with_codes(app: Flask, session: Session, principal: Principal, batch
             given = source.authorize([d for _, d in pending], DIGEST_ALGORITHM, holder=holder)
         except KeySourceError as exc:
             session.rollback()
+            services(app).metrics.authorisation_refusals.labels(reason=exc.code).inc()
             raise _refusal(exc) from None
         handover = given.handover()
     _queue(app, session, principal, batch, source.identity().certificate.sha256.hex(), pending, handover)
@@ -114,6 +116,7 @@ def approve_with_signatures(app: Flask, session: Session, principal: Principal, 
     check = signature_check(source.identity().certificate)
     forged = [rid for rid, digest in pending if not check(values[rid], digest)]
     if forged:
+        services(app).metrics.authorisation_refusals.labels(reason="bad_signature").inc()
         raise Unprocessable(_("Some signatures were not made by the key of your certificate; nothing was signed."),
                             "bad_signature", details={"result_ids": forged})
     journal = open_journal(app, batch.id)

@@ -20,6 +20,7 @@ from functools import partial
 from flask import Flask
 
 from ..issuer.keys import IssuerKeySource
+from ..models import ResultStatus
 from ..platform import jobs
 from ..platform.config import ConfigError
 from ..results.events import connect_for_app, result_annulled, result_returned, result_signed
@@ -51,7 +52,14 @@ def init_app(app: Flask) -> None:
         backoff_max_seconds=configured.backoff_max_seconds,
     )
     services(app).delivery = DeliveryConfig(targets, key_source, worker)
-    connect_for_app(result_signed, app, partial(enqueue_signed, targets))
+    events = services(app).events
+
+    def on_signed(session, result) -> None:
+        enqueue_signed(targets, session, result)
+        if result.status == ResultStatus.DELIVERED:  # no store wants it: the wallet here is its delivery
+            events.delivered(session, result)
+
+    connect_for_app(result_signed, app, on_signed)
     connect_for_app(result_annulled, app, enqueue_annulled)
     connect_for_app(result_returned, app, partial(enqueue_returned, targets))
     app.register_blueprint(views.bp)

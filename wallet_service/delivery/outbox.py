@@ -56,18 +56,19 @@ def enqueue_returned(targets: DeliveryTargets, session: Session, result: Result)
     return rows
 
 
-def complete_if_delivered(session: Session, result_id: str) -> bool:
-    """Move a signed result to `delivered` once every one of its `signed` deliveries is sent.
+def complete_if_delivered(session: Session, result_id: str) -> Result | None:
+    """Move a signed result to `delivered` once every one of its `signed` deliveries is sent; the
+    result when it moved.
 
     Locks the result row first (PostgreSQL), so two workers finishing its last two deliveries at
     the same moment cannot both see the other's as still pending."""
     result = session.scalars(select(Result).where(Result.id == result_id).with_for_update()).one()
     if result.status != ResultStatus.SIGNED:
-        return False
+        return None
     states = session.scalars(
         select(Delivery.status).where(Delivery.result_id == result_id, Delivery.event == SIGNED)
     ).all()
     if any(state != DeliveryStatus.SENT for state in states):
-        return False
+        return None
     result.move_to(ResultStatus.DELIVERED)
-    return True
+    return result

@@ -93,9 +93,12 @@ def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
 
 def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim, now: dt.datetime | None) -> None:
     config = services(app).delivery
+    metrics = services(app).metrics
     delivery = session.get(Delivery, claim.delivery_id)
+    metrics.delivery_attempts.labels(target=delivery.target).inc()
     target = config.targets.get(delivery.target)
     if target is None or target.type not in TARGET_TYPES:
+        metrics.delivery_failures.labels(target=delivery.target).inc()
         _record_failure(session, claim, config.worker, now, "this target is no longer configured", False, 1)
         return
     try:
@@ -114,21 +117,23 @@ def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim,
             session.commit()  # no transaction stays open while the store answers
             post_message(http, target, key, token)
     except SendFailed as exc:
+        metrics.delivery_failures.labels(target=target.name).inc()
         _record_failure(session, claim, config.worker, now, exc.message, exc.retryable, target.max_attempts)
         return
     except Exception as exc:  # a bug or a lost document: keep the trace, retry later like any failure
         log.exception("delivery %s could not be prepared", claim.delivery_id)
+        metrics.delivery_failures.labels(target=target.name).inc()
         _record_failure(session, claim, config.worker, now, f"internal error: {type(exc).__name__}", True,
                         target.max_attempts)
         return
-    _record_success(session, claim)
+    _record_success(app, session, claim)
 
 
 def _still_ours(claim: Claim):
     return (Delivery.id == claim.delivery_id) & (Delivery.status == DeliveryStatus.PENDING) & (Delivery.attempts == claim.attempt)
 
 
-def _record_success(session: Session, claim: Claim) -> None:
+def _record_success(app: Flask, session: Session, claim: Claim) -> None:
     session.rollback()
     now = utcnow()
     recorded = session.execute(
@@ -140,7 +145,9 @@ def _record_success(session: Session, claim: Claim) -> None:
         session.refresh(delivery)
         audit.record(session, ACTOR, "delivery.sent", delivery.result_id, target=delivery.target, event=delivery.event,
                      idempotency_key=delivery.idempotency_key, attempts=delivery.attempts)
-        complete_if_delivered(session, delivery.result_id)
+        delivered = complete_if_delivered(session, delivery.result_id)
+        if delivered is not None:
+            services(app).events.delivered(session, delivered)
     session.commit()
 
 

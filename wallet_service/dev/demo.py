@@ -13,7 +13,7 @@ from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Agency, Citizen, Official, Result
+from ..models import Agency, Citizen, Official, Result, utcnow
 from ..platform.storage import DocumentStore
 from ..results.intake import submit_result
 
@@ -62,7 +62,7 @@ AGENCIES = (
     DemoAgency("000.00.04.H40", "Sở Xây dựng tỉnh Quảng Ninh", None, ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")),
 )
 OFFICIALS = (
-    DemoOfficial("official1", "Nguyễn Văn An", "000.00.15.H40", ("signer", "annul")),
+    DemoOfficial("official1", "Nguyễn Văn An", "000.00.15.H40", ("signer", "annul", "leader")),
     DemoOfficial("official2", "Trần Thị Bình", "000.00.04.H40", ("signer",)),
 )
 CITIZENS = (
@@ -270,7 +270,8 @@ def load_results(session: Session, documents: DocumentStore, max_bytes: int, pdf
     missing = [spec for spec in RESULTS if _without_date(spec.dossier_code) not in existing]
     if missing and pdfs is None:
         pdfs = render_results()
-    for spec in missing:
+    now = utcnow()
+    for n, spec in enumerate(missing):
         citizen = citizens[spec.citizen]
         data = pdfs[spec.dossier_code]
         metadata = {
@@ -282,6 +283,9 @@ def load_results(session: Session, documents: DocumentStore, max_bytes: int, pdf
             "title": spec.title,
             "agency_code": spec.agency_code,
             "commune_code": agencies[spec.agency_code].commune_code,
+            # Dossier timing as a case system sends it, so the leaders' dashboard has deadlines to show.
+            "received_at": now - dt.timedelta(days=3 + n % 4),
+            "due_at": now + dt.timedelta(days=n % 5 - 1),
         }
         _, created = submit_result(session, documents, metadata, data, actor=DEMO_ACTOR, max_bytes=max_bytes)
         added += created

@@ -26,7 +26,8 @@ class StatusReference:
     """The credential's index in that list."""
 
 
-def result_claims(result: Result, issuer: str, holder_jwk: dict, status: StatusReference, now: dt.datetime) -> dict:
+def result_claims(result: Result, issuer: str, holder_jwk: dict, status: StatusReference, now: dt.datetime,
+                  document_uri: str) -> dict:
     """The credential's claims; `SDObj` keys mark the selectively disclosable ones (the citizen's
     name, ID number and birth date), everything else is always visible."""
     issued_on = result.issued_on or (result.signed_at or now).date()
@@ -46,7 +47,7 @@ def result_claims(result: Result, issuer: str, holder_jwk: dict, status: StatusR
         "issuance_date": issued_on.isoformat(),
         "document": {
             "sha256": result.signed_sha256,
-            "uri": f"{issuer}/api/v1/results/{result.id}/document",
+            "uri": document_uri,
             "media_type": "application/pdf",
         },
         SDObj("full_name"): result.citizen_name,
@@ -57,9 +58,11 @@ def result_claims(result: Result, issuer: str, holder_jwk: dict, status: StatusR
     return claims
 
 
-def issue_sd_jwt_vc(result: Result, issuer: str, key: IssuerKey, holder_jwk: dict, status: StatusReference) -> str:
-    """The SD-JWT VC in compact form: `<issuer-signed JWT>~<disclosure>~...~`."""
-    claims = result_claims(result, issuer, holder_jwk, status, utcnow())
+def issue_sd_jwt_vc(result: Result, issuer: str, key: IssuerKey, holder_jwk: dict, status: StatusReference,
+                    document_uri: str) -> str:
+    """The SD-JWT VC in compact form: `<issuer-signed JWT>~<disclosure>~...~`. Each call draws new
+    salts, so two credentials of a batch share no disclosure."""
+    claims = result_claims(result, issuer, holder_jwk, status, utcnow(), document_uri)
     sd_jwt = SDJWTIssuer(
         claims,
         key.jwk,
@@ -67,6 +70,6 @@ def issue_sd_jwt_vc(result: Result, issuer: str, key: IssuerKey, holder_jwk: dic
         # No decoys: the library would add them to every object, `cnf` and `status` included,
         # which verifiers that read those claims before SD processing would trip over.
         add_decoy_claims=False,
-        extra_header_parameters={"typ": FORMAT, "kid": key.kid},
+        extra_header_parameters=key.headers(FORMAT),
     )
     return sd_jwt.sd_jwt_issuance

@@ -3,7 +3,9 @@
 API's `{"error", "message"}`, so they are rendered here."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Response, jsonify
+
+from .metadata import DPOP_ALGS
 
 
 class ProtocolError(Exception):
@@ -11,8 +13,12 @@ class ProtocolError(Exception):
     backslashes (OpenID4VCI §8.3.1.2)."""
 
     status = 400
+    challenge: str | None = None
+    """The `WWW-Authenticate` scheme of a 401 (`Bearer` or `DPoP`)."""
+    nonce: str | None = None
+    """A fresh DPoP nonce for the `DPoP-Nonce` header."""
 
-    def __init__(self, error: str, description: str, status: int | None = None):
+    def __init__(self, error: str | None, description: str, status: int | None = None):
         super().__init__(description)
         self.error = error
         self.description = description
@@ -25,12 +31,14 @@ class TokenError(ProtocolError):
 
 
 class BearerTokenError(ProtocolError):
-    """Missing or bad access token at a protected endpoint (RFC 6750 §3)."""
+    """Missing or bad access token at a protected endpoint (RFC 6750 §3, RFC 9449 §7.1). With no
+    `error` (no token at all) the answer carries no error information (RFC 6750 §3.1)."""
 
     status = 401
 
-    def __init__(self, description: str, error: str = "invalid_token"):
+    def __init__(self, description: str, error: str | None = "invalid_token", challenge: str = "Bearer"):
         super().__init__(error, description)
+        self.challenge = challenge
 
 
 class CredentialRequestError(ProtocolError):
@@ -42,9 +50,22 @@ class NotificationError(ProtocolError):
 
 
 def protocol_error_response(exc: ProtocolError):
-    response = jsonify(error=exc.error, error_description=exc.description)
-    response.status_code = exc.status
+    if exc.error is None:
+        response = Response(status=exc.status)
+    else:
+        response = jsonify(error=exc.error, error_description=exc.description)
+        response.status_code = exc.status
     response.headers["Cache-Control"] = "no-store"
-    if isinstance(exc, BearerTokenError):
-        response.headers["WWW-Authenticate"] = f'Bearer error="{exc.error}", error_description="{exc.description}"'
+    if exc.nonce:
+        response.headers["DPoP-Nonce"] = exc.nonce
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = _challenge(exc)
     return response
+
+
+def _challenge(exc: ProtocolError) -> str:
+    algs = f'algs="{" ".join(DPOP_ALGS)}"'
+    if exc.error is None:  # both schemes are offered; no error information (RFC 6750 §3.1)
+        return f"Bearer, DPoP {algs}"
+    detail = f'error="{exc.error}", error_description="{exc.description}"'
+    return f"DPoP {detail}, {algs}" if exc.challenge == "DPoP" else f"Bearer {detail}"

@@ -4,10 +4,12 @@ where the spec says so (pre-authorised code, c_nonce). Redemption and consumptio
 UPDATE/DELETE statements, so two concurrent requests cannot both succeed."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Result, ResultStatus, utcnow
 from .errors import BearerTokenError, TokenError
-from .metadata import CONFIGURATION_ID, PRE_AUTHORIZED_GRANT
+from .metadata import AUTHORIZATION_CODE_GRANT, CONFIGURATION_ID, PRE_AUTHORIZED_GRANT
 from .models import CredentialAccessToken, CredentialOffer, ProofNonce
 
 OFFER_LIFETIME = dt.timedelta(minutes=10)
@@ -54,6 +56,7 @@ def create_offer(session: Session, result: Result) -> NewOffer:
         result_id=result.id,
         citizen_id=result.citizen_id,
         code_sha256=sha256_hex(code),
+        issuer_state_sha256=sha256_hex(issuer_state_of(code)),
         tx_code_sha256=sha256_hex(f"{code}:{tx_code}"),
         created_at=now,
         expires_at=now + OFFER_LIFETIME,
@@ -61,6 +64,12 @@ def create_offer(session: Session, result: Result) -> NewOffer:
     session.add(offer)
     session.flush()
     return NewOffer(offer.id, code, tx_code, offer.expires_at)
+
+
+def issuer_state_of(code: str) -> str:
+    """The offer's `issuer_state` for the authorization code grant: derived from the pre-authorised
+    code (one-way), so nothing more is stored than its hash."""
+    return base64.urlsafe_b64encode(hashlib.sha256(f"issuer_state:{code}".encode()).digest()).rstrip(b"=").decode()
 
 
 def live_offer(session: Session, code: str) -> CredentialOffer | None:
@@ -72,11 +81,13 @@ def live_offer(session: Session, code: str) -> CredentialOffer | None:
 
 
 def offer_object(issuer: str, code: str) -> dict:
-    """The Credential Offer JSON (§4.1.1) served behind `credential_offer_uri`."""
+    """The Credential Offer JSON (§4.1.1) served behind `credential_offer_uri`: the pre-authorised
+    code, or the authorization code flow carrying `issuer_state`."""
     return {
         "credential_issuer": issuer,
         "credential_configuration_ids": [CONFIGURATION_ID],
         "grants": {
+            AUTHORIZATION_CODE_GRANT: {"issuer_state": issuer_state_of(code)},
             PRE_AUTHORIZED_GRANT: {
                 "pre-authorized_code": code,
                 "tx_code": {
@@ -95,12 +106,24 @@ class IssuedToken:
     """What the token endpoint answers."""
 
     access_token: str
-    """Opaque bearer token; only its hash is stored."""
+    """Opaque token; only its hash is stored."""
     expires_in: int
     """Seconds."""
+    token_type: str = "Bearer"
+    """`DPoP` when the token is bound to the DPoP key of the token request."""
 
 
-def redeem_pre_authorized_code(session: Session, code: str | None, tx_code: str | None) -> IssuedToken:
+def issue_access_token(session: Session, offer_id: int, dpop_jkt: str | None) -> IssuedToken:
+    """A new access token for the offer's result, bound to `dpop_jkt` when given; committed."""
+    token = secrets.token_urlsafe(32)
+    session.add(CredentialAccessToken(token_sha256=sha256_hex(token), offer_id=offer_id, dpop_jkt=dpop_jkt,
+                                      expires_at=utcnow() + ACCESS_TOKEN_LIFETIME))
+    session.commit()
+    return IssuedToken(token, int(ACCESS_TOKEN_LIFETIME.total_seconds()), "DPoP" if dpop_jkt else "Bearer")
+
+
+def redeem_pre_authorized_code(session: Session, code: str | None, tx_code: str | None,
+                               dpop_jkt: str | None = None) -> IssuedToken:
     """Exchange the code and its transaction code for an access token (§6), committing the outcome
     (including a counted wrong tx_code) before any refusal is raised."""
     if not code:
@@ -133,20 +156,33 @@ def redeem_pre_authorized_code(session: Session, code: str | None, tx_code: str 
     if claimed != 1:
         session.rollback()
         raise TokenError("invalid_grant", "The pre-authorized code was already used.")
-    token = secrets.token_urlsafe(32)
-    session.add(CredentialAccessToken(token_sha256=sha256_hex(token), offer_id=offer.id, expires_at=now + ACCESS_TOKEN_LIFETIME))
-    session.commit()
-    return IssuedToken(token, int(ACCESS_TOKEN_LIFETIME.total_seconds()))
+    return issue_access_token(session, offer.id, dpop_jkt)
 
 
-def authenticate_access_token(session: Session, authorization: str | None) -> CredentialAccessToken:
-    """The access token of an `Authorization: Bearer` header (RFC 6750 §2.1), if live."""
+def authenticate_access_token(session: Session, authorization: str | None,
+                              dpop_key_of: Callable[[str], str]) -> CredentialAccessToken:
+    """The live access token of an `Authorization: Bearer` (RFC 6750 §2.1) or `Authorization: DPoP`
+    header (RFC 9449 §7.1). `dpop_key_of(token)` checks the request's DPoP proof for that token
+    and returns its key's thumbprint. A DPoP-bound token presented as Bearer is refused."""
     scheme, _, value = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        raise BearerTokenError("An access token from the token endpoint is required (Authorization: Bearer).", "invalid_request")
-    token = session.get(CredentialAccessToken, sha256_hex(value.strip()))
+    scheme, value = scheme.lower(), value.strip()
+    if not authorization:
+        raise BearerTokenError("An access token from the token endpoint is required.", None)
+    if scheme not in ("bearer", "dpop") or not value:
+        raise BearerTokenError("Send the access token as Authorization: DPoP or Bearer.", "invalid_request")
+    token = session.get(CredentialAccessToken, sha256_hex(value))
+    challenge = "DPoP" if scheme == "dpop" else "Bearer"
     if token is None or token.expires_at <= utcnow():
-        raise BearerTokenError("The access token is unknown or expired.")
+        raise BearerTokenError("The access token is unknown or expired.", challenge=challenge)
+    if scheme == "bearer" and token.dpop_jkt is not None:
+        raise BearerTokenError("This access token is DPoP-bound; present it as Authorization: DPoP with a DPoP proof.",
+                               challenge="DPoP")
+    if scheme == "dpop":
+        if token.dpop_jkt is None:
+            raise BearerTokenError("This access token is not DPoP-bound; present it as Bearer.", challenge="DPoP")
+        if dpop_key_of(value) != token.dpop_jkt:
+            raise BearerTokenError("The DPoP proof is signed by another key than the one the token is bound to.",
+                                   challenge="DPoP")
     return token
 
 

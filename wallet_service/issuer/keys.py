@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwcrypto import jwk
 
+from .certificate import DevelopmentCa, x5c_of
+
 SIGNING_ALG = "ES256"
 
 
@@ -31,6 +33,8 @@ class IssuerKey:
     """RFC 7638 thumbprint of the public key; the `kid` of every token we sign."""
     alg: str = SIGNING_ALG
     """JWS algorithm."""
+    x5c: tuple[str, ...] = ()
+    """The key's certificate chain (base64 DER, leaf first, no trust anchor); empty when there is none."""
 
     @property
     def private_pem(self) -> bytes:
@@ -38,7 +42,12 @@ class IssuerKey:
 
     def public_jwk(self) -> dict:
         public = self.jwk.export_public(as_dict=True)
-        return {**public, "kid": self.kid, "alg": self.alg, "use": "sig"}
+        chain = {"x5c": list(self.x5c)} if self.x5c else {}
+        return {**public, "kid": self.kid, "alg": self.alg, "use": "sig", **chain}
+
+    def headers(self, typ: str) -> dict:
+        """JOSE header parameters of what this key signs: `kid` for JWT VC issuer metadata, `x5c` for X.509."""
+        return {"typ": typ, "kid": self.kid, **({"x5c": list(self.x5c)} if self.x5c else {})}
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,10 @@ class IssuerKeySource:
     """PEM file (PKCS#8, unencrypted, mode 0600)."""
     may_generate: bool
     """True in development only."""
+    cert_path: Path | None = None
+    """PEM chain of the key's certificate (configured, or issued by `dev_ca` here)."""
+    dev_ca: DevelopmentCa | None = None
+    """Development only: the CA that issues `cert_path` when it is missing or certifies another key."""
 
     def ensure(self) -> bool:
         """Create the key file if allowed and absent; True when a new key was made."""
@@ -77,4 +90,21 @@ class IssuerKeySource:
         key = jwk.JWK.from_pem(self.path.read_bytes())
         if key.get("kty") != "EC" or key.get("crv") != "P-256" or not key.has_private:
             raise IssuerKeyMissing(f"{self.path} must hold an EC P-256 private key for {SIGNING_ALG}.")
-        return IssuerKey(jwk=key, kid=key.thumbprint())
+        return IssuerKey(jwk=key, kid=key.thumbprint(), x5c=self._chain(key))
+
+    def _chain(self, key: jwk.JWK) -> tuple[str, ...]:
+        if self.cert_path is None:
+            return ()
+        public = serialization.load_pem_public_key(key.export_to_pem())
+        if self.dev_ca is not None:
+            if not self.dev_ca.key_path.exists():
+                return ()  # no development PKI yet (`wallet-service init` makes it)
+            try:
+                chain = x5c_of(self.cert_path, public)
+                if self.dev_ca.certifies(chain):
+                    return chain
+            except (OSError, ValueError):  # absent, or made for an earlier key
+                pass
+            self.cert_path.parent.mkdir(parents=True, exist_ok=True)
+            self.dev_ca.issue(public, "Credential issuer (development)", self.cert_path)
+        return x5c_of(self.cert_path, public)

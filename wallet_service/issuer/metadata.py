@@ -2,6 +2,8 @@
 authorization server metadata (RFC 8414, §12.3) and JWT VC issuer metadata (SD-JWT VC §5)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .keys import IssuerKey
 
 CONFIGURATION_ID = "administrative_result"
@@ -12,6 +14,21 @@ VCT_PATH = "/vct/administrative-result/v1"
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_ALGS = ("ES256", "ES384", "ES512", "EdDSA", "PS256", "PS384", "PS512", "RS256")
 """Asymmetric JWS algorithms accepted for key proofs (never `none`, never a MAC)."""
+DPOP_ALGS = ("ES256", "ES384", "ES512", "EdDSA", "PS256")
+"""Algorithms accepted for DPoP proofs (RFC 9449 §5.1)."""
+AUTHORIZATION_CODE_GRANT = "authorization_code"
+BATCH_SIZE = 10
+"""The most key proofs (so credentials) one credential request may carry."""
+ATTESTATION_AUTH = "attest_jwt_client_auth"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the issuer requires of wallets (from `CREDENTIAL_ISSUER_MODE` and `CREDENTIAL_KEY_ATTESTATION`)."""
+
+    haip: bool = False
+    """DPoP and a wallet attestation are required."""
+    key_attestation_required: bool = False
 
 # Claim path -> (Vietnamese, English) display names, in the order a wallet should show them.
 _CLAIMS = (
@@ -36,7 +53,15 @@ def vct(issuer: str) -> str:
     return issuer + VCT_PATH
 
 
-def credential_issuer_metadata(issuer: str, key: IssuerKey) -> dict:
+def _proof_types(policy: Policy) -> dict:
+    required = {"key_attestations_required": {}} if policy.key_attestation_required else {}
+    return {
+        "jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGS), **required},
+        "attestation": {"proof_signing_alg_values_supported": list(PROOF_ALGS), **required},
+    }
+
+
+def credential_issuer_metadata(issuer: str, key: IssuerKey, policy: Policy = Policy()) -> dict:
     claims = [
         {
             "path": list(path),
@@ -50,6 +75,7 @@ def credential_issuer_metadata(issuer: str, key: IssuerKey) -> dict:
         "credential_endpoint": f"{issuer}/credential",
         "nonce_endpoint": f"{issuer}/nonce",
         "notification_endpoint": f"{issuer}/notification",
+        "batch_credential_issuance": {"batch_size": BATCH_SIZE},
         "display": [
             {"name": "Kết quả thủ tục hành chính tỉnh Quảng Ninh", "locale": "vi"},
             {"name": "Quảng Ninh administrative procedure results", "locale": "en"},
@@ -61,7 +87,7 @@ def credential_issuer_metadata(issuer: str, key: IssuerKey) -> dict:
                 "scope": CONFIGURATION_ID,
                 "cryptographic_binding_methods_supported": ["jwk"],
                 "credential_signing_alg_values_supported": [key.alg],
-                "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(PROOF_ALGS)}},
+                "proof_types_supported": _proof_types(policy),
                 "credential_metadata": {
                     "display": [
                         {
@@ -105,16 +131,28 @@ def type_metadata(issuer: str) -> dict:
     }
 
 
-def authorization_server_metadata(issuer: str) -> dict:
-    # Only the pre-authorised code grant: no authorization endpoint, so no response types (§12.3).
+def authorization_server_metadata(issuer: str, policy: Policy = Policy()) -> dict:
+    """RFC 8414 with PAR (RFC 9126), PKCE (RFC 7636), DPoP (RFC 9449) and attestation-based client
+    authentication; in `haip` mode that is the only client authentication."""
     return {
         "issuer": issuer,
         "token_endpoint": f"{issuer}/token",
-        "grant_types_supported": [PRE_AUTHORIZED_GRANT],
-        "token_endpoint_auth_methods_supported": ["none"],
-        "pre-authorized_grant_anonymous_access_supported": True,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "pushed_authorization_request_endpoint": f"{issuer}/par",
+        "require_pushed_authorization_requests": True,
+        "grant_types_supported": [PRE_AUTHORIZED_GRANT, AUTHORIZATION_CODE_GRANT],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_details_types_supported": ["openid_credential"],
+        "scopes_supported": [CONFIGURATION_ID],
+        "dpop_signing_alg_values_supported": list(DPOP_ALGS),
+        "token_endpoint_auth_methods_supported": [ATTESTATION_AUTH] if policy.haip else ["none", ATTESTATION_AUTH],
+        "client_attestation_signing_alg_values_supported": list(PROOF_ALGS),
+        "client_attestation_pop_signing_alg_values_supported": list(PROOF_ALGS),
+        "pre-authorized_grant_anonymous_access_supported": not policy.haip,
     }
 
 
 def jwt_vc_issuer_metadata(issuer: str, key: IssuerKey) -> dict:
+    # The key also carries its chain (x5c), for verifiers that resolve keys by certificate.
     return {"issuer": issuer, "jwks": {"keys": [key.public_jwk()]}}

@@ -27,6 +27,8 @@ class CredentialOffer(db.Model):
     expires_at: Mapped[dt.datetime] = mapped_column(Timestamp, index=True)
     redeemed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     """Set when the code was exchanged for an access token, or burnt by too many wrong tx_codes."""
+    issuer_state_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """SHA-256 of the offer's `issuer_state` (authorization code grant); the same offer, another door."""
     result: Mapped[Result] = relationship()
 
 
@@ -37,7 +39,39 @@ class CredentialAccessToken(db.Model):
     token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("credential_offers.id"), index=True)
     expires_at: Mapped[dt.datetime] = mapped_column(Timestamp, index=True)
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+    """RFC 7638 thumbprint of the DPoP key the token is bound to (`cnf.jkt`); None: a Bearer token."""
     offer: Mapped[CredentialOffer] = relationship()
+
+
+class UsedProofJti(db.Model):
+    """`jti`s of accepted DPoP proofs and client attestation PoPs (hashed with their purpose), kept
+    until the proof would be too old anyway, so a replay is refused on every worker."""
+
+    __tablename__ = "issuer_used_jtis"
+    jti_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(Timestamp, index=True)
+
+
+class AuthorizationRequest(db.Model):
+    """A pushed authorization request (RFC 9126) and, once the citizen logged in, its code."""
+
+    __tablename__ = "credential_authorization_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_uri_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(255))
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    """PKCE S256 challenge (RFC 7636)."""
+    state: Mapped[str | None] = mapped_column(String(512))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("credential_offers.id"))
+    """The offer named by `issuer_state`, or made for the result the citizen chose."""
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+    """DPoP key of the PAR request (RFC 9449 §10): the code is redeemable with that key only."""
+    code_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(Timestamp, index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    offer: Mapped[CredentialOffer | None] = relationship()
 
 
 class ProofNonce(db.Model):
@@ -71,6 +105,8 @@ class IssuedCredential(db.Model):
     status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int] = mapped_column(Integer)
     notification_id: Mapped[str] = mapped_column(String(64), unique=True)
+    batch_notification_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The `notification_id` answered for a batch: one notification covers all its credentials."""
     holder_key_thumbprint: Mapped[str] = mapped_column(String(64))
     """RFC 7638 thumbprint of the holder key in `cnf`; identifies the credential without keeping it."""
     issued_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)

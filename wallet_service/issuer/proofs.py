@@ -39,6 +39,10 @@ class ProvenKey:
     """The key as a public JWK (goes into the credential's `cnf`)."""
     thumbprint: str
     """RFC 7638 SHA-256 thumbprint."""
+    nonce: str = ""
+    """The c_nonce the proof carried (spent)."""
+    key_attestation: str | None = None
+    """The `key_attestation` JWT of the proof's header, unverified (Appendix D.1)."""
 
 
 def _invalid(description: str) -> CredentialRequestError:
@@ -121,4 +125,6 @@ def verify_jwt_proof(
         raise _invalid("The proof must carry the c_nonce from the nonce endpoint.")
     if not consume_nonce(nonce):
         raise CredentialRequestError("invalid_nonce", "The c_nonce is unknown, expired or already used; get a new one.")
-    return ProvenKey(public_jwk, jwcrypto_jwk.JWK(**public_jwk).thumbprint())
+    attestation = header.get("key_attestation")
+    return ProvenKey(public_jwk, jwcrypto_jwk.JWK(**public_jwk).thumbprint(), nonce,
+                     attestation if isinstance(attestation, str) else None)

@@ -118,7 +118,7 @@ def status_list_token(session: Session, status_list: StatusList, issuer: str, ke
         "ttl": TOKEN_TTL,
         "status_list": encode_status_list(entries, status_list.size, status_list.bits),
     }
-    return jwt.encode(payload, key.private_pem, algorithm=key.alg, headers={"typ": "statuslist+jwt", "kid": key.kid})
+    return jwt.encode(payload, key.private_pem, algorithm=key.alg, headers=key.headers("statuslist+jwt"))
 
 
 def annul_credentials(session: Session, result: Result) -> int:

@@ -174,6 +174,10 @@ class ConfigKeyDirectory:
     def trust_root_paths(self) -> list[Path]:
         return list(self.config.trust_roots)
 
+    def names(self) -> list[tuple[str, str]]:
+        """(`official` or `agency`, name) of every configured key, in the file's order, officials first."""
+        return list(self._entries)
+
     def check(self) -> None:
         """Readiness: every secret the file names can be read. Opens no token: a probe must not log in."""
         problems = [

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from signing.keys import HolderApproval
+from signing.profiles import PadesLevel
 
 from . import queries
 from ..access import OFFICIAL, Principal, can_read_result, current_principal
@@ -133,6 +134,8 @@ def confirm_signing():
         "official/confirm.html",
         official=official,
         approval=_approval_ahead(official),
+        # The page promises a timestamp only when the configured level adds one (not at B-B).
+        timestamped=PadesLevel.parse(services().settings.signature_level).needs_timestamp,
         results=waiting,
         skipped=[r for r in results if r.status not in SIGNABLE],
     )

@@ -7,6 +7,7 @@ person (an ID token carries the ID number)."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 from gunicorn.glogging import Logger
@@ -16,6 +17,7 @@ SECRET_PARAMETERS = frozenset({
     "code", "state", "nonce", "code_verifier", "session_state",  # OpenID Connect login
     "id_token", "id_token_hint", "access_token", "refresh_token", "token",  # tokens, logout
     "pre-authorized_code", "tx_code", "credential_offer", "credential_offer_uri",  # OpenID4VCI
+    "request_uri", "issuer_state", "link",  # pushed authorization requests, credential document links
     "client_secret", "client_assertion", "assertion", "password", "pin", "otp",
 })
 """Query parameters whose values are never logged (compared without case)."""
@@ -23,18 +25,20 @@ _PARAMETER = re.compile(
     r"(^|[?&;])(" + "|".join(re.escape(name) for name in sorted(SECRET_PARAMETERS)) + r")=[^&;\s\"'#]*",
     re.IGNORECASE,
 )
-_OFFER_PATH = re.compile(r"(/credential-offers/)[^/?#\s\"']+")
-"""A credential offer's path is its pre-authorised code."""
+_SECRET_PATH_PREFIXES = ("/credential-offers/", "/credential-documents/", "/presentations/requests/")
+_SECRET_PATH = re.compile("(" + "|".join(re.escape(p) for p in _SECRET_PATH_PREFIXES) + r")[^/?#\s\"']+")
+"""A credential offer's path is its pre-authorised code; a credential document's, its capability;
+a wallet presentation request's, its state."""
 _SECRET_HEADERS = ("{authorization}i", "{cookie}i", "{http_authorization}e", "{http_cookie}e",
                    "{set-cookie}o")
 
 
 def scrub(text: str) -> str:
     """`text` (a URL, query string, request line or log line) with every secret replaced."""
-    if "=" not in text and "/credential-offers/" not in text:  # most of gunicorn's atoms: skip the regexes
-        return text
+    if "=" not in text and not any(prefix in text for prefix in _SECRET_PATH_PREFIXES):
+        return text  # most of gunicorn's atoms: skip the regexes
     text = _PARAMETER.sub(lambda m: f"{m.group(1)}{m.group(2)}={REMOVED}", text)
-    return _OFFER_PATH.sub(lambda m: m.group(1) + REMOVED, text)
+    return _SECRET_PATH.sub(lambda m: m.group(1) + REMOVED, text)
 
 
 class ScrubbingFilter(logging.Filter):
@@ -59,6 +63,15 @@ class GunicornLogger(Logger):
     """gunicorn's logger (`logger_class` in gunicorn.conf.py) whose access-log atoms are scrubbed,
     whatever `access_log_format` picks: request line, path, query, referrer, raw URI; credentials
     in headers are dropped."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        # gunicorn reads its configuration before the app exists, so it checks the variable itself.
+        if os.environ.get("WALLET_ENV") == "production":
+            from .logs import JsonFormatter  # logs imports this module
+
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

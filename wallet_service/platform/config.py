@@ -22,8 +22,9 @@ from .config_values import (
 
 __all__ = [
     "DEVELOPMENT", "PRODUCTION", "ArchiveSettings", "AuthSettings", "BatchSettings", "CelerySettings",
-    "ConfigError", "DeliverySettings", "IssuerSettings", "ProviderSettings", "RateLimitSettings", "Settings",
-    "VerifySettings", "environment_variables", "load_settings", "setting",
+    "ConfigError", "DeliverySettings", "IssuerSettings", "MetricsSettings", "PresentationSettings",
+    "ProviderSettings", "RateLimitSettings", "Settings", "VerifySettings", "environment_variables", "load_settings",
+    "setting",
 ]
 
 DEVELOPMENT = "development"
@@ -120,9 +121,51 @@ class VerifySettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    token: str = setting("METRICS_TOKEN", "")
+    """Bearer token `/metrics` asks for; empty: open in development, closed in production."""
+    multiproc_dir: Path | None = setting("PROMETHEUS_MULTIPROC_DIR", None, folder)
+    """prometheus_client's multiprocess folder (it reads the variable itself, at import): every web and
+    worker process writes its counts there and `/metrics` merges them. None: this process's counts only."""
+
+
+@dataclass(frozen=True)
 class IssuerSettings:
     key_file: Path | None = setting("CREDENTIAL_ISSUER_KEY_FILE", None, path)
     """PEM key signing SD-JWT VCs; None: generated under the instance folder (development only)."""
+    cert_file: Path | None = setting("CREDENTIAL_ISSUER_CERT_FILE", None, path)
+    """PEM chain of the signing key's certificate up to (not including) the CA's root, sent as `x5c`;
+    None: issued by the development PKI's CA when there is one (development only)."""
+    mode: str = setting("CREDENTIAL_ISSUER_MODE", "open", one_of("open", "haip"))
+    """`haip`: DPoP-bound tokens, a wallet attestation at the token endpoint and key attestations
+    are required (OpenID4VC High Assurance Interoperability Profile); `open`: accepted when sent."""
+    key_attestation: str = setting("CREDENTIAL_KEY_ATTESTATION", "optional", one_of("optional", "required"))
+    """Whether key proofs must carry a key attestation (always required in `haip` mode)."""
+    attestation_roots: Path | None = setting("WALLET_ATTESTATION_TRUST_ROOTS", None, path)
+    """PEM file of the root certificates of trusted wallet providers (wallet and key attestations
+    carry their chain in `x5c`); None: no attestation is trusted."""
+
+    @property
+    def haip(self) -> bool:
+        return self.mode == "haip"
+
+    @property
+    def key_attestation_required(self) -> bool:
+        return self.haip or self.key_attestation == "required"
+
+
+@dataclass(frozen=True)
+class PresentationSettings:
+    key_file: Path | None = setting("VERIFIER_KEY_FILE", None, path)
+    """PEM EC P-256 key signing OpenID4VP request objects; None: issued from the development PKI."""
+    certificate_file: Path | None = setting("VERIFIER_CERTIFICATE_FILE", None, path)
+    """PEM chain (leaf first, root left out) of that key; the leaf names PUBLIC_BASE_URL's host as a dNSName."""
+    client_id_prefix: str = setting("VERIFIER_CLIENT_ID_PREFIX", "x509_san_dns", one_of("x509_san_dns", "x509_hash"))
+    """How wallets identify the verifier: by the certificate's dNSName, or by its SHA-256 (what HAIP requires)."""
+    response_mode: str = setting("VERIFIER_RESPONSE_MODE", "direct_post", one_of("direct_post", "direct_post.jwt"))
+    """`direct_post.jwt`: wallets must encrypt their responses (what HAIP requires)."""
+    retention_seconds: float = setting("PRESENTATION_RETENTION_SECONDS", 86400.0, seconds)
+    """How long a presentation request and its report (the citizen's presented data) are kept after it expired."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +216,8 @@ class Settings:
     delivery: DeliverySettings = group(DeliverySettings)
     issuer: IssuerSettings = group(IssuerSettings)
     limits: RateLimitSettings = group(RateLimitSettings)
+    metrics: MetricsSettings = group(MetricsSettings)
+    presentations: PresentationSettings = group(PresentationSettings)
     verify: VerifySettings = group(VerifySettings)
     testing: bool = False
     """create_app was given TESTING: background rounds default to off (not an environment variable)."""
@@ -225,6 +270,9 @@ class Settings:
                 ("TRUST_ROOTS_PATH", self.verify.trust_roots_path is None),
                 ("CREDENTIAL_ISSUER_KEY_FILE", self.issuer.key_file is None),
                 ("SESSION_REDIS_URL", not self.session_redis_url),
+                # HAIP: credentials carry x5c, and wallets are attested by providers someone trusts.
+                ("CREDENTIAL_ISSUER_CERT_FILE", self.issuer.haip and self.issuer.cert_file is None),
+                ("WALLET_ATTESTATION_TRUST_ROOTS", self.issuer.haip and self.issuer.attestation_roots is None),
             )
             if unset
         ]

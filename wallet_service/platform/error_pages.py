@@ -56,6 +56,11 @@ def _client_pages(limit_mb: int) -> dict[int, ErrorPage]:
                        _("The page was opened in a way it does not accept, for example by reloading a form "
                          "that had already been sent."),
                        (_("Open the page again from its link, without reloading the form."),), (_home(),)),
+        410: ErrorPage(_("This link no longer works"),
+                       _("What it pointed to was annulled or revoked, or the link has expired."),
+                       (_("Ask whoever gave you the link for a current one."),
+                        _("To check a document you hold, verify it on this site.")),
+                       (_home(), ("/verify", _("Verify a document")))),
         413: ErrorPage(_("The file is too large"),
                        _("Files of up to %(limit)s MB can be sent.", limit=limit_mb),
                        (_("Choose a smaller file, or make the PDF smaller (for example scan it at a lower "

@@ -50,6 +50,11 @@ class Conflict(ApiError):
     code = "conflict"
 
 
+class Gone(ApiError):
+    status = 410
+    code = "gone"
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     code = "document_too_large"
@@ -78,6 +83,8 @@ class ErrorSchema(Schema):
     error = fields.String(required=True, metadata={"description": "Stable machine code, e.g. invalid_metadata"})
     message = fields.String(required=True, metadata={"description": "What went wrong, for a person"})
     details = fields.Dict(metadata={"description": "Per-field messages or the offending items, when there are any"})
+    request_id = fields.String(metadata={"description": "This request's id (also the X-Request-ID header): quote it "
+                                                        "when reporting a problem"})
     remaining_attempts = fields.Integer(metadata={"description": "A refused PIN or one-time code: tries left before "
                                                                  "the signing credential locks, when known"})
 
@@ -89,7 +96,9 @@ class Api(flask_smorest.Api):
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None, extra: dict | None = None):
-    body = {"error": code, "message": message, **(extra or {})}
+    from .logs import request_id  # the id a complaint quotes to find this answer's log lines
+
+    body = {"error": code, "message": message, **(extra or {}), "request_id": request_id()}
     if details:
         body["details"] = details
     response = jsonify(body)

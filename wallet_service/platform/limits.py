@@ -15,7 +15,9 @@ from ..services import services
 # setting name -> (its field in `settings.limits`, endpoints it covers: exact names or "prefix.*")
 LIMITS = {
     "RATE_LIMIT_LOGIN": ("login", ("auth.login", "auth.callback", "dev_oidc.authorize")),
-    "RATE_LIMIT_VERIFY": ("verify", ("verify.*", "verify_api.*", "verify_pages.*")),
+    # Asking a wallet counts too (making a request, the wallet's fetch and answer), not the clerk's polling.
+    "RATE_LIMIT_VERIFY": ("verify", ("verify.*", "verify_api.*", "verify_pages.*", "verify_wallet.create",
+                                     "presentations_api.create_presentation", "presentations.*")),
     "RATE_LIMIT_INTAKE": ("intake", ("results.create_result", "results.create_result_batch")),
 }
 # endpoint -> what one request costs against its limit (1 when absent): a batch counts its results.

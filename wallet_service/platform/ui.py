@@ -9,6 +9,7 @@ from flask_babel import Babel, format_datetime
 
 from ..access import current_principal
 from .errors import ApiError
+from .logs import request_id
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -71,7 +72,8 @@ def init_app(app: Flask) -> None:
     def _page_context():
         from flask_babel import get_locale
 
-        return {"principal": _page_principal(), "language": str(get_locale()), "languages": LANGUAGES}
+        return {"principal": _page_principal(), "language": str(get_locale()), "languages": LANGUAGES,
+                "request_id": request_id()}
 
     @app.template_filter("local_time")
     def _local_time(value, pattern: str = "dd/MM/yyyy HH:mm"):

@@ -16,6 +16,8 @@ from ..models import Result
 _signals = Namespace()
 result_signed = _signals.signal("result-signed")
 """Sent as `send(app, session=..., result=...)` once a result's signed PDF is recorded."""
+result_delivered = _signals.signal("result-delivered")
+"""Sent as `send(app, session=..., result=...)` once a result is `delivered` (every store has it)."""
 result_annulled = _signals.signal("result-annulled")
 """Sent as `send(app, session=..., result=...)` once a result is marked annulled."""
 result_returned = _signals.signal("result-returned")
@@ -42,6 +44,9 @@ class ResultEvents:
 
     def signed(self, session: Session, result: Result) -> None:
         result_signed.send(self.app, session=session, result=result)
+
+    def delivered(self, session: Session, result: Result) -> None:
+        result_delivered.send(self.app, session=session, result=result)
 
     def annulled(self, session: Session, result: Result) -> None:
         result_annulled.send(self.app, session=session, result=result)

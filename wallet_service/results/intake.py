@@ -256,6 +256,9 @@ def _row(item: _Checked, citizen: Citizen, client_id: int | None, now: dt.dateti
         "returned_at": None,
         "return_reason": None,
         "search_text": fold(" ".join((metadata["title"], metadata["citizen_name"], metadata["procedure_name"]))),
+        "received_at": metadata.get("received_at"),
+        "due_at": metadata.get("due_at"),
+        "delivered_at": None,
     }
 
 

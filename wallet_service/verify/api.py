@@ -86,4 +86,6 @@ def verify_sd_jwt_vc():
         lang=request_language(),
         **optional,
     )
-    return report.to_dict()
+    answer = report.to_dict()
+    services().metrics.verifications.labels(kind="credential", indication=str(answer.get("indication"))).inc()
+    return answer

@@ -19,6 +19,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
@@ -151,10 +153,26 @@ def _split(credential: object) -> _Parts:
     return _Parts(issuer_jwt, header, payload, tuple(disclosures), last or None)
 
 
+def _x5c_names_key(x5c: object, key: IssuerKey) -> bool:
+    """Whether an `x5c` header's leaf certificate is for the issuer's own key. The key decides, as
+    with `kid`: only this service's credentials are verified here, so its chain adds no trust."""
+    if not isinstance(x5c, list) or not x5c or not isinstance(x5c[0], str):
+        return False
+    try:
+        leaf = x509.load_der_x509_certificate(base64.b64decode(x5c[0], validate=True))
+        leaf_key = leaf.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    except (ValueError, TypeError):
+        return False
+    ours = jwt.PyJWK(key.public_jwk()).key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return leaf_key == ours
+
+
 def _check_signature(parts: _Parts, key: IssuerKey) -> Check:
     if parts.header.get("alg") != key.alg:
         return Check("signature", FAILED, gettext("The credential is not signed with the issuer's algorithm (%(alg)s).", alg=key.alg))
-    if parts.header.get("kid") != key.kid:
+    kid = parts.header.get("kid")
+    named = kid == key.kid if kid is not None else _x5c_names_key(parts.header.get("x5c"), key)
+    if not named:
         return Check("signature", FAILED, gettext("The credential is signed with a key that is not this issuer's key."))
     try:
         jwt.api_jws.PyJWS().decode(parts.issuer_jwt, jwt.PyJWK(key.public_jwk()).key, algorithms=[key.alg])

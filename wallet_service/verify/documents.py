@@ -49,13 +49,17 @@ def verify_document(app: Flask, session: Session, data: bytes, lang: str) -> Doc
     signatures, timestamps and validation data may follow. Any other PDF is judged by what
     its signers permitted."""
     base_url = services(app).settings.public_base_url
+    counter = services(app).metrics.verifications
     try:
         verifier = services(app).verifier.get()  # refuses before the register is read when it cannot run
         entry = lookup(session, data, base_url)
         report = verifier.verify(data, strict_after_last_signature=entry is not None)
     except VerificationError as exc:
+        counter.labels(kind="pdf", indication="REFUSED").inc()
         raise DocumentRefused(exc, lang) from None
     if entry is not None:
-        return DocumentVerification(report, entry)
-    documents = services(app).documents
-    return DocumentVerification(report, None, lookup_copy(session, documents, data, report, base_url))
+        found = DocumentVerification(report, entry)
+    else:
+        found = DocumentVerification(report, None, lookup_copy(session, services(app).documents, data, report, base_url))
+    counter.labels(kind="pdf", indication=str(getattr(found.judged.indication, "value", found.judged.indication))).inc()
+    return found

@@ -7,7 +7,8 @@ from ..services import services
 
 
 def init_app(app: Flask) -> None:
-    from . import api, views
+    from . import api, rating_api, views
 
     services(app).api.register_blueprint(api.blp)
+    services(app).api.register_blueprint(rating_api.blp)
     app.register_blueprint(views.bp)

@@ -8,9 +8,10 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import CITIZEN, Principal, current_principal
-from ..models import db, utcnow
+from ..models import ResultStatus, db, utcnow
 from ..platform.errors import ApiError
 from ..services import services
+from . import ratings
 from .query import MAX_SEARCH, parse_query
 from .results import Stage, citizen_facets, citizen_result, citizen_results, downloadable, offerable, stage
 
@@ -49,7 +50,7 @@ def index():
                            agencies=agencies, years=years, max_search=MAX_SEARCH)
 
 
-def _result_page(template: str, result_id: str):
+def _result_page(template: str, result_id: str, rating_error: str | None = None, status: int = 200):
     """One of the citizen's results in `template`, with its verification address and, once there
     is a signed PDF to check, its QR code; strangers go to the login, anyone else's is a 404."""
     principal = _citizen()
@@ -64,13 +65,33 @@ def _result_page(template: str, result_id: str):
         verification_qr = segno.make(verification_url, error="m").svg_inline(
             scale=4, omitsize=True, title=_("Verification QR code")  # a viewBox, so CSS can size it
         )
+    existing = ratings.existing_rating(db.session, found.id)
+    rating = ratings.view(existing) if existing is not None else None
     return render_template(template, result=found, downloadable=downloadable(found), offerable=offerable(found),
-                           verification_url=verification_url, verification_qr=verification_qr, now=utcnow())
+                           verification_url=verification_url, verification_qr=verification_qr, now=utcnow(),
+                           rateable=found.status == ResultStatus.DELIVERED, rating=rating, rating_error=rating_error,
+                           rated=request.args.get("rated") == "1"), status
 
 
 @bp.get("/results/<result_id>")
 def result(result_id: str):
     return _result_page("wallet/result.html", result_id)
+
+
+@bp.post("/results/<result_id>/rating")
+def rate(result_id: str):
+    """The rating form of the result page (CSRF-checked like every form); the same rules as the API."""
+    principal = _citizen()
+    if principal is None:
+        return redirect(url_for("auth.login", role=CITIZEN, next=url_for(".result", result_id=result_id)))
+    try:
+        ratings.rate(db.session, principal, result_id, request.form.get("stars"), request.form.get("comment"), utcnow())
+    except ApiError as refused:
+        db.session.rollback()
+        if refused.status == 404:
+            abort(404)
+        return _result_page("wallet/result.html", result_id, rating_error=refused.message, status=refused.status)
+    return redirect(url_for(".result", result_id=result_id, rated=1) + "#rating")
 
 
 @bp.get("/results/<result_id>/print")
