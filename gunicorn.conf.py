@@ -24,7 +24,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # In production the app writes one JSON line per request (wallet_service/platform/logs.py) instead.
 accesslog = None if os.environ.get("WALLET_ENV") == "production" else "-"
 # Login codes, credential-offer codes and tokens in URLs are replaced before a line is logged.
-logger_class = "wallet_service.platform.access_log.GunicornLogger"
+logger_class = "wallet_service.platform.logs.GunicornLogger"
 errorlog = "-"
 # The app is created in each worker after fork (not preloaded): the verifier's process pool and
 # database connections must belong to the worker that uses them.

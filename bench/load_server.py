@@ -110,6 +110,8 @@ def service_env(port: int, instance: Path, database_url: str | None, ratelimit_s
         "RATELIMIT_STORAGE_URI": ratelimit_storage,
         # The few results it signs set up the verification load; no official is there to approve them.
         "DEV_OFFICIAL_SIGNING": "server",
+        # The checkout the bench is in, for `wallet-service init` (its migrations) as for gunicorn.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     env.pop("DATABASE_URL", None)
     if database_url:

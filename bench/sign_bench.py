@@ -1,9 +1,13 @@
 """Signing throughput: the plain pyHanko recipe vs the batch pipeline, same documents,
-same RSA-2048 key, same run; PAdES B-B and B-LT (local TSA and OCSP).
+same RSA-2048 key, same run; PAdES B-B and B-LT (local TSA and OCSP) by default.
 
     .venv/bin/python -m bench.sign_bench            # N=500
     .venv/bin/python -m bench.sign_bench --n 500 5000 --plain-n 100
-    .venv/bin/python -m bench.sign_bench --levels decree30 decree30-remote
+    .venv/bin/python -m bench.sign_bench --levels decree30 decree30-remote seal-lta --plain-n 30
+
+``decree30``: the official's signature with the visible stamp, then the agency seal at B-LTA
+(the plain recipe: ``PdfSigner`` with a ``QRStampStyle``, then ``PdfSigner`` with a timestamper,
+``embed_validation_info`` and ``use_pades_lta``); ``seal-lta``: the seal alone at B-LTA.
 
 Each measurement runs in a fresh subprocess so its peak memory is its own. The plain
 recipe (``SimpleSigner.load_pkcs12`` + ``PdfSigner.sign_pdf`` per document, one after
@@ -95,6 +99,7 @@ class DescendantPeakMemory:
         import threading
 
         self.peaks: dict[int, int] = {}
+        self.cpu_ticks: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
 
@@ -127,9 +132,26 @@ class DescendantPeakMemory:
                 except OSError:
                     continue
                 self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
+                self.cpu_ticks[pid] = max(self.cpu_ticks.get(pid, 0), _cpu_ticks(pid))
 
     def max_mb(self) -> float:
         return max(self.peaks.values(), default=0) / 1024
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the descendants as last sampled (a worker's last 0.2 s may be missed)."""
+        import os
+
+        return sum(self.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User + system CPU ticks of a process, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _peak_rss_mb() -> float:
@@ -137,37 +159,77 @@ def _peak_rss_mb() -> float:
 
 
 def run_plain(pki_dir: Path, templates_: list[Path], n: int, level: str) -> dict:
-    """The recipe from pyHanko's documentation, one document after another."""
+    """The recipe from pyHanko's documentation, one document after another. ``decree30``: the
+    official's signature with a QR stamp in the Vietnamese font, then the seal at B-LTA."""
     import asyncio
 
+    from adapters.devpki import load_dev_pki
+
+    pki = load_dev_pki(pki_dir)
+    pdfs = [p.read_bytes() for p in templates_]
+    start = time.perf_counter()
+    cpu = time.process_time()
+    for i in range(n):
+        pdf = pdfs[i % 3]
+        if level == "decree30":
+            pdf = asyncio.run(_plain_official(pki, pdf, f"doc-{i:06d}"))
+        seal_level = "B-LTA" if level in ("decree30", "seal-lta") else level
+        out = asyncio.run(_plain_sign(pki, pdf, "000.00.15.H40", seal_level,
+                                      "Sig2-CoQuan" if level == "decree30" else "Signature1"))
+        assert out.getbuffer().nbytes > 0
+    elapsed = time.perf_counter() - start
+    return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
+            "workers_rss_mb": 0.0, "cpu_ms": (time.process_time() - cpu) * 1000 / n}
+
+
+async def _plain_official(pki, pdf: bytes, result_id: str) -> bytes:
+    """PdfSigner with a visible QR stamp: pyHanko's ``QRStampStyle`` and its own font engine
+    (which subsets the font per document). Its QR matrix comes from segno, as in the service,
+    because pyHanko's ``qrcode`` package is not installed (and is slower, which would only
+    flatter the pipeline)."""
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.sign import fields, signers
+
+    from signing.stamp import DEFAULT_FONT, LINK_QR_SIZE, StampPlacement, verification_url
+    from signing.stamp import _SegnoQRStampStyle as SegnoQRStampStyle
+
+    signer = signers.SimpleSigner.load_pkcs12(str(pki.pkcs12_path("official1")),
+                                              passphrase=pki.pkcs12_passphrase())
+    style = SegnoQRStampStyle(stamp_text="Ký bởi: %(signer)s\nThời gian: %(ts)s", qr_inner_size=LINK_QR_SIZE,
+                              text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(DEFAULT_FONT)),
+                                                          font_size=7, leading=9))
+    box = StampPlacement().rectangle((0, 0, 595.28, 841.89))
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    page = int(writer.root["/Pages"]["/Count"]) - 1
+    meta = signers.PdfSignatureMetadata(field_name="Sig1-CanBo", subfilter=fields.SigSeedSubFilter.PADES)
+    pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style,
+                                   new_field_spec=fields.SigFieldSpec("Sig1-CanBo", on_page=page, box=box))
+    out = await pdf_signer.async_sign_pdf(
+        writer, appearance_text_params={"url": verification_url("https://wallet.example.vn", result_id)})
+    return out.getvalue()
+
+
+async def _plain_sign(pki, pdf: bytes, identity: str, level: str, field: str):
     from asn1crypto import pem, x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko_certvalidator import ValidationContext
 
-    from adapters.devpki import load_dev_pki
-
-    pki = load_dev_pki(pki_dir)
-    pdfs = [p.read_bytes() for p in templates_]
     root = x509.Certificate.load(pem.unarmor(pki.root_cert_path.read_bytes())[2])
-    lt = level == "B-LT"
-    start = time.perf_counter()
-    for i in range(n):
-        signer = signers.SimpleSigner.load_pkcs12(
-            str(pki.pkcs12_path("000.00.15.H40")), passphrase=pki.pkcs12_passphrase())
-        meta = signers.PdfSignatureMetadata(
-            field_name="Signature1", subfilter=fields.SigSeedSubFilter.PADES,
-            embed_validation_info=lt,
-            validation_context=ValidationContext(trust_roots=[root], allow_fetching=True) if lt else None,
-        )
-        writer = IncrementalPdfFileWriter(BytesIO(pdfs[i % 3]))
-        timestamper = HTTPTimeStamper(pki.tsa_url) if lt else None
-        out = asyncio.run(signers.async_sign_pdf(writer, meta, signer=signer, timestamper=timestamper))
-        assert out.getbuffer().nbytes > 0
-    elapsed = time.perf_counter() - start
-    return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
-            "workers_rss_mb": 0.0}
+    lt = level in ("B-LT", "B-LTA")
+    signer = signers.SimpleSigner.load_pkcs12(str(pki.pkcs12_path(identity)),
+                                              passphrase=pki.pkcs12_passphrase())
+    meta = signers.PdfSignatureMetadata(
+        field_name=field, subfilter=fields.SigSeedSubFilter.PADES,
+        embed_validation_info=lt, use_pades_lta=level == "B-LTA",
+        validation_context=ValidationContext(trust_roots=[root], allow_fetching=True) if lt else None,
+    )
+    timestamper = HTTPTimeStamper(pki.tsa_url) if level != "B-B" else None
+    return await signers.async_sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=signer,
+                                        timestamper=timestamper)
 
 
 def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, workers: int) -> dict:
@@ -194,21 +256,22 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
         font = StampFont.load()
     else:
         items = [BatchItem(f"doc-{i:06d}", templates_[i % 3].read_bytes) for i in range(n)]
-        steps = [SignatureStep(key, PadesLevel.parse(level), "Signature1")]
+        steps = [SignatureStep(key, PadesLevel.parse("B-LTA" if level == "seal-lta" else level),
+                               "Signature1")]
         font = None
     signer = BatchSigner(trust_services=TrustServices(tsa_url=pki.tsa_url), workers=workers, font=font)
     with tempfile.TemporaryDirectory(prefix="sign-bench-") as tmp:
         journal = SqliteBatchJournal(Path(tmp) / "journal.db")
         with DescendantPeakMemory() as memory:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             if remote:  # prepare, one approval for every digest, then sign with it (as the service does)
                 steps = _approve_remotely(signer, items, steps, journal, official, key, pki)
             ok = sum(1 for outcome in signer.sign(items, steps, journal) if outcome.ok)
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         journal.close()
     assert ok == n, f"only {ok} of {n} signed"
     return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
-            "workers_rss_mb": memory.max_mb()}
+            "workers_rss_mb": memory.max_mb(), "cpu_ms": (cpu + memory.cpu_seconds()) * 1000 / n, "main_cpu_ms": cpu * 1000 / n}
 
 
 def _remote_official(pki):
@@ -233,14 +296,26 @@ def _approve_remotely(signer, items, steps, journal, official, seal, pki):
     return decree30_steps(ApprovedKey(official, approval), seal)
 
 
-def _subprocess(kind: str, pki_dir: Path, tmpl_dir: Path, n: int, level: str, workers: int) -> dict:
+def _subprocess(kind: str, pki_dir: Path, tmpl_dir: Path, n: int, level: str, workers: int,
+                pki_pid: int) -> dict:
+    """One measurement in a fresh process; adds the PKI services' CPU per document (TSA, OCSP
+    and the remote-signing service run there) as ``pki_ms``."""
+    before = _cpu_ticks(pki_pid)
     out = subprocess.run(
         [sys.executable, "-m", "bench.sign_bench", "--measure", kind, "--pki", str(pki_dir),
          "--templates", str(tmpl_dir), "--n", str(n), "--level", level, "--workers", str(workers)],
         cwd=ROOT, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"{kind} {level} n={n} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    import os
+
+    result["pki_ms"] = (_cpu_ticks(pki_pid) - before) / os.sysconf("SC_CLK_TCK") * 1000 / n
+    return result
+
+
+def _plain_level(level: str) -> str:
+    return "decree30" if level.startswith("decree30") else level
 
 
 def main() -> None:
@@ -249,8 +324,8 @@ def main() -> None:
     parser.add_argument("--plain-n", type=int, default=0,
                         help="documents for the plain recipe (default: the smallest N)")
     parser.add_argument("--levels", nargs="+", default=["B-B", "B-LT"],
-                        help="B-B, B-T, B-LT, B-LTA, decree30 (official with stamp + seal at B-LTA, "
-                             "pipeline only), or decree30-remote (the same, the official's key at the "
+                        help="B-B, B-T, B-LT, B-LTA, seal-lta (B-LTA, the agency seal alone), decree30 "
+                             "(official with stamp + seal at B-LTA), or decree30-remote (the same, the official's key at the "
                              "development remote-signing service, one PIN + code approval per batch)")
     parser.add_argument("--workers", type=int, default=0, help="pipeline processes (0: CPU count)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
@@ -278,22 +353,26 @@ def main() -> None:
         templates(tmpl_dir)
         pki_proc = start_pki(tmp / "pki")
         try:
+            print(f"load average at start: {os.getloadavg()[0]:.1f}")
             print(f"CPUs: {os.cpu_count()}, pipeline workers: {workers}; RSA-2048 seal key; "
                   f"1-3 page Vietnamese PDFs; PKI services (TSA, OCSP, CRL) in a separate process")
-            print(f"{'level':16} {'N':>6} {'plain docs/s':>13} {'pipeline docs/s':>16} {'ratio':>7} "
-                  f"{'pipe main MB':>13} {'pipe worker MB':>15}")
+            print(f"{'level':16} {'N':>6} {'plain/s':>8} {'pipeline/s':>11} {'ratio':>7} "
+                  f"{'plain CPU ms':>13} {'pipe CPU ms':>12} {'main MB':>8} {'worker MB':>10} {'load':>5}")
             plain_n = args.plain_n or min(args.n)
             for level in args.levels:
-                plain = (_subprocess("plain", tmp / "pki", tmpl_dir, plain_n, level, 1)
-                         if not level.startswith("decree30") else None)
+                plain = _subprocess("plain", tmp / "pki", tmpl_dir, plain_n, _plain_level(level), 1,
+                                    pki_proc.pid)
                 for n in args.n:
-                    pipe = _subprocess("pipeline", tmp / "pki", tmpl_dir, n, level, workers)
-                    plain_rate = f"{plain['rate']:>13.1f}" if plain else f"{'-':>13}"
-                    ratio = f"{pipe['rate'] / plain['rate']:>6.1f}x" if plain else f"{'-':>7}"
-                    print(f"{level:16} {n:>6} {plain_rate} {pipe['rate']:>16.1f} {ratio} "
-                          f"{pipe['rss_mb']:>13.0f} {pipe['workers_rss_mb']:>15.0f}", flush=True)
-            print(f"(plain recipe measured on {plain_n} documents per level; "
-                  "pipeline on all N; MB = peak resident set size)")
+                    pipe = _subprocess("pipeline", tmp / "pki", tmpl_dir, n, level, workers, pki_proc.pid)
+                    print(f"{level:16} {n:>6} {plain['rate']:>8.1f} {pipe['rate']:>11.1f} "
+                          f"{pipe['rate'] / plain['rate']:>6.1f}x "
+                          f"{plain['cpu_ms']:>6.1f}+{plain['pki_ms']:<6.1f} "
+                          f"{pipe['cpu_ms']:>5.1f}+{pipe['pki_ms']:<6.1f} "
+                          f"{pipe['rss_mb']:>8.0f} {pipe['workers_rss_mb']:>10.0f} "
+                          f"{os.getloadavg()[0]:>5.1f}", flush=True)
+            print(f"(plain recipe on {plain_n} documents per level, pipeline on all N; CPU ms per "
+                  "document: the signing processes + the PKI services (TSA, OCSP, remote signing); "
+                  "MB = peak resident set size; load = 1-minute load average after the line)")
         finally:
             pki_proc.terminate()
 

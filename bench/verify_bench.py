@@ -13,7 +13,12 @@ times with:
 * the project's engine called directly in one fresh process, set up the way a pool worker
   sets itself up (its caches, its name memo): the cost of verification alone;
 * the project's :class:`verification.Verifier` (warm worker processes, per-worker caches),
-  fed by twice as many threads as workers: what the service gets.
+  fed by twice as many threads as workers: what the service gets;
+* both again as the service verifies its own results (``issued_as_is``: the register holds the
+  file's SHA-256, so the issued-document policy's checks replace pyHanko's difference analysis).
+
+A registered document answered from its stored report never reaches the engine: that path is
+measured through the API by ``bench/load.py --scenarios verify-registered``.
 
 Each line gives documents per second (wall clock) and CPU milliseconds per document
 (process CPU time of whatever did the work: the measuring process, or the pool's workers
@@ -78,6 +83,10 @@ class Run:
         )
 
 
+def _cpu_per_doc(run: Run) -> float:
+    return run.cpu_seconds / run.documents
+
+
 def _cpu_seconds(pids) -> float:
     """User + system CPU time of live processes (Linux /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -103,39 +112,43 @@ def _plain_on_processes(workload, root_der, workers: int) -> Run:
         return Run(len(workload), time.perf_counter() - started, time.process_time() + _cpu_seconds(pids) - cpu)
 
 
-def engine_alone(workload, policy) -> Run:
+def engine_alone(workload, policy, issued_as_is: bool = False) -> Run:
     """The engine in this process, set up as a pool worker sets itself up (run in a fresh
     process: the name memo changes asn1crypto for the whole process)."""
     from verification import Indication
     from verification.caches import WorkerCaches
     from verification.engine import verify_document
-    from verification.names import memoise_name_preparation
+    from verification.names import memoise_name_keys, memoise_name_preparation
 
     caches = WorkerCaches()
     memoise_name_preparation(caches.prepared_names)
-    verify_document(workload[0], policy, caches)  # imports and first-use setup
+    memoise_name_keys(caches.name_keys)
+    verify_document(workload[0], policy, caches, issued_as_is=issued_as_is)  # imports and first-use setup
     started, cpu = time.perf_counter(), time.process_time()
-    reports = [verify_document(d, policy, caches) for d in workload]
+    reports = [verify_document(d, policy, caches, issued_as_is=issued_as_is) for d in workload]
     run = Run(len(workload), time.perf_counter() - started, time.process_time() - cpu)
     assert all(r.indication is Indication.TOTAL_PASSED for r in reports)
     return run
 
 
-def _engine_in_a_fresh_process(workload, policy) -> Run:
+def _engine_in_a_fresh_process(workload, policy, issued_as_is: bool = False) -> Run:
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(engine_alone, workload, policy).result()
+        return pool.submit(engine_alone, workload, policy, issued_as_is).result()
 
 
-def _verifier(workload, documents, policy, workers: int) -> Run:
+def _verifier(workload, documents, policy, workers: int, issued_as_is: bool = False) -> Run:
     from verification import Indication, Verifier
 
     with Verifier(policy, workers=workers) as verifier:
+        def verify(document: bytes):
+            return verifier.verify(document, issued_as_is=issued_as_is)
+
         for document in documents[: workers * 2]:  # wait for the warm pool
-            verifier.verify(document)
+            verify(document)
         pids = [w.process.pid for w in verifier._all]
         started, cpu = time.perf_counter(), time.process_time() + _cpu_seconds(pids)
         with ThreadPoolExecutor(workers * 2) as feeders:
-            reports = list(feeders.map(verifier.verify, workload))
+            reports = list(feeders.map(verify, workload))
         run = Run(len(workload), time.perf_counter() - started, time.process_time() + _cpu_seconds(pids) - cpu)
     assert all(r.indication is Indication.TOTAL_PASSED for r in reports)
     return run
@@ -175,12 +188,18 @@ def main() -> None:
     print(engine.line("project engine, 1 process:"))
     pool = _verifier(workload, documents, policy, workers)
     print(pool.line(f"project Verifier, {workers} workers:"))
-    print(
-        f"ratio over the plain recipe: engine {engine.rate / plain.rate:.2f}x, "
-        f"Verifier {pool.rate / plain.rate:.2f}x "
-        f"(Verifier over the plain recipe on {workers} processes: {pool.rate / plain_pool.rate:.2f}x); "
-        f"CPU per document: engine {plain.cpu_seconds / plain.documents / (engine.cpu_seconds / engine.documents):.2f}x less"
-    )
+    issued_engine = _engine_in_a_fresh_process(workload, policy, issued_as_is=True)
+    print(issued_engine.line("registered, engine, 1 process:"))
+    issued_pool = _verifier(workload, documents, policy, workers, issued_as_is=True)
+    print(issued_pool.line(f"registered, Verifier, {workers} workers:"))
+    for label, engine_run, pool_run in (("any document", engine, pool), ("registered", issued_engine, issued_pool)):
+        print(
+            f"ratio over the plain recipe, {label}: engine {engine_run.rate / plain.rate:.2f}x, "
+            f"Verifier {pool_run.rate / plain.rate:.2f}x "
+            f"(over the plain recipe on {workers} processes: {pool_run.rate / plain_pool.rate:.2f}x); "
+            f"CPU per document: engine {_cpu_per_doc(plain) / _cpu_per_doc(engine_run):.2f}x less, "
+            f"Verifier {_cpu_per_doc(plain_pool) / _cpu_per_doc(pool_run):.2f}x less"
+        )
     print(f"load average (1 min) after: {os.getloadavg()[0]:.2f}")
 
 

@@ -32,6 +32,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from .cms import CmsTemplate
 from .dss import DssPayload, append_dss
 from .errors import InvalidDocument, SigningError, TrustServiceError
+from .increment import FieldSpec, append_field, fill_contents
 from .profiles import PadesLevel
 from .appearance import StampImage, place_signature
 from .stamp import StampFont, StampPlacement, StampText, stamp_style
@@ -164,7 +165,24 @@ def _signer(step: StepContext) -> signers.ExternalSigner:
     )
 
 
+def _prepared(doc: DocumentToSign, step: StepContext, pdf: bytes, document_digest: bytes,
+              start: int, end: int) -> PreparedSignature:
+    attrs_der = step.cms.signed_attributes(document_digest)
+    return PreparedSignature(
+        result_id=doc.result_id, prepared_pdf=pdf, document_digest=document_digest,
+        reserved_start=start, reserved_end=end, signed_attributes=attrs_der,
+        tbs_digest=hashlib.new(step.digest_algorithm, attrs_der).digest(),
+    )
+
+
 async def _prepare_one(doc: DocumentToSign, step: StepContext, signer, style, signed_at) -> PreparedSignature:
+    if doc.stamp is None and step.seal_over is None:  # an invisible field: see signing.increment
+        reserved = append_field(doc.pdf, FieldSpec(
+            step.field_name, step.bytes_reserved(), reason=step.reason, location=step.location),
+            step.digest_algorithm)
+        if reserved is not None:
+            return _prepared(doc, step, reserved.pdf, reserved.document_digest,
+                             reserved.reserved_start, reserved.reserved_end)
     try:
         writer = IncrementalPdfFileWriter(BytesIO(doc.pdf))
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as e:
@@ -191,16 +209,8 @@ async def _prepare_one(doc: DocumentToSign, step: StepContext, signer, style, si
         )
     except PdfError as e:
         raise InvalidDocument(f"Cannot add a signature to this PDF: {e}") from e
-    attrs_der = step.cms.signed_attributes(prepared.document_digest)
-    return PreparedSignature(
-        result_id=doc.result_id,
-        prepared_pdf=output.getvalue(),
-        document_digest=prepared.document_digest,
-        reserved_start=prepared.reserved_region_start,
-        reserved_end=prepared.reserved_region_end,
-        signed_attributes=attrs_der,
-        tbs_digest=hashlib.new(step.digest_algorithm, attrs_der).digest(),
-    )
+    return _prepared(doc, step, output.getvalue(), prepared.document_digest,
+                     prepared.reserved_region_start, prepared.reserved_region_end)
 
 
 def prepare_documents(
@@ -254,11 +264,26 @@ async def _finish_one(prepared: PreparedSignature, signature: bytes, step: StepC
         output = BytesIO(with_dss)
     if not step.level.needs_document_timestamp:
         return output.getvalue()
-    writer = IncrementalPdfFileWriter(output)
-    await signers.PdfTimeStamper(timestamper, field_name=f"{step.field_name}-ts").async_timestamp_pdf(
-        writer, step.digest_algorithm, bytes_reserved=2 * (step.timestamp_size + 512), in_place=True,
-    )
-    return output.getvalue()
+    return await _document_timestamp(output, step, timestamper)
+
+
+async def _document_timestamp(output: BytesIO, step: StepContext, timestamper) -> bytes:
+    """The B-LTA document timestamp over everything so far, DSS included."""
+    name, hex_chars = f"{step.field_name}-ts", 2 * (step.timestamp_size + 512)
+    try:
+        reserved = append_field(output.getvalue(), FieldSpec(name, hex_chars, document_timestamp=True),
+                                step.digest_algorithm)
+        if reserved is None:  # unusual file layout: let pyHanko write it
+            writer = IncrementalPdfFileWriter(output)
+            await signers.PdfTimeStamper(timestamper, field_name=name).async_timestamp_pdf(
+                writer, step.digest_algorithm, bytes_reserved=hex_chars, in_place=True)
+            return output.getvalue()
+        token = await timestamper.async_timestamp(reserved.document_digest, step.digest_algorithm)
+    except (SigningError, PdfError):
+        raise
+    except Exception as e:  # noqa: BLE001 - any TSA failure is a trust-service error
+        raise TrustServiceError(f"The timestamp authority failed: {e}") from e
+    return fill_contents(reserved.pdf, reserved, token.dump())
 
 
 def _load_ocsp(der: bytes):

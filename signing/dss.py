@@ -40,7 +40,7 @@ _TRAILER_REF = re.compile(rb"/(Root|Info)\s+(\d+)\s+(\d+)\s+R")
 _TRAILER_ID = re.compile(rb"/ID\s*(\[[^\]]*\])")
 
 
-def _sections(pdf: bytes, start: int):
+def xref_sections(pdf: bytes, start: int):
     """Yield (entries, trailer bytes) of each classic xref section, newest first."""
     offset, seen = start, set()
     while offset is not None:
@@ -86,7 +86,7 @@ def _last_revision(pdf: bytes) -> _LastRevision | None:
     handled here (no classic xref table, encrypted, catalog not found, /DSS already there)."""
     try:
         startxref = int(pdf[pdf.rindex(b"startxref") + 9:].split()[0])
-        sections = _sections(pdf, startxref)
+        sections = xref_sections(pdf, startxref)
         entries, trailer = next(sections)
         if b"/Encrypt" in trailer:
             return None

@@ -11,6 +11,7 @@ font *once* to that repertoire and every document embeds those bytes as they are
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 import unicodedata
 import zlib
@@ -18,15 +19,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import segno
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.writer import init_xobject_dictionary
-from pyhanko.pdf_utils.font.api import FontEngineFactory
+import uharfbuzz as hb
+from fontTools import ttLib
+from pyhanko.pdf_utils.font.api import FontEngine, FontEngineFactory
 from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator, _read_ps_name
 
 from pyhanko.stamp.qr import QRStamp, QRStampStyle
 
 from .errors import InvalidRequest
+from .qr import QrEncoder
 
 FONT_DIR = Path(__file__).parent / "fonts"
 DEFAULT_FONT = FONT_DIR / "DejaVuSans.ttf"
@@ -177,22 +180,23 @@ def stamp_lines(text: StampText, signed_at: datetime, width_chars: int = 56) -> 
     return check_text("\n".join(lines))
 
 
-def qr_form(writer, data: str) -> tuple[generic.IndirectObject, int]:
-    """A QR code as a form XObject (one unit a module, quiet zone included) and its side in units.
-    The matrix comes from segno: the ``qrcode`` package pyHanko uses spends ~9 ms per document
-    choosing a mask, more than the rest of the stamp."""
+def qr_form(writer, data: str, encoder: "QrEncoder | None" = None) -> tuple[generic.IndirectObject, int]:
+    """A QR code as a form XObject (one unit a module, quiet zone included) and its side in units;
+    the matrix from :class:`signing.qr.QrEncoder` (give the chunk's to keep its per-size work)."""
     border = _SegnoQRStamp.BORDER
-    qr = segno.make_qr(data, error="m", boost_error=False)
-    size = len(qr.matrix) + 2 * border
-    rects = [b"%d %d 1 1 re" % (border + x, size - border - y - 1)
-             for y, row in enumerate(qr.matrix) for x, dark in enumerate(row) if dark]
+    matrix = (encoder or QrEncoder()).matrix(data)
+    size = len(matrix) + 2 * border
+    # one rectangle per horizontal run of dark modules: the same area, a third of the operators
+    rects = [b"%d %d %d 1 re" % (border + run.start(), size - border - y - 1, len(run.group()))
+             for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(bytes(row))]
     xobj = init_xobject_dictionary(b"0 0 0 rg\n" + b"\n".join(rects) + b"\nf", size, size)
     xobj.compress()
     return writer.add_object(xobj), size
 
 
 class _SegnoQRStamp(QRStamp):
-    """pyHanko's QR stamp with the matrix from segno (see :func:`qr_form`). With an offline
+    """pyHanko's QR stamp with the matrix from segno (see :mod:`signing.qr`): the ``qrcode``
+    package pyHanko uses spends ~9 ms per document choosing a mask, more than the rest of the stamp. With an offline
     code, its QR code goes right of the text, the link QR code and the text centred beside it."""
 
     BORDER = 4
@@ -202,7 +206,7 @@ class _SegnoQRStamp(QRStamp):
         self.offline_code = offline_code
 
     def _qr_xobject(self, data: str | None = None):
-        return qr_form(self.writer, data or self.url)
+        return qr_form(self.writer, data or self.url, self.style.qr_encoder)
 
     def _inner_layout_natural_size(self):
         commands, (width, height) = super()._inner_layout_natural_size()
@@ -220,7 +224,14 @@ class _SegnoQRStamp(QRStamp):
                 (width + OFFLINE_QR_SIZE, total))
 
 
+_DARK_RUN = re.compile(rb"\x01+")
+
+
+@dataclass(frozen=True)
 class _SegnoQRStampStyle(QRStampStyle):
+    qr_encoder: QrEncoder = field(default_factory=QrEncoder, compare=False)
+    """segno's codes with a faster mask choice; made with the style, once per chunk."""
+
     def create_stamp(self, writer, box, text_params):
         text_params = dict(text_params)
         url, offline_code = text_params.pop("url"), text_params.pop("offline_code", None)
@@ -264,23 +275,52 @@ class _PresubsetCIDFont(CIDFontType2):
         return ref
 
 
-class _PresubsetGlyphAccumulator(GlyphAccumulator):
-    """pyHanko's glyph accumulator minus the per-document subsetting and font re-save."""
+@dataclass(frozen=True)
+class _ParsedFont:
+    """The font as fontTools and HarfBuzz read it: only read by the accumulators (subsetting
+    is skipped), so one parse serves every document of a chunk."""
 
-    def __init__(self, writer, font: StampFont, font_size, obj_stream=None):
-        super().__init__(writer, io.BytesIO(font.font_bytes), font_size, obj_stream=obj_stream)
-        self.cidfont_obj = _PresubsetCIDFont(
-            self.tt, _read_ps_name(self.tt), self.subset_prefix, font
-        )
+    tt: ttLib.TTFont
+    hb_font: hb.Font
+    ps_name: str
+
+
+class _PresubsetGlyphAccumulator(GlyphAccumulator):
+    """pyHanko's glyph accumulator minus the per-document subsetting, font re-save and font
+    parsing (~4 ms per document): ``GlyphAccumulator.__init__`` as pyHanko 0.38 has it for a
+    TrueType font, with the parsed font shared."""
+
+    def __init__(self, writer, font: StampFont, font_size, parsed: _ParsedFont, obj_stream=None):
+        self.hb_font, self.tt = parsed.hb_font, parsed.tt
+        FontEngine.__init__(self, writer, parsed.ps_name, embedded_subset=True,
+                            obj_stream=obj_stream, font_size=font_size)
+        self._font_ref = writer.allocate_placeholder()
+        self.cff_charset, self.use_raw_gids = None, True
+        self.cidfont_obj = _PresubsetCIDFont(self.tt, parsed.ps_name, self.subset_prefix, font)
+        self.features = None
+        self.units_per_em = self.tt["head"].unitsPerEm
+        self._glyphs = {}
+        self._glyph_set = self.tt.getGlyphSet(preferCFF=True)
+        self._cid_to_unicode = {}
+        self._GlyphAccumulator__reverse_cmap = None
+        self.ot_language_tag = self.ot_script_tag = self.writing_direction = None
+        self.bcp47_lang_code = None
+        self._subset_created = self._write_prepared = False
 
     def _extract_subset(self, options=None):
         return None  # already subset to the stamp repertoire by StampFont.load
 
 
 class _PresubsetFontFactory(FontEngineFactory):
+    """Made once per chunk of documents (``stamp_style``); parses the font on first use."""
+
     def __init__(self, font: StampFont, font_size: int):
         self.font = font
         self.font_size = font_size
+        self._parsed: _ParsedFont | None = None
 
     def create_font_engine(self, writer, obj_stream=None):
-        return _PresubsetGlyphAccumulator(writer, self.font, self.font_size, obj_stream)
+        if self._parsed is None:
+            tt = ttLib.TTFont(io.BytesIO(self.font.font_bytes))
+            self._parsed = _ParsedFont(tt, hb.Font(hb.Face(self.font.font_bytes)), _read_ps_name(tt))
+        return _PresubsetGlyphAccumulator(writer, self.font, self.font_size, self._parsed, obj_stream)

@@ -59,6 +59,8 @@ class WorkerCaches:
         self._described: BoundedCache[bytes, object] = BoundedCache(entries)
         self.prepared_names: BoundedCache[str, str] = BoundedCache(entries * 8)
         """RFC 4518-prepared name values (see :mod:`verification.names`)."""
+        self.name_keys: BoundedCache[bytes, tuple] = BoundedCache(entries)
+        """Comparison keys of whole names by their DER (see :mod:`verification.names`)."""
 
     def trust(self, policy: VerificationPolicy) -> KeyMatchingTrustManager:
         """Trust manager for the policy's trust-root set (built once per set)."""

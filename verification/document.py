@@ -40,6 +40,8 @@ class Document:
     embedded: list[EmbeddedPdfSignature]
     strict: bool = False
     """Judge changes by the issued-document policy (see :data:`verification.report.ISSUED_DOCUMENT`)."""
+    issued_as_is: bool = False
+    """The file is byte for byte a registered document: the service wrote every later revision."""
     dss_certs: list[x509.Certificate] = field(default_factory=list)
     dss_ocsps: list = field(default_factory=list)
     dss_crls: list = field(default_factory=list)

@@ -54,16 +54,21 @@ def verify_document(
     policy: VerificationPolicy,
     caches: WorkerCaches | None = None,
     strict_after_last_signature: bool = False,
+    issued_as_is: bool = False,
 ) -> VerificationReport:
     """Verify ``data`` against ``policy``. Raises only :class:`VerificationError` subclasses.
 
     ``strict_after_last_signature``: the caller knows the document was issued by its own
     service (the issued-document policy): after a signature or document timestamp nothing
-    but further signatures, document timestamps and validation data may be added."""
+    but further signatures, document timestamps and validation data may be added.
+    ``issued_as_is``: moreover the whole file is byte for byte a document the service issued
+    (its SHA-256 is registered), so every revision after a signature was written by the
+    service itself (see :func:`verification.changes_after_signing.analyse_changes`)."""
     check_input(data, policy)
     caches = caches or WorkerCaches()
+    strict = strict_after_last_signature or issued_as_is
     try:
-        return asyncio.run(_verify(data, policy, caches, strict_after_last_signature))
+        return asyncio.run(_verify(data, policy, caches, strict, issued_as_is))
     except errors.VerificationError:
         raise
     except RecursionError as exc:
@@ -74,7 +79,7 @@ def verify_document(
 
 
 async def _verify(
-    data: bytes, policy: VerificationPolicy, caches: WorkerCaches, strict: bool = False
+    data: bytes, policy: VerificationPolicy, caches: WorkerCaches, strict: bool = False, issued_as_is: bool = False
 ) -> VerificationReport:
     try:
         reader = open_pdf(data)
@@ -88,7 +93,7 @@ async def _verify(
     if not found.embedded and not found.unreadable:
         raise errors.NoSignatureFound(fields_note="")
     embedded = sorted(found.embedded, key=lambda e: e.signed_revision)
-    doc = Document(data, reader, policy, caches, embedded, strict=strict)
+    doc = Document(data, reader, policy, caches, embedded, strict=strict, issued_as_is=issued_as_is)
     doc.read_dss()
     signatures, timestamps = [], []
     for emb in embedded:

@@ -199,6 +199,12 @@ _CATALOGUE = {
         "Signed again afterwards (permitted): {fields}.",
         "Được ký tiếp sau đó (được phép): {fields}.",
     ),
+    "finding.written_by_issuer": (
+        "The file is byte for byte a document this service issued: what follows this signature "
+        "was added by the service itself when it issued it.",
+        "Tệp trùng từng byte với tài liệu do hệ thống cấp: phần sau chữ ký này do chính hệ thống "
+        "bổ sung khi cấp tài liệu.",
+    ),
     "finding.ltv_updates": (
         "Validation data or document timestamps were added after signing (permitted).",
         "Dữ liệu kiểm tra hoặc dấu thời gian tài liệu được bổ sung sau khi ký (được phép).",

@@ -18,6 +18,9 @@ MAX_MEMO_STRING = 512
 """Longer values (unusual; hostile certificates) are prepared every time, not stored."""
 
 _PREPARE = x509.NameTypeAndValue._ldap_string_prep
+_NAME_KEY = x509.Name.hashable.fget
+MAX_MEMO_NAME = 2048
+"""Longer encoded names are compared without the memo."""
 
 
 def memoise_name_preparation(memo: BoundedCache[str, str]) -> None:
@@ -33,3 +36,27 @@ def memoise_name_preparation(memo: BoundedCache[str, str]) -> None:
         return memo.get_or_make(string, lambda: _PREPARE(self, string))
 
     x509.NameTypeAndValue._ldap_string_prep = prepare
+
+
+def memoise_name_keys(memo: BoundedCache[bytes, tuple[str, tuple[int, ...]]]) -> None:
+    """Route asn1crypto's comparison of whole names (``Name.__eq__``, ``Name.hashable``) through
+    ``memo``, keyed by the name's DER.
+
+    Path building and issuer matching compare the same few names thousands of times per
+    document, each time on a fresh copy, preparing every value again. A name's comparison key
+    is asn1crypto's own ``hashable`` (the prepared values of each RDN, sorted by type) with the
+    number of values in each RDN, which is what ``RDNSequence.__eq__`` compares besides; it
+    depends on the encoded name alone, so the memo gives the same answers (errors are not
+    stored). Process-wide, as above: workers only.
+    """
+
+    def key(name: x509.Name) -> tuple[str, tuple[int, ...]]:
+        der = name.dump()
+        make = lambda: (_NAME_KEY(name), tuple(len(rdn) for rdn in name.chosen))  # noqa: E731
+        return make() if len(der) > MAX_MEMO_NAME else memo.get_or_make(der, make)
+
+    def equal(self: x509.Name, other: object) -> bool:
+        return isinstance(other, x509.Name) and key(self) == key(other)
+
+    x509.Name.hashable = property(lambda self: key(self)[0])
+    x509.Name.__eq__ = equal

@@ -15,6 +15,9 @@ from verification.changes_detail import FieldChange
 from verification.messages import render
 from verification.summary import named_changes
 
+REPORT_FORMAT = 1
+"""Version of what the engine reports for a document: raise it when a change to the engine can
+change a report, so that reports stored by earlier versions are no longer used."""
 SIGNER_PERMISSIONS = "signer-permissions"
 """Policy for any document: what changed after each signature is judged by what its signer
 permitted (DocMDP/FieldMDP); permitted changes are named, never "nothing changed"."""

@@ -28,10 +28,11 @@ def _worker_main(conn) -> None:
     """Worker process: verify documents sent over ``conn`` until told to stop."""
     from verification.caches import WorkerCaches
     from verification.engine import verify_document
-    from verification.names import memoise_name_preparation
+    from verification.names import memoise_name_keys, memoise_name_preparation
 
     caches = WorkerCaches()
     memoise_name_preparation(caches.prepared_names)  # this process only verifies
+    memoise_name_keys(caches.name_keys)
     conn.send(_READY)
     while True:
         try:
@@ -40,9 +41,9 @@ def _worker_main(conn) -> None:
             return
         if message is None:
             return
-        data, policy, strict = message
+        data, policy, strict, issued_as_is = message
         try:
-            answer = ("report", verify_document(data, policy, caches, strict_after_last_signature=strict))
+            answer = ("report", verify_document(data, policy, caches, strict, issued_as_is))
         except errors.VerificationError as exc:
             answer = ("error", exc.code, exc.params)
         except Exception:  # never let one document take the worker down
@@ -126,12 +127,18 @@ class Verifier:
     # --- public API -------------------------------------------------------------------
 
     def verify(
-        self, data: bytes, policy: VerificationPolicy | None = None, strict_after_last_signature: bool = False
+        self,
+        data: bytes,
+        policy: VerificationPolicy | None = None,
+        strict_after_last_signature: bool = False,
+        issued_as_is: bool = False,
     ) -> VerificationReport:
         """Verify one PDF; raises a :class:`~verification.errors.VerificationError` subclass
         for input that cannot be verified (including ``verification_timeout``).
         ``strict_after_last_signature``: judge it by the issued-document policy (the caller
-        issued it): nothing but signatures, timestamps and validation data after a signature."""
+        issued it): nothing but signatures, timestamps and validation data after a signature.
+        ``issued_as_is``: the file is byte for byte a registered document (see
+        :func:`verification.engine.verify_document`)."""
         from verification.engine import check_input
 
         policy = policy or self.policy
@@ -143,7 +150,7 @@ class Verifier:
         except queue.Empty:
             raise errors.VerifierUnavailable() from None
         try:
-            worker.conn.send((data, policy, strict_after_last_signature))
+            worker.conn.send((data, policy, strict_after_last_signature, issued_as_is))
             if not worker.conn.poll(policy.time_budget_seconds):
                 logger.warning("verification over budget; replacing worker pid %s", worker.process.pid)
                 self._replace(worker)

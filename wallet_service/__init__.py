@@ -32,7 +32,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Vietnamese stays readable in API answers
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     scrub_werkzeug_log()  # `wallet-service run` logs each request line; codes and tokens stay out
-    logs.init_app(app, settings.is_production)  # request ids; JSON lines in production
+    logs.init_app(app, settings.is_production, _caller_kind)  # request ids; JSON lines in production
 
     db.init_app(app)
     with app.app_context():
@@ -126,3 +126,11 @@ def _register_parts(app: Flask) -> None:
         delivery.TASK: delivery.deliver_due,
     })
     limits.init_app(app)  # last: it limits the endpoints registered above
+
+
+def _caller_kind() -> str | None:
+    """The kind of caller this request authenticated already, for its log line."""
+    from .access import known_principal
+
+    principal = known_principal()
+    return principal.kind.value if principal else None

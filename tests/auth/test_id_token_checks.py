@@ -192,7 +192,7 @@ def test_demo_official_matched_by_issuer_and_subject(service, browser, scenario)
     scenario.claims = {"sub": "official1", "name": "Nguyễn Văn An"}  # no agency/roles claims: the record's stand
     login(browser, service, "official")
     me = browser.get(base(service) + "/api/v1/me").json()
-    assert me["roles"] == ["annul", "signer"] and me["agency"]["code"] == "000.00.15.H40"
+    assert me["roles"] == ["annul", "leader", "signer"] and me["agency"]["code"] == "000.00.15.H40"
 
 
 def test_unreachable_provider_is_a_clear_502(make_service, browser):

@@ -70,7 +70,7 @@ def test_citizen_logs_in(make_service, oidc_provider, browser, profile):
 
 
 @pytest.mark.parametrize("username, agency, roles", [
-    ("official1", "000.00.15.H40", ["annul", "signer"]),
+    ("official1", "000.00.15.H40", ["annul", "leader", "signer"]),
     ("official2", "000.00.04.H40", ["signer"]),
 ])
 def test_official_logs_in(make_service, oidc_provider, browser, username, agency, roles):

@@ -220,8 +220,11 @@ def test_ecdsa_p256_key(tmp_path, pdf, nss_db):
     assert sig.signature_valid and sig.certificate_trusted, sig.raw
 
 
-def test_tsa_outage_keeps_signatures_and_resume_finishes(dev_pki, key_source_factory, pdf, tmp_path):
-    """The TSA answers the start-of-batch probe, then fails: nothing is lost or signed twice."""
+@pytest.mark.parametrize(("level", "answered"), [("B-T", 1), ("B-LTA", 4)])
+def test_tsa_outage_keeps_signatures_and_resume_finishes(level, answered, dev_pki, key_source_factory, pdf,
+                                                         tmp_path):
+    """The TSA answers the start-of-batch probe (at B-LTA also the three signature timestamps), then
+    fails: nothing is lost or signed twice, whichever timestamp it failed."""
     import threading
 
     import requests
@@ -234,7 +237,7 @@ def test_tsa_outage_keeps_signatures_and_resume_finishes(dev_pki, key_source_fac
     def flaky_tsa(environ, start_response):  # forwards the first request only
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         seen.append(body)
-        if len(seen) > 1:
+        if len(seen) > answered:
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"down"]
         answer = requests.post(dev_pki.tsa_url, data=body,
@@ -246,7 +249,7 @@ def test_tsa_outage_keeps_signatures_and_resume_finishes(dev_pki, key_source_fac
     threading.Thread(target=server.serve_forever, daemon=True).start()
     key = key_source_factory("pkcs12", "000.00.15.H40")
     items = [BatchItem(f"r{i}", pdf) for i in range(3)]
-    steps = [SignatureStep(key, PadesLevel.B_T, "Sig")]
+    steps = [SignatureStep(key, PadesLevel.parse(level), "Sig")]
     journal = SqliteBatchJournal(tmp_path / "j.db")
     flaky = BatchSigner(trust_services=TrustServices(
         tsa_url=f"http://127.0.0.1:{server.server_port}/tsa", http_timeout=5), workers=1)
@@ -261,5 +264,7 @@ def test_tsa_outage_keeps_signatures_and_resume_finishes(dev_pki, key_source_fac
     outcomes = list(good.sign(items, steps, journal))
     assert all(o.ok for o in outcomes)
     assert journal.signature_count(0) == 3
-    statuses, _, _ = asyncio.run(validate_all(outcomes[0].signed_pdf, load_root(dev_pki.root_cert_path), "B-T"))
+    statuses, timestamps, _ = asyncio.run(
+        validate_all(outcomes[0].signed_pdf, load_root(dev_pki.root_cert_path), level))
     assert statuses[0].bottom_line and statuses[0].timestamp_validity is not None
+    assert len(timestamps) == (1 if level == "B-LTA" else 0)

@@ -14,15 +14,18 @@ from tests.verification.documents import load_certificate
 from verification import Indication, Integrity, Verifier
 from verification.caches import BoundedCache, WorkerCaches
 from verification.signature_facts import certificate_info
-from verification.names import memoise_name_preparation
+from verification.names import memoise_name_keys, memoise_name_preparation
 
 
 @pytest.fixture
 def memoised_names(monkeypatch):
-    """The worker's name memo, installed for one test and removed after it."""
+    """The worker's name memos (values, whole names), installed for one test and removed after it."""
     monkeypatch.setattr(x509.NameTypeAndValue, "_ldap_string_prep", x509.NameTypeAndValue._ldap_string_prep)
+    monkeypatch.setattr(x509.Name, "hashable", x509.Name.hashable)
+    monkeypatch.setattr(x509.Name, "__eq__", x509.Name.__eq__)
     memo: BoundedCache[str, str] = BoundedCache(4)
     memoise_name_preparation(memo)
+    memoise_name_keys(BoundedCache(2))
     return memo
 
 
@@ -37,6 +40,19 @@ def test_memoised_names_compare_as_rfc5280_says(memoised_names):
         assert _name("Nguyễn Văn An") != _name("Nguyễn Văn Ân")  # a different tone mark is another name
         assert _name("Nguyễn Văn An") != _name("Nguyễn Văn An", organization="Sở Tư pháp")
     assert 0 < len(memoised_names) <= 4  # bounded
+
+
+def _one_rdn(*common_names: str) -> x509.Name:
+    """A name of one multi-valued RDN holding these common names."""
+    values = [x509.NameTypeAndValue({"type": "common_name", "value": x509.DirectoryString(name="utf8_string", value=v)})
+              for v in common_names]
+    return x509.Name.load(x509.Name(name="", value=x509.RDNSequence([x509.RelativeDistinguishedName(values)])).dump())
+
+
+def test_memoised_names_count_the_values_of_each_rdn(memoised_names):
+    for _ in range(2):  # a repeated value is another name, as RFC 5280 compares them
+        assert _one_rdn("Nguyễn Văn An") == _one_rdn("nguyễn văn an")
+        assert _one_rdn("Nguyễn Văn An") != _one_rdn("Nguyễn Văn An", "Nguyễn Văn An")
 
 
 def test_memoised_names_still_refuse_prohibited_characters(memoised_names):

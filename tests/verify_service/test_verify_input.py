@@ -108,8 +108,11 @@ def test_missing_part_and_wrong_content_type_are_bad_requests(plain_app):
     client = plain_app.test_client()
     missing = post(client, None)
     assert (missing.status_code, missing.get_json()["error"]) == (400, "missing_document")
-    raw = client.post("/api/v1/verify", data=unsigned_pdf(), content_type="application/pdf")
-    assert (raw.status_code, raw.get_json()["error"]) == (400, "invalid_content_type")
+    text = client.post("/api/v1/verify", data=unsigned_pdf(), content_type="text/plain")
+    assert (text.status_code, text.get_json()["error"]) == (400, "invalid_content_type")
+    assert "application/pdf" in text.get_json()["message"]
+    raw = client.post("/api/v1/verify", data=unsigned_pdf(), content_type="application/pdf")  # the PDF as the body
+    assert (raw.status_code, raw.get_json()["error"]) == (422, "no_signature")
 
 
 def test_size_limits(make_app, tmp_path):

@@ -14,7 +14,6 @@ from signing.errors import SigningError
 from signing.keys import SignerIdentity, signature_check
 from signing.revocation import collect_validation_material, probe_timestamp_authority
 
-from ..services import services
 from .config import ConfigKeyDirectory
 from .directory import key_directory
 from .errors import KeyUnavailable

@@ -7,10 +7,7 @@ person (an ID token carries the ID number)."""
 from __future__ import annotations
 
 import logging
-import os
 import re
-
-from gunicorn.glogging import Logger
 
 REMOVED = "[removed]"
 SECRET_PARAMETERS = frozenset({
@@ -29,7 +26,7 @@ _SECRET_PATH_PREFIXES = ("/credential-offers/", "/credential-documents/", "/pres
 _SECRET_PATH = re.compile("(" + "|".join(re.escape(p) for p in _SECRET_PATH_PREFIXES) + r")[^/?#\s\"']+")
 """A credential offer's path is its pre-authorised code; a credential document's, its capability;
 a wallet presentation request's, its state."""
-_SECRET_HEADERS = ("{authorization}i", "{cookie}i", "{http_authorization}e", "{http_cookie}e",
+SECRET_HEADERS = ("{authorization}i", "{cookie}i", "{http_authorization}e", "{http_cookie}e",
                    "{set-cookie}o")
 
 
@@ -58,24 +55,3 @@ def scrub_werkzeug_log() -> None:
     if not any(isinstance(existing, ScrubbingFilter) for existing in logger.filters):
         logger.addFilter(ScrubbingFilter())
 
-
-class GunicornLogger(Logger):
-    """gunicorn's logger (`logger_class` in gunicorn.conf.py) whose access-log atoms are scrubbed,
-    whatever `access_log_format` picks: request line, path, query, referrer, raw URI; credentials
-    in headers are dropped."""
-
-    def setup(self, cfg):
-        super().setup(cfg)
-        # gunicorn reads its configuration before the app exists, so it checks the variable itself.
-        if os.environ.get("WALLET_ENV") == "production":
-            from .logs import JsonFormatter  # logs imports this module
-
-            for handler in self.error_log.handlers:
-                handler.setFormatter(JsonFormatter())
-
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        for name in _SECRET_HEADERS:
-            if name in atoms:
-                atoms[name] = REMOVED
-        return {name: scrub(value) if isinstance(value, str) else value for name, value in atoms.items()}

@@ -4,7 +4,7 @@ error page (`error_pages`)."""
 from __future__ import annotations
 
 import flask_smorest
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 

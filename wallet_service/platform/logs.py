@@ -12,14 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 
 from flask import Flask, Response, has_request_context, request
+from gunicorn.glogging import Logger
 
-from .access_log import scrub
+from .access_log import REMOVED, SECRET_HEADERS, scrub
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_KEY = "wallet.request_id"
@@ -72,27 +75,46 @@ def _start() -> None:
     request.environ[_STARTED_KEY] = time.perf_counter()
 
 
-def _finish(response: Response) -> Response:
-    from ..access import known_principal  # access imports the app's services; this module must not at import
-
+def _finish(response: Response, caller_kind: Callable[[], str | None]) -> Response:
     rid = request.environ.get(_REQUEST_ID_KEY)
     if rid is None:  # a response made before `_start` ran (another before_request refused first)
         _start()
         rid = request.environ[_REQUEST_ID_KEY]
     response.headers[REQUEST_ID_HEADER] = rid
-    principal = known_principal()
     started = request.environ.get(_STARTED_KEY, time.perf_counter())
     logging.getLogger("wallet_service.request").info(
         "%s %s %s", request.method, request.url_rule.rule if request.url_rule else "-", response.status_code,
         extra={"request_id": rid, "method": request.method, "route": request.url_rule.rule if request.url_rule else None,
                "status": response.status_code, "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-               "user": principal.kind.value if principal else "anonymous"})
+               "user": caller_kind() or "anonymous"})
     return response
 
 
-def init_app(app: Flask, production: bool) -> None:
-    """Request ids on every request; JSON lines in production (plain text in development)."""
+def init_app(app: Flask, production: bool, caller_kind: Callable[[], str | None]) -> None:
+    """Request ids on every request; JSON lines in production (plain text in development).
+    `caller_kind` names the kind of caller the request already authenticated, if any (given by the
+    app, so that this module needs nothing of the access layer)."""
     app.before_request_funcs.setdefault(None, []).insert(0, _start)  # first: every later refusal has its id
-    app.after_request(_finish)
+    app.after_request(lambda response: _finish(response, caller_kind))
     if production:
         use_json_lines()
+
+
+class GunicornLogger(Logger):
+    """gunicorn's logger (`logger_class` in gunicorn.conf.py) whose access-log atoms are scrubbed,
+    whatever `access_log_format` picks: request line, path, query, referrer, raw URI; credentials
+    in headers are dropped."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        # gunicorn reads its configuration before the app exists, so it checks the variable itself.
+        if os.environ.get("WALLET_ENV") == "production":
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name in SECRET_HEADERS:
+            if name in atoms:
+                atoms[name] = REMOVED
+        return {name: scrub(value) if isinstance(value, str) else value for name, value in atoms.items()}

@@ -11,7 +11,8 @@ from verification import VerificationError, VerificationReport
 
 from ..platform.errors import ApiError
 from ..services import services
-from .registry import RegistryEntry, judged, lookup, lookup_copy, report_dict
+from . import stored
+from .registry import EXACT, SUPERSEDED, RegistryEntry, judged, lookup, lookup_copy, report_dict
 
 class DocumentRefused(ApiError):
     """The upload cannot be verified as a signed PDF: the engine's code, status and message."""
@@ -38,7 +39,9 @@ class DocumentVerification:
         return judged(self.report, self.registry)
 
     def to_dict(self, session: Session, lang: str) -> dict:
-        return report_dict(session, self.report, self.registry, self.copied_from, lang)
+        body = report_dict(session, self.report, self.registry, self.copied_from, lang)
+        body["answered_from"] = stored.ANSWERED_FROM_FULL
+        return body
 
 
 def verify_document(app: Flask, session: Session, data: bytes, lang: str) -> DocumentVerification:
@@ -47,16 +50,20 @@ def verify_document(app: Flask, session: Session, data: bytes, lang: str) -> Doc
     A PDF the register matches (the issued document, or one appended to) is verified under the
     issued-document policy: after its signatures and document timestamp nothing but further
     signatures, timestamps and validation data may follow. Any other PDF is judged by what
-    its signers permitted."""
+    its signers permitted. The report on a PDF that is byte for byte a registered document is stored
+    for later uploads of the same bytes (`stored`)."""
     base_url = services(app).settings.public_base_url
     counter = services(app).metrics.verifications
     try:
         verifier = services(app).verifier.get()  # refuses before the register is read when it cannot run
         entry = lookup(session, data, base_url)
-        report = verifier.verify(data, strict_after_last_signature=entry is not None)
+        as_is = entry is not None and entry.match in (EXACT, SUPERSEDED)
+        report = verifier.verify(data, strict_after_last_signature=entry is not None, issued_as_is=as_is)
     except VerificationError as exc:
         counter.labels(kind="pdf", indication="REFUSED").inc()
         raise DocumentRefused(exc, lang) from None
+    if as_is:
+        stored.store(session, verifier.policy, report, entry.result_id)
     if entry is not None:
         found = DocumentVerification(report, entry)
     else:

@@ -84,12 +84,16 @@ def fill_dev_trust_roots(app: Flask) -> str:
 
 
 def make_verifier_holder(app: Flask) -> VerifierHolder:
-    def make() -> Verifier:
+    def policy() -> VerificationPolicy:
         settings = services(app).settings
         if not settings.is_production and settings.verify.trust_roots_path is None:
             folder = trust_roots_folder(app)
             if not folder.is_dir() or not any(folder.iterdir()):
                 fill_dev_trust_roots(app)  # `init` was run before this feature existed
-        return Verifier(load_policy(app), workers=settings.verify.workers or min(os.cpu_count() or 1, 4))
+        return load_policy(app)
 
-    return VerifierHolder(make)
+    def make() -> Verifier:
+        workers = services(app).settings.verify.workers or min(os.cpu_count() or 1, 4)
+        return Verifier(policy(), workers=workers)
+
+    return VerifierHolder(make, policy)

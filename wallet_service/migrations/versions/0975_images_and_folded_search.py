@@ -2,7 +2,7 @@
 e-mail address and phone number for arrival notices
 
 Revision ID: 0975
-Revises: 0970
+Revises: 0995
 """
 import unicodedata
 
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0975'
-down_revision = '0970'
+down_revision = '0995'
 branch_labels = None
 depends_on = None
 
