@@ -34,7 +34,8 @@ from .dss import DssPayload, append_dss
 from .errors import InvalidDocument, SigningError, TrustServiceError
 from .increment import FieldSpec, append_field, fill_contents
 from .profiles import PadesLevel
-from .stamp import StampFont, StampPlacement, StampText, stamp_lines, stamp_style
+from .appearance import StampImage, place_signature
+from .stamp import StampFont, StampPlacement, StampText, stamp_style
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 
@@ -75,6 +76,10 @@ class StepContext:
     """Where a visible stamp goes."""
     font: StampFont | None = None
     """Pre-subset stamp font (required when documents carry stamp text)."""
+    image: StampImage | None = None
+    """The signer's image at the signing block: the official's signature, or the agency's seal."""
+    seal_over: str | None = None
+    """Field of the signature whose image this step's seal image covers a third of; None: none."""
     tsa_url: str | None = None
     """RFC 3161 endpoint (B-T and above)."""
     timestamp_size: int = 6144
@@ -160,20 +165,6 @@ def _signer(step: StepContext) -> signers.ExternalSigner:
     )
 
 
-def _page_box(writer: IncrementalPdfFileWriter, page: int):
-    count = int(writer.root["/Pages"]["/Count"])
-    index = page if page >= 0 else count + page
-    if not 0 <= index < count:
-        raise InvalidDocument(f"The document has no page {page} for the stamp.", code="bad_stamp_page")
-    page_obj = writer.find_page_for_modification(index)[0].get_object()
-    node = page_obj
-    while "/MediaBox" not in node and "/Parent" in node:
-        node = node["/Parent"].get_object()
-    # Indexing resolves an indirect MediaBox (fpdf2 and others write one); `.get` would not.
-    box = node["/MediaBox"] if "/MediaBox" in node else [0, 0, 595, 842]
-    return index, tuple(float(v) for v in box)
-
-
 def _prepared(doc: DocumentToSign, step: StepContext, pdf: bytes, document_digest: bytes,
               start: int, end: int) -> PreparedSignature:
     attrs_der = step.cms.signed_attributes(document_digest)
@@ -185,7 +176,7 @@ def _prepared(doc: DocumentToSign, step: StepContext, pdf: bytes, document_diges
 
 
 async def _prepare_one(doc: DocumentToSign, step: StepContext, signer, style, signed_at) -> PreparedSignature:
-    if doc.stamp is None:  # an invisible field on a document with a form: see signing.increment
+    if doc.stamp is None and step.seal_over is None:  # an invisible field: see signing.increment
         reserved = append_field(doc.pdf, FieldSpec(
             step.field_name, step.bytes_reserved(), reason=step.reason, location=step.location),
             step.digest_algorithm)
@@ -198,19 +189,9 @@ async def _prepare_one(doc: DocumentToSign, step: StepContext, signer, style, si
         raise InvalidDocument(f"Not a readable PDF: {e}") from e
     if writer.security_handler is not None:
         raise InvalidDocument("Encrypted PDFs cannot be signed here.", code="encrypted_document")
-    text_params = None
-    if doc.stamp is not None:
-        if step.font is None:
-            raise SigningError("A stamp was requested but no stamp font is configured.")
-        page_index, mediabox = _page_box(writer, step.placement.page)
-        field_spec = fields.SigFieldSpec(
-            sig_field_name=step.field_name, on_page=page_index,
-            box=step.placement.rectangle(mediabox, with_offline_code=bool(doc.stamp.offline_code)),
-        )
-        text_params = {"stamp": stamp_lines(doc.stamp, signed_at), "url": doc.qr_url or "",
-                       "offline_code": doc.stamp.offline_code}
-    else:
-        field_spec = fields.SigFieldSpec(sig_field_name=step.field_name)
+    if doc.stamp is not None and step.font is None:
+        raise SigningError("A stamp was requested but no stamp font is configured.")
+    field_spec, style, text_params = place_signature(writer, doc, step, signed_at, style)
     meta = signers.PdfSignatureMetadata(
         field_name=step.field_name,
         md_algorithm=step.digest_algorithm,
@@ -219,7 +200,7 @@ async def _prepare_one(doc: DocumentToSign, step: StepContext, signer, style, si
         location=step.location,
     )
     pdf_signer = signers.PdfSigner(
-        meta, signer=signer, stamp_style=style if doc.stamp is not None else None,
+        meta, signer=signer, stamp_style=style,
         new_field_spec=field_spec,
     )
     try:

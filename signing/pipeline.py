@@ -34,6 +34,7 @@ from .journal import BatchJournal, ItemState
 from .keys import KeySource, signature_check
 from .profiles import PadesLevel, TrustServices
 from .revocation import collect_validation_material, probe_timestamp_authority
+from .appearance import StampImage
 from .stamp import StampFont, StampPlacement, StampText
 
 
@@ -70,17 +71,24 @@ class SignatureStep:
     """/Reason text, e.g. "Ký số kết quả giải quyết thủ tục hành chính"."""
     location: str | None = None
     """/Location text."""
+    image: StampImage | None = None
+    """Drawn at the signing block: the official's signature image, or the agency's seal image."""
+    seal_over: str | None = None
+    """Field of the earlier signature whose image this step's seal image covers a third of."""
 
 
-def decree30_steps(official: KeySource, agency: KeySource,
-                   level: PadesLevel = PadesLevel.B_LTA) -> list[SignatureStep]:
-    """The official's personal signature (with the visible stamp), then the agency seal at
-    ``level`` (default B-LTA), whose DSS and document timestamp also cover the first."""
+def decree30_steps(official: KeySource, agency: KeySource, level: PadesLevel = PadesLevel.B_LTA,
+                   signature_image: StampImage | None = None,
+                   seal_image: StampImage | None = None) -> list[SignatureStep]:
+    """The official's personal signature (with the visible stamp and their signature image), then
+    the agency seal at ``level`` (default B-LTA), whose DSS and document timestamp also cover the
+    first, its seal image over the official's signature image."""
     return [
         SignatureStep(official, PadesLevel.B_B, "Sig1-CanBo", visible=True,
-                      reason="Ký duyệt kết quả giải quyết thủ tục hành chính"),
+                      reason="Ký duyệt kết quả giải quyết thủ tục hành chính", image=signature_image),
         SignatureStep(agency, level, "Sig2-CoQuan",
-                      reason="Đóng dấu cơ quan (chữ ký số của cơ quan)"),
+                      reason="Đóng dấu cơ quan (chữ ký số của cơ quan)", image=seal_image,
+                      seal_over="Sig1-CanBo" if seal_image is not None else None),
     ]
 
 
@@ -250,6 +258,7 @@ class BatchSigner:
                 signer_cert=signer_cert, chain=chain, mechanism=mechanism,
                 cms=CmsTemplate.build(signer_cert, chain, mechanism),
                 placement=self.placement, font=self.font if step.visible else None,
+                image=step.image, seal_over=step.seal_over,
                 tsa_url=tsa_url, timestamp_size=max(ts_size + 1024, 4096),
                 validation_material=material,
                 dss=DssPayload.build(material.certificates, material.ocsp_responses, material.crls)

@@ -110,6 +110,13 @@ class StampFont:
     """The subset font program (TrueType)."""
     compressed_font_bytes: bytes = field(repr=False)
     """The same, Flate-compressed, ready to embed as /FontFile2."""
+    advances: tuple[int, ...] = field(default=(), repr=False)
+    """Advance width of each character of :data:`REPERTOIRE`, in thousandths of the font size."""
+
+    def text_width(self, text: str, size: float) -> float:
+        """Width in points of one line of ``text`` at ``size`` (unknown characters count 1 em)."""
+        widths = dict(zip(REPERTOIRE, self.advances))
+        return sum(widths.get(c, 1000) for c in text) * size / 1000
 
     @classmethod
     def load(cls, path: "str | Path" = DEFAULT_FONT) -> "StampFont":
@@ -130,7 +137,9 @@ class StampFont:
         buf = io.BytesIO()
         font.save(buf)
         data = buf.getvalue()
-        return cls(font_bytes=data, compressed_font_bytes=zlib.compress(data, 6))
+        cmap, metrics = font.getBestCmap(), font["hmtx"].metrics
+        advances = tuple(metrics[cmap[ord(c)]][0] if ord(c) in cmap else 1000 for c in REPERTOIRE)
+        return cls(font_bytes=data, compressed_font_bytes=zlib.compress(data, 6), advances=advances)
 
     def engine_factory(self, font_size: int = 7):
         """A pyHanko ``FontEngineFactory`` embedding this font without re-subsetting."""
@@ -157,14 +166,32 @@ def check_text(text: str) -> str:
     return text
 
 
+def stamp_time(moment: datetime) -> str:
+    """``dd/mm/yyyy HH:MM:SS +07:00``: the signing time with its UTC offset."""
+    when = moment.strftime("%d/%m/%Y %H:%M:%S %z")
+    return when[:-2] + ":" + when[-2:] if when[-5:-4] in "+-" else when
+
+
 def stamp_lines(text: StampText, signed_at: datetime, width_chars: int = 56) -> str:
     """The stamp's text block, wrapped to the stamp width."""
-    when = (text.signed_at or signed_at).strftime("%d/%m/%Y %H:%M:%S %z")
-    when = when[:-2] + ":" + when[-2:] if when[-5:-4] in "+-" else when
     lines = [f"Ký bởi: {text.signer_name}"]
     lines += textwrap.wrap(f"Cơ quan: {text.agency_name}", width_chars) or [""]
-    lines.append(f"Thời gian: {when}")
+    lines.append(f"Thời gian: {stamp_time(text.signed_at or signed_at)}")
     return check_text("\n".join(lines))
+
+
+def qr_form(writer, data: str, encoder: "QrEncoder | None" = None) -> tuple[generic.IndirectObject, int]:
+    """A QR code as a form XObject (one unit a module, quiet zone included) and its side in units;
+    the matrix from :class:`signing.qr.QrEncoder` (give the chunk's to keep its per-size work)."""
+    border = _SegnoQRStamp.BORDER
+    matrix = (encoder or QrEncoder()).matrix(data)
+    size = len(matrix) + 2 * border
+    # one rectangle per horizontal run of dark modules: the same area, a third of the operators
+    rects = [b"%d %d %d 1 re" % (border + run.start(), size - border - y - 1, len(run.group()))
+             for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(bytes(row))]
+    xobj = init_xobject_dictionary(b"0 0 0 rg\n" + b"\n".join(rects) + b"\nf", size, size)
+    xobj.compress()
+    return writer.add_object(xobj), size
 
 
 class _SegnoQRStamp(QRStamp):
@@ -179,14 +206,7 @@ class _SegnoQRStamp(QRStamp):
         self.offline_code = offline_code
 
     def _qr_xobject(self, data: str | None = None):
-        matrix = self.style.qr_encoder.matrix(data or self.url)
-        size = len(matrix) + 2 * self.BORDER
-        # one rectangle per horizontal run of dark modules: the same area, a third of the operators
-        rects = [b"%d %d %d 1 re" % (self.BORDER + run.start(), size - self.BORDER - y - 1, len(run.group()))
-                 for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(bytes(row))]
-        xobj = init_xobject_dictionary(b"0 0 0 rg\n" + b"\n".join(rects) + b"\nf", size, size)
-        xobj.compress()
-        return self.writer.add_object(xobj), size
+        return qr_form(self.writer, data or self.url, self.style.qr_encoder)
 
     def _inner_layout_natural_size(self):
         commands, (width, height) = super()._inner_layout_natural_size()

@@ -109,6 +109,8 @@ class Agency(db.Model):
     commune_code: Mapped[str | None] = mapped_column(String(5))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
+    seal_image_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The agency's seal image (PNG) in the document store: drawn by its signature at the signing block."""
 
 
 class Official(db.Model):
@@ -126,6 +128,8 @@ class Official(db.Model):
     """Where the official's signing key is (PKCS#12 name, HSM label, CSC credential id) — never the key."""
     sessions_ended_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     """When an administrator last ended this official's sessions: those opened before are refused."""
+    signature_image_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The official's signature image (PNG) in the document store, drawn at the signing block."""
     agency: Mapped[Agency] = relationship()
 
 
@@ -135,6 +139,10 @@ class Citizen(db.Model):
     personal_id: Mapped[str] = mapped_column(String(12), unique=True)
     full_name: Mapped[str] = mapped_column(String(255))
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    """From the identity provider's `email` claim at the last login: where arrival notices are mailed."""
+    phone: Mapped[str | None] = mapped_column(String(32))
+    """From its `phone_number` claim: where the SMS/Zalo gateway sends arrival notices."""
 
 
 class ApiClient(db.Model):
@@ -212,6 +220,9 @@ class Result(db.Model):
     annulment_reason: Mapped[str | None] = mapped_column(Text)
     returned_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     return_reason: Mapped[str | None] = mapped_column(Text)
+    search_text: Mapped[str | None] = mapped_column(Text)
+    """Title, citizen's name and procedure without diacritics, lower case (`formats.fold`): searched
+    so that "nguyen van an" finds "Nguyễn Văn An" in the database, not in Python."""
     received_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     """When the case system received the dossier (its metadata `received_at`), if it said."""
     due_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)

@@ -38,6 +38,10 @@ class ClaimProfile:
     """Claims carrying the account's identity assurance level (a number, or text ending in one)."""
     username: tuple[str, ...]
     """Claims carrying a login name (for officials' records)."""
+    email: tuple[str, ...] = ("email",)
+    """Claims carrying the person's e-mail address (arrival notices)."""
+    phone: tuple[str, ...] = ("phone_number",)
+    """Claims carrying the person's phone number (arrival notices by SMS or Zalo)."""
 
 
 STANDARD = ClaimProfile(
@@ -80,6 +84,10 @@ class CitizenIdentity:
     """Date of birth, when the provider gives it."""
     account_level: int | None
     """Identity assurance level of the account (VNeID: 1 or 2); None when not stated."""
+    email: str | None = None
+    """E-mail address, when given and well-formed."""
+    phone: str | None = None
+    """Phone number (digits, with a leading + for an international one), when given and well-formed."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,17 @@ def read_citizen(profile: ClaimProfile, claims: Mapping[str, object]) -> Citizen
         full_name=full_name.strip(),
         birth_date=_date(_first(claims, profile.birth_date), profile.birth_date_format),
         account_level=_level(_first(claims, profile.account_level)),
+        email=_contact(_first(claims, profile.email), r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+", 254),
+        phone=_contact(_first(claims, profile.phone), r"\+?[0-9]{8,15}", 32, strip=" .-()"),
     )
+
+
+def _contact(value: object, pattern: str, longest: int, strip: str = "") -> str | None:
+    """An optional contact claim, or None when absent or malformed: a login never fails for it."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip().translate({ord(c): None for c in strip})
+    return value if len(value) <= longest and re.fullmatch(pattern, value, re.ASCII) else None
 
 
 def read_official(

@@ -15,6 +15,7 @@ from tests.official.factories import DEPT, RESIDENCE, WARD, add_result
 from wallet_service.batches import creation, runner
 from wallet_service.models import Result, ResultStatus, db
 from wallet_service.services import services
+from wallet_service.dev.demo import demo_code
 
 CITIZEN3 = "022301007890"
 BATCH_TIMEOUT_MS = 240_000
@@ -162,7 +163,7 @@ def test_a_failed_document_shows_why_and_is_signed_again(page, base_url, app, de
 
 
 def test_official_with_the_annul_role_annuls_with_a_reason(page, base_url, app, demo_results, request):
-    result = demo_results[f"{WARD}-251117-0002"]
+    result = demo_results[demo_code(WARD, 2)]
     sign_now(app, "official1", [result])
     log_in(page, base_url, "official", "official1")
     page.goto(base_url + "/official/history")
@@ -182,7 +183,7 @@ def test_official_with_the_annul_role_annuls_with_a_reason(page, base_url, app, 
 
 
 def test_official_without_the_annul_role_cannot_annul(page, base_url, app, demo_results, request):
-    result = demo_results[f"{DEPT}-251117-0001"]
+    result = demo_results[demo_code(DEPT, 1)]
     sign_now(app, "official2", [result])
     log_in(page, base_url, "official", "official2")
     page.goto(base_url + "/official/history")
@@ -198,7 +199,7 @@ def test_official_without_the_annul_role_cannot_annul(page, base_url, app, demo_
 
 
 def test_a_post_without_the_csrf_token_is_refused(page, base_url, app, demo_results):
-    result = demo_results[f"{WARD}-251118-0003"]
+    result = demo_results[demo_code(WARD, 3)]
     log_in(page, base_url, "official", "official1")
     refused = api_post(page, "/api/v1/signing-batches", {"result_ids": [result.id]}, with_token=False)
     assert refused["status"] == 400 and refused["body"]["error"] == "csrf_failed"
@@ -220,7 +221,7 @@ def fits_the_screen(page) -> bool:
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_pages_are_usable_on_a_phone(phone_page, base_url, app, demo_results, request, language):
     page = phone_page
-    signed = demo_results[f"{WARD}-251119-0006"]
+    signed = demo_results[demo_code(WARD, 6)]
     sign_now(app, "official1", [signed])
     log_in(page, base_url, "official", "official1")
     page.goto(f"{base_url}/official/?lang={language}")

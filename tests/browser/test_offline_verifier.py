@@ -15,11 +15,12 @@ from tests.browser.conftest import screenshot
 from tests.offline_qr.keys import agency_key, recoded
 from tests.verify_service.conftest import WARD, annul, sign, signed_pdf
 from tests.verify_service.test_offline_codes import last_page_png, qr_texts
+from wallet_service.dev.demo import demo_code
 
 
 @pytest.fixture
 def printed(app, demo_results, tmp_path):
-    result = sign(app, [demo_results[f"{WARD}-251117-0001"]])[0]
+    result = sign(app, [demo_results[demo_code(WARD, 1)]])[0]
     png = last_page_png(signed_pdf(app, result), tmp_path)
     (code,) = [t for t in qr_texts(png) if t.startswith("VN1:")]
     return result, png, code

@@ -12,12 +12,13 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 from tests.verify_service.conftest import WARD, annul, sign, signed_pdf, with_added_page, with_flipped_byte
 from wallet_service.services import services
+from wallet_service.dev.demo import demo_code
 
 
 @pytest.fixture
 def signed(app, demo_results, tmp_path):
     """Citizen 1's result, really signed; its PDF saved where the browser can upload it from."""
-    result = sign(app, [demo_results[f"{WARD}-251117-0001"]])[0]
+    result = sign(app, [demo_results[demo_code(WARD, 1)]])[0]
     path = tmp_path / "ket-qua.pdf"
     path.write_bytes(signed_pdf(app, result))
     yield result, path
@@ -129,7 +130,7 @@ def test_landing_page_of_an_annulled_result(page, phone_page, base_url, signed, 
 
 
 def test_an_unknown_result_id_is_a_plain_not_found_page(page, base_url, demo_results, app):
-    pending = demo_results[f"{WARD}-251117-0001"]  # not signed: no page, and no hint it exists
+    pending = demo_results[demo_code(WARD, 1)]  # not signed: no page, and no hint it exists
     for result_id in ("00000000-0000-0000-0000-000000000000", pending.id):
         response = page.goto(f"{base_url}/v/{result_id}?lang=en")
         assert response.status == 404

@@ -19,6 +19,8 @@ class Received:
     content_type: str | None
     authorization: str | None
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    """Every header as sent (a gateway's signature headers, for instance)."""
 
 
 @dataclass
@@ -52,7 +54,7 @@ class CountingStore:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 received = Received(self.headers.get("Idempotency-Key"), self.headers.get("Content-Type"),
-                                    self.headers.get("Authorization"), body)
+                                    self.headers.get("Authorization"), body, dict(self.headers.items()))
                 with state.lock:
                     state.requests.append(received)
                     failing = state.fail_next > 0

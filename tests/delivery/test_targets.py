@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -68,3 +69,15 @@ def test_production_needs_a_provided_delivery_key(tmp_path):
     path.write_text(json.dumps({"targets": [{"name": "portal", "url": "https://a.example/"}]}))
     with pytest.raises(ConfigError, match="DELIVERY_SIGNING_KEY_FILE"):
         create_app({**production_environment(tmp_path), "DELIVERY_TARGETS_FILE": str(path)})
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ({"name": "mail", "type": "email", "url": "https://mail.example"}, "an smtp(s) URL"),
+    ({"name": "sms", "type": "notice_webhook", "url": "https://gateway.example"}, "needs 'secret_env'"),
+    ({"name": "sms", "type": "notice_webhook", "url": "https://g.example", "secret_env": ""}, "must be texts"),
+])
+def test_notice_target_mistakes_are_named(tmp_path, entry, expected):
+    path = tmp_path / "targets.json"
+    path.write_text(json.dumps({"targets": [entry]}))
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_targets(path)

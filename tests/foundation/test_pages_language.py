@@ -28,3 +28,20 @@ def test_stylesheet_is_served_locally(client):
     page = client.get("/").get_data(as_text=True)
     assert "https://" not in page.split("<body>")[0]
     assert client.get("/static/app.css").status_code == 200
+
+
+def test_redirect_keeps_the_language_asked_for(client):
+    """A link with ?lang=en to a page that needs a login lands on the login in English too."""
+    response = client.get("/wallet/?lang=en")
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].startswith("/auth/login?")
+    assert "lang=en" in response.headers["Location"]
+    assert "lang=" not in client.get("/wallet/").headers["Location"]
+
+
+def test_favicon_is_served_by_the_service(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).startswith("<svg")
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)

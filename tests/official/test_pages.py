@@ -242,6 +242,8 @@ def test_search_by_citizen_name_or_title_and_sort_by_column(app, official1, demo
 
     assert codes(q="hoa") == [f"{WARD}-251121-0001", f"{WARD}-251121-0003"]  # the citizen's name, any case
     assert codes(q=" PHẠM   văn ") == [f"{WARD}-251121-0002"]                  # spaces folded
+    assert codes(q="pham van minh") == [f"{WARD}-251121-0002"]                # without diacritics
+    assert codes(q="LE THI") == [f"{WARD}-251121-0001", f"{WARD}-251121-0003"]
     assert codes(q=BIRTH[2].split()[0]) == [f"{WARD}-251121-0001"]                # the document's title
     assert codes(q="100%") == []                                                 # % is a character, not a wildcard
     assert codes(sort="-dossier") == [f"{WARD}-251121-0003", f"{WARD}-251121-0002", f"{WARD}-251121-0001"]

@@ -12,6 +12,7 @@ from tests.conftest import login_as, official_principal
 from tests.official.factories import WARD
 from wallet_service.batches import creation, runner
 from wallet_service.models import Delivery, Result, ResultStatus, db
+from wallet_service.dev.demo import demo_code
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def timeline_items(page: str) -> list[tuple[str, str]]:
 
 
 def test_timeline_of_a_signed_delivered_and_annulled_result(app, client, demo_results):
-    result = demo_results[f"{WARD}-251118-0003"]
+    result = demo_results[demo_code(WARD, 3)]
     batch = creation.create_batch(db.session, official_principal("official1"), [result.id])
     runner.run_batch(app, batch.id)
     db.session.expire_all()

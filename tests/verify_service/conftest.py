@@ -26,6 +26,7 @@ from wallet_service.batches import creation, runner
 from wallet_service.models import Result, db
 from wallet_service.services import services
 from wallet_service.verify.holder import VerifierHolder
+from wallet_service.dev.demo import demo_code
 
 WARD = "000.00.15.H40"
 AGENCY1 = "Trung tâm Phục vụ hành chính công phường Hạ Long"
@@ -68,7 +69,7 @@ def sign(app, results: list[Result]) -> list[Result]:
 @pytest.fixture
 def signed_result(app, demo_results) -> Result:
     """Citizen 1's household business registration, signed B-LTA by official1 and agency 1."""
-    return sign(app, [demo_results[f"{WARD}-251117-0001"]])[0]
+    return sign(app, [demo_results[demo_code(WARD, 1)]])[0]
 
 
 def signed_pdf(app, result: Result) -> bytes:

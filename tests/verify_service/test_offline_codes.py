@@ -23,6 +23,7 @@ from tests.verify_service.conftest import AGENCY1, WARD, annul, sign, signed_pdf
 from wallet_service.cli import main
 from wallet_service.services import services
 from wallet_service.verify.access import qr_url
+from wallet_service.dev.demo import demo_code
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +58,7 @@ def offline_cli(app, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_printed_result_verifies_offline_with_the_cli(app, demo_results, tmp_path):
-    result = sign(app, [demo_results[f"{WARD}-251117-0001"]])[0]
+    result = sign(app, [demo_results[demo_code(WARD, 1)]])[0]
     png = last_page_png(signed_pdf(app, result), tmp_path)
     texts = qr_texts(png)
     assert qr_url(services(app).settings, result.id) in texts  # the link QR code, with its access key

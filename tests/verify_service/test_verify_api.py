@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from tests.verify_service.conftest import AGENCY1, annul, signed_pdf, with_added_page, with_flipped_byte
 from wallet_service.platform.ui import TIME_ZONE
 from wallet_service.verify.registry import MAX_REVISIONS, mask_name, revision_hashes
+from wallet_service.dev.demo import demo_code
 
 
 def post_pdf(client, data: bytes, lang: str = "en", name: str = "result.pdf"):
@@ -37,7 +38,7 @@ def test_the_services_own_signed_result_passes_and_names_the_result(app, client,
     assert len(report["document_timestamps"]) == 1
     registry = report["registry"]
     assert registry["result_id"] == signed_result.id
-    assert registry["dossier_code"] == "000.00.15.H40-251117-0001"
+    assert registry["dossier_code"] == demo_code("000.00.15.H40", 1)
     assert registry["agency"] == {"code": "000.00.15.H40", "name": AGENCY1}
     assert registry["title"] == "Giấy chứng nhận đăng ký hộ kinh doanh"
     assert registry["citizen_name"] == "L** T** H**"

@@ -11,6 +11,7 @@ from wallet_service.services import services
 
 from ..conftest import official_principal
 from .factories import CITIZEN1, CITIZEN2  # noqa: F401 (the wallet tests import them from here)
+from wallet_service.dev.demo import demo_code
 
 
 def citizen_principal(personal_id: str) -> Principal:
@@ -21,9 +22,9 @@ def citizen_principal(personal_id: str) -> Principal:
 @pytest.fixture
 def wallet_results(app, demo_results) -> dict[str, str]:
     """citizen1's results in each stage, by stage name -> result id (other citizens' left pending)."""
-    issued = demo_results["000.00.04.H40-251118-0002"]
-    annulled = demo_results["000.00.15.H40-251117-0001"]  # official1 (annul role) is of this agency
-    processing = demo_results["000.00.15.H40-251117-0002"]
+    issued = demo_results[demo_code("000.00.04.H40", 2)]
+    annulled = demo_results[demo_code("000.00.15.H40", 1)]  # official1 (annul role) is of this agency
+    processing = demo_results[demo_code("000.00.15.H40", 2)]
     for result in (issued, annulled):
         result.move_to(ResultStatus.SIGNING)
         result.signed_sha256 = result.original_sha256  # stands in for the signed PDF

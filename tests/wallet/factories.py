@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from wallet_service.models import Agency, Citizen, Result, db
+from wallet_service.results.formats import fold
 
 from ..official.factories import BIRTH, DEPT, RESIDENCE, WARD
 
@@ -18,7 +19,8 @@ def _copy(base: Result, n: int, *, agency: Agency, procedure, citizen: Citizen, 
     code, name, title = procedure
     result = Result(dossier_code=f"{agency.code}-{received:%y%m%d}-{n:04d}", procedure_code=code, procedure_name=name,
                     title=title, citizen_id=citizen.id, citizen_name=citizen.full_name, agency_id=agency.id,
-                    original_sha256=base.original_sha256, original_size=base.original_size, created_at=received)
+                    original_sha256=base.original_sha256, original_size=base.original_size, created_at=received,
+                    search_text=fold(f"{title} {citizen.full_name} {name}"))  # as intake fills it
     db.session.add(result)
     return result
 

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from ..models import db
 from ..services import services
-from . import agencies, clients, officials
+from . import agencies, clients, images, officials
 from .agencies import AgencyView
 from .errors import AdminError
 from .officials import OfficialView
@@ -91,6 +91,18 @@ def agencies_update(code, name, parent, no_parent, province, commune, no_commune
     click.echo(f"agency updated: {_agency_line(updated)}")
 
 
+@agencies_group.command("seal-image")
+@click.argument("code")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def agencies_seal_image(code, file):
+    """Set the agency's red seal image (PNG with transparency, at most 1 MB), drawn by its signature over
+    the left third of the official's signature image."""
+    with one_line_errors():
+        digest = images.set_seal_image(db.session, services().documents, actor(), code, file.read())
+    click.echo(f"seal image set for {code}: sha256 {digest}")
+
+
 @click.group("officials")
 def officials_group():
     """Officials: registered here before their first login, matched by their provider's login name."""
@@ -132,6 +144,17 @@ def officials_roles(username, roles):
     with one_line_errors():
         changed = officials.set_roles(db.session, actor(), username, officials.parse_roles(roles))
     click.echo(f"roles set: {_official_line(changed)}")
+
+
+@officials_group.command("signature-image")
+@click.argument("username")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def officials_signature_image(username, file):
+    """Set the official's signature image (PNG with transparency, at most 1 MB), drawn at the signing block."""
+    with one_line_errors():
+        digest = images.set_signature_image(db.session, services().documents, actor(), username, file.read())
+    click.echo(f"signature image set for {username}: sha256 {digest}")
 
 
 @click.group("keys")

@@ -33,6 +33,10 @@ def citizen_principal(session: Session, identity: CitizenIdentity, min_level: in
     citizen.full_name = identity.full_name
     if identity.birth_date is not None:
         citizen.birth_date = identity.birth_date
+    if identity.email is not None:
+        citizen.email = identity.email
+    if identity.phone is not None:
+        citizen.phone = identity.phone
     session.flush()
     principal = Principal(CITIZEN, citizen.id, citizen.full_name, personal_id=citizen.personal_id)
     audit.record(session, principal.actor, "auth.login")

@@ -14,6 +14,7 @@ from signing.pipeline import BatchItem, SignatureStep, decree30_steps
 from signing.profiles import PadesLevel
 from signing.stamp import StampText
 
+from ..admin.images import stored_image
 from ..keys.directory import key_directory
 from ..models import Official, Result
 from ..offline.codes import batch_codes
@@ -47,12 +48,16 @@ def batch_items(app: Flask, session: Session, official: Official, result_ids: Se
 
 
 def batch_steps(app: Flask, official: Official, official_source: KeySource | None = None) -> list[SignatureStep]:
-    """The official's step signs with `official_source` when given (their key with the approval they gave)."""
+    """The official's step signs with `official_source` when given (their key with the approval they gave).
+    The official's signature image and the agency's seal image are read and decoded here, once a batch."""
     settings = services(app).settings
+    store = services(app).documents
     return decree30_steps(
         official_source or official_key(app, official),
         key_directory(app).agency_key(official.agency.code),
         PadesLevel.parse(settings.signature_level),
+        signature_image=stored_image(store, official.signature_image_sha256, "signature"),
+        seal_image=stored_image(store, official.agency.seal_image_sha256, "seal"),
     )
 
 

@@ -10,23 +10,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Delivery, DeliveryStatus, Result, ResultStatus
-from .targets import CASE_SYSTEM, DeliveryTargets
+from .targets import CASE_SYSTEM, EMAIL, NOTICE_TYPES, DeliveryTargets
 
 SIGNED = "signed"
 ANNULLED = "annulled"
 RETURNED = "returned"
+NOTICE = "notice"
+"""An arrival notice to the citizen: sent like the others, but `delivered` never waits for it."""
 
 
 def enqueue_signed(targets: DeliveryTargets, session: Session, result: Result) -> list[Delivery]:
-    """Receiver of `result_signed`: one pending delivery per target that wants this result."""
-    rows = [
-        Delivery(result_id=result.id, target=target.name, event=SIGNED)
-        for target in targets.for_result(result.agency.code, result.procedure_code)
-    ]
-    session.add_all(rows)
+    """Receiver of `result_signed`: one pending delivery per store that wants this result, and one
+    arrival notice per notice target the citizen can be reached by (an e-mail address, a phone)."""
+    wanted = targets.for_result(result.agency.code, result.procedure_code)
+    rows = [Delivery(result_id=result.id, target=t.name, event=SIGNED) for t in wanted if t.type not in NOTICE_TYPES]
     if not rows:
         result.move_to(ResultStatus.DELIVERED)
-    return rows
+    contact = {EMAIL: result.citizen.email}
+    notices = [Delivery(result_id=result.id, target=t.name, event=NOTICE) for t in wanted
+               if t.type in NOTICE_TYPES and contact.get(t.type, result.citizen.phone)]
+    session.add_all(rows + notices)
+    return rows + notices
 
 
 def enqueue_annulled(session: Session, result: Result) -> list[Delivery]:

@@ -12,6 +12,21 @@ the citizen's wallet inside the service only.
     authorization_env = "PORTAL_TOKEN"    # optional: env variable whose value is the Authorization header
     max_attempts = 10                     # optional, default 10
     timeout_seconds = 10                  # optional, default 10
+
+Arrival notices to the citizen (sent once a result is in their wallet, never holding up `delivered`):
+
+    [[targets]]
+    name = "mail"
+    type = "email"                        # to the e-mail address of the citizen's last login
+    url = "smtp://127.0.0.1:1025"         # smtps:// for TLS; smtp://user@host:587 logs in (STARTTLS)
+    mail_from = "Ví kết quả <no-reply@example.vn>"
+    secret_env = "SMTP_PASSWORD"          # optional: env variable holding the SMTP password
+
+    [[targets]]
+    name = "sms-zalo"
+    type = "notice_webhook"               # an SMS or Zalo gateway: JSON with the citizen's phone number
+    url = "https://gateway.example/notices"
+    secret_env = "NOTICE_HMAC_SECRET"     # required: env variable holding the HMAC-SHA256 key
 """
 from __future__ import annotations
 
@@ -28,10 +43,17 @@ from ..platform.config import ConfigError
 WEBHOOK = "webhook"
 CASE_SYSTEM = "case_system"
 """A webhook of the case system the dossiers come from: also told when a dossier is returned unsigned."""
-TARGET_TYPES = frozenset({WEBHOOK, CASE_SYSTEM})
+EMAIL = "email"
+"""An arrival notice by e-mail to the citizen."""
+NOTICE_WEBHOOK = "notice_webhook"
+"""An arrival notice through an SMS or Zalo gateway's webhook (HMAC-signed JSON)."""
+NOTICE_TYPES = frozenset({EMAIL, NOTICE_WEBHOOK})
+TARGET_TYPES = frozenset({WEBHOOK, CASE_SYSTEM}) | NOTICE_TYPES
 _KNOWN_KEYS = frozenset(
-    {"name", "type", "url", "agencies", "procedures", "include_document", "authorization_env", "max_attempts", "timeout_seconds"}
+    {"name", "type", "url", "agencies", "procedures", "include_document", "authorization_env", "max_attempts", "timeout_seconds",
+     "mail_from", "secret_env"}
 )
+_SCHEMES = {EMAIL: (("smtp", "smtps"), "an smtp(s)")}
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,10 @@ class DeliveryTarget:
     """Attempts before a delivery is given up as `failed`."""
     timeout_seconds: float = 10.0
     """How long one HTTP attempt may take."""
+    mail_from: str = "wallet-service <no-reply@localhost>"
+    """An `email` target's From header."""
+    secret_env: str | None = None
+    """Environment variable holding a notice target's secret: the SMTP password, or the webhook's HMAC key."""
 
     def wants(self, agency_code: str, procedure_code: str) -> bool:
         return (not self.agencies or agency_code in self.agencies) and (
@@ -65,6 +91,10 @@ class DeliveryTarget:
     def authorization(self) -> str | None:
         # A secret the targets file names by design, so that it stays out of the file: not a setting.
         return os.environ.get(self.authorization_env) if self.authorization_env else None
+
+    def secret(self) -> str | None:
+        # As `authorization`: the targets file names the variable, the secret stays out of it.
+        return os.environ.get(self.secret_env) if self.secret_env else None
 
 
 @dataclass(frozen=True)
@@ -118,8 +148,10 @@ def _target(path: Path, number: int, entry: object) -> DeliveryTarget:
     if kind not in TARGET_TYPES:
         raise ConfigError(f"{where} ({name}): unknown type '{kind}'; known: {', '.join(sorted(TARGET_TYPES))}.")
     url = entry.get("url")
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-        raise ConfigError(f"{where} ({name}): 'url' must be an http(s) URL.")
+    schemes, described = _SCHEMES.get(kind, (("http", "https"), "an http(s)"))
+    if not isinstance(url, str) or urlsplit(url).scheme not in schemes or not urlsplit(url).netloc:
+        raise ConfigError(f"{where} ({name}): 'url' must be {described} URL.")
+    notice = _notice_keys(where, name, kind, entry)
     lists = {}
     for key in ("agencies", "procedures"):
         value = entry.get(key, [])
@@ -148,4 +180,15 @@ def _target(path: Path, number: int, entry: object) -> DeliveryTarget:
         authorization_env=authorization_env,
         max_attempts=max_attempts,
         timeout_seconds=float(timeout),
+        **notice,
     )
+
+
+def _notice_keys(where: str, name: str, kind: str, entry: Mapping) -> dict:
+    """`mail_from` and `secret_env`, checked: a gateway webhook must name its HMAC key's variable."""
+    keys = {key: entry[key] for key in ("mail_from", "secret_env") if key in entry}
+    if any(not isinstance(v, str) or not v.strip() for v in keys.values()):
+        raise ConfigError(f"{where} ({name}): 'mail_from' and 'secret_env' must be texts.")
+    if kind == NOTICE_WEBHOOK and "secret_env" not in keys:
+        raise ConfigError(f"{where} ({name}): a notice_webhook needs 'secret_env', the variable holding its HMAC key.")
+    return keys

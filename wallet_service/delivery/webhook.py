@@ -8,7 +8,7 @@ from .messages import MEDIA_TYPE
 from .targets import DeliveryTarget
 
 # Worth another try: the store is busy, down, or asks us to come back (RFC 9110 §15.5.9, §15.6, RFC 6585).
-_RETRYABLE_STATUS = frozenset({408, 425, 429})
+RETRYABLE_STATUS = frozenset({408, 425, 429})
 
 
 class SendFailed(Exception):
@@ -34,5 +34,5 @@ def post_message(http: requests.Session, target: DeliveryTarget, idempotency_key
     if 200 <= response.status_code < 300:
         return
     detail = response.text[:200].strip()
-    retryable = response.status_code >= 500 or response.status_code in _RETRYABLE_STATUS
+    retryable = response.status_code >= 500 or response.status_code in RETRYABLE_STATUS
     raise SendFailed(f"HTTP {response.status_code}" + (f": {detail}" if detail else ""), retryable=retryable)

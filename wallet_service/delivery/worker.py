@@ -24,7 +24,8 @@ from ..services import services
 from .config import WorkerSettings
 from .messages import message_claims, sign_message
 from .outbox import complete_if_delivered
-from .targets import TARGET_TYPES
+from .notices import Notice, send_notice
+from .targets import NOTICE_TYPES, TARGET_TYPES
 from .webhook import SendFailed, post_message
 
 log = logging.getLogger(__name__)
@@ -103,13 +104,18 @@ def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim,
     try:
         result = session.get(Result, delivery.result_id)
         base = services(app).settings.public_base_url.rstrip("/")
-        document = None
-        if target.include_document and delivery.event == "signed":
-            document = services(app).documents.get(result.signed_sha256)
-        token = sign_message(message_claims(delivery, result, target, base, document), config.key_source.load())
         key = delivery.idempotency_key
-        session.commit()  # no transaction stays open while the store answers
-        post_message(http, target, key, token)
+        if target.type in NOTICE_TYPES:
+            notice = Notice.of(result, base)
+            session.commit()  # no transaction stays open while the mail server or gateway answers
+            send_notice(http, target, key, notice)
+        else:
+            document = None
+            if target.include_document and delivery.event == "signed":
+                document = services(app).documents.get(result.signed_sha256)
+            token = sign_message(message_claims(delivery, result, target, base, document), config.key_source.load())
+            session.commit()  # no transaction stays open while the store answers
+            post_message(http, target, key, token)
     except SendFailed as exc:
         metrics.delivery_failures.labels(target=target.name).inc()
         _record_failure(session, claim, config.worker, now, exc.message, exc.retryable, target.max_attempts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import views
+from . import signature, views  # noqa: F401 (signature adds its pages to views.bp)
 
 
 def init_app(app: Flask) -> None:

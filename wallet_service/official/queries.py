@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..batches.creation import SIGNABLE
 from ..models import BatchItemStatus, Citizen, Result, SigningBatchItem, db
 from ..platform.ui import TIME_ZONE
+from ..results.formats import fold
 from .filters import ResultFilters
 
 _LOCAL = ZoneInfo(TIME_ZONE)
@@ -42,8 +43,10 @@ def _filtered(stmt: Select, filters: ResultFilters, date_column) -> Select:
         stmt = stmt.where(func.lower(Result.dossier_code).like(pattern, escape="\\"))
     if filters.search:
         pattern = f"%{_escape_like(filters.search.lower())}%"
+        folded = f"%{_escape_like(fold(filters.search))}%"
         stmt = stmt.where(or_(func.lower(Result.citizen_name).like(pattern, escape="\\"),
-                              func.lower(Result.title).like(pattern, escape="\\")))
+                              func.lower(Result.title).like(pattern, escape="\\"),
+                              Result.search_text.like(folded, escape="\\")))
     return stmt
 
 

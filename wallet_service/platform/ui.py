@@ -2,6 +2,8 @@
 time zone, the logged-in person, and the CSRF token for forms and page scripts (Flask-Babel)."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from flask import Flask, g, request
 from flask_babel import Babel, format_datetime
 
@@ -28,6 +30,21 @@ def select_language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
 
 
+def _with_language(response):
+    """A redirect within this site keeps the `?lang=` it was asked with, so a shared link opens in the
+    language it was sent in even where no cookie is kept; redirects elsewhere (identity providers) are
+    left as they are."""
+    asked = request.args.get("lang")
+    location = response.headers.get("Location", "")
+    if asked not in LANGUAGES or not 300 <= response.status_code < 400 or not location.startswith("/") \
+            or location.startswith("//"):
+        return response
+    parts = urlsplit(location)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    response.headers["Location"] = urlunsplit(parts._replace(query=urlencode([*query, ("lang", asked)])))
+    return response
+
+
 def _page_principal():
     """The logged-in person for the page header; a page never fails because of a bad bearer header."""
     try:
@@ -46,6 +63,10 @@ def init_app(app: Flask) -> None:
         if "remember_language" in g:
             response.set_cookie(LANGUAGE_COOKIE, g.remember_language, max_age=_ONE_YEAR, samesite="Lax", httponly=True)
         return response
+
+    @app.after_request
+    def _keep_language_on_redirect(response):
+        return _with_language(response)
 
     @app.context_processor
     def _page_context():

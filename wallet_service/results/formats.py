@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from vietnam_provinces import Ward, WardCode
 
@@ -95,6 +96,12 @@ def check_commune_code(code: str, field: str = "commune_code") -> None:
 # "\ud800" decodes to one): none belongs in a name or title, PostgreSQL refuses NUL in text, and a
 # lone surrogate cannot be encoded as UTF-8 at all.
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics (đ as d), spaces collapsed: what accent-free search compares."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return " ".join("".join(c for c in text if unicodedata.category(c) != "Mn").lower().split())
 
 
 def check_text(value: object, field: str) -> None:

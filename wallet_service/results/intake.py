@@ -16,7 +16,7 @@ from . import audit
 from ..models import Agency, Citizen, Result, ResultStatus, new_uuid, utcnow
 from ..platform.errors import ApiError, Conflict, Forbidden, Unprocessable
 from ..platform.storage import DocumentStore
-from .formats import dossier_agency
+from .formats import dossier_agency, fold
 from .pdf_intake import inspect_pdf
 
 MAX_BATCH_RESULTS = 100
@@ -255,6 +255,7 @@ def _row(item: _Checked, citizen: Citizen, client_id: int | None, now: dt.dateti
         "annulment_reason": None,
         "returned_at": None,
         "return_reason": None,
+        "search_text": fold(" ".join((metadata["title"], metadata["citizen_name"], metadata["procedure_name"]))),
         "received_at": metadata.get("received_at"),
         "due_at": metadata.get("due_at"),
         "delivered_at": None,

@@ -20,6 +20,7 @@ from ..access import CITIZEN, Principal, can_read_result
 from ..copies import KIND as COPY
 from ..models import Agency, Citizen, Result, ResultStatus
 from ..platform.ui import TIME_ZONE
+from ..results.formats import fold
 from .query import WalletQuery
 
 
@@ -105,7 +106,9 @@ def _narrowed(stmt: Select, query: WalletQuery) -> Select:
     if query.search:
         pattern = f"%{_escape_like(query.search.lower())}%"
         columns = (Result.title, Result.procedure_name, Result.procedure_code, Result.dossier_code)
-        stmt = stmt.where(or_(*(_contains(c, pattern) for c in columns), Result.agency.has(_contains(Agency.name, pattern))))
+        folded = f"%{_escape_like(fold(query.search))}%"  # "giay phep" finds "Giấy phép"
+        stmt = stmt.where(or_(*(_contains(c, pattern) for c in columns), Result.search_text.like(folded, escape="\\"),
+                              Result.agency.has(_contains(Agency.name, pattern))))
     return stmt
 
 

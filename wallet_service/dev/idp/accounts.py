@@ -57,6 +57,9 @@ class DevAccount:
             fullName=self.full_name,
             birthDate=self.birth_date.strftime("%Y%m%d"),
             accountLevel=self.account_level,
+            # made-up contacts for the arrival notices (example.com is reserved for examples)
+            email=f"{self.username}@example.com",
+            phone_number=f"+849000{self.personal_id[-5:]}",
         )
         return claims
 

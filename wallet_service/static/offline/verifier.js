@@ -65,9 +65,29 @@
     show(await OfflineCose.verify(text, trustList));
   }
 
-  /* jsQR finds one code per picture; the stamp has two, so regions of the picture are tried too. */
+  /* jsQR finds one code per picture; the stamp has two (the link and the offline code, side by side),
+     so a code found that is not the offline one is painted over and the picture read again, and
+     regions of the picture are tried too. */
   function findCode(canvas) {
     var context = canvas.getContext("2d", {willReadFrequently: true}), w = canvas.width, h = canvas.height, first = null;
+    for (var attempt = 0; attempt < 3; attempt++) {
+      var whole = jsQR(context.getImageData(0, 0, w, h).data, w, h, {inversionAttempts: "dontInvert"});
+      if (!whole) break;
+      if (whole.data.indexOf(OfflineCose.PREFIX) === 0) return whole.data;
+      if (first === null) first = whole.data;
+      var corners = whole.location;
+      context.fillStyle = "#fff";
+      context.beginPath();
+      context.moveTo(corners.topLeftCorner.x, corners.topLeftCorner.y);
+      context.lineTo(corners.topRightCorner.x, corners.topRightCorner.y);
+      context.lineTo(corners.bottomRightCorner.x, corners.bottomRightCorner.y);
+      context.lineTo(corners.bottomLeftCorner.x, corners.bottomLeftCorner.y);
+      context.closePath();
+      context.lineWidth = 12;  /* the finder patterns' quiet zone too */
+      context.strokeStyle = "#fff";
+      context.fill();
+      context.stroke();
+    }
     var regions = [[0, 0, w, h]];
     [2, 3].forEach(function (n) {
       var rw = Math.floor(w * 2 / (n + 1)), rh = Math.floor(h * 2 / (n + 1));

@@ -1,0 +1,221 @@
+"""The lines of text on a page with their positions, enough to find a document's signing block.
+
+pyHanko writes PDFs but does not read their text, and a text-extraction library (pdfminer) would
+be a heavy dependency for reading one page per document; case systems' documents (fpdf2, office
+suites) draw text with ``Tf``/``Td``/``Tm``/``Tj``/``TJ`` in the page's own coordinates, which
+this reader follows. Positions under a ``cm`` transformation are taken as they are written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pyhanko.pdf_utils import generic
+
+_DELIMITERS = b"()<>[]{}/%"
+_WHITESPACE = b" \t\r\n\x0c\x00"
+_TOKEN = re.compile(rb"[^\s()<>\[\]{}/%]+")
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\x0c"}
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """Text drawn on one baseline, left to right."""
+
+    text: str
+    x0: float
+    """Left end in points."""
+    x1: float
+    """Right end in points (from the font's glyph widths)."""
+    y: float
+    """Baseline in points."""
+    size: float
+    """Font size in points."""
+
+    @property
+    def centre(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def _literal(data: bytes, i: int) -> tuple[bytes, int]:
+    """The literal string starting after ``(`` at ``i``; returns its bytes and the index after ``)``."""
+    out, depth = bytearray(), 1
+    while i < len(data):
+        c = data[i:i + 1]
+        if c == b"\\":
+            nxt = data[i + 1:i + 2]
+            octal = re.match(rb"[0-7]{1,3}", data[i + 1:i + 4])
+            if octal:
+                out.append(int(octal.group(), 8) & 0xFF)
+                i += 1 + len(octal.group())
+                continue
+            out += _ESCAPES.get(nxt, b"" if nxt in (b"\n", b"\r") else nxt)
+            i += 2
+            continue
+        depth += c == b"("
+        depth -= c == b")"
+        if depth == 0:
+            return bytes(out), i + 1
+        out += c
+        i += 1
+    return bytes(out), i
+
+
+def _tokens(data: bytes):
+    """Operands and operators of a content stream: strings as bytes, numbers as floats, arrays as
+    lists, names as ``/Name`` strings, operators as str."""
+    i, stack = 0, [[]]
+    while i < len(data):
+        c = data[i:i + 1]
+        if c in _WHITESPACE:
+            i += 1
+        elif c == b"%":
+            end = data.find(b"\n", i)
+            i = end if end >= 0 else len(data)
+        elif c == b"(":
+            value, i = _literal(data, i + 1)
+            stack[-1].append(value)
+        elif data[i:i + 2] in (b"<<", b">>"):
+            i += 2
+        elif c == b"<":
+            end = data.find(b">", i)
+            hexdigits = re.sub(rb"\s", b"", data[i + 1:end])
+            stack[-1].append(bytes.fromhex((hexdigits + b"0" * (len(hexdigits) % 2)).decode()))
+            i = end + 1
+        elif c == b"[":
+            stack.append([])
+            i += 1
+        elif c == b"]":
+            inner = stack.pop() if len(stack) > 1 else []
+            stack[-1].append(inner)
+            i += 1
+        elif c == b"/":
+            m = _TOKEN.match(data, i + 1)
+            stack[-1].append("/" + (m.group().decode("latin-1") if m else ""))
+            i = m.end() if m else i + 1
+        else:
+            m = _TOKEN.match(data, i)
+            if m is None:
+                i += 1
+                continue
+            word, i = m.group(), m.end()
+            try:
+                stack[-1].append(float(word))
+            except ValueError:
+                if word == b"BI":  # inline image: skip its data
+                    end = data.find(b"EI", i)
+                    i, stack = (end + 2 if end >= 0 else len(data)), [[]]
+                    continue
+                yield word.decode("latin-1"), stack[-1]
+                stack = [[]]
+
+
+@dataclass(frozen=True)
+class _Font:
+    code_bytes: int
+    unicode: dict[int, str]
+    widths: dict[int, float]
+    default_width: float
+
+    def decode(self, raw: bytes) -> tuple[str, float]:
+        """Text of a string and its advance in thousandths of the font size."""
+        n = self.code_bytes
+        codes = [int.from_bytes(raw[k:k + n], "big") for k in range(0, len(raw) - n + 1, n)]
+        text = "".join(self.unicode.get(c, chr(c) if n == 1 else "") for c in codes)
+        return text, sum(self.widths.get(c, self.default_width) for c in codes)
+
+
+def _cmap(stream) -> dict[int, str]:
+    data = stream.get_object().data if stream is not None else b""
+    mapping: dict[int, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+        for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            mapping[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be", "ignore")
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+        for lo, hi, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            start = int(dst, 16)
+            for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                mapping[code] = chr(start + k)
+    return mapping
+
+
+def _font(font) -> _Font:
+    font = font.get_object()
+    unicode = _cmap(font.get("/ToUnicode"))
+    if font.get("/Subtype") == "/Type0":
+        cid = font["/DescendantFonts"][0].get_object()
+        widths: dict[int, float] = {}
+        w = list(cid.get("/W", []))
+        while w:
+            first = int(w.pop(0))
+            if isinstance(w[0], generic.ArrayObject):
+                widths.update((first + k, float(v)) for k, v in enumerate(w.pop(0)))
+            else:
+                last, value = int(w.pop(0)), float(w.pop(0))
+                widths.update((c, value) for c in range(first, last + 1))
+        return _Font(2, unicode, widths, float(cid.get("/DW", 1000)))
+    first = int(font.get("/FirstChar", 0))
+    widths = {first + k: float(v) for k, v in enumerate(font.get("/Widths", []))}
+    return _Font(1, unicode, widths, 500.0)
+
+
+def _contents(page) -> bytes:
+    contents = page.get("/Contents")
+    if contents is None:
+        return b""
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, generic.ArrayObject) else [contents]
+    return b"\n".join(s.get_object().data for s in streams)
+
+
+def page_lines(page) -> list[TextLine]:
+    """The text lines of a page (a pyHanko page dictionary), top to bottom."""
+    fonts_dict = page.get("/Resources", generic.DictionaryObject()).get_object().get("/Font", {})
+    fonts: dict[str, _Font] = {}
+    runs: list[tuple[float, float, float, float, str]] = []
+    font, size, leading = None, 0.0, 0.0
+    line_x = line_y = x = y = 0.0
+    for op, args in _tokens(_contents(page)):
+        if op == "Tf" and len(args) >= 2 and args[0] in fonts_dict:
+            if args[0] not in fonts:
+                fonts[args[0]] = _font(fonts_dict[args[0]])
+            font, size = fonts[args[0]], float(args[1])
+        elif op == "BT":
+            line_x = line_y = x = y = 0.0
+        elif op in ("Td", "TD") and len(args) >= 2:
+            line_x, line_y = line_x + args[0], line_y + args[1]
+            x, y = line_x, line_y
+            leading = -args[1] if op == "TD" else leading
+        elif op == "Tm" and len(args) >= 6:
+            line_x = x = float(args[4])
+            line_y = y = float(args[5])
+        elif op == "TL" and args:
+            leading = float(args[0])
+        elif op in ("T*", "'", '"'):
+            line_y -= leading
+            x, y = line_x, line_y
+        if op in ("Tj", "'", '"', "TJ") and font is not None and args:
+            parts = args[-1] if op == "TJ" else [args[-1]]
+            text, advance = "", 0.0
+            for part in parts:
+                if isinstance(part, bytes):
+                    t, a = font.decode(part)
+                    text, advance = text + t, advance + a
+                elif isinstance(part, float):
+                    advance -= part
+            runs.append((y, x, x + advance * size / 1000, size, text))
+            x += advance * size / 1000
+    return _join(runs)
+
+
+def _join(runs) -> list[TextLine]:
+    """Runs on the same baseline, close together, make one line."""
+    lines: list[TextLine] = []
+    for y, x0, x1, size, text in sorted(runs, key=lambda r: (-round(r[0], 1), r[1])):
+        last = lines[-1] if lines else None
+        if last and abs(last.y - y) < 0.5 and x0 - last.x1 < size:
+            lines[-1] = TextLine(last.text + text, last.x0, max(last.x1, x1), last.y, max(last.size, size))
+        elif text.strip():
+            lines.append(TextLine(text, x0, x1, y, size))
+    return lines
