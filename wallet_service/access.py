@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask import request, session
 
 from .client_auth import authenticate_client
-from .copies import KIND as COPY, STATION
+from .copies.kinds import KIND as COPY, STATION
 from .models import Result, db
 from .platform.errors import Forbidden, Unauthorized
 from .services import services

@@ -23,7 +23,7 @@ from .schemas import (
 )
 from ..services import services
 from ..wallet.results import downloadable
-from ..copies import STATION
+from ..copies.kinds import STATION
 
 _METADATA = ResultMetadataSchema()  # made once: a marshmallow Schema copies its fields when made
 

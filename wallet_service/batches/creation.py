@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from signing.keys import HolderApproval
 
 from ..access import OFFICIAL, Principal
-from ..copies import CERTIFIER_ROLE, KIND as COPY
+from ..copies.kinds import CERTIFIER_ROLE, KIND as COPY
 from ..models import BatchStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, utcnow
 from ..platform.errors import BadRequest, Conflict, Forbidden, Unprocessable
 from ..results import audit

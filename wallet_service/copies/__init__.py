@@ -6,11 +6,9 @@ an agency for a later dossier."""
 
 from flask import Flask
 
-KIND = "certified_copy"
-CERTIFIER_ROLE = "certifier"
-"""Officials with this role confirm and sign certified copies of their agency."""
-STATION = "station"
-"""`ApiClient.kind` of a digitisation station."""
+from .kinds import CERTIFIER_ROLE, KIND, STATION
+
+__all__ = ["CERTIFIER_ROLE", "KIND", "STATION", "init_app"]
 
 
 def init_app(app: Flask) -> None:

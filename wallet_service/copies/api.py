@@ -12,7 +12,8 @@ from ..models import Result, db
 from ..platform import json_body
 from ..platform.errors import BadRequest, NotFound
 from ..services import services
-from . import KIND, certification, shares
+from . import certification, shares
+from .kinds import KIND
 from .catalogue import FIELDS
 from .intake import check_request, store_copy
 from .scans import scan_from_images, scan_from_pdf

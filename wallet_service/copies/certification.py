@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import CERTIFIER_ROLE, KIND
+from .kinds import CERTIFIER_ROLE, KIND
 from ..access import OFFICIAL, Principal, can_read_result
 from ..models import Official, Result, ResultStatus, utcnow
 from .models import CertifiedCopy

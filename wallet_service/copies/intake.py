@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import KIND, STATION
+from .kinds import KIND, STATION
 from ..access import CLIENT, Principal
 from ..models import Agency, Citizen, Result, ResultStatus, new_uuid
 from .models import CertifiedCopy

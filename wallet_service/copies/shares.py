@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import KIND, STATION
+from .kinds import KIND, STATION
 from ..access import CITIZEN, CLIENT, Principal, can_read_result
 from ..models import Agency, AuditEvent, Citizen, Result, ResultStatus, utcnow
 from .models import CopyShare

@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from ..access import current_principal
-from ..copies import CERTIFIER_ROLE, certification
+from ..copies import certification
+from ..copies.kinds import CERTIFIER_ROLE
 from ..copies.catalogue import DATE_FIELDS, DOCUMENT_TYPES, FIELD_LABELS, FIELDS
 from ..models import db
 from ..platform.errors import Unprocessable

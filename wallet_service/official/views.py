@@ -15,7 +15,7 @@ from . import queries
 from ..access import OFFICIAL, Principal, can_read_result, current_principal
 from ..batches.creation import MAX_BATCH, SIGNABLE, SIGNER_ROLE
 from ..batches.plan import key_reference, official_key
-from ..copies import CERTIFIER_ROLE, KIND as COPY
+from ..copies.kinds import CERTIFIER_ROLE, KIND as COPY
 from ..keys.errors import KeyUnavailable
 from ..models import (
     RESULT_TRANSITIONS, BatchItemStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, db,

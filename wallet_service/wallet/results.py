@@ -17,7 +17,7 @@ from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from ..access import CITIZEN, Principal, can_read_result
-from ..copies import KIND as COPY
+from ..copies.kinds import KIND as COPY
 from ..models import Agency, Citizen, Result, ResultStatus
 from ..platform.ui import TIME_ZONE
 from ..results.formats import fold
