@@ -27,7 +27,9 @@ def _charts_drawn(page: Page) -> None:
     expect(page.locator("[data-testid=chart-on-time-procedure] text.value")).to_have_count(2)
     expect(page.locator("[data-testid=tile-on-time] strong")).to_have_text("33.3 %")
     expect(page.locator("[data-testid=chart-satisfaction] text.value")).to_have_text(["1", "1", "0", "1", "0"])
-    for chart in ("daily", "on-time-agency", "pending", "satisfaction"):
+    expect(page.locator("[data-testid=chart-copies] rect")).to_have_count(30)
+    expect(page.locator("[data-testid=tile-copies] strong")).to_have_text("1")
+    for chart in ("daily", "on-time-agency", "pending", "satisfaction", "copies"):
         box = page.locator(f"[data-testid=chart-{chart}]").bounding_box()
         assert box and box["width"] > 200 and box["height"] > 20, chart
 

@@ -10,6 +10,7 @@ import hashlib
 import io
 import re
 import subprocess
+from urllib.parse import urlparse
 
 import jwt
 import pikepdf
@@ -134,15 +135,36 @@ def _check_certified_pdf(app, pdf: bytes, original: bytes, tmp_path, certificati
 
 
 def _offered_as_a_credential(app, citizen, csrf: str, copy_id: str, pdf: bytes) -> None:
-    """The copy goes into a wallet app like a result: an SD-JWT VC naming the signed PDF's hash."""
+    """The copy goes into a wallet app as an SD-JWT VC of its document type (`vct`, configuration), naming
+    the signed PDF's hash and carrying the confirmed data; a verifier recognises the type."""
     answer = citizen.post(f"/api/v1/wallet/results/{copy_id}/credential-offer", headers={"X-CSRFToken": csrf})
     assert answer.status_code == 201, answer.json
     offer = offer_from_response(answer.json)
+    configuration = "certified_copy_birth_certificate"
+    assert citizen.get(urlparse(offer.offer_url).path).json["credential_configuration_ids"] == [configuration]
     wallet = Wallet(app.test_client(), issuer_of(app), WalletKey(ec.generate_private_key(ec.SECP256R1())))
-    issued = wallet.credential(wallet.access_token(offer))
+    token = wallet.access_token(offer)
+    refused = wallet.credential(token)  # asks for the administrative result's configuration
+    assert (refused.status_code, refused.json["error"]) == (400, "unknown_credential_configuration")
+    proof = wallet.key.proof(audience=wallet.issuer, nonce=wallet.nonce())
+    issued = wallet.credential(token, body={"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}})
     assert issued.status_code == 200, issued.json
-    claims = jwt.decode(issued.json["credentials"][0]["credential"].split("~")[0], options={"verify_signature": False})
+    credential = issued.json["credentials"][0]["credential"]
+    claims = jwt.decode(credential.split("~")[0], options={"verify_signature": False})
     assert (claims["result_id"], claims["document"]["sha256"]) == (copy_id, hashlib.sha256(pdf).hexdigest())
+    assert claims["vct"] == f"{wallet.issuer}/vct/certified-copy/birth-certificate/v1"
+    assert claims["document_type"] == "birth_certificate"
+    metadata = app.test_client().get("/.well-known/openid-credential-issuer").json
+    assert metadata["credential_configurations_supported"][configuration]["vct"] == claims["vct"]
+    assert {"administrative_result", "certified_copy_diploma"} <= metadata["credential_configurations_supported"].keys()
+    assert configuration in app.test_client().get("/.well-known/oauth-authorization-server").json["scopes_supported"]
+    type_metadata = app.test_client().get(urlparse(claims["vct"]).path).json
+    assert type_metadata["extends"] == f"{wallet.issuer}/vct/administrative-result/v1"
+    report = app.test_client().post("/api/v1/verify/credential", json={"credential": credential},
+                                    headers={"Accept-Language": "en"}).json
+    vct_check = next(check for check in report["checks"] if check["check"] == "vct")
+    assert vct_check["status"] == "passed" and "certified copy of a Birth certificate" in vct_check["message"], report
+    assert report["disclosed_claims"]["document_fields"]["holder_name"] == HOLDER, report
 
 
 def _share_read_and_withdraw(app, citizen, csrf: str, copy_id: str, pdf: bytes) -> None:

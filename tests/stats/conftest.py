@@ -31,6 +31,8 @@ ROWS = {
     "r7": (WARD, BUSINESS, "returned", utc(11, 8, 1), None, None, utc(11, 9)),
     "r8": (DEPT, BIRTH, "delivered", utc(11, 3, 1), utc(11, 3, 4), utc(11, 3, 5), utc(11, 10)),
 }
+COPIES = frozenset({"r5", "r6", "r8"})
+"""Certified copies (their kind counts only in the copies' figure): signed 7/11 (ward), 30/10, 3/11 (department)."""
 RATINGS = {  # result: stars, comment, updated
     "r1": (5, "Nhanh, chu đáo", utc(11, 5)),
     "r2": (2, "Chậm", utc(11, 11)),
@@ -48,7 +50,8 @@ def month(app, demo) -> dict[str, str]:
     for n, (name, (agency, (code, proc), status, created, signed, delivered, due)) in enumerate(ROWS.items(), 1):
         result = Result(dossier_code=f"{agency}-251101-{n:04d}", procedure_code=code, procedure_name=proc,
                         title="Kết quả", citizen_id=citizen.id, citizen_name=citizen.full_name,
-                        agency_id=agencies[agency].id, status=ResultStatus(status), original_sha256="0" * 64,
+                        agency_id=agencies[agency].id, kind="certified_copy" if name in COPIES else "result",
+                        status=ResultStatus(status), original_sha256="0" * 64,
                         original_size=1, created_at=created, signed_at=signed, delivered_at=delivered, due_at=due)
         db.session.add(result)
         db.session.flush()

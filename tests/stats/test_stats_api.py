@@ -60,15 +60,19 @@ def test_a_leader_sees_their_agency_counted_by_hand(app, month):
     assert body["satisfaction"]["average"] == 3.67
     assert body["satisfaction"]["distribution"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
     assert [(c["stars"], c["comment"]) for c in body["satisfaction"]["recent_comments"]] == [(2, "Chậm"), (5, "Nhanh, chu đáo")]
+    # r6 was certified in October, r8 by the department: only r5 (7 November) is the ward's in the range.
+    assert body["copies_certified"]["total"] == 1 and len(body["copies_certified"]["daily"]) == 30
+    assert [d for d in body["copies_certified"]["daily"] if d["certified"]] == [{"date": "2025-11-07", "certified": 1}]
 
 
 def test_filters_narrow_the_figures(app, month):
     client = logged_in(app, official_principal("official1"))
     body = client.get("/api/v1/stats", query_string={**NOVEMBER, "procedure": BUSINESS[0]}).json
     assert nonzero(body["daily"]) == {"2025-11-05": (1, 0, 0), "2025-11-06": (1, 0, 0), "2025-11-08": (1, 0, 0)}
-    assert body["satisfaction"]["count"] == 0
+    assert body["satisfaction"]["count"] == 0 and body["copies_certified"]["total"] == 0
     days = client.get("/api/v1/stats", query_string={"from": "2025-11-04", "to": "2025-11-04"}).json
     assert nonzero(days["daily"]) == {"2025-11-04": (1, 1, 1)}
+    assert days["copies_certified"] == {"total": 0, "daily": [{"date": "2025-11-04", "certified": 0}]}
 
 
 def test_the_province_view_counts_every_agency_of_the_province(app, month):
@@ -84,6 +88,11 @@ def test_the_province_view_counts_every_agency_of_the_province(app, month):
     rows = list(csv.reader(io.StringIO(comments.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == ["Ngày", "Số sao", "Cơ quan", "Thủ tục", "Nhận xét"]
     assert ["12/11/2025", "1", "Sở Xây dựng tỉnh Quảng Ninh", BIRTH[1], "'=HYPERLINK(\"http://x\")"] in rows
+    assert body["copies_certified"]["total"] == 2
+    copies = client.get("/official/dashboard.csv", query_string={**NOVEMBER, "chart": "copies"})
+    rows = list(csv.reader(io.StringIO(copies.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["Ngày", "Giấy tờ đã số hóa được chứng thực"] and len(rows) == 31
+    assert [row for row in rows[1:] if row[1] != "0"] == [["03/11/2025", "1"], ["07/11/2025", "1"]]
 
 
 def test_the_csv_of_each_chart_has_the_json_figures(app, month):
@@ -96,6 +105,7 @@ def test_the_csv_of_each_chart_has_the_json_figures(app, month):
     page = client.get("/official/dashboard", query_string=NOVEMBER)
     assert page.status_code == 200
     assert 'data-testid="chart-daily"' in page.get_data(as_text=True)
+    assert '<title>07/11/2025: 1</title>' in page.get_data(as_text=True).split('data-testid="chart-copies"')[1]
     wrong = client.get("/official/dashboard", query_string={"from": "2025-13-01", "lang": "vi"})
     assert wrong.status_code == 400  # the default view, with what was wrong
     text = wrong.get_data(as_text=True)

@@ -26,6 +26,7 @@ from ..models import Result, db, utcnow
 from ..platform.errors import BadRequest, Forbidden, NotFound
 from ..results import audit
 from ..services import services
+from .copy_types import configuration_ids
 from .errors import ProtocolError, TokenError, protocol_error_response
 from .grants import OFFERABLE, IssuedToken, create_offer, issue_access_token, sha256_hex
 from .metadata import CONFIGURATION_ID
@@ -47,7 +48,9 @@ def _issuer() -> str:
 
 
 def _wants_our_credential(form: MultiDict) -> bool:
-    if CONFIGURATION_ID in form.get("scope", "").split():
+    # Any of the configurations: the citizen then chooses the result, whose type the credential request names.
+    ours = configuration_ids()
+    if set(ours) & set(form.get("scope", "").split()):
         return True
     try:
         details = json.loads(form.get("authorization_details", "null"))
@@ -57,8 +60,9 @@ def _wants_our_credential(form: MultiDict) -> bool:
         return False
     for detail in details:
         if not isinstance(detail, dict) or detail.get("type") != "openid_credential" \
-                or detail.get("credential_configuration_id") != CONFIGURATION_ID:
-            raise TokenError("invalid_authorization_details", f"Only openid_credential for {CONFIGURATION_ID} can be authorized.")
+                or detail.get("credential_configuration_id") not in ours:
+            raise TokenError("invalid_authorization_details",
+                             f"Only openid_credential for {', '.join(ours)} can be authorized.")
     return True
 
 

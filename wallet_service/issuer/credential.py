@@ -12,8 +12,9 @@ from sd_jwt.common import SDObj
 from sd_jwt.issuer import SDJWTIssuer
 
 from ..models import Result, utcnow
+from .copy_types import result_vct
 from .keys import IssuerKey
-from .metadata import FORMAT, vct
+from .metadata import FORMAT
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def result_claims(result: Result, issuer: str, holder_jwk: dict, status: StatusR
         "iss": issuer,
         # Day precision: an exact issuance second would be a correlation handle (OpenID4VCI §14.4.1).
         "iat": int(dt.datetime.combine(now.date(), dt.time(), dt.timezone.utc).timestamp()),
-        "vct": vct(issuer),
+        "vct": result_vct(issuer, result),
         "cnf": {"jwk": holder_jwk},
         "status": {"status_list": {"idx": status.index, "uri": status.uri}},
         "result_id": result.id,
@@ -55,6 +56,11 @@ def result_claims(result: Result, issuer: str, holder_jwk: dict, status: StatusR
     }
     if result.citizen.birth_date is not None:
         claims[SDObj("birthdate")] = result.citizen.birth_date.isoformat()
+    record = getattr(result, "certified_copy_record", None)
+    if record is not None:
+        # The copy's confirmed data is the holder's personal data: disclosed only when the citizen chooses.
+        claims["document_type"] = record.document_type
+        claims[SDObj("document_fields")] = {name: value for name, value in (record.confirmed or {}).items() if value}
     return claims
 
 

@@ -7,7 +7,7 @@ import gzip
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
 
-from . import grants, metadata
+from . import copy_types, grants, metadata
 from ..models import db
 from ..platform.errors import Gone, NotFound
 from ..services import services
@@ -59,12 +59,17 @@ def _allow_cross_origin(response: Response) -> Response:
 
 @bp.get("/.well-known/openid-credential-issuer")
 def credential_issuer_metadata():
-    return jsonify(metadata.credential_issuer_metadata(_issuer(), _key(), policy()))
+    body = metadata.credential_issuer_metadata(_issuer(), _key(), policy())
+    configurations = body["credential_configurations_supported"]
+    configurations.update(copy_types.copy_configurations(_issuer(), configurations[metadata.CONFIGURATION_ID]))
+    return jsonify(body)
 
 
 @bp.get("/.well-known/oauth-authorization-server")
 def authorization_server_metadata():
-    return jsonify(metadata.authorization_server_metadata(_issuer(), policy()))
+    body = metadata.authorization_server_metadata(_issuer(), policy())
+    body["scopes_supported"] = list(copy_types.configuration_ids())
+    return jsonify(body)
 
 
 @bp.get("/.well-known/jwt-vc-issuer")
@@ -77,6 +82,15 @@ def credential_type_metadata():
     return jsonify(metadata.type_metadata(_issuer()))
 
 
+@bp.get("/vct/certified-copy/<slug>/v1")
+def copy_type_metadata(slug: str):
+    """Type Metadata of one document type's certified copies."""
+    document_type = copy_types.copy_vcts(_issuer()).get(f"{_issuer()}/vct/certified-copy/{slug}/v1")
+    if document_type is None:
+        raise NotFound("No such credential type.", "unknown_vct")
+    return jsonify(copy_types.copy_type_metadata(_issuer(), document_type, metadata.type_metadata(_issuer())))
+
+
 @bp.get("/credential-offers/<code>")
 def credential_offer(code: str):
     """The offer behind `credential_offer_uri`. Its path is the pre-authorised code itself: whoever
@@ -86,7 +100,7 @@ def credential_offer(code: str):
         raise NotFound("This credential offer is unknown, expired or already used.", "offer_not_found")
     if offer.result.status not in grants.OFFERABLE:
         raise Gone(_("The result of this credential offer was annulled; it can no longer be added to a wallet."), "offer_gone")
-    return _no_store(jsonify(grants.offer_object(_issuer(), code)))
+    return _no_store(jsonify(grants.offer_object(_issuer(), code, copy_types.configuration_id(offer.result))))
 
 
 @bp.post("/token")

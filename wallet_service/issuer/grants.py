@@ -80,12 +80,12 @@ def live_offer(session: Session, code: str) -> CredentialOffer | None:
     return offer
 
 
-def offer_object(issuer: str, code: str) -> dict:
+def offer_object(issuer: str, code: str, configuration_id: str = CONFIGURATION_ID) -> dict:
     """The Credential Offer JSON (§4.1.1) served behind `credential_offer_uri`: the pre-authorised
     code, or the authorization code flow carrying `issuer_state`."""
     return {
         "credential_issuer": issuer,
-        "credential_configuration_ids": [CONFIGURATION_ID],
+        "credential_configuration_ids": [configuration_id],
         "grants": {
             AUTHORIZATION_CODE_GRANT: {"issuer_state": issuer_state_of(code)},
             PRE_AUTHORIZED_GRANT: {

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from ..models import utcnow
 from ..results import audit
 from .attestations import AttestationError, KeyAttestation, TrustedProviders, verify_key_attestation
+from .copy_types import configuration_id
 from .credential import StatusReference, issue_sd_jwt_vc
 from .errors import CredentialRequestError, NotificationError
 from .grants import OFFERABLE, consume_nonce
 from .keys import IssuerKey
-from .metadata import BATCH_SIZE, CONFIGURATION_ID
+from .metadata import BATCH_SIZE
 from .models import CredentialAccessToken, IssuedCredential
 from .proofs import verify_jwt_proof
 from .status_list import allocate_entry, status_list_uri
@@ -43,7 +44,7 @@ def _wallet_actor(token: CredentialAccessToken) -> str:
     return f"wallet:offer:{token.offer_id}"
 
 
-def _requested_proofs(body: dict) -> tuple[str, list]:
+def _requested_proofs(body: dict, offered: str) -> tuple[str, list]:
     """The proof type and its proofs: up to BATCH_SIZE `jwt` proofs, or one `attestation`."""
     if "credential_response_encryption" in body:
         raise CredentialRequestError("invalid_encryption_parameters", "Encrypted credential responses are not supported.")
@@ -58,8 +59,9 @@ def _requested_proofs(body: dict) -> tuple[str, list]:
         raise CredentialRequestError("unknown_credential_identifier", "No credential_identifier was issued with this token.")
     if configuration is None:
         raise CredentialRequestError("invalid_credential_request", "credential_configuration_id is missing.")
-    if configuration != CONFIGURATION_ID:
-        raise CredentialRequestError("unknown_credential_configuration", f"Only {CONFIGURATION_ID} is offered.")
+    if configuration != offered:
+        # The token's result decides the type: a certified copy is offered as its document type's configuration.
+        raise CredentialRequestError("unknown_credential_configuration", f"Only {offered} is offered with this token.")
     proofs = body.get("proofs")
     if proofs is None:
         raise CredentialRequestError("invalid_proof", "The proofs parameter is missing; a jwt key proof is required.")
@@ -145,8 +147,8 @@ def issue_credential(session: Session, token: CredentialAccessToken, body: objec
     entry, so the batch's credentials cannot be linked), committed with bookkeeping and audit."""
     if not isinstance(body, dict):
         raise CredentialRequestError("invalid_credential_request", "The request body must be a JSON object.")
-    kind, items = _requested_proofs(body)
     result = token.offer.result
+    kind, items = _requested_proofs(body, configuration_id(result))
     if result.status not in OFFERABLE:
         raise CredentialRequestError("credential_request_denied", "This result has been annulled or is not signed.")
     holders = _holder_keys(session, kind, items, context)

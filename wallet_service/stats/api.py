@@ -26,7 +26,7 @@ blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Service in
 @blp.response(200, description="`filters`, `daily` (received, signed, delivered per day), `on_time` (by agency and "
               "procedure: on_time, late, open, rate), `pending` (by official and procedure, with the oldest), "
               "`delivery_time` (median seconds from intake to delivery), `satisfaction` (count, average, "
-              "distribution, recent_comments)")
+              "distribution, recent_comments), `copies_certified` (certified copies signed: total, and per day)")
 @blp.alt_response(400, description="A filter cannot be used (`details` per field)")
 @blp.alt_response(401, description="Not logged in")
 @blp.alt_response(403, description="Not an official with the leader or province role, or an agency outside their view")

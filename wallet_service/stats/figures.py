@@ -11,7 +11,8 @@ from . import queries
 from .queries import DayCounts, OnTime, Pending, Satisfaction
 from .scope import VIETNAM, StatsFilter
 
-CHARTS = ("daily", "on_time_agency", "on_time_procedure", "pending", "delivery_time", "satisfaction", "comments")
+CHARTS = ("daily", "on_time_agency", "on_time_procedure", "pending", "delivery_time", "satisfaction", "comments",
+          "copies")
 """The charts whose data `/official/dashboard.csv?chart=` gives."""
 
 
@@ -25,6 +26,12 @@ class Figures:
     delivered_count: int
     median_delivery_seconds: float | None
     satisfaction: Satisfaction
+    copies: tuple[tuple[dt.date, int], ...]
+    """Digitised copies certified (signed) per day."""
+
+    @property
+    def copies_total(self) -> int:
+        return sum(n for _, n in self.copies)
 
 
 def gather(session: Session, f: StatsFilter, now: dt.datetime) -> Figures:
@@ -33,6 +40,7 @@ def gather(session: Session, f: StatsFilter, now: dt.datetime) -> Figures:
     return Figures(
         f, tuple(queries.daily(session, f, received.per_day)), received.by_agency, received.by_procedure,
         tuple(queries.pending(session, f)), delivered, median, queries.satisfaction(session, f),
+        tuple(queries.copies_certified(session, f)),
     )
 
 
@@ -59,6 +67,8 @@ def to_json(figures: Figures) -> dict:
             "recent_comments": [{"stars": c.stars, "comment": c.comment, "at": c.at.isoformat(), "agency": c.agency,
                                  "procedure_name": c.procedure_name} for c in s.comments],
         },
+        "copies_certified": {"total": figures.copies_total,
+                             "daily": [{"date": d.isoformat(), "certified": n} for d, n in figures.copies]},
     }
 
 
@@ -84,11 +94,10 @@ def csv_rows(figures: Figures, chart: str) -> list[list[object]]:
         median = figures.median_delivery_seconds
         return [[_("Delivered"), _("Median hours from intake to delivery")],
                 [figures.delivered_count, "" if median is None else f"{median / 3600:.2f}"]]
+    if chart == "copies":
+        return [[_("Date"), _("Digitised copies certified")]] + [[d.strftime("%d/%m/%Y"), n] for d, n in figures.copies]
     if chart == "satisfaction":
         return [[_("Stars"), _("Ratings")]] + [[stars, n] for stars, n in zip(range(1, 6), figures.satisfaction.distribution)]
     return [[_("Date"), _("Stars"), _("Agency"), _("Procedure"), _("Comment")]] + [
         [c.at.astimezone(VIETNAM).strftime("%d/%m/%Y"), c.stars, c.agency, c.procedure_name, c.comment]
         for c in figures.satisfaction.comments]
-
-
-

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from ..copies.kinds import KIND as CERTIFIED_COPY
 from ..models import (
     Agency, BatchItemStatus, BatchStatus, Official, Rating, Result, ResultStatus, SigningBatch, SigningBatchItem,
 )
@@ -137,6 +138,15 @@ def daily(session: Session, f: StatsFilter, received_per_day: Mapping[dt.date, i
         counts[name] = {_as_date(d): n for d, n in rows}
     return [DayCounts(d, received_per_day.get(d, 0), counts["signed"].get(d, 0), counts["delivered"].get(d, 0))
             for d in f.days]
+
+
+def copies_certified(session: Session, f: StatsFilter) -> list[tuple[dt.date, int]]:
+    """Certified copies signed in the range, per day of signature (every day of the range)."""
+    day = _day(session, Result.signed_at)
+    rows = session.execute(select(day, func.count())
+                           .where(_within(f, Result.signed_at), Result.kind == CERTIFIED_COPY).group_by(day)).all()
+    counts = {_as_date(d): n for d, n in rows}
+    return [(d, counts.get(d, 0)) for d in f.days]
 
 
 def pending(session: Session, f: StatsFilter) -> list[Pending]:

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
+from ..issuer.copy_types import copy_vcts
 from ..issuer.keys import IssuerKey
 from ..issuer.metadata import FORMAT, PROOF_ALGS, vct
 from ..issuer.models import StatusList
@@ -165,6 +166,15 @@ def _x5c_names_key(x5c: object, key: IssuerKey) -> bool:
         return False
     ours = jwt.PyJWK(key.public_jwk()).key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     return leaf_key == ours
+
+
+def _check_vct(value: object, issuer: str) -> Check:
+    if value == vct(issuer):
+        return Check("vct", PASSED, gettext("Credential type: administrative procedure result."))
+    document_type = copy_vcts(issuer).get(value) if isinstance(value, str) else None
+    if document_type is not None:
+        return Check("vct", PASSED, gettext("Credential type: certified copy of a %(type)s.", type=document_type.name))
+    return Check("vct", FAILED, gettext("Unknown credential type (vct)."))
 
 
 def _check_signature(parts: _Parts, key: IssuerKey) -> Check:
@@ -358,10 +368,7 @@ def verify_credential(session: Session, credential: object, *, issuer: str, key:
                             gettext("Issued by this service (%(issuer)s).", issuer=issuer) if ours
                             else gettext("Issued by %(other)s, not by this service.", other=str(parts.payload.get("iss")))))
         checks.append(_check_signature(parts, key))
-        vct_ok = parts.payload.get("vct") == vct(issuer)
-        checks.append(Check("vct", PASSED if vct_ok else FAILED,
-                            gettext("Credential type: administrative procedure result.") if vct_ok
-                            else gettext("Unknown credential type (vct).")))
+        checks.append(_check_vct(parts.payload.get("vct"), issuer))
         checks.append(_check_validity(parts.payload, now))
         claims, disclosed, problem = _apply_disclosures(parts.payload, parts.disclosures)
         checks.append(Check("disclosures", FAILED, problem) if problem else Check(
