@@ -12,6 +12,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from ..platform.storage import FileDocumentStore
+from .extend import ProofExtender, load_roots
+from .renewal import renew_each
 from .schedule import Policy
 
 
@@ -41,13 +47,6 @@ def default_workers() -> int:
 
 def renew_share(share: Share) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """In a worker process: renew `share.result_ids`; (renewed ids, (id, why) failed)."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import Session
-
-    from ..platform.storage import FileDocumentStore
-    from .extend import ProofExtender, load_roots
-    from .renewal import renew_each
-
     engine = create_engine(share.database_url)
     spec = share.extender
     try:
