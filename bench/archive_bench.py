@@ -10,6 +10,8 @@ TSA/OCSP/CRL on loopback), then renews them:
   document: validation of the newest timestamp, its DSS, a new document timestamp (pyHanko);
 * a whole run (`wallet_service.archive.renewal.run`) against a SQLite database and a document store:
   claim, read, extend, store, record the version and the audit event, one transaction per result;
+* the same run on PostgreSQL (a fresh database beside ``--database-url``, dropped afterwards) with
+  1 and ``--processes`` worker processes (`archive renew --workers`), CPU of the workers included;
 * the extender on ``--processes`` processes, each with its own share (what several workers claiming
   with SKIP LOCKED on PostgreSQL would do).
 
@@ -23,9 +25,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
+import resource
 import sys
 import tempfile
 import time
+import uuid
 from concurrent.futures import ProcessPoolExecutor
 from io import BytesIO
 from pathlib import Path
@@ -56,7 +61,7 @@ def _extend_all(args) -> tuple[int, float, float]:
 
 
 def _line(label: str, count: int, wall: float, cpu: float) -> str:
-    return f"{label:<38} {count / wall:7.1f} renewals/s   {1000 * cpu / count:6.1f} ms CPU each"
+    return f"{label:<44} {count / wall:7.1f} renewals/s   {1000 * cpu / count:6.1f} ms CPU each"
 
 
 def _measure(label: str, count: int, work) -> None:
@@ -73,11 +78,11 @@ def _on_processes(pool, shares) -> tuple[int, float, float]:
     return sum(r[0] for r in results), max(r[1] for r in results), sum(r[2] for r in results)
 
 
-def _whole_run(folder: Path, documents: list[bytes], pki) -> int:
-    """The service's run over results whose signed documents are `documents`."""
-    from wallet_service import create_app
-    from wallet_service.archive import extender_for, policy_for
-    from wallet_service.archive.renewal import run
+def _whole_run(folder: Path, documents: list[bytes], pki, label: str, database_url: str | None = None,
+               workers: int = 1) -> int:
+    """The service's run (`archive.renew`) over results whose signed documents are `documents`; CPU
+    counts this process (and the TSA thread) plus the worker processes it spawned."""
+    from wallet_service import archive, create_app
     from wallet_service.dev import demo
     from wallet_service.models import Result, ResultStatus, db, utcnow
     from wallet_service.platform import database
@@ -85,7 +90,8 @@ def _whole_run(folder: Path, documents: list[bytes], pki) -> int:
 
     keys = folder / "keys.toml"
     keys.write_text(f'tsa_url = "{pki.tsa_url}"\ntrust_roots = ["{pki.root_cert_path}"]\n')
-    app = create_app({"instance_path": folder / "instance", "KEYS_CONFIG": str(keys), "TESTING": True})
+    config = {"instance_path": folder / "instance", "KEYS_CONFIG": str(keys), "TESTING": True}
+    app = create_app(config | ({"database_url": database_url} if database_url else {}))
     with app.app_context():
         database.upgrade(app)
         demo.load_people(db.session, services(app).settings.public_base_url)
@@ -100,19 +106,46 @@ def _whole_run(folder: Path, documents: list[bytes], pki) -> int:
                 original_sha256=model.original_sha256, original_size=model.original_size,
                 signed_sha256=services(app).documents.put(data), signed_at=utcnow()))
         db.session.commit()
-        policy = policy_for(app, utcnow() + dt.timedelta(days=365 * 30))  # every proof is due
-        run(db.session, services(app).documents, None, policy, len(documents))  # a dry run reads the proofs first
-        wall, cpu = time.perf_counter(), time.process_time()
-        report = run(db.session, services(app).documents, lambda: extender_for(app), policy, len(documents))
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        print(_line("whole run (SQLite, 1 process, cold):", len(report.renewed), wall, cpu))
+        before = utcnow() + dt.timedelta(days=365 * 30)  # every proof is due
+        archive.renew(app, len(documents), before, dry_run=True)  # a dry run reads the proofs first
+        wall, cpu = time.perf_counter(), _cpu()
+        report = archive.renew(app, len(documents), before, workers=workers)
+        wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+        print(_line(label, len(report.renewed), wall, cpu))
+        db.session.remove()
+        db.engine.dispose()
         return len(report.renewed)
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its ended children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _on_postgres(server_url: str, work) -> int:
+    """`work(url)` on a fresh database beside `server_url`'s, dropped afterwards."""
+    import sqlalchemy as sa
+
+    server = sa.engine.make_url(server_url)
+    name = f"archive_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        return work(server.set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=40)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="PostgreSQL server for the whole runs with workers (a fresh database beside it)")
     options = parser.parse_args()
     logging.disable(logging.WARNING)
 
@@ -130,13 +163,23 @@ def main() -> None:
 
         root_der = pem.unarmor(root_der)[2] if pem.detect(root_der) else root_der
         count = len(documents)
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         _measure("extender alone, 1 process:", count, lambda: _extend_all((documents, pki.tsa_url, root_der)))
-        if _whole_run(Path(directory), documents, pki) != count:
-            raise SystemExit("the whole run did not renew every document")
+        folder = Path(directory)
+        runs = [(folder / "sqlite", "whole run (SQLite, 1 process, cold):", None, 1)] + [
+            (folder / f"pg{n}", f"whole run (PostgreSQL, {n} worker{'s' * (n > 1)}, cold):", options.database_url, n)
+            for n in (1, options.processes)]
+        for where, label, url, workers in runs:
+            where.mkdir()
+            renewed = (_whole_run(where, documents, pki, label) if url is None else
+                       _on_postgres(url, lambda u: _whole_run(where, documents, pki, label, u, workers)))
+            if renewed != count:
+                raise SystemExit(f"{label} renewed {renewed} of {count}")
         shares = [(documents[i::options.processes], pki.tsa_url, root_der) for i in range(options.processes)]
         with ProcessPoolExecutor(options.processes) as pool:
             _measure(f"extender, {options.processes} processes (each warmed up):", count,
                      lambda: _on_processes(pool, shares))
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         server.shutdown()
 
 

@@ -145,6 +145,20 @@ def test_a_run_killed_midway_and_rerun_gives_each_document_exactly_one_new_times
                                  .where(ResultVersion.result_id == result.id)) == 1
 
 
+@pytest.mark.postgres
+def test_two_worker_processes_renew_each_due_document_exactly_once(app, sealed_results):
+    originals = {dossier: stored(app, r) for dossier, r in sealed_results.items()}
+    # --before, not a travelled clock: the spawned workers read the real one.
+    before = (dt.date.today() + dt.timedelta(days=OLD_TSA_DAYS + 1)).isoformat()
+    assert f"renewed {len(sealed_results)} result(s), 0 failed" in run_cli(
+        app, "renew", "--workers", "2", "--before", before).output
+    assert "renewed 0 result(s)" in run_cli(app, "renew", "--workers", "2", "--before", before).output
+    for dossier, result in sealed_results.items():
+        assert document_timestamps(stored(app, result)) == document_timestamps(originals[dossier]) + 1
+        assert db.session.scalar(select(func.count()).select_from(ResultVersion)
+                                 .where(ResultVersion.result_id == result.id)) == 1
+
+
 def post_pdf(client, data: bytes):
     return client.post("/api/v1/verify", data={"document": (BytesIO(data), "result.pdf", "application/pdf")},
                        headers={"Accept-Language": "vi"}, content_type="multipart/form-data")

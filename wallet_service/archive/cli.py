@@ -24,12 +24,14 @@ def archive_group():
               help="Renew the proofs expiring before this date (default: today + ARCHIVE_RENEWAL_MARGIN_DAYS).")
 @click.option("--dry-run", is_flag=True, help="Only list the results that would be renewed.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="The most results to renew (default: ARCHIVE_RENEW_LIMIT).")
+@click.option("--workers", default=None, type=click.IntRange(1),
+              help="Processes renewing at once, on PostgreSQL (default: ARCHIVE_RENEW_WORKERS, else one per core, at most 4).")
 @with_appcontext
-def renew_command(before, dry_run: bool, limit: int | None):
+def renew_command(before, dry_run: bool, limit: int | None, workers: int | None):
     """Renew the due proofs: validation data for the newest timestamp, then a new document timestamp."""
     cutoff = before.replace(tzinfo=dt.timezone.utc) if before else None
     try:
-        report = renew(current_app, limit or services().settings.archive.renew_limit, cutoff, dry_run)
+        report = renew(current_app, limit or services().settings.archive.renew_limit, cutoff, dry_run, workers)
     except (KeyUnavailable, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     if report.indexed:

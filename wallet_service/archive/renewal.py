@@ -105,14 +105,21 @@ def run(session: Session, documents: DocumentStore, open_extender: Callable[[], 
     session.rollback()
     if open_extender is None or not candidates:
         return RunReport(indexed=indexed, due=tuple(candidates))
-    renewed, failed = [], []
     with open_extender() as extender:
-        for result_id in candidates:
-            try:
-                if renew_one(session, documents, extender, result_id, policy):
-                    renewed.append(result_id)
-            except Exception as exc:  # one document's failure (TSA down, revoked certificate) never stops the run
-                session.rollback()
-                log.warning("archive: renewing result %s failed: %s", result_id, exc)
-                failed.append((result_id, f"{type(exc).__name__}: {exc}"))
-    return RunReport(indexed=indexed, renewed=tuple(renewed), failed=tuple(failed), due=tuple(candidates))
+        renewed, failed = renew_each(session, documents, extender, candidates, policy)
+    return RunReport(indexed=indexed, renewed=renewed, failed=failed, due=tuple(candidates))
+
+
+def renew_each(session: Session, documents: DocumentStore, extender: ProofExtender, candidates, policy: Policy
+               ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Renew each of `candidates` still due and not held by another run; (renewed ids, (id, why) failed)."""
+    renewed, failed = [], []
+    for result_id in candidates:
+        try:
+            if renew_one(session, documents, extender, result_id, policy):
+                renewed.append(result_id)
+        except Exception as exc:  # one document's failure (TSA down, revoked certificate) never stops the run
+            session.rollback()
+            log.warning("archive: renewing result %s failed: %s", result_id, exc)
+            failed.append((result_id, f"{type(exc).__name__}: {exc}"))
+    return tuple(renewed), tuple(failed)

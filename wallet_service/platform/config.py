@@ -80,6 +80,9 @@ class ArchiveSettings:
     """How often due proofs are renewed (0: never; under Celery, a beat entry)."""
     renew_limit: int = setting("ARCHIVE_RENEW_LIMIT", 5000, positive_whole)
     """The most results one scheduled run indexes, and the most it renews."""
+    renew_workers: int | None = setting("ARCHIVE_RENEW_WORKERS", None, positive_whole, testing=1)
+    """Processes renewing at once on PostgreSQL; None means one per CPU core, at most 4 (SQLite: always 1).
+    Tests default to 1: spawned processes do not share a test's travelled clock."""
 
 
 @dataclass(frozen=True)
