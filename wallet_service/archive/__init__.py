@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import multiprocessing
 from functools import partial
 
 from flask import Flask
@@ -58,7 +59,8 @@ def renew(app: Flask, limit: int, before: dt.datetime | None = None, dry_run: bo
     settings = services(app).settings
     workers = workers or settings.archive.renew_workers or default_workers()
     policy = policy_for(app, before)
-    if dry_run or workers == 1 or db.engine.dialect.name != "postgresql":
+    # A daemonic process (a worker pool's child) may not start processes of its own: renew in it.
+    if dry_run or workers == 1 or db.engine.dialect.name != "postgresql" or multiprocessing.current_process().daemon:
         opener = None if dry_run else partial(extender_for, app)
         return run(db.session, services(app).documents, opener, policy, limit)
     listed = run(db.session, services(app).documents, None, policy, limit)  # index, and list what is due
