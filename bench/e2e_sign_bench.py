@@ -23,6 +23,9 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -117,7 +120,18 @@ def _wait_ready(fleet, names: list[str], timeout: float = 120) -> None:
         time.sleep(0.2)
 
 
-def run_service(database_url: str, folder: Path, n: int, batches: int, broker_url: str) -> dict:
+def _profile(pids: list[int], profile: Path | None) -> list[subprocess.Popen]:
+    """py-spy on each worker and its pool child, folded stacks in `profile` (empty without it)."""
+    if profile is None:
+        return []
+    profile.mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--nonblocking",
+                              "--format", "raw", "-r", "50", "-p", str(pid), "-o", str(profile / f"worker-{pid}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in pids]
+
+
+def run_service(database_url: str, folder: Path, n: int, batches: int, broker_url: str,
+                profile: Path | None = None) -> dict:
     from tests.conftest import login_as, official_principal
     from tests.delivery.receiver import CountingStore
     from tests.scale.conftest import Fleet, post_batches, statuses
@@ -145,6 +159,7 @@ def run_service(database_url: str, folder: Path, n: int, batches: int, broker_ur
             client = app.test_client()
             csrf = {"X-CSRFToken": login_as(app, client, official_principal("official1"))}
             sessions = [fleet.processes[name].pid for name in workers]
+            spies = _profile(sessions, profile)
             ticks, cpu = sum(_session_ticks(s) for s in sessions), time.process_time()
             start = time.perf_counter()
             post_batches(client, csrf, ids, batches)
@@ -159,6 +174,9 @@ def run_service(database_url: str, folder: Path, n: int, batches: int, broker_ur
             worker_cpu = (sum(_session_ticks(s) for s in sessions) - ticks) / os.sysconf("SC_CLK_TCK")
             main_cpu = time.process_time() - cpu
             load = os.getloadavg()[0]
+            for spy in spies:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
         finally:
             fleet.stop()
             from wallet_service.models import db
@@ -188,6 +206,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=2, help="signing batches the official posts (default 2)")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--broker-url", default=os.environ.get("WALLET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--profile", type=Path, help="a folder for py-spy's folded stacks of the workers")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per TSA/OCSP request otherwise
 
@@ -200,7 +219,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="e2e-bench-") as folder:
             url = server.set(database=name).render_as_string(hide_password=False)
-            service = run_service(url, Path(folder) / "service", args.n, args.batches, args.broker_url)
+            service = run_service(url, Path(folder) / "service", args.n, args.batches, args.broker_url,
+                                  args.profile)
             (Path(folder) / "pipeline").mkdir()
             pipe = run_pipeline(Path(folder) / "pipeline", args.n, 2)
     finally:
