@@ -70,6 +70,7 @@
      regions of the picture are tried too. */
   function findCode(canvas) {
     var context = canvas.getContext("2d", {willReadFrequently: true}), w = canvas.width, h = canvas.height, first = null;
+    var original = context.getImageData(0, 0, w, h);
     for (var attempt = 0; attempt < 3; attempt++) {
       var whole = jsQR(context.getImageData(0, 0, w, h).data, w, h, {inversionAttempts: "dontInvert"});
       if (!whole) break;
@@ -88,6 +89,8 @@
       context.fill();
       context.stroke();
     }
+    /* Regions are read from the picture as taken: painting over one code can clip the other's quiet zone. */
+    context.putImageData(original, 0, 0);
     var regions = [[0, 0, w, h]];
     [2, 3].forEach(function (n) {
       var rw = Math.floor(w * 2 / (n + 1)), rh = Math.floor(h * 2 / (n + 1));
