@@ -132,3 +132,7 @@ def test_who_may_ask(app, month, case_system):
     assert backwards.status_code == 400 and set(backwards.json["details"]) == {"to"}
     too_long = leader.get("/api/v1/stats", query_string={"from": "2020-01-01", "to": "2025-11-01"})
     assert too_long.status_code == 400 and set(too_long.json["details"]) == {"from"}
+    for far in ({"from": "0001-01-01", "to": "0001-01-02"}, {"from": "9999-12-30", "to": "9999-12-31"}):
+        outside_calendar = leader.get("/api/v1/stats", query_string=far, headers={"Accept-Language": "vi"})
+        assert outside_calendar.status_code == 400 and set(outside_calendar.json["details"]) == {"from", "to"}
+        assert outside_calendar.json["details"]["from"] == "Chọn một ngày từ 01/01/2000 đến 31/12/2999."

@@ -25,6 +25,9 @@ VIETNAM = dt.timezone(dt.timedelta(hours=7))
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 """The longest range one view may ask for: the daily chart stays readable and the queries bounded."""
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+"""Days a filter may name: the service keeps no older dossiers, and days at the calendar's ends cannot be
+turned into UTC instants (year 1 at 00:00 UTC+7 is in year 0)."""
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,15 @@ def _date(raw: str | None, field: str, errors: dict[str, str], strict: bool) -> 
         return None
     raw = raw.strip()
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         errors[field] = _("Enter a date as YYYY-MM-DD.")
         return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        errors[field] = _("Choose a day from %(first)s to %(last)s.",
+                          first=FIRST_DAY.strftime("%d/%m/%Y"), last=LAST_DAY.strftime("%d/%m/%Y"))
+        return None
+    return day
 
 
 def parse_filter(args: Mapping[str, str], agencies: list[Agency], province_view: bool, today: dt.date,
