@@ -26,15 +26,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def fresh_database(url: str | None):
-    """A new database beside the one `url` names (dropped afterwards), or None for SQLite."""
+def fresh_database(url: str | None, prefix: str = "wallet_load_"):
+    """A new database beside the one `url` names, its name starting with `prefix` (dropped afterwards),
+    or None for SQLite."""
     if not url:
         yield None
         return
     import sqlalchemy as sa
 
     server = sa.engine.make_url(url)
-    name = f"wallet_load_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -105,6 +106,7 @@ def service_env(port: int, instance: Path, database_url: str | None, ratelimit_s
         "BIND": f"127.0.0.1:{port}",
         "RATE_LIMIT_LOGIN": UNLIMITED,
         "RATE_LIMIT_VERIFY": UNLIMITED,
+        "RATE_LIMIT_VERIFY_REGISTERED": UNLIMITED,
         "RATE_LIMIT_INTAKE": UNLIMITED,
         # Counted where production counts them (README: shared storage), when that server is here.
         "RATELIMIT_STORAGE_URI": ratelimit_storage,
