@@ -21,7 +21,7 @@ import hashlib
 import json
 
 from flask_babel import force_locale
-from sqlalchemy import ForeignKey, String, Text, and_, or_, select
+from sqlalchemy import ForeignKey, String, Text, and_, bindparam, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -109,9 +109,11 @@ def store(session: Session, policy: VerificationPolicy, report: VerificationRepo
         session.rollback()
 
 
-def _query(sha256: str, policy: VerificationPolicy):
-    """The stored body and the live registry columns of `sha256` under `policy`: primary-key lookups
-    (the result's superseded versions by their unique SHA-256)."""
+def _answer_query():
+    """The stored body and the live registry columns of one document under one policy: primary-key
+    lookups (a result's superseded versions by their unique SHA-256). Built once, with parameters
+    (`sha256`, `policy_key`, `now`): building a statement costs more than running it."""
+    sha256 = bindparam("sha256", type_=String)
     version = and_(ResultVersion.result_id == Result.id, ResultVersion.sha256 == StoredReport.sha256)
     return (
         select(StoredReport.body, Result.id, Result.title, Result.dossier_code, Result.procedure_name,
@@ -120,10 +122,14 @@ def _query(sha256: str, policy: VerificationPolicy):
         .join(Result, Result.id == StoredReport.result_id)
         .join(Agency, Agency.id == Result.agency_id)
         .outerjoin(ResultVersion, version)
-        .where(StoredReport.sha256 == sha256, StoredReport.policy_key == policy_key(policy),
-               StoredReport.valid_until > utcnow(), Result.status.in_(REGISTERED),
+        .where(StoredReport.sha256 == sha256, StoredReport.policy_key == bindparam("policy_key"),
+               StoredReport.valid_until > bindparam("now"),
+               or_(*(Result.status == status for status in REGISTERED)),  # no expanding IN to render each time
                or_(Result.signed_sha256 == sha256, ResultVersion.id.is_not(None)))
     )
+
+
+_ANSWER_QUERY = _answer_query()
 
 
 def _entry(row, sha256: str, public_base_url: str) -> RegistryEntry:
@@ -140,7 +146,8 @@ def answer(engine: Engine, sha256: str, policy: VerificationPolicy, lang: str, p
     the result's live status; None when none is stored for these bytes under this policy.
     A read of one row needs no transaction: autocommit spares the BEGIN and ROLLBACK round trips."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(_query(sha256, policy)).first()
+        row = connection.execute(_ANSWER_QUERY, {"sha256": sha256, "policy_key": policy_key(policy),
+                                                 "now": utcnow()}).first()
     if row is None:
         return None
     entry = _entry(row, sha256, public_base_url)
