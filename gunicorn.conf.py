@@ -24,7 +24,8 @@ limit_request_fields = 100
 # The reverse proxy (TLS terminator) in front; its X-Forwarded-* headers are trusted only from here.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # In production the app writes one JSON line per request (wallet_service/platform/logs.py) instead.
-accesslog = None if os.environ.get("WALLET_ENV") == "production" else "-"
+# GUNICORN_ACCESS_LOG: a path, "-" (standard output) or empty (none, as in production).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "" if os.environ.get("WALLET_ENV") == "production" else "-") or None
 # Login codes, credential-offer codes and tokens in URLs are replaced before a line is logged.
 logger_class = "wallet_service.platform.logs.GunicornLogger"
 errorlog = "-"

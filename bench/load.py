@@ -84,7 +84,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="Keep the instance folder and print where it is.")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="Record each scenario's server side with py-spy (all workers) into DIR/<scenario>.txt "
-                             "(collapsed stacks, for flamegraph.pl or speedscope).")
+                             "(collapsed stacks, for flamegraph.pl or speedscope; the thread holding the GIL: where the CPU goes).")
     return parser.parse_args()
 
 
