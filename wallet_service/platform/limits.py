@@ -78,6 +78,9 @@ def init_app(app: Flask) -> Limiter:
     # limited request (~1/6 of an intake's time under load); only a refusal says when to come back.
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter = Limiter(key_func=get_remote_address, app=app)
+    # Flask-Limiter would still resolve (and find no) limits for them on each request: ~5 % of an
+    # answer from the register.
+    limiter.request_filter(lambda: request.endpoint in SELF_CHARGED)
 
     @app.after_request
     def _retry_after(response: Response) -> Response:
