@@ -45,7 +45,8 @@ def cpu_snapshot(server_pid: int, database_name: str | None = None) -> dict[str,
                  if (info := _process_cpu(pid)) is not None}
     server = sum(cpu for pid, (_, parent, cpu) in processes.items() if server_pid in (pid, parent))
     server += _reaped_children_cpu(server_pid)  # workers gunicorn recycled (max_requests) count too
-    database = sum(cpu for pid, (name, _, cpu) in processes.items() if name == "postgres" and _serves(pid, database_name))
+    database = sum(cpu for pid, (name, _, cpu) in processes.items()
+                   if name == "postgres" and _serves(pid, database_name))
     redis = sum(cpu for name, _, cpu in processes.values() if name == "redis-server")  # rate-limit counters
     generator = sum(os.times()[:2])
     return {"server": server, "database": database, "redis": redis, "generator": generator}

@@ -9,9 +9,10 @@ under the same policy is answered from that row with one indexed query, outside 
 the result's status (annulled or not) and its current document are read live in the same query, so an
 annulment shows at once. The row keeps each language's report as JSON text without its top-level
 verdict; the answer is that text with the verdict and the live registry part put in front, so a
-request serialises only the few fields that can change. Nothing else is trusted from the row: other bytes, other trust roots, another report format, or a
-report past `valid_until` (the first expiry among the certificates it names, after which the full
-verification could answer differently) all go through the full verification again.
+request serialises only the few fields that can change. Nothing else is trusted from the row: other
+bytes, other trust roots, another report format, or a report past `valid_until` (the first expiry
+among the certificates it names, after which the full verification could answer differently) all go
+through the full verification again.
 """
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def _answer_query():
     return (
         select(StoredReport.body, Result.id, Result.title, Result.dossier_code, Result.procedure_name,
                Result.citizen_name, Result.status, Result.signed_sha256, Result.signed_at, Result.annulled_at,
-               Result.annulment_reason, Agency.code, Agency.name)
+               Result.annulment_reason, Agency.code.label("agency_code"), Agency.name.label("agency_name"))
         .join(Result, Result.id == StoredReport.result_id)
         .join(Agency, Agency.id == Result.agency_id)
         .outerjoin(ResultVersion, version)
@@ -135,7 +136,8 @@ _ANSWER_QUERY = _answer_query()
 def _entry(row, sha256: str, public_base_url: str) -> RegistryEntry:
     return RegistryEntry(
         result_id=row.id, title=row.title, dossier_code=row.dossier_code, procedure_name=row.procedure_name,
-        agency_code=row.code, agency_name=row.name, citizen_name_masked=mask_name(row.citizen_name),
+        agency_code=row.agency_code, agency_name=row.agency_name,
+        citizen_name_masked=mask_name(row.citizen_name),
         status=row.status, signed_at=row.signed_at, annulled_at=row.annulled_at,
         annulment_reason=row.annulment_reason, match=EXACT if row.signed_sha256 == sha256 else SUPERSEDED,
         verification_url=f"{public_base_url.rstrip('/')}/v/{row.id}")
