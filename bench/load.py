@@ -29,7 +29,8 @@ What it does, all on 127.0.0.1 and bounded (each scenario sends rate x duration 
            and document for every request;
    batch   POST /api/v1/result-batches, --batch-size such results per request (throughput in results).
 
-The load generator is open-loop (asyncio + aiohttp): request i is due at start + i/rate whatever
+The load generator is open-loop (asyncio + aiohttp; for verify-registered, prebuilt requests on
+keep-alive asyncio streams, bench/load_raw.py): request i is due at start + i/rate whatever
 happened to earlier ones, and its latency is counted from when it was due, so a slow server cannot
 slow the generator down and hide its own queueing (the "coordinated omission" of closed-loop tools
 such as wrk; wrk2 holds a rate but is not packaged in Debian). The generator shares the 2 cores with
