@@ -9,6 +9,7 @@ shared store, so it is counted in this process's memory (`charge_local`, `RATE_L
 per client and process)."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -34,6 +35,21 @@ LIMITS = {
 COSTS = {"results.create_result_batch": lambda: max(1, len(request.files.getlist("document")))}
 SELF_CHARGED = frozenset({"verify_api.verify_pdf"})
 """Endpoints that charge their limit themselves (`charge_shared`, `charge_local`), by what a request costs."""
+
+
+class ProcessMemoryStorage(MemoryStorage):
+    """The `limits` memory store, purging expired counters once a second rather than 10 ms after
+    each burst: it started a thread for every 10 ms of traffic, ~9 % of an answer from the register.
+    Expiry is also checked on every read, so counts are as exact as before; only the memory of
+    clients gone quiet is given back later. (The library names its scheduler privately.)"""
+
+    PURGE_SECONDS = 1.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        if not self.timer.is_alive():
+            self.timer = threading.Timer(self.PURGE_SECONDS, self._MemoryStorage__expire_events)
+            self.timer.daemon = True  # never holds up a worker's exit
+            self.timer.start()
 
 
 @dataclass(frozen=True)
@@ -101,7 +117,7 @@ def init_app(app: Flask) -> Limiter:
                 # Flask-Limiter counts inside the wrapper it returns, so the wrapper replaces the view.
                 app.view_functions[endpoint] = limiter.limit(limit, cost=COSTS.get(endpoint, 1))(view)
     services(app).limiter = limiter
-    services(app).rate_counters = Counters(shared=limiter.limiter, local=FixedWindowRateLimiter(MemoryStorage()),
+    services(app).rate_counters = Counters(shared=limiter.limiter, local=FixedWindowRateLimiter(ProcessMemoryStorage()),
                                            verify=parse(settings.verify),
                                            verify_registered=parse(settings.verify_registered))
     return limiter
