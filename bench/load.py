@@ -29,7 +29,8 @@ What it does, all on 127.0.0.1 and bounded (each scenario sends rate x duration 
            and document for every request;
    batch   POST /api/v1/result-batches, --batch-size such results per request (throughput in results).
 
-The load generator is open-loop (asyncio + aiohttp): request i is due at start + i/rate whatever
+The load generator is open-loop (asyncio + aiohttp; for verify-registered, prebuilt requests on
+keep-alive asyncio streams, bench/load_raw.py): request i is due at start + i/rate whatever
 happened to earlier ones, and its latency is counted from when it was due, so a slow server cannot
 slow the generator down and hide its own queueing (the "coordinated omission" of closed-loop tools
 such as wrk; wrk2 holds a rate but is not packaged in Debian). The generator shares the 2 cores with
@@ -54,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load_case_system import CLIENT, CaseSystem, result_template  # noqa: E402
 from bench.load_cpu import cpu_per_request, cpu_snapshot  # noqa: E402
-from bench.load_runner import Outcome, open_loop  # noqa: E402
+from bench.load_runner import Outcome, aiohttp_client, open_loop  # noqa: E402
 from bench.load_scenarios import Scenarios  # noqa: E402
 from bench.load_server import (  # noqa: E402
     UNLIMITED, fresh_database, free_port, gunicorn, init_instance, profiled, service_env,
@@ -65,6 +66,8 @@ from bench.load_setup import set_up_wallet  # noqa: E402
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL server URL; a fresh database is made beside it. Default: SQLite.")
+    parser.add_argument("--database-prefix", default="wallet_load_",
+                        help="Name of the fresh database: this prefix and a random suffix.")
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per scenario (at most 60).")
     parser.add_argument("--warmup", type=float, default=2.0, help="Seconds at the same rate before each scenario, not counted.")
     parser.add_argument("--wallet-rate", type=float, default=300.0)
@@ -82,7 +85,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="Keep the instance folder and print where it is.")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="Record each scenario's server side with py-spy (all workers) into DIR/<scenario>.txt "
-                             "(collapsed stacks, for flamegraph.pl or speedscope).")
+                             "(collapsed stacks, for flamegraph.pl or speedscope; the thread holding the GIL: where the CPU goes).")
     return parser.parse_args()
 
 
@@ -96,14 +99,16 @@ def describe_server(env: dict[str, str], base_url: str, database_url: str | None
 def run_scenario(name: str, send, rate: float, per_request: int, scenario: Scenarios, server_pid: int,
                  args: argparse.Namespace, duration: float) -> Outcome:
     """One scenario after its warm-up, with its line printed: latencies, CPU per request, load average."""
+    client = scenario.raw_client if name == "verify-registered" else aiohttp_client
     if args.warmup:  # workers' first requests (imports, pools, caches) are not what is measured
         scenario.prepare(name, max(1, int(rate * args.warmup)))
-        asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send))
+        asyncio.run(open_loop(name, rate, max(1, int(rate * args.warmup)), send, client=client))
     scenario.prepare(name, max(1, int(rate * duration)))
-    before = cpu_snapshot(server_pid)
+    database = args.database_name
+    before = cpu_snapshot(server_pid, database)
     with profiled(server_pid, args.profile, name, duration):
-        outcome = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send, per_request))
-    cpu = cpu_per_request(before, cpu_snapshot(server_pid), len(outcome.latencies))
+        outcome = asyncio.run(open_loop(name, rate, max(1, int(rate * duration)), send, per_request, client))
+    cpu = cpu_per_request(before, cpu_snapshot(server_pid, database), len(outcome.latencies))
     print(f"{outcome.line()}{cpu}  load avg {os.getloadavg()[0]:.1f}", flush=True)
     return outcome
 
@@ -150,7 +155,8 @@ def main() -> None:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     instance = Path(tempfile.mkdtemp(prefix="wallet-load-"))
-    with fresh_database(args.database_url) as database_url:
+    with fresh_database(args.database_url, args.database_prefix) as database_url:
+        args.database_name = database_url.rsplit("/", 1)[-1] if database_url else None
         env = service_env(port, instance, database_url, args.ratelimit_storage)
         init_instance(env, CLIENT)
         case_system = CaseSystem(instance / "clients" / f"{CLIENT}.key.pem", base_url, result_template())

@@ -17,13 +17,36 @@ def _process_cpu(pid: int) -> tuple[str, int, float] | None:
     return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_snapshot(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the server (gunicorn and its workers), PostgreSQL, Redis and this generator:
+def _reaped_children_cpu(pid: int) -> float:
+    """CPU seconds of the children `pid` has waited for (exited workers), from /proc (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def _serves(pid: int, database: str | None) -> bool:
+    """Whether a PostgreSQL process is a backend of `database` (its title names it), or any when None."""
+    if database is None:
+        return True
+    try:
+        return f" {database} ".encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def cpu_snapshot(server_pid: int, database_name: str | None = None) -> dict[str, float]:
+    """CPU seconds used so far by the server (gunicorn and its workers), PostgreSQL (the backends of
+    `database_name` when named: other work on the same server is not counted), Redis and this generator:
     a per-request cost that holds even when other work shares the cores, unlike requests per second."""
     processes = {pid: info for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
                  if (info := _process_cpu(pid)) is not None}
     server = sum(cpu for pid, (_, parent, cpu) in processes.items() if server_pid in (pid, parent))
-    database = sum(cpu for name, _, cpu in processes.values() if name == "postgres")
+    server += _reaped_children_cpu(server_pid)  # workers gunicorn recycled (max_requests) count too
+    database = sum(cpu for pid, (name, _, cpu) in processes.items()
+                   if name == "postgres" and _serves(pid, database_name))
     redis = sum(cpu for name, _, cpu in processes.values() if name == "redis-server")  # rate-limit counters
     generator = sum(os.times()[:2])
     return {"server": server, "database": database, "redis": redis, "generator": generator}

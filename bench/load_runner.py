@@ -44,13 +44,16 @@ class Outcome:
         return len(self.latencies) * self.per_request / self.elapsed if self.elapsed else 0.0
 
 
-async def open_loop(name: str, rate: float, count: int, send, per_request: int = 1) -> Outcome:
-    """Send `count` requests at `rate` per second; `send(http, i)` performs request i and returns
-    the HTTP status."""
-    outcome = Outcome(name, rate, per_request=per_request)
+def aiohttp_client() -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(limit=512, force_close=False)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30))
+
+
+async def open_loop(name: str, rate: float, count: int, send, per_request: int = 1, client=aiohttp_client) -> Outcome:
+    """Send `count` requests at `rate` per second; `send(http, i)` performs request i on the client
+    `client()` makes (an aiohttp session by default) and returns the HTTP status."""
+    outcome = Outcome(name, rate, per_request=per_request)
+    async with client() as http:
         loop = asyncio.get_running_loop()
         start = loop.time() + 0.1
 
@@ -58,8 +61,9 @@ async def open_loop(name: str, rate: float, count: int, send, per_request: int =
             due = start + i / rate
             await asyncio.sleep(max(0.0, due - loop.time()))
             try:
-                status = await send(http, i)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                async with asyncio.timeout(30):  # bounded whatever the client
+                    status = await send(http, i)
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
                 outcome.errors[type(exc).__name__] = outcome.errors.get(type(exc).__name__, 0) + 1
                 return
             if 200 <= status < 300:

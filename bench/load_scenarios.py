@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
+from urllib.parse import urlsplit
 
 import aiohttp
 import requests
 
 from bench.load_case_system import CaseSystem
+from bench.load_raw import RawClient, post_request
 
 
 class Scenarios:
@@ -24,6 +26,7 @@ class Scenarios:
         self.batch_size = batch_size
         self.submissions = itertools.count()  # warm-up and measured requests never share a dossier code
         self.prepared: list[tuple[dict[str, str], bytes]] = []
+        self.raw_verify: bytes | None = None
 
     async def wallet(self, http: aiohttp.ClientSession, i: int) -> int:
         async with http.get(f"{self.base_url}/api/v1/wallet/results", cookies=self.cookies) as response:
@@ -39,11 +42,19 @@ class Scenarios:
                 return 599  # a fast wrong answer is not a result
             return response.status
 
-    async def verify_registered(self, http: aiohttp.ClientSession, i: int) -> int:
-        """The signed PDF as the whole body (application/pdf): answered from the register."""
-        headers = {"Content-Type": "application/pdf"}
-        async with http.post(f"{self.base_url}/api/v1/verify", data=self.signed_pdf, headers=headers) as response:
-            return _registered_answer(response.status, await response.read())
+    def raw_client(self) -> RawClient:
+        """The lean client of the verify-registered scenario (`bench.load_raw`)."""
+        address = urlsplit(self.base_url)
+        return RawClient(address.hostname, address.port)
+
+    async def verify_registered(self, http: RawClient, i: int) -> int:
+        """The signed PDF as the whole body (application/pdf): answered from the register. The same
+        request each time, built once (`raw_client`)."""
+        if self.raw_verify is None:
+            address = urlsplit(self.base_url)
+            self.raw_verify = post_request(address.hostname, address.port, "/api/v1/verify", "application/pdf",
+                                           self.signed_pdf)
+        return _registered_answer(*await http.send(self.raw_verify))
 
     async def verify_registered_form(self, http: aiohttp.ClientSession, i: int) -> int:
         """The same as multipart/form-data, as a browser sends it."""

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .issuer.attestations import TrustedProviders
     from .issuer.keys import IssuerKeySource
     from .keys.interface import KeyDirectory
+    from .platform.limits import Counters
     from .metrics.instruments import Metrics
     from .platform.config import Settings
     from .platform.errors import Api
@@ -85,6 +86,8 @@ class Services:
     delivery: DeliveryConfig | None = None
     delivery_poller: Periodic | None = None
     limiter: Limiter | None = None
+    rate_counters: Counters | None = None
+    """The counters `POST /api/v1/verify` charges itself (`platform.limits`)."""
     metrics: Metrics | None = None
     """Set by `metrics.init_app`, before the feature packages that count."""
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SessionInterface
 from flask_session import Session
 
 from ..platform.config import Settings
 from ..services import services
 
 KEY_PREFIX = "wallet-session:"
+SESSIONLESS_PATHS = frozenset({"/api/v1/verify", "/api/v1/verify/credential"})
+"""Anonymous API endpoints that answer everyone alike: they neither read nor write a session."""
 FILE_THRESHOLD = 10_000
 """Session files kept in development before the oldest are pruned (expired ones go first)."""
 
@@ -40,3 +43,25 @@ def init_app(app: Flask, settings: Settings, lifetime: dt.timedelta) -> None:
         app.config.update(SESSION_TYPE="cachelib",
                           SESSION_CACHELIB=FileSystemCache(str(folder), threshold=FILE_THRESHOLD, mode=0o600))
     Session(app)
+    app.session_interface = SessionlessPaths(app.session_interface, SESSIONLESS_PATHS)
+
+
+class SessionlessPaths(SessionInterface):
+    """The server-side sessions, except on `paths`, which get Flask's null session: a browser's cookie
+    sent with a verification costs no read of the session store, and no write."""
+
+    def __init__(self, inner: SessionInterface, paths: frozenset[str]):
+        self.inner = inner
+        self.paths = paths
+
+    def open_session(self, app: Flask, request: Request):
+        if request.path in self.paths:
+            return self.make_null_session(app)
+        return self.inner.open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if not self.is_null_session(session):
+            self.inner.save_session(app, session, response)
+
+    def __getattr__(self, name: str):  # regenerate() and the like, of the server-side store
+        return getattr(self.inner, name)

@@ -105,6 +105,8 @@ class DeliverySettings:
 class RateLimitSettings:
     login: str = setting("RATE_LIMIT_LOGIN", "30 per minute")
     verify: str = setting("RATE_LIMIT_VERIFY", "120 per minute")
+    verify_registered: str = setting("RATE_LIMIT_VERIFY_REGISTERED", "1200 per minute")
+    """A registered document answered from its stored report: counted in each process's memory."""
     intake: str = setting("RATE_LIMIT_INTAKE", "6000 per minute")
     storage_uri: str = setting("RATELIMIT_STORAGE_URI", "memory://")
     """Where the counters live: one process's memory, or a shared store (`redis://...`)."""

@@ -65,6 +65,15 @@ class Unprocessable(ApiError):
     code = "invalid_document"
 
 
+class TooManyRequests(ApiError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: int):
+        super().__init__("Too many requests; try again later.")
+        self.retry_after = retry_after
+
+
 class BadGateway(ApiError):
     """A service we depend on answered with something we cannot use."""
 
@@ -134,9 +143,12 @@ def _page(app: Flask, status: int, code: str, detail: str | None, headers: dict[
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         if prefers_html():
-            return _page(app, exc.status, exc.code, exc.message)
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.extra)
+            return _page(app, exc.status, exc.code, exc.message, headers)
+        response = error_response(exc.status, exc.code, exc.message, exc.details, exc.extra)
+        response.headers.update(headers or {})
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

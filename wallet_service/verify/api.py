@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -12,6 +12,7 @@ from verification import VerificationError
 
 from ..models import db, utcnow
 from ..platform.errors import BadRequest
+from ..platform.limits import charge_local, charge_shared
 from ..services import services
 from . import stored
 from .credential import verify_credential
@@ -67,19 +68,24 @@ def read_upload() -> bytes:
 @blp.alt_response(400, description="Neither multipart nor application/pdf, no document, or an empty file")
 @blp.alt_response(413, description="Larger than the size limit")
 @blp.alt_response(422, description="Not a PDF, unreadable, encrypted, unsigned, or over the time budget")
+@blp.alt_response(429, description="Too many requests from this address: full verifications count against "
+                  "`RATE_LIMIT_VERIFY` (shared by all processes), answers from the register against "
+                  "`RATE_LIMIT_VERIFY_REGISTERED` (per process); `Retry-After` says when to come back")
 def verify_pdf():
     """Verify a signed PDF and tell whether this service issued it and whether it was annulled."""
+    charge_local()
     lang = request_language()
     data = read_upload()
     if data:  # empty uploads get the engine's precise refusal below
-        base_url = services().settings.public_base_url
         try:
             policy = services().verifier.policy()
         except VerificationError as exc:
             raise DocumentRefused(exc, lang) from None
-        body = stored.answer(db.session, hashlib.sha256(data).hexdigest(), policy, lang, base_url)
+        body = stored.answer(db.engine, hashlib.sha256(data).hexdigest(), policy, lang,
+                             services().settings.public_base_url)
         if body is not None:
-            return body
+            return Response(body, mimetype="application/json")
+    charge_shared()  # only the expensive work counts against the shared limit
     verification = verify_document(current_app, db.session, data, lang)
     return verification.to_dict(db.session, lang)
 
