@@ -12,9 +12,10 @@ resumes where it stopped.
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from asn1crypto import x509
 
@@ -274,8 +275,10 @@ class BatchSigner:
         todo = [i for i in items if i.result_id not in states
                 and _first_failure(i.result_id, earlier, journal) is None]
         self._prepare(index, step, context, todo, journal, executor)
-        self._sign(index, step, journal)
-        signed = [rid for rid, st in journal.states(index).items() if st is ItemState.SIGNED]
+        # Documents signed by an interrupted run first, then each signing call's as soon as it is
+        # journaled: the workers finish while the key signs the rest.
+        resumed = [rid for rid, st in journal.states(index).items() if st is ItemState.SIGNED]
+        signed = itertools.chain(resumed, itertools.chain.from_iterable(self._sign(index, step, journal)))
         self._finish(index, context, signed, journal, executor)
 
     def _document(self, index: int, item: BatchItem, step: SignatureStep,
@@ -296,7 +299,9 @@ class BatchSigner:
             if failed:
                 journal.save_failed(index, failed)
 
-    def _sign(self, index: int, step: SignatureStep, journal: BatchJournal) -> None:
+    def _sign(self, index: int, step: SignatureStep, journal: BatchJournal) -> Iterator[list[str]]:
+        """Sign every PREPARED digest under one authorisation; yield the ids of each signing call
+        once its values are journaled."""
         pending = journal.pending_digests(index)
         if not pending:
             return
@@ -314,9 +319,11 @@ class BatchSigner:
                             f"The key source returned a signature for {rid} that does not "
                             "verify with its certificate.", code="bad_signature_value")
                 journal.save_signatures(index, [(rid, v) for (rid, _), v in zip(chunk, values)])
+                yield [rid for rid, _ in chunk]
 
-    def _finish(self, index, context, signed_ids, journal, executor):
-        chunks = (signed_ids[i:i + self.chunk_size] for i in range(0, len(signed_ids), self.chunk_size))
+    def _finish(self, index, context, signed_ids: Iterable[str], journal, executor):
+        ids = iter(signed_ids)
+        chunks = iter(lambda: list(itertools.islice(ids, self.chunk_size)), [])
 
         def submit(chunk):
             return executor.submit(finish_documents, context, journal.signed(index, chunk))
