@@ -26,6 +26,7 @@ from .document import (
     ItemError,
     StepContext,
     ValidationMaterial,
+    finish_and_prepare,
     finish_documents,
     prepare_documents,
 )
@@ -186,7 +187,8 @@ class BatchSigner:
         executor = self.executor or self._new_executor()
         try:
             for index, (step, context) in enumerate(zip(steps, contexts)):
-                self._run_step(index, step, context, items, journal, executor)
+                following = (steps[index + 1], contexts[index + 1]) if index + 1 < len(steps) else None
+                self._run_step(index, step, context, items, journal, executor, following)
         finally:
             if executor is not self.executor:
                 executor.shutdown()
@@ -269,7 +271,9 @@ class BatchSigner:
             ))
         return contexts
 
-    def _run_step(self, index, step, context, items, journal: BatchJournal, executor):
+    def _run_step(self, index, step, context, items, journal: BatchJournal, executor, following=None):
+        """Prepare what is left of ``step``, sign it, finish it; ``following`` (the next step and its
+        context): each finished chunk is prepared for it at once, in the same worker call."""
         states = journal.states(index)
         earlier = [journal.states(i) for i in range(index)]
         todo = [i for i in items if i.result_id not in states
@@ -279,7 +283,8 @@ class BatchSigner:
         # journaled: the workers finish while the key signs the rest.
         resumed = [rid for rid, st in journal.states(index).items() if st is ItemState.SIGNED]
         signed = itertools.chain(resumed, itertools.chain.from_iterable(self._sign(index, step, journal)))
-        self._finish(index, context, signed, journal, executor)
+        self._finish(index, context, signed, journal, executor,
+                     following and (following[0], following[1], {i.result_id: i for i in items}))
 
     def _document(self, index: int, item: BatchItem, step: SignatureStep,
                   journal: BatchJournal) -> DocumentToSign:
@@ -294,10 +299,7 @@ class BatchSigner:
             return executor.submit(prepare_documents, context, docs)
 
         for results in bounded_map(submit, chunks, 2 * self.workers):
-            journal.save_prepared(index, [r for r in results if not isinstance(r, ItemError)])
-            failed = [r for r in results if isinstance(r, ItemError)]
-            if failed:
-                journal.save_failed(index, failed)
+            self._save_prepared(index, results, journal)
 
     def _sign(self, index: int, step: SignatureStep, journal: BatchJournal) -> Iterator[list[str]]:
         """Sign every PREPARED digest under one authorisation; yield the ids of each signing call
@@ -321,28 +323,49 @@ class BatchSigner:
                 journal.save_signatures(index, [(rid, v) for (rid, _), v in zip(chunk, values)])
                 yield [rid for rid, _ in chunk]
 
-    def _finish(self, index, context, signed_ids: Iterable[str], journal, executor):
+    def _finish(self, index, context, signed_ids: Iterable[str], journal, executor, following=None):
         ids = iter(signed_ids)
         chunks = iter(lambda: list(itertools.islice(ids, self.chunk_size)), [])
 
         def submit(chunk):
-            return executor.submit(finish_documents, context, journal.signed(index, chunk))
+            signed = journal.signed(index, chunk)
+            if following is None:
+                return executor.submit(finish_documents, context, signed)
+            step, next_context, by_id = following
+            docs = [DocumentToSign(rid, b"", by_id[rid].stamp if step.visible else None, by_id[rid].qr_url)
+                    for rid in chunk]
+            return executor.submit(finish_and_prepare, context, signed, next_context, docs)
 
         waiting = 0
         for results in bounded_map(submit, chunks, 2 * self.workers):
-            done = [r for r in results if not isinstance(r, ItemError)]
-            if done:
-                journal.save_finished(index, done)
-            # A TSA outage is not the document's fault: keep it SIGNED so a resumed batch
-            # finishes it with the signature it already has.
-            failed = [r for r in results if isinstance(r, ItemError) and r.code != TrustServiceError.code]
-            waiting += sum(1 for r in results if isinstance(r, ItemError)) - len(failed)
-            if failed:
-                journal.save_failed(index, failed)
+            results, prepared = results if following is not None else (results, None)
+            waiting += self._save_finished(index, results, journal)
+            if prepared:  # after the finished files: a resumed batch prepares again what is missing
+                self._save_prepared(index + 1, prepared, journal)
         if waiting:
             raise TrustServiceError(
                 f"{waiting} signed document(s) wait for the timestamp authority; run the batch "
                 "again to finish them (they will not be signed again).", code="tsa_unavailable")
+
+    @staticmethod
+    def _save_prepared(index, results, journal: BatchJournal) -> None:
+        journal.save_prepared(index, [r for r in results if not isinstance(r, ItemError)])
+        failed = [r for r in results if isinstance(r, ItemError)]
+        if failed:
+            journal.save_failed(index, failed)
+
+    @staticmethod
+    def _save_finished(index, results, journal: BatchJournal) -> int:
+        """Journal a finished chunk; how many of its documents wait for the TSA."""
+        done = [r for r in results if not isinstance(r, ItemError)]
+        if done:
+            journal.save_finished(index, done)
+        # A TSA outage is not the document's fault: keep it SIGNED so a resumed batch
+        # finishes it with the signature it already has.
+        failed = [r for r in results if isinstance(r, ItemError) and r.code != TrustServiceError.code]
+        if failed:
+            journal.save_failed(index, failed)
+        return sum(1 for r in results if isinstance(r, ItemError)) - len(failed)
 
 
 def _first_failure(result_id: str, step_states: Sequence[dict], journal: BatchJournal) -> ItemError | None:
