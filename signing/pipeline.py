@@ -19,13 +19,11 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from asn1crypto import x509
 
-from .cms import CmsTemplate
-from .dss import DssPayload
+from .contexts import TrustMaterial, fetch_trust, needs_trust, step_context
 from .document import (
     DocumentToSign,
     ItemError,
     StepContext,
-    ValidationMaterial,
     finish_and_prepare,
     finish_documents,
     prepare_documents,
@@ -35,7 +33,6 @@ from .executors import bounded_map, new_worker_pool
 from .journal import BatchJournal, ItemState
 from .keys import KeySource, signature_check
 from .profiles import PadesLevel, TrustServices
-from .revocation import collect_validation_material, probe_timestamp_authority
 from .appearance import StampImage
 from .stamp import StampFont, StampPlacement, StampText
 
@@ -183,9 +180,12 @@ class BatchSigner:
         :class:`~signing.errors.SigningError`; per-item problems come back as failed
         outcomes."""
         self._check(items, steps)
-        contexts = self._step_contexts(steps)
+        identities = [s.key_source.identity() for s in steps]  # here, not in the fetching thread
         executor = self.executor or self._new_executor()
         try:
+            with concurrent.futures.ThreadPoolExecutor(1) as fetcher:
+                trust = fetcher.submit(fetch_trust, steps, identities, self.trust_services, self.trust_roots)
+                contexts = self._prepare_first(steps, items, journal, executor, trust)
             for index, (step, context) in enumerate(zip(steps, contexts)):
                 following = (steps[index + 1], contexts[index + 1]) if index + 1 < len(steps) else None
                 self._run_step(index, step, context, items, journal, executor, following)
@@ -202,12 +202,22 @@ class BatchSigner:
             else:
                 yield ItemOutcome(item.result_id, journal.finished_pdf(last, item.result_id), infos)
 
+    def _prepare_first(self, steps, items, journal, executor, trust) -> list[StepContext]:
+        """Prepare the first step while ``trust`` (the trust services' answers) is fetched, when that
+        step needs none of it; nothing is signed before they have answered."""
+        first = None if needs_trust(steps[:1]) else self._contexts(steps[:1], None)[0]
+        if first is not None:
+            self._prepare(0, steps[0], first, self._todo(0, items, journal), journal, executor)
+        contexts = self._contexts(steps, trust.result())
+        return [first or contexts[0], *contexts[1:]]
+
     def prepare(self, items: Sequence[BatchItem], steps: Sequence[SignatureStep], journal: BatchJournal) -> None:
         """Prepare the first step's documents only, so that its key holder can approve exactly their
         to-be-signed digests (``journal.pending_digests(0)``) before anything is signed; ``sign``
         then goes on from the journal."""
         self._check(items, steps)
-        context = self._step_contexts(steps)[0]
+        identities = [s.key_source.identity() for s in steps]
+        context = self._contexts(steps, fetch_trust(steps, identities, self.trust_services, self.trust_roots))[0]
         executor = self.executor or self._new_executor()
         try:
             todo = [i for i in items if i.result_id not in journal.states(0)]
@@ -226,6 +236,8 @@ class BatchSigner:
         if any(s.visible for s in steps) and self.font is None:
             raise InvalidRequest("A visible stamp needs a stamp font (StampFont.load()).",
                                  code="no_stamp_font")
+        if any(s.level.needs_timestamp for s in steps) and not self.trust_services.tsa_url:
+            raise InvalidRequest("B-T and above need a timestamp authority URL.", code="no_tsa")
         ids = [i.result_id for i in items]
         if len(set(ids)) != len(ids):
             raise InvalidRequest("Duplicate result ids in the batch.", code="duplicate_item")
@@ -233,52 +245,21 @@ class BatchSigner:
     def _new_executor(self) -> concurrent.futures.Executor:
         return new_worker_pool(self.workers)
 
-    def _step_contexts(self, steps: Sequence[SignatureStep]) -> list[StepContext]:
-        tsa_url = self.trust_services.tsa_url
-        needs_ts = any(s.level.needs_timestamp for s in steps)
-        if needs_ts and not tsa_url:
-            raise InvalidRequest("B-T and above need a timestamp authority URL.", code="no_tsa")
-        tsa_certs, ts_size = (probe_timestamp_authority(tsa_url, self.trust_services.http_timeout)
-                              if needs_ts else ([], 0))
-        material: ValidationMaterial | None = None
-        if any(s.level.needs_revocation_data for s in steps):
-            identities = [s.key_source.identity() for s in steps]
-            roots = self.trust_roots or tuple(
-                {c.sha256: c for i in identities for c in i.chain if c.self_signed != "no"}.values())
-            tsa_leaf = [c for c in tsa_certs
-                        if "time_stamping" in (c.extended_key_usage_value.native
-                                               if c.extended_key_usage_value else [])]
-            material = collect_validation_material(
-                identities, roots, extra_leaves=tsa_leaf or tsa_certs[:1],
-                timeout=self.trust_services.http_timeout)
-        contexts = []
-        for step in steps:
-            identity = step.key_source.identity()
-            signer_cert, chain = identity.certificate.dump(), tuple(c.dump() for c in identity.chain)
-            mechanism = step.key_source.signature_mechanism("sha256")["algorithm"].native
-            contexts.append(StepContext(
-                field_name=step.field_name, level=step.level,
-                signer_cert=signer_cert, chain=chain, mechanism=mechanism,
-                cms=CmsTemplate.build(signer_cert, chain, mechanism),
-                placement=self.placement, font=self.font if step.visible else None,
-                image=step.image, seal_over=step.seal_over,
-                tsa_url=tsa_url, timestamp_size=max(ts_size + 1024, 4096),
-                validation_material=material,
-                dss=DssPayload.build(material.certificates, material.ocsp_responses, material.crls)
-                if material else None,
-                http_timeout=self.trust_services.http_timeout,
-                reason=step.reason, location=step.location,
-            ))
-        return contexts
+    def _contexts(self, steps, trust: TrustMaterial | None) -> list[StepContext]:
+        return [step_context(s, trust if needs_trust([s]) else None, self.trust_services, self.placement,
+                             self.font) for s in steps]
+
+    def _todo(self, index: int, items, journal: BatchJournal) -> list[BatchItem]:
+        """The items not yet in step ``index`` whose earlier steps all finished."""
+        states = journal.states(index)
+        earlier = [journal.states(i) for i in range(index)]
+        return [i for i in items if i.result_id not in states
+                and _first_failure(i.result_id, earlier, journal) is None]
 
     def _run_step(self, index, step, context, items, journal: BatchJournal, executor, following=None):
         """Prepare what is left of ``step``, sign it, finish it; ``following`` (the next step and its
         context): each finished chunk is prepared for it at once, in the same worker call."""
-        states = journal.states(index)
-        earlier = [journal.states(i) for i in range(index)]
-        todo = [i for i in items if i.result_id not in states
-                and _first_failure(i.result_id, earlier, journal) is None]
-        self._prepare(index, step, context, todo, journal, executor)
+        self._prepare(index, step, context, self._todo(index, items, journal), journal, executor)
         # Documents signed by an interrupted run first, then each signing call's as soon as it is
         # journaled: the workers finish while the key signs the rest.
         resumed = [rid for rid, st in journal.states(index).items() if st is ItemState.SIGNED]
