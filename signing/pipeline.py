@@ -5,6 +5,9 @@ seal): prepare every document and compute its to-be-signed digest (worker proces
 obtain *one* authorisation from the key source for all digests, sign them in bulk, then
 finish each document (CMS, timestamp, DSS, document timestamp; worker processes again).
 Revocation data is fetched once per certificate per batch and reused for every document.
+The workers are kept busy across those phases: the first step is prepared while the trust
+services answer, each signing call's documents are finished while the key signs the next,
+and a finished chunk is prepared for the next step in the same worker call.
 Every transition is written to a :class:`~signing.journal.BatchJournal`, so a killed batch
 resumes where it stopped.
 """
