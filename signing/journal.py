@@ -75,20 +75,28 @@ CREATE TABLE IF NOT EXISTS journal (
     result_id TEXT NOT NULL,
     step INTEGER NOT NULL,
     state TEXT NOT NULL,
-    prepared_pdf BLOB,
     document_digest BLOB,
     reserved_start INTEGER,
     reserved_end INTEGER,
     signed_attributes BLOB,
     tbs_digest BLOB,
     signature BLOB,
-    output_pdf BLOB,
     error_code TEXT,
     error_message TEXT,
     seq INTEGER,
     PRIMARY KEY (result_id, step)
-)
+);
+CREATE TABLE IF NOT EXISTS journal_pdf (
+    result_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    pdf BLOB NOT NULL,
+    PRIMARY KEY (result_id, step, kind)
+);
 """
+"""The PDFs live apart from the states: SQLite rewrites a whole row on every UPDATE, so a state
+change on a row holding its PDF would copy the PDF again."""
+_PREPARED, _OUTPUT = "prepared", "output"
 
 
 class SqliteBatchJournal:
@@ -100,7 +108,7 @@ class SqliteBatchJournal:
         # A killed process loses nothing committed; only power loss could, which the
         # CLI and tests do not need to survive (the service's database journal does).
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self._db.close()
@@ -116,13 +124,16 @@ class SqliteBatchJournal:
         with self._tx():
             seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM journal").fetchone()[0]
             self._db.executemany(
-                "INSERT INTO journal (result_id, step, state, prepared_pdf, document_digest,"
+                "INSERT INTO journal (result_id, step, state, document_digest,"
                 " reserved_start, reserved_end, signed_attributes, tbs_digest, seq)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [(p.result_id, step, ItemState.PREPARED.value, p.prepared_pdf, p.document_digest,
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                [(p.result_id, step, ItemState.PREPARED.value, p.document_digest,
                   p.reserved_start, p.reserved_end, p.signed_attributes, p.tbs_digest, seq + i + 1)
                  for i, p in enumerate(prepared)],
             )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO journal_pdf (result_id, step, kind, pdf) VALUES (?,?,?,?)",
+                [(p.result_id, step, _PREPARED, p.prepared_pdf) for p in prepared])
 
     def pending_digests(self, step: int) -> list[tuple[str, bytes]]:
         return list(self._db.execute(
@@ -144,10 +155,11 @@ class SqliteBatchJournal:
         out = []
         for rid in result_ids:
             row = self._db.execute(
-                "SELECT prepared_pdf, document_digest, reserved_start, reserved_end,"
-                " signed_attributes, tbs_digest, signature FROM journal"
-                " WHERE result_id=? AND step=? AND state=?",
-                (rid, step, ItemState.SIGNED.value)).fetchone()
+                "SELECT p.pdf, j.document_digest, j.reserved_start, j.reserved_end,"
+                " j.signed_attributes, j.tbs_digest, j.signature FROM journal j"
+                " JOIN journal_pdf p ON p.result_id=j.result_id AND p.step=j.step AND p.kind=?"
+                " WHERE j.result_id=? AND j.step=? AND j.state=?",
+                (_PREPARED, rid, step, ItemState.SIGNED.value)).fetchone()
             if row is None:
                 raise JournalError(f"Result {rid} has no signature in step {step}.")
             out.append((PreparedSignature(rid, *row[:6]), row[6]))
@@ -156,13 +168,18 @@ class SqliteBatchJournal:
     def save_finished(self, step: int, results: Sequence[tuple[str, bytes]]) -> None:
         with self._tx():
             for result_id, pdf in results:
-                # the prepared copy is no longer needed once the output exists
                 cur = self._db.execute(
-                    "UPDATE journal SET state=?, output_pdf=?, prepared_pdf=NULL"
-                    " WHERE result_id=? AND step=? AND state=?",
-                    (ItemState.FINISHED.value, pdf, result_id, step, ItemState.SIGNED.value))
+                    "UPDATE journal SET state=? WHERE result_id=? AND step=? AND state=?",
+                    (ItemState.FINISHED.value, result_id, step, ItemState.SIGNED.value))
                 if cur.rowcount != 1:
                     raise JournalError(f"Result {result_id} was not signed in step {step}.")
+            # the prepared copy is no longer needed once the output exists
+            self._db.executemany(
+                "DELETE FROM journal_pdf WHERE result_id=? AND step=? AND kind=?",
+                [(rid, step, _PREPARED) for rid, _ in results])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO journal_pdf (result_id, step, kind, pdf) VALUES (?,?,?,?)",
+                [(rid, step, _OUTPUT, pdf) for rid, pdf in results])
 
     def save_failed(self, step: int, errors: Sequence[ItemError]) -> None:
         with self._tx():
@@ -170,13 +187,17 @@ class SqliteBatchJournal:
                 "INSERT INTO journal (result_id, step, state, error_code, error_message)"
                 " VALUES (?,?,?,?,?) ON CONFLICT (result_id, step) DO UPDATE SET"
                 " state=excluded.state, error_code=excluded.error_code,"
-                " error_message=excluded.error_message, prepared_pdf=NULL",
+                " error_message=excluded.error_message",
                 [(e.result_id, step, ItemState.FAILED.value, e.code, e.message) for e in errors])
+            self._db.executemany("DELETE FROM journal_pdf WHERE result_id=? AND step=? AND kind=?",
+                                 [(e.result_id, step, _PREPARED) for e in errors])
 
     def finished_pdf(self, step: int, result_id: str) -> bytes:
         row = self._db.execute(
-            "SELECT output_pdf FROM journal WHERE result_id=? AND step=? AND state=?",
-            (result_id, step, ItemState.FINISHED.value)).fetchone()
+            "SELECT p.pdf FROM journal j JOIN journal_pdf p"
+            " ON p.result_id=j.result_id AND p.step=j.step AND p.kind=?"
+            " WHERE j.result_id=? AND j.step=? AND j.state=?",
+            (_OUTPUT, result_id, step, ItemState.FINISHED.value)).fetchone()
         if row is None:
             raise JournalError(f"Result {result_id} has no output for step {step}.")
         return row[0]

@@ -5,6 +5,9 @@ seal): prepare every document and compute its to-be-signed digest (worker proces
 obtain *one* authorisation from the key source for all digests, sign them in bulk, then
 finish each document (CMS, timestamp, DSS, document timestamp; worker processes again).
 Revocation data is fetched once per certificate per batch and reused for every document.
+The workers are kept busy across those phases: the first step is prepared while the trust
+services answer, each signing call's documents are finished while the key signs the next,
+and a finished chunk is prepared for the next step in the same worker call.
 Every transition is written to a :class:`~signing.journal.BatchJournal`, so a killed batch
 resumes where it stopped.
 """
@@ -12,19 +15,19 @@ resumes where it stopped.
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from asn1crypto import x509
 
-from .cms import CmsTemplate
-from .dss import DssPayload
+from .contexts import TrustMaterial, fetch_trust, needs_trust, step_context
 from .document import (
     DocumentToSign,
     ItemError,
     StepContext,
-    ValidationMaterial,
+    finish_and_prepare,
     finish_documents,
     prepare_documents,
 )
@@ -33,7 +36,6 @@ from .executors import bounded_map, new_worker_pool
 from .journal import BatchJournal, ItemState
 from .keys import KeySource, signature_check
 from .profiles import PadesLevel, TrustServices
-from .revocation import collect_validation_material, probe_timestamp_authority
 from .appearance import StampImage
 from .stamp import StampFont, StampPlacement, StampText
 
@@ -181,11 +183,15 @@ class BatchSigner:
         :class:`~signing.errors.SigningError`; per-item problems come back as failed
         outcomes."""
         self._check(items, steps)
-        contexts = self._step_contexts(steps)
+        identities = [s.key_source.identity() for s in steps]  # here, not in the fetching thread
         executor = self.executor or self._new_executor()
         try:
+            with concurrent.futures.ThreadPoolExecutor(1) as fetcher:
+                trust = fetcher.submit(fetch_trust, steps, identities, self.trust_services, self.trust_roots)
+                contexts = self._prepare_first(steps, items, journal, executor, trust)
             for index, (step, context) in enumerate(zip(steps, contexts)):
-                self._run_step(index, step, context, items, journal, executor)
+                following = (steps[index + 1], contexts[index + 1]) if index + 1 < len(steps) else None
+                self._run_step(index, step, context, items, journal, executor, following)
         finally:
             if executor is not self.executor:
                 executor.shutdown()
@@ -199,12 +205,22 @@ class BatchSigner:
             else:
                 yield ItemOutcome(item.result_id, journal.finished_pdf(last, item.result_id), infos)
 
+    def _prepare_first(self, steps, items, journal, executor, trust) -> list[StepContext]:
+        """Prepare the first step while ``trust`` (the trust services' answers) is fetched, when that
+        step needs none of it; nothing is signed before they have answered."""
+        first = None if needs_trust(steps[:1]) else self._contexts(steps[:1], None)[0]
+        if first is not None:
+            self._prepare(0, steps[0], first, self._todo(0, items, journal), journal, executor)
+        contexts = self._contexts(steps, trust.result())
+        return [first or contexts[0], *contexts[1:]]
+
     def prepare(self, items: Sequence[BatchItem], steps: Sequence[SignatureStep], journal: BatchJournal) -> None:
         """Prepare the first step's documents only, so that its key holder can approve exactly their
         to-be-signed digests (``journal.pending_digests(0)``) before anything is signed; ``sign``
         then goes on from the journal."""
         self._check(items, steps)
-        context = self._step_contexts(steps)[0]
+        identities = [s.key_source.identity() for s in steps]
+        context = self._contexts(steps, fetch_trust(steps, identities, self.trust_services, self.trust_roots))[0]
         executor = self.executor or self._new_executor()
         try:
             todo = [i for i in items if i.result_id not in journal.states(0)]
@@ -223,6 +239,8 @@ class BatchSigner:
         if any(s.visible for s in steps) and self.font is None:
             raise InvalidRequest("A visible stamp needs a stamp font (StampFont.load()).",
                                  code="no_stamp_font")
+        if any(s.level.needs_timestamp for s in steps) and not self.trust_services.tsa_url:
+            raise InvalidRequest("B-T and above need a timestamp authority URL.", code="no_tsa")
         ids = [i.result_id for i in items]
         if len(set(ids)) != len(ids):
             raise InvalidRequest("Duplicate result ids in the batch.", code="duplicate_item")
@@ -230,53 +248,27 @@ class BatchSigner:
     def _new_executor(self) -> concurrent.futures.Executor:
         return new_worker_pool(self.workers)
 
-    def _step_contexts(self, steps: Sequence[SignatureStep]) -> list[StepContext]:
-        tsa_url = self.trust_services.tsa_url
-        needs_ts = any(s.level.needs_timestamp for s in steps)
-        if needs_ts and not tsa_url:
-            raise InvalidRequest("B-T and above need a timestamp authority URL.", code="no_tsa")
-        tsa_certs, ts_size = (probe_timestamp_authority(tsa_url, self.trust_services.http_timeout)
-                              if needs_ts else ([], 0))
-        material: ValidationMaterial | None = None
-        if any(s.level.needs_revocation_data for s in steps):
-            identities = [s.key_source.identity() for s in steps]
-            roots = self.trust_roots or tuple(
-                {c.sha256: c for i in identities for c in i.chain if c.self_signed != "no"}.values())
-            tsa_leaf = [c for c in tsa_certs
-                        if "time_stamping" in (c.extended_key_usage_value.native
-                                               if c.extended_key_usage_value else [])]
-            material = collect_validation_material(
-                identities, roots, extra_leaves=tsa_leaf or tsa_certs[:1],
-                timeout=self.trust_services.http_timeout)
-        contexts = []
-        for step in steps:
-            identity = step.key_source.identity()
-            signer_cert, chain = identity.certificate.dump(), tuple(c.dump() for c in identity.chain)
-            mechanism = step.key_source.signature_mechanism("sha256")["algorithm"].native
-            contexts.append(StepContext(
-                field_name=step.field_name, level=step.level,
-                signer_cert=signer_cert, chain=chain, mechanism=mechanism,
-                cms=CmsTemplate.build(signer_cert, chain, mechanism),
-                placement=self.placement, font=self.font if step.visible else None,
-                image=step.image, seal_over=step.seal_over,
-                tsa_url=tsa_url, timestamp_size=max(ts_size + 1024, 4096),
-                validation_material=material,
-                dss=DssPayload.build(material.certificates, material.ocsp_responses, material.crls)
-                if material else None,
-                http_timeout=self.trust_services.http_timeout,
-                reason=step.reason, location=step.location,
-            ))
-        return contexts
+    def _contexts(self, steps, trust: TrustMaterial | None) -> list[StepContext]:
+        return [step_context(s, trust if needs_trust([s]) else None, self.trust_services, self.placement,
+                             self.font) for s in steps]
 
-    def _run_step(self, index, step, context, items, journal: BatchJournal, executor):
+    def _todo(self, index: int, items, journal: BatchJournal) -> list[BatchItem]:
+        """The items not yet in step ``index`` whose earlier steps all finished."""
         states = journal.states(index)
         earlier = [journal.states(i) for i in range(index)]
-        todo = [i for i in items if i.result_id not in states
+        return [i for i in items if i.result_id not in states
                 and _first_failure(i.result_id, earlier, journal) is None]
-        self._prepare(index, step, context, todo, journal, executor)
-        self._sign(index, step, journal)
-        signed = [rid for rid, st in journal.states(index).items() if st is ItemState.SIGNED]
-        self._finish(index, context, signed, journal, executor)
+
+    def _run_step(self, index, step, context, items, journal: BatchJournal, executor, following=None):
+        """Prepare what is left of ``step``, sign it, finish it; ``following`` (the next step and its
+        context): each finished chunk is prepared for it at once, in the same worker call."""
+        self._prepare(index, step, context, self._todo(index, items, journal), journal, executor)
+        # Documents signed by an interrupted run first, then each signing call's as soon as it is
+        # journaled: the workers finish while the key signs the rest.
+        resumed = [rid for rid, st in journal.states(index).items() if st is ItemState.SIGNED]
+        signed = itertools.chain(resumed, itertools.chain.from_iterable(self._sign(index, step, journal)))
+        self._finish(index, context, signed, journal, executor,
+                     following and (following[0], following[1], {i.result_id: i for i in items}))
 
     def _document(self, index: int, item: BatchItem, step: SignatureStep,
                   journal: BatchJournal) -> DocumentToSign:
@@ -291,12 +283,11 @@ class BatchSigner:
             return executor.submit(prepare_documents, context, docs)
 
         for results in bounded_map(submit, chunks, 2 * self.workers):
-            journal.save_prepared(index, [r for r in results if not isinstance(r, ItemError)])
-            failed = [r for r in results if isinstance(r, ItemError)]
-            if failed:
-                journal.save_failed(index, failed)
+            self._save_prepared(index, results, journal)
 
-    def _sign(self, index: int, step: SignatureStep, journal: BatchJournal) -> None:
+    def _sign(self, index: int, step: SignatureStep, journal: BatchJournal) -> Iterator[list[str]]:
+        """Sign every PREPARED digest under one authorisation; yield the ids of each signing call
+        once its values are journaled."""
         pending = journal.pending_digests(index)
         if not pending:
             return
@@ -314,28 +305,51 @@ class BatchSigner:
                             f"The key source returned a signature for {rid} that does not "
                             "verify with its certificate.", code="bad_signature_value")
                 journal.save_signatures(index, [(rid, v) for (rid, _), v in zip(chunk, values)])
+                yield [rid for rid, _ in chunk]
 
-    def _finish(self, index, context, signed_ids, journal, executor):
-        chunks = (signed_ids[i:i + self.chunk_size] for i in range(0, len(signed_ids), self.chunk_size))
+    def _finish(self, index, context, signed_ids: Iterable[str], journal, executor, following=None):
+        ids = iter(signed_ids)
+        chunks = iter(lambda: list(itertools.islice(ids, self.chunk_size)), [])
 
         def submit(chunk):
-            return executor.submit(finish_documents, context, journal.signed(index, chunk))
+            signed = journal.signed(index, chunk)
+            if following is None:
+                return executor.submit(finish_documents, context, signed)
+            step, next_context, by_id = following
+            docs = [DocumentToSign(rid, b"", by_id[rid].stamp if step.visible else None, by_id[rid].qr_url)
+                    for rid in chunk]
+            return executor.submit(finish_and_prepare, context, signed, next_context, docs)
 
         waiting = 0
         for results in bounded_map(submit, chunks, 2 * self.workers):
-            done = [r for r in results if not isinstance(r, ItemError)]
-            if done:
-                journal.save_finished(index, done)
-            # A TSA outage is not the document's fault: keep it SIGNED so a resumed batch
-            # finishes it with the signature it already has.
-            failed = [r for r in results if isinstance(r, ItemError) and r.code != TrustServiceError.code]
-            waiting += sum(1 for r in results if isinstance(r, ItemError)) - len(failed)
-            if failed:
-                journal.save_failed(index, failed)
+            results, prepared = results if following is not None else (results, None)
+            waiting += self._save_finished(index, results, journal)
+            if prepared:  # after the finished files: a resumed batch prepares again what is missing
+                self._save_prepared(index + 1, prepared, journal)
         if waiting:
             raise TrustServiceError(
                 f"{waiting} signed document(s) wait for the timestamp authority; run the batch "
                 "again to finish them (they will not be signed again).", code="tsa_unavailable")
+
+    @staticmethod
+    def _save_prepared(index, results, journal: BatchJournal) -> None:
+        journal.save_prepared(index, [r for r in results if not isinstance(r, ItemError)])
+        failed = [r for r in results if isinstance(r, ItemError)]
+        if failed:
+            journal.save_failed(index, failed)
+
+    @staticmethod
+    def _save_finished(index, results, journal: BatchJournal) -> int:
+        """Journal a finished chunk; how many of its documents wait for the TSA."""
+        done = [r for r in results if not isinstance(r, ItemError)]
+        if done:
+            journal.save_finished(index, done)
+        # A TSA outage is not the document's fault: keep it SIGNED so a resumed batch
+        # finishes it with the signature it already has.
+        failed = [r for r in results if isinstance(r, ItemError) and r.code != TrustServiceError.code]
+        if failed:
+            journal.save_failed(index, failed)
+        return sum(1 for r in results if isinstance(r, ItemError)) - len(failed)
 
 
 def _first_failure(result_id: str, step_states: Sequence[dict], journal: BatchJournal) -> ItemError | None:
