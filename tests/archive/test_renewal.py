@@ -132,12 +132,12 @@ def test_a_run_killed_midway_and_rerun_gives_each_document_exactly_one_new_times
 
     originals = {dossier: stored(app, r) for dossier, r in sealed_results.items()}
     with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=OLD_TSA_DAYS - 100), tick=True):
-        with pytest.raises(KeyboardInterrupt):
-            run(db.session, services(app).documents, lambda: KilledAfter(archive.extender_for(app), 2),
-                archive.policy_for(app), limit=10)
+        with pytest.raises(KeyboardInterrupt):  # chunks of two: the first is committed, the second is not
+            run(db.session, services(app).documents, lambda: KilledAfter(archive.extender_for(app), 3),
+                archive.policy_for(app), limit=10, chunk=2)
         db.session.rollback()  # what the database does with a dead connection's transaction
-        assert db.session.scalar(select(func.count()).select_from(ResultVersion)) == 1
-        assert "renewed 2 result(s), 0 failed" in run_cli(app, "renew").output
+        assert db.session.scalar(select(func.count()).select_from(ResultVersion)) == 2
+        assert "renewed 1 result(s), 0 failed" in run_cli(app, "renew").output
         assert "renewed 0 result(s)" in run_cli(app, "renew").output
     for dossier, result in sealed_results.items():
         assert document_timestamps(stored(app, result)) == document_timestamps(originals[dossier]) + 1

@@ -14,7 +14,6 @@ Modules: `models` (proof facts per result, superseded versions), `proofs` (facts
 (`ARCHIVE_RENEW_SECONDS`; a Celery beat entry under Celery) bounded by `ARCHIVE_RENEW_LIMIT`, in `ARCHIVE_RENEW_WORKERS` processes."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import multiprocessing
 from functools import partial
@@ -26,9 +25,9 @@ from ..models import db, utcnow
 from ..platform import jobs
 from ..services import services
 from .extend import ProofExtender, load_roots
-from .parallel import ExtenderSpec, default_workers, renew_in_processes
-from .renewal import RunReport, run
-from .schedule import Policy
+from .parallel import ExtenderSpec, Setup, Workers, default_workers
+from .renewal import CHUNK, RunReport, chunks, list_due, run
+from .schedule import Policy, due, unindexed
 
 __all__ = ["init_app", "renew", "renew_due"]
 
@@ -63,12 +62,25 @@ def renew(app: Flask, limit: int, before: dt.datetime | None = None, dry_run: bo
     if dry_run or workers == 1 or db.engine.dialect.name != "postgresql" or multiprocessing.current_process().daemon:
         opener = None if dry_run else partial(extender_for, app)
         return run(db.session, services(app).documents, opener, policy, limit)
-    listed = run(db.session, services(app).documents, None, policy, limit)  # index, and list what is due
-    if not listed.due:
-        return listed
-    renewed, failed = renew_in_processes(settings.sqlalchemy_url, settings.documents_dir, extender_spec(app),
-                                         policy, listed.due, workers)
-    return dataclasses.replace(listed, renewed=renewed, failed=failed)
+    if not _anything_to_do(policy):
+        return RunReport()
+    # Started first: their imports overlap the indexing and listing below.
+    pool = Workers(Setup(settings.sqlalchemy_url, settings.documents_dir, extender_spec(app), policy), workers)
+    try:
+        indexed, candidates = list_due(db.session, services(app).documents, policy, limit)
+        size = max(1, min(CHUNK, -(-len(candidates) // workers)))  # a small run still reaches every process
+        renewed, failed, startup = pool.renew(chunks(candidates, size))
+    except BaseException:
+        pool.stop()
+        raise
+    return RunReport(indexed, renewed, failed, candidates, startup)
+
+
+def _anything_to_do(policy: Policy) -> bool:
+    """A result is due or not indexed yet (else no process is started)."""
+    found = any(db.session.scalars(query.limit(1)).first() is not None for query in (due(policy), unindexed()))
+    db.session.rollback()
+    return found
 
 
 def renew_due(app: Flask) -> RunReport:
