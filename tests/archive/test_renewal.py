@@ -105,7 +105,7 @@ def test_due_results_are_renewed_once_and_validate_after_the_old_tsa_certificate
 
 class KilledAfter:
     """The real extender, with the process 'killed' (KeyboardInterrupt: not caught by the run) right
-    after the `count`-th new document was made, before its transaction commits."""
+    after the chunk holding the `count`-th new document was made, before its transaction commits."""
 
     def __init__(self, extender, count: int):
         self.extender, self.left = extender, count
@@ -117,10 +117,10 @@ class KilledAfter:
     def __exit__(self, *exc):
         self.extender.__exit__(*exc)
 
-    def extend(self, data: bytes) -> bytes:
-        renewed = self.extender.extend(data)
-        self.left -= 1
-        if self.left == 0:
+    def extend_many(self, documents: list[bytes]) -> list:
+        renewed = self.extender.extend_many(documents)
+        self.left -= len(documents)
+        if self.left <= 0:
             raise KeyboardInterrupt
         return renewed
 

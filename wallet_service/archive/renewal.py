@@ -113,25 +113,36 @@ def _record(session: Session, renewals: list[_Renewal]) -> None:
 def renew_chunk(session: Session, documents: DocumentStore, extender: ProofExtender, result_ids: Sequence[str],
                 policy: Policy) -> tuple[tuple[str, ...], Failures]:
     """Renew those of `result_ids` still due and not held by another run, committed together;
-    (renewed ids, (id, why) failed). One document's failure (TSA down, revoked certificate) is
-    reported and never stops the others."""
-    renewals, failed = [], []
+    (renewed ids, (id, why) failed). One document's failure (TSA down, revoked certificate, missing
+    file) is reported and never stops the others."""
+    claimed, failed = [], []
     for result, proof in _claim(session, result_ids, policy):
         try:
-            renewed = extender.extend(documents.get(result.signed_sha256))
+            claimed.append((result, proof, documents.get(result.signed_sha256)))
+        except Exception as exc:
+            failed.append(_failure(result.id, exc))
+    made = extender.extend_many([data for _, _, data in claimed]) if claimed else []
+    renewals = []
+    for (result, proof, _), renewed in zip(claimed, made):
+        try:
+            if isinstance(renewed, BaseException):
+                raise renewed
             renewals.append(_Renewal(result, proof, documents.put(renewed), read_proof(renewed)))
         except Exception as exc:
-            log.warning("archive: renewing result %s failed: %s", result.id, exc)
-            failed.append((result.id, f"{type(exc).__name__}: {exc}"))
+            failed.append(_failure(result.id, exc))
     try:
         if renewals:
             _record(session, renewals)
         session.commit()
     except SQLAlchemyError as exc:  # e.g. another run superseded one of them: the next run sees it
         session.rollback()
-        log.warning("archive: recording %d renewals failed: %s", len(renewals), exc)
-        return (), tuple(failed) + tuple((r.result.id, f"{type(exc).__name__}: {exc}") for r in renewals)
+        return (), tuple(failed) + tuple(_failure(r.result.id, exc) for r in renewals)
     return tuple(r.result.id for r in renewals), tuple(failed)
+
+
+def _failure(result_id: str, exc: Exception) -> tuple[str, str]:
+    log.warning("archive: renewing result %s failed: %s", result_id, exc)
+    return result_id, f"{type(exc).__name__}: {exc}"
 
 
 def chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[tuple[str, ...]]:
