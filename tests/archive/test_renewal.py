@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import socket
 import subprocess
+import sys
+import time
+import uuid
 from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -211,3 +218,53 @@ def test_a_proof_that_already_lapsed_is_reported_not_built_upon(app, sealed_resu
     assert "renewed 0 result(s), 3 failed" in answer.output
     assert "the newest document timestamp does not validate" in answer.output
     assert db.session.scalar(select(func.count()).select_from(ResultVersion)) == 0
+
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER_URL = os.environ.get("WALLET_TEST_ARCHIVE_BROKER_URL", "redis://127.0.0.1:6379/12")
+CELERY = {"CELERY_BROKER_URL": BROKER_URL, "CELERY_QUEUE": f"wallet-test-archive-{uuid.uuid4().hex[:12]}"}
+
+
+def broker_answers() -> bool:
+    parts = urlsplit(BROKER_URL)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def start_worker(app, database_url: str, keys_config: str, log: Path) -> subprocess.Popen:
+    environment = dict(os.environ, **CELERY, DATABASE_URL=database_url, INSTANCE_PATH=str(services(app).settings.instance_path),
+                       KEYS_CONFIG=keys_config, ARCHIVE_RENEW_WORKERS="2",
+                       ARCHIVE_RENEWAL_MARGIN_DAYS=str(OLD_TSA_DAYS + 30))  # every sealed result is due now
+    with open(log, "w") as out:
+        return subprocess.Popen([sys.executable, "-m", "celery", "-A", "wallet_service.worker", "worker", "--pool", "prefork",
+                                 "--concurrency", "2", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+                                cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("app", [CELERY], indirect=True)
+def test_under_celery_the_beat_run_sends_due_results_to_the_prefork_pool_as_tasks_each_renewed_once(
+        app, sealed_results, database_url, keys_config, tmp_path):
+    """A pool process may not start processes of its own, so the run sends what is due as tasks."""
+    if not database_url.startswith("postgresql") or not broker_answers():
+        pytest.skip("a Celery worker needs PostgreSQL and a broker")
+    log = tmp_path / "worker.log"
+    worker = start_worker(app, database_url, keys_config, log)
+    try:
+        services(app).celery.send_task("wallet.every.archive_renewal")  # what beat sends
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and worker.poll() is None and db.session.scalar(select(func.count()).select_from(ResultVersion)) < 3:
+            db.session.rollback()
+            time.sleep(0.3)
+        time.sleep(0.5)  # a second renewal of one of them, if any, would land now
+        versions = db.session.execute(select(ResultVersion.result_id, func.count()).group_by(ResultVersion.result_id)).all()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    output = log.read_text(errors="replace")
+    assert sorted(versions) == sorted((r.id, 1) for r in sealed_results.values()), output
+    assert "daemonic processes are not allowed" not in output
+    assert output.count("Task wallet.archive_renew[") >= 2 * 2, output  # two tasks, each received and succeeded
