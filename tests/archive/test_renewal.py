@@ -166,6 +166,31 @@ def test_two_worker_processes_renew_each_due_document_exactly_once(app, sealed_r
                                  .where(ResultVersion.result_id == result.id)) == 1
 
 
+@pytest.mark.postgres
+def test_a_renewal_process_killed_is_reported_and_the_others_renew_each_document_once(app, sealed_results):
+    import signal
+
+    from wallet_service import archive
+    from wallet_service.archive.parallel import Setup, Workers
+    from wallet_service.archive.renewal import chunks, list_due
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("renewal processes run on PostgreSQL only")
+    originals = {r.id: stored(app, r) for r in sealed_results.values()}
+    settings = services(app).settings
+    policy = archive.policy_for(app, dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=OLD_TSA_DAYS + 1))
+    workers = Workers(Setup(settings.sqlalchemy_url, settings.documents_dir, archive.extender_spec(app), policy), 2)
+    os.kill(workers.processes[0].pid, signal.SIGKILL)  # as when the machine kills it: no report, nothing committed
+    _, due_ids = list_due(db.session, services(app).documents, policy, 10)
+    with pytest.raises(RuntimeError, match="ended without reporting"):
+        workers.renew(chunks(due_ids, 1))
+    db.session.expire_all()
+    for result in sealed_results.values():
+        assert document_timestamps(stored(app, result)) == document_timestamps(originals[result.id]) + 1
+        assert db.session.scalar(select(func.count()).select_from(ResultVersion)
+                                 .where(ResultVersion.result_id == result.id)) == 1
+
+
 def post_pdf(client, data: bytes):
     return client.post("/api/v1/verify", data={"document": (BytesIO(data), "result.pdf", "application/pdf")},
                        headers={"Accept-Language": "vi"}, content_type="multipart/form-data")

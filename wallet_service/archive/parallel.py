@@ -13,13 +13,13 @@ import os
 import queue
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .schedule import Policy
 
-WAIT_SECONDS = 5.0
+WAIT_SECONDS = 1.0
 """How often the parent, waiting for reports, checks that its processes are still alive."""
 
 
@@ -101,28 +101,33 @@ class Workers:
             process.join()
 
     def finish(self) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], float]:
+        """Tell each process to stop after the last chunk, and join their reports."""
         for _ in self.processes:
             self.chunks.put(None)
         renewed, failed, ready, errors, done = [], [], [], [], 0
-        while done < len(self.processes):
-            try:
-                kind, value = self.reports.get(timeout=WAIT_SECONDS)
-            except queue.Empty:
-                if all(p.exitcode is not None for p in self.processes):
-                    errors.append("a renewal process died without reporting")
-                    break
-                continue
+        for kind, value in self._reports():
             if kind == "ready":
                 ready.append(value)
-            elif kind == "done":
+                continue
+            if kind == "done":
                 renewed += value[0]
                 failed += value[1]
-                done += 1
             else:
                 errors.append(value)
-                done += 1
+            done += 1
+            if done == len(self.processes):
+                break
         for process in self.processes:
             process.join()
         if errors:
             raise RuntimeError(f"archive renewal processes failed ({len(renewed)} renewed before):\n" + "\n".join(errors))
         return tuple(renewed), tuple(failed), max(ready, default=self.started) - self.started
+
+    def _reports(self) -> Iterator[tuple[str, object]]:
+        """The processes' reports as they come; an error for each one that ended without its last."""
+        while True:
+            try:
+                yield self.reports.get(timeout=WAIT_SECONDS)
+            except queue.Empty:
+                if all(process.exitcode is not None for process in self.processes):
+                    yield "error", "a renewal process ended without reporting (killed?)"
