@@ -174,7 +174,8 @@ def main() -> None:
     parser.add_argument("--templates", type=int, default=40, help="documents signed; the others are variants of them")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--lines", default="extender,sqlite,postgres",
-                        help="which lines to run: extender (alone, 1 and N processes), sqlite, postgres (1 and N workers)")
+                        help="which lines to run: extender (alone, 1 and N processes), sqlite, "
+                             "postgres (1 and N workers)")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                         help="PostgreSQL server for the whole runs with workers (a fresh database beside it)")
     options = parser.parse_args()

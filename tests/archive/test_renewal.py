@@ -260,12 +260,14 @@ def broker_answers() -> bool:
 
 
 def start_worker(app, database_url: str, keys_config: str, log: Path) -> subprocess.Popen:
-    environment = dict(os.environ, **CELERY, DATABASE_URL=database_url, INSTANCE_PATH=str(services(app).settings.instance_path),
+    environment = dict(os.environ, **CELERY, DATABASE_URL=database_url,
+                       INSTANCE_PATH=str(services(app).settings.instance_path),
                        KEYS_CONFIG=keys_config, ARCHIVE_RENEW_WORKERS="2",
                        ARCHIVE_RENEWAL_MARGIN_DAYS=str(OLD_TSA_DAYS + 30))  # every sealed result is due now
     with open(log, "w") as out:
-        return subprocess.Popen([sys.executable, "-m", "celery", "-A", "wallet_service.worker", "worker", "--pool", "prefork",
-                                 "--concurrency", "2", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+        return subprocess.Popen([sys.executable, "-m", "celery", "-A", "wallet_service.worker", "worker",
+                                 "--pool", "prefork", "--concurrency", "2", "--without-gossip", "--without-mingle",
+                                 "--loglevel", "INFO"],
                                 cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -281,11 +283,13 @@ def test_under_celery_the_beat_run_sends_due_results_to_the_prefork_pool_as_task
     try:
         services(app).celery.send_task("wallet.every.archive_renewal")  # what beat sends
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and worker.poll() is None and db.session.scalar(select(func.count()).select_from(ResultVersion)) < 3:
+        count = select(func.count()).select_from(ResultVersion)
+        while time.monotonic() < deadline and worker.poll() is None and db.session.scalar(count) < 3:
             db.session.rollback()
             time.sleep(0.3)
         time.sleep(0.5)  # a second renewal of one of them, if any, would land now
-        versions = db.session.execute(select(ResultVersion.result_id, func.count()).group_by(ResultVersion.result_id)).all()
+        versions = db.session.execute(select(ResultVersion.result_id, func.count())
+                                      .group_by(ResultVersion.result_id)).all()
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -120,7 +120,8 @@ class Workers:
         for process in self.processes:
             process.join()
         if errors:
-            raise RuntimeError(f"archive renewal processes failed ({len(renewed)} renewed before):\n" + "\n".join(errors))
+            raise RuntimeError(f"archive renewal processes failed ({len(renewed)} renewed before):\n"
+                               + "\n".join(errors))
         return tuple(renewed), tuple(failed), max(ready, default=self.started) - self.started
 
     def _reports(self) -> Iterator[tuple[str, object]]:
