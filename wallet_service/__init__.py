@@ -125,6 +125,7 @@ def _register_parts(app: Flask) -> None:
         batch_runner.TASK: batch_runner.run_batch,
         batch_preparation.TASK: batch_preparation.prepare_batch,
         delivery.TASK: delivery.deliver_due,
+        archive.TASK: archive.renew_task,
     })
     limits.init_app(app)  # last: it limits the endpoints registered above
 

@@ -58,8 +58,10 @@ def keys_config(short_tsa_pki, tmp_path) -> str:
 
 
 @pytest.fixture
-def app(make_app, keys_config):
-    app = make_app(KEYS_CONFIG=keys_config)
+def app(make_app, keys_config, request):
+    """The archive's app; further settings by indirect parametrisation
+    (`parametrize("app", [{...}], indirect=True)`)."""
+    app = make_app(KEYS_CONFIG=keys_config, **getattr(request, "param", {}))
     with app.app_context():
         yield app
         db.session.remove()

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import socket
 import subprocess
+import sys
+import time
+import uuid
 from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -105,7 +112,7 @@ def test_due_results_are_renewed_once_and_validate_after_the_old_tsa_certificate
 
 class KilledAfter:
     """The real extender, with the process 'killed' (KeyboardInterrupt: not caught by the run) right
-    after the `count`-th new document was made, before its transaction commits."""
+    after the chunk holding the `count`-th new document was made, before its transaction commits."""
 
     def __init__(self, extender, count: int):
         self.extender, self.left = extender, count
@@ -117,10 +124,10 @@ class KilledAfter:
     def __exit__(self, *exc):
         self.extender.__exit__(*exc)
 
-    def extend(self, data: bytes) -> bytes:
-        renewed = self.extender.extend(data)
-        self.left -= 1
-        if self.left == 0:
+    def extend_many(self, documents: list[bytes]) -> list:
+        renewed = self.extender.extend_many(documents)
+        self.left -= len(documents)
+        if self.left <= 0:
             raise KeyboardInterrupt
         return renewed
 
@@ -132,12 +139,12 @@ def test_a_run_killed_midway_and_rerun_gives_each_document_exactly_one_new_times
 
     originals = {dossier: stored(app, r) for dossier, r in sealed_results.items()}
     with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=OLD_TSA_DAYS - 100), tick=True):
-        with pytest.raises(KeyboardInterrupt):
-            run(db.session, services(app).documents, lambda: KilledAfter(archive.extender_for(app), 2),
-                archive.policy_for(app), limit=10)
+        with pytest.raises(KeyboardInterrupt):  # chunks of two: the first is committed, the second is not
+            run(db.session, services(app).documents, lambda: KilledAfter(archive.extender_for(app), 3),
+                archive.policy_for(app), limit=10, chunk=2)
         db.session.rollback()  # what the database does with a dead connection's transaction
-        assert db.session.scalar(select(func.count()).select_from(ResultVersion)) == 1
-        assert "renewed 2 result(s), 0 failed" in run_cli(app, "renew").output
+        assert db.session.scalar(select(func.count()).select_from(ResultVersion)) == 2
+        assert "renewed 1 result(s), 0 failed" in run_cli(app, "renew").output
         assert "renewed 0 result(s)" in run_cli(app, "renew").output
     for dossier, result in sealed_results.items():
         assert document_timestamps(stored(app, result)) == document_timestamps(originals[dossier]) + 1
@@ -155,6 +162,31 @@ def test_two_worker_processes_renew_each_due_document_exactly_once(app, sealed_r
     assert "renewed 0 result(s)" in run_cli(app, "renew", "--workers", "2", "--before", before).output
     for dossier, result in sealed_results.items():
         assert document_timestamps(stored(app, result)) == document_timestamps(originals[dossier]) + 1
+        assert db.session.scalar(select(func.count()).select_from(ResultVersion)
+                                 .where(ResultVersion.result_id == result.id)) == 1
+
+
+@pytest.mark.postgres
+def test_a_renewal_process_killed_is_reported_and_the_others_renew_each_document_once(app, sealed_results):
+    import signal
+
+    from wallet_service import archive
+    from wallet_service.archive.parallel import Setup, Workers
+    from wallet_service.archive.renewal import chunks, list_due
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("renewal processes run on PostgreSQL only")
+    originals = {r.id: stored(app, r) for r in sealed_results.values()}
+    settings = services(app).settings
+    policy = archive.policy_for(app, dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=OLD_TSA_DAYS + 1))
+    workers = Workers(Setup(settings.sqlalchemy_url, settings.documents_dir, archive.extender_spec(app), policy), 2)
+    os.kill(workers.processes[0].pid, signal.SIGKILL)  # as when the machine kills it: no report, nothing committed
+    _, due_ids = list_due(db.session, services(app).documents, policy, 10)
+    with pytest.raises(RuntimeError, match="ended without reporting"):
+        workers.renew(chunks(due_ids, 1))
+    db.session.expire_all()
+    for result in sealed_results.values():
+        assert document_timestamps(stored(app, result)) == document_timestamps(originals[result.id]) + 1
         assert db.session.scalar(select(func.count()).select_from(ResultVersion)
                                  .where(ResultVersion.result_id == result.id)) == 1
 
@@ -211,3 +243,57 @@ def test_a_proof_that_already_lapsed_is_reported_not_built_upon(app, sealed_resu
     assert "renewed 0 result(s), 3 failed" in answer.output
     assert "the newest document timestamp does not validate" in answer.output
     assert db.session.scalar(select(func.count()).select_from(ResultVersion)) == 0
+
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER_URL = os.environ.get("WALLET_TEST_ARCHIVE_BROKER_URL", "redis://127.0.0.1:6379/12")
+CELERY = {"CELERY_BROKER_URL": BROKER_URL, "CELERY_QUEUE": f"wallet-test-archive-{uuid.uuid4().hex[:12]}"}
+
+
+def broker_answers() -> bool:
+    parts = urlsplit(BROKER_URL)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def start_worker(app, database_url: str, keys_config: str, log: Path) -> subprocess.Popen:
+    environment = dict(os.environ, **CELERY, DATABASE_URL=database_url,
+                       INSTANCE_PATH=str(services(app).settings.instance_path),
+                       KEYS_CONFIG=keys_config, ARCHIVE_RENEW_WORKERS="2",
+                       ARCHIVE_RENEWAL_MARGIN_DAYS=str(OLD_TSA_DAYS + 30))  # every sealed result is due now
+    with open(log, "w") as out:
+        return subprocess.Popen([sys.executable, "-m", "celery", "-A", "wallet_service.worker", "worker",
+                                 "--pool", "prefork", "--concurrency", "2", "--without-gossip", "--without-mingle",
+                                 "--loglevel", "INFO"],
+                                cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("app", [CELERY], indirect=True)
+def test_under_celery_the_beat_run_sends_due_results_to_the_prefork_pool_as_tasks_each_renewed_once(
+        app, sealed_results, database_url, keys_config, tmp_path):
+    """A pool process may not start processes of its own, so the run sends what is due as tasks."""
+    if not database_url.startswith("postgresql") or not broker_answers():
+        pytest.skip("a Celery worker needs PostgreSQL and a broker")
+    log = tmp_path / "worker.log"
+    worker = start_worker(app, database_url, keys_config, log)
+    try:
+        services(app).celery.send_task("wallet.every.archive_renewal")  # what beat sends
+        deadline = time.monotonic() + 60
+        count = select(func.count()).select_from(ResultVersion)
+        while time.monotonic() < deadline and worker.poll() is None and db.session.scalar(count) < 3:
+            db.session.rollback()
+            time.sleep(0.3)
+        time.sleep(0.5)  # a second renewal of one of them, if any, would land now
+        versions = db.session.execute(select(ResultVersion.result_id, func.count())
+                                      .group_by(ResultVersion.result_id)).all()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    output = log.read_text(errors="replace")
+    assert sorted(versions) == sorted((r.id, 1) for r in sealed_results.values()), output
+    assert "daemonic processes are not allowed" not in output
+    assert output.count("Task wallet.archive_renew[") >= 2 * 2, output  # two tasks, each received and succeeded

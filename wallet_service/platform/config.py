@@ -82,6 +82,7 @@ class ArchiveSettings:
     """The most results one scheduled run indexes, and the most it renews."""
     renew_workers: int | None = setting("ARCHIVE_RENEW_WORKERS", None, positive_whole, testing=1)
     """Processes renewing at once on PostgreSQL; None means one per CPU core, at most 4 (SQLite: always 1).
+    Under Celery, above 1 the run is sent to the worker pools as at least this many tasks.
     Tests default to 1: spawned processes do not share a test's travelled clock."""
 
 
