@@ -9,13 +9,11 @@ this reader follows. Positions under a ``cm`` transformation are taken as they a
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 
 from pyhanko.pdf_utils import generic
 
-_DELIMITERS = b"()<>[]{}/%"
-_WHITESPACE = b" \t\r\n\x0c\x00"
-_TOKEN = re.compile(rb"[^\s()<>\[\]{}/%]+")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\x0c"}
 
 
@@ -62,50 +60,60 @@ def _literal(data: bytes, i: int) -> tuple[bytes, int]:
     return bytes(out), i
 
 
+# One lexeme of a content stream after any whitespace, matched by the regex engine rather than a
+# loop over characters in Python (the text of a page is read for every document signed). A literal
+# string without escapes or nested parentheses is taken whole; others go through `_literal`.
+_LEXEME = re.compile(rb"""[ \t\r\n\x0c\x00]*(?:
+    (?P<plain>\([^()\\]*\))
+  | (?P<literal>\()
+  | (?P<comment>%[^\n]*)
+  | (?P<dict><<|>>)
+  | (?P<hex><[^>]*>)
+  | (?P<open>\[)
+  | (?P<close>\])
+  | (?P<name>/[^\s()<>\[\]{}/%]*)
+  | (?P<word>[^\s()<>\[\]{}/%]+)
+  | (?P<other>.)
+  | \Z)""", re.X | re.S)
+
+
+def _hex(text: bytes) -> bytes:
+    digits = re.sub(rb"\s", b"", text)
+    try:
+        return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("latin-1"))
+    except ValueError:  # not hexadecimal: a malformed stream draws no text there
+        return b""
+
+
 def _tokens(data: bytes):
     """Operands and operators of a content stream: strings as bytes, numbers as floats, arrays as
     lists, names as ``/Name`` strings, operators as str."""
-    i, stack = 0, [[]]
-    while i < len(data):
-        c = data[i:i + 1]
-        if c in _WHITESPACE:
-            i += 1
-        elif c == b"%":
-            end = data.find(b"\n", i)
-            i = end if end >= 0 else len(data)
-        elif c == b"(":
-            value, i = _literal(data, i + 1)
+    i, stack, end = 0, [[]], len(data)
+    while i < end:
+        m = _LEXEME.match(data, i)
+        kind, i = m.lastgroup, m.end()
+        if kind == "plain":
+            stack[-1].append(m.group(kind)[1:-1])
+        elif kind == "literal":
+            value, i = _literal(data, i)
             stack[-1].append(value)
-        elif data[i:i + 2] in (b"<<", b">>"):
-            i += 2
-        elif c == b"<":
-            end = data.find(b">", i)
-            hexdigits = re.sub(rb"\s", b"", data[i + 1:end])
-            stack[-1].append(bytes.fromhex((hexdigits + b"0" * (len(hexdigits) % 2)).decode()))
-            i = end + 1
-        elif c == b"[":
+        elif kind == "hex":
+            stack[-1].append(_hex(m.group(kind)[1:-1]))
+        elif kind == "open":
             stack.append([])
-            i += 1
-        elif c == b"]":
+        elif kind == "close":
             inner = stack.pop() if len(stack) > 1 else []
             stack[-1].append(inner)
-            i += 1
-        elif c == b"/":
-            m = _TOKEN.match(data, i + 1)
-            stack[-1].append("/" + (m.group().decode("latin-1") if m else ""))
-            i = m.end() if m else i + 1
-        else:
-            m = _TOKEN.match(data, i)
-            if m is None:
-                i += 1
-                continue
-            word, i = m.group(), m.end()
+        elif kind == "name":
+            stack[-1].append(m.group(kind).decode("latin-1"))
+        elif kind == "word":
+            word = m.group(kind)
             try:
                 stack[-1].append(float(word))
             except ValueError:
                 if word == b"BI":  # inline image: skip its data
-                    end = data.find(b"EI", i)
-                    i, stack = (end + 2 if end >= 0 else len(data)), [[]]
+                    found = data.find(b"EI", i)
+                    i, stack = (found + 2 if found >= 0 else end), [[]]
                     continue
                 yield word.decode("latin-1"), stack[-1]
                 stack = [[]]
@@ -120,10 +128,14 @@ class _Font:
 
     def decode(self, raw: bytes) -> tuple[str, float]:
         """Text of a string and its advance in thousandths of the font size."""
-        n = self.code_bytes
-        codes = [int.from_bytes(raw[k:k + n], "big") for k in range(0, len(raw) - n + 1, n)]
-        text = "".join(self.unicode.get(c, chr(c) if n == 1 else "") for c in codes)
-        return text, sum(self.widths.get(c, self.default_width) for c in codes)
+        if self.code_bytes == 1:
+            codes = raw
+            text = "".join([self.unicode.get(c, chr(c)) for c in codes])
+        else:
+            codes = struct.unpack(f">{len(raw) // 2}H", raw[:len(raw) - len(raw) % 2])
+            text = "".join([self.unicode.get(c, "") for c in codes])
+        width, default = self.widths.get, self.default_width
+        return text, sum([width(c, default) for c in codes])
 
 
 def _cmap(stream) -> dict[int, str]:
