@@ -159,10 +159,8 @@ def _record_sent(app: Flask, session: Session, claims: list[Claim]) -> None:
         audit.Entry("delivery.sent", row.result_id, {"target": row.target, "event": row.event,
                                                      "idempotency_key": row.idempotency_key, "attempts": row.attempts})
         for row in sent])
-    for result_id in sorted({row.result_id for row in sent}):  # one order of row locks for every worker
-        delivered = complete_if_delivered(session, result_id)
-        if delivered is not None:
-            services(app).events.delivered(session, delivered)
+    for delivered in complete_if_delivered(session, sorted({row.result_id for row in sent})):
+        services(app).events.delivered(session, delivered)
     session.commit()
 
 
