@@ -7,7 +7,9 @@ same RSA-2048 key, same run; PAdES B-B and B-LT (local TSA and OCSP) by default.
 
 ``decree30``: the official's signature with the visible stamp, then the agency seal at B-LTA
 (the plain recipe: ``PdfSigner`` with a ``QRStampStyle``, then ``PdfSigner`` with a timestamper,
-``embed_validation_info`` and ``use_pades_lta``); ``seal-lta``: the seal alone at B-LTA.
+``embed_validation_info`` and ``use_pades_lta``); ``seal-lta``: the seal alone at B-LTA. The
+pipeline's decree30 stamps carry the service's two QR codes: the link and the signed offline code
+(issued before the clock starts, as the service issues them before its pipeline runs).
 
 Each measurement runs in a fresh subprocess so its peak memory is its own. The plain
 recipe (``SimpleSigner.load_pkcs12`` + ``PdfSigner.sign_pdf`` per document, one after
@@ -248,10 +250,13 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
 
         official = (_remote_official(pki) if remote
                     else Pkcs12KeySource.from_file(pki.pkcs12_path("official1"), pki.pkcs12_passphrase()))
-        stamp = StampText("Nguyễn Văn An", "Trung tâm Phục vụ hành chính công phường Hạ Long")
-        items = [BatchItem(f"doc-{i:06d}", templates_[i % 3].read_bytes, stamp,
+        originals = [t.read_bytes() for t in templates_]
+        codes = _offline_codes(key, [(f"doc-{i:06d}", originals[i % 3]) for i in range(n)])
+        items = [BatchItem(f"doc-{i:06d}", templates_[i % 3].read_bytes,
+                           StampText("Nguyễn Văn An", "Trung tâm Phục vụ hành chính công phường Hạ Long",
+                                     offline_code=code),
                            verification_url("https://wallet.example.vn", f"doc-{i:06d}"))
-                 for i in range(n)]
+                 for i, code in enumerate(codes)]
         steps = decree30_steps(official, key)
         font = StampFont.load()
     else:
@@ -272,6 +277,23 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
     assert ok == n, f"only {ok} of {n} signed"
     return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
             "workers_rss_mb": memory.max_mb(), "cpu_ms": (cpu + memory.cpu_seconds()) * 1000 / n, "main_cpu_ms": cpu * 1000 / n}
+
+
+def _offline_codes(seal, documents: list[tuple[str, bytes]]) -> list[str]:
+    """Each document's offline code as the service prints it beside the link QR code (signed with
+    the seal's key, the service's claims), made before the clock starts: the pipeline draws it."""
+    import datetime as dt
+    import hashlib
+
+    from offline_qr import ResultClaims, issue_codes
+
+    now = dt.datetime.now(dt.timezone.utc)
+    return issue_codes(seal, [
+        ResultClaims(result_id=rid, agency_code="000.00.15.H40", dossier_code=f"000.00.15.H40-261201-{i:04d}",
+                     issued_on=now.date(), signed_at=now, pdf_sha256=hashlib.sha256(pdf).digest(),
+                     holder_name="Nguyễn Văn An", id_last4="1234", procedure_code="1.001234",
+                     title="Giấy chứng nhận đăng ký hộ kinh doanh", procedure_name="Đăng ký thành lập hộ kinh doanh")
+        for i, (rid, pdf) in enumerate(documents)])
 
 
 def _remote_official(pki):
@@ -355,7 +377,8 @@ def main() -> None:
         try:
             print(f"load average at start: {os.getloadavg()[0]:.1f}")
             print(f"CPUs: {os.cpu_count()}, pipeline workers: {workers}; RSA-2048 seal key; "
-                  f"1-3 page Vietnamese PDFs; PKI services (TSA, OCSP, CRL) in a separate process")
+                  f"1-3 page Vietnamese PDFs; PKI services (TSA, OCSP, CRL) in a separate process; "
+                  f"decree30 stamps carry the link QR code and the signed offline code (VN1:, as the service's)")
             print(f"{'level':16} {'N':>6} {'plain/s':>8} {'pipeline/s':>11} {'ratio':>7} "
                   f"{'plain CPU ms':>13} {'pipe CPU ms (main+workers+PKI)':>31} {'main MB':>8} "
                   f"{'worker MB':>10} {'load':>5}")

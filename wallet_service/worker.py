@@ -5,7 +5,7 @@ CELERY_BROKER_URL) and exposes its Celery app as `celery`. The Flask app is `fla
 Celery's `-A` looks for `app` first."""
 from __future__ import annotations
 
-from celery.signals import after_setup_logger, after_setup_task_logger
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_init
 
 from . import create_app
 from .platform.logs import use_json_lines
@@ -32,3 +32,8 @@ if services(flask_app).settings.is_production:
     # Celery sets up its own log handlers when the worker starts (after this import): JSON lines on them.
     after_setup_logger.connect(lambda logger, **_: use_json_lines(logger), weak=False)
     after_setup_task_logger.connect(lambda logger, **_: use_json_lines(logger), weak=False)
+
+
+# The batch signer (its stamp font subset, ~1 s) made once in the worker's main process before its pool
+# forks, so that no pool process spends it on its first batch.
+worker_init.connect(lambda **_: services(flask_app).batch_signer.get(), weak=False)

@@ -71,5 +71,5 @@ def test_signed_results_reach_the_store_through_the_poller(app, demo_results, st
     body = client.get(f"/api/v1/results/{ids[0]}").get_json()
     assert body["status"] == "annulled"
     assert len(store.state.requests) == 3  # nothing sent twice
-    db.session.expire_all()
-    assert {d.status for d in db.session.scalars(select(Delivery))} == {"sent"}
+    # recorded once the store has answered: wait for the worker's commit
+    assert _until(lambda: (db.session.expire_all(), {d.status for d in db.session.scalars(select(Delivery))})[1] == {"sent"})

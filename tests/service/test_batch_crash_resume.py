@@ -20,10 +20,11 @@ from wallet_service.services import services
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
 # Runs one batch in a separate process that kills itself (SIGKILL: no cleanup, no rollback
-# handler) while recording the second result, after the first was committed.
+# handler) while recording the third result, in the second group of two, after the first group was committed.
 WORKER = """
 import os, signal, sys
 from wallet_service import create_app
+from wallet_service.batches import runner
 from wallet_service.batches.runner import run_batch
 from wallet_service.results.events import connect_for_app, result_signed
 
@@ -31,13 +32,14 @@ database_url, instance, base_url, batch_id = sys.argv[1:5]
 app = create_app({"database_url": database_url, "instance_path": instance, "public_base_url": base_url,
                   "signing_workers": 1, "BATCH_LEASE_SECONDS": 2, "DEV_OFFICIAL_SIGNING": "server"})
 recorded = []
+runner.RECORD_GROUP = 2
 
-def die_on_second(session, result):
+def die_on_third(session, result):
     recorded.append(result.id)
-    if len(recorded) == 2:
+    if len(recorded) == 3:
         os.kill(os.getpid(), signal.SIGKILL)
 
-connect_for_app(result_signed, app, die_on_second)
+connect_for_app(result_signed, app, die_on_third)
 with app.app_context():
     run_batch(app, batch_id)
 """
@@ -54,7 +56,8 @@ def test_killed_batch_resumes_with_every_result_signed_once(live_app, demo_resul
     )
     assert worker.returncode == -signal.SIGKILL, worker.stderr
     db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(ResultSignature)) == 2  # one result, two signatures
+    # the first group (two results, two signatures each) committed; the second rolled back whole
+    assert db.session.scalar(select(func.count()).select_from(ResultSignature)) == 4
     assert db.session.get(SigningBatch, batch.id).status == "running"
 
     # The dead worker's lease still runs: nobody may take the batch yet.

@@ -7,25 +7,32 @@ Exactly-once, across crashes and several workers:
   new attempt number; when a worker dies its lease runs out and another worker takes the batch over;
 - the pipeline's journal (in the database) keeps every prepared document and signature value, so a batch
   resumed on any machine finishes what it had instead of signing again;
-- each outcome is recorded in its own transaction, fenced by the attempt number: an item leaves
-  `queued` only if the batch is still this worker's, so a recorded item is never recorded twice and
-  a worker that outlived its lease writes nothing."""
+- outcomes are recorded a group at a time (`RECORD_GROUP`, one transaction each), fenced by the attempt
+  number: an item leaves `queued` only if the batch is still this worker's, so a recorded item is never
+  recorded twice and a worker that outlived its lease writes nothing; a crash mid-group rolls the whole
+  group back, and the journal gives its PDFs again to whoever resumes the batch.
+
+Each group's commit queues a delivery round (`delivery.deliver_soon`) instead of leaving its deliveries
+to the next poll."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from flask import Flask
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from signing.errors import KeySourceError, SigningError, TrustServiceError
 from signing.keys import ApprovedKey, HolderApproval, KeySource
 from signing.pipeline import BatchSigner, ItemOutcome
 from signing.stamp import StampFont
 
+from ..delivery import deliver_soon
 from ..keys.directory import key_directory
 from ..keys.errors import KeyUnavailable
 from ..models import (
@@ -44,6 +51,8 @@ from .signer import BatchSignerHolder
 log = logging.getLogger(__name__)
 
 TASK = "sign_batch"
+RECORD_GROUP = 32
+"""Outcomes recorded per transaction: one round trip per statement kind instead of per result."""
 
 
 class LostLease(RuntimeError):
@@ -155,8 +164,13 @@ def _sign_and_record(app: Flask, session: Session, fence: _Fence, handover: str 
     try:
         items = batch_items(app, session, official, list(queued), stamped=journal.states(0))
         steps = batch_steps(app, official, _approved_key(app, official, handover))
-        for outcome in services(app).batch_signer.get().sign(items, steps, journal):
-            _record(app, fence, queued[outcome.result_id], outcome, official)
+        for group in _groups(services(app).batch_signer.get().sign(items, steps, journal), RECORD_GROUP):
+            for outcome in group:
+                if not outcome.ok:
+                    _record_failure(session, fence, queued[outcome.result_id],
+                                    f"{outcome.error.code}: {outcome.error.message}", official)
+            if _record_signed(app, fence, queued, [o for o in group if o.ok], official):
+                deliver_soon(app)
     except KeyUnavailable as exc:
         _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc.message}", official)
     except LostLease:
@@ -216,6 +230,10 @@ class _Fence:
 
     def take(self, session: Session, item_id: int, status: BatchItemStatus) -> bool:
         """True when this call moved the item; False when it was recorded already."""
+        return bool(self.take_many(session, [item_id], status))
+
+    def take_many(self, session: Session, item_ids: list[int], status: BatchItemStatus) -> set[int]:
+        """The items this call moved (the others were recorded already)."""
         if self.keeper.lost.is_set():
             raise LostLease(self.batch_id)
         still_ours = (
@@ -223,36 +241,47 @@ class _Fence:
             .where(SigningBatch.id == self.batch_id, SigningBatch.attempt == self.attempt)
             .exists()
         )
-        moved = session.execute(
+        moved = set(session.scalars(
             update(SigningBatchItem)
-            .where(SigningBatchItem.id == item_id, SigningBatchItem.status == BatchItemStatus.QUEUED, still_ours)
+            .where(SigningBatchItem.id.in_(item_ids), SigningBatchItem.status == BatchItemStatus.QUEUED, still_ours)
             .values(status=status)
+            .returning(SigningBatchItem.id)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved:
-            return True
-        if session.scalar(select(SigningBatch.attempt).where(SigningBatch.id == self.batch_id)) != self.attempt:
+        ).all())
+        if len(moved) < len(item_ids) and session.scalar(
+                select(SigningBatch.attempt).where(SigningBatch.id == self.batch_id)) != self.attempt:
             raise LostLease(self.batch_id)
-        return False
+        return moved
 
 
-def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, official: Official) -> None:
+def _groups(outcomes: Iterable[ItemOutcome], size: int) -> Iterator[list[ItemOutcome]]:
+    iterator = iter(outcomes)
+    while group := list(islice(iterator, size)):
+        yield group
+
+
+def _record_signed(app: Flask, fence: _Fence, queued: dict[str, int], outcomes: list[ItemOutcome],
+                   official: Official) -> bool:
+    """Record signed outcomes in one transaction; True when some were recorded now (not before a crash:
+    the journal gave the same PDFs again)."""
     session = db.session
-    if not outcome.ok:
-        _record_failure(session, fence, item_id, f"{outcome.error.code}: {outcome.error.message}", official)
-        return
-    if not fence.take(session, item_id, BatchItemStatus.DONE):  # recorded before a crash; the journal gave us the same PDF again
+    taken = fence.take_many(session, [queued[o.result_id] for o in outcomes], BatchItemStatus.DONE) if outcomes else set()
+    outcomes = [o for o in outcomes if queued[o.result_id] in taken]
+    if not outcomes:
         session.rollback()
-        return
-    item = session.get(SigningBatchItem, item_id)
-    digest = services(app).documents.put(outcome.signed_pdf)
-    result = session.get(Result, item.result_id)
+        return False
+    documents = services(app).documents
+    digests = {o.result_id: documents.put(o.signed_pdf) for o in outcomes}
+    results = {r.id: r for r in session.scalars(
+        select(Result).where(Result.id.in_(list(digests))).options(selectinload(Result.agency), selectinload(Result.citizen)))}
     now = utcnow()
-    result.signed_sha256 = digest
-    result.signed_at = now
-    result.move_to(ResultStatus.SIGNED)
-    for position, signer in enumerate(outcome.signers, start=1):
-        session.add(
+    entries = []
+    for outcome in outcomes:
+        result = results[outcome.result_id]
+        result.signed_sha256 = digests[result.id]
+        result.signed_at = now
+        result.move_to(ResultStatus.SIGNED)
+        session.add_all([
             ResultSignature(
                 result_id=result.id,
                 position=position,
@@ -264,18 +293,15 @@ def _record(app: Flask, fence: _Fence, item_id: int, outcome: ItemOutcome, offic
                 signed_at=now,
                 official_id=official.id if position == 1 else None,
             )
-        )
-    services(app).events.signed(session, result)  # e.g. the delivery outbox rows, in this same transaction
-    audit.record(
-        session,
-        f"official:{official.id}:{official.full_name}",
-        "result.signed",
-        result.id,
-        sha256=digest,
-        certificates=[s.sha256_fingerprint for s in outcome.signers],
-        batch=item.batch_id,
-    )
+            for position, signer in enumerate(outcome.signers, start=1)
+        ])
+        services(app).events.signed(session, result)  # e.g. the delivery outbox rows, in this same transaction
+        entries.append(audit.Entry("result.signed", result.id, {
+            "sha256": digests[result.id], "certificates": [s.sha256_fingerprint for s in outcome.signers],
+            "batch": fence.batch_id}))
+    audit.record_many(session, f"official:{official.id}:{official.full_name}", entries)
     session.commit()
+    return True
 
 
 def _fail_unrecorded(session: Session, fence: _Fence, item_ids, reason: str, official: Official) -> None:

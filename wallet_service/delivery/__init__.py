@@ -11,6 +11,7 @@ Configuration (`settings.delivery`):
   `instance/delivery/` in development, required in production when targets are configured.
 - `DELIVERY_POLL_SECONDS`: how often the embedded poller runs the worker (default 3; 0 = never,
   the default under TESTING; with Celery, the same interval schedules `deliver_due` on Celery beat).
+  When it is set, signing a batch also queues a round as soon as its results are recorded (`deliver_soon`).
 - `DELIVERY_LEASE_SECONDS`, `DELIVERY_BACKOFF_SECONDS`, `DELIVERY_BACKOFF_MAX_SECONDS`: see `worker.WorkerSettings`.
 """
 from __future__ import annotations
@@ -30,7 +31,15 @@ from .outbox import enqueue_annulled, enqueue_returned, enqueue_signed
 from .targets import load_targets
 from .worker import TASK, deliver_due
 
-__all__ = ["TASK", "DeliveryConfig", "deliver_due", "init_app"]
+__all__ = ["TASK", "DeliveryConfig", "deliver_due", "deliver_soon", "init_app"]
+
+
+def deliver_soon(app: Flask) -> None:
+    """Queue a delivery round now, after a commit that made deliveries due, rather than leave them to
+    the next poll (which stays the safety net; a round claims rows, so two rounds never send one twice).
+    Nothing when deliveries are not polled (tests run them by hand) or no target is configured."""
+    if services(app).settings.delivery.poll_seconds > 0 and services(app).delivery.targets.targets:
+        jobs.runner(app).submit(TASK)
 
 
 def init_app(app: Flask) -> None:

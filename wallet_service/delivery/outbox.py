@@ -56,19 +56,20 @@ def enqueue_returned(targets: DeliveryTargets, session: Session, result: Result)
     return rows
 
 
-def complete_if_delivered(session: Session, result_id: str) -> Result | None:
-    """Move a signed result to `delivered` once every one of its `signed` deliveries is sent; the
-    result when it moved.
+def complete_if_delivered(session: Session, result_ids: list[str]) -> list[Result]:
+    """Move each signed result of `result_ids` to `delivered` once every one of its `signed`
+    deliveries is sent; the results that moved.
 
-    Locks the result row first (PostgreSQL), so two workers finishing its last two deliveries at
-    the same moment cannot both see the other's as still pending."""
-    result = session.scalars(select(Result).where(Result.id == result_id).with_for_update()).one()
-    if result.status != ResultStatus.SIGNED:
-        return None
-    states = session.scalars(
-        select(Delivery.status).where(Delivery.result_id == result_id, Delivery.event == SIGNED)
-    ).all()
-    if any(state != DeliveryStatus.SENT for state in states):
-        return None
-    result.move_to(ResultStatus.DELIVERED)
-    return result
+    Locks the result rows first, in id order (PostgreSQL), so two workers finishing a result's last
+    two deliveries at the same moment cannot both see the other's as still pending."""
+    results = session.scalars(
+        select(Result).where(Result.id.in_(result_ids)).order_by(Result.id).with_for_update()).all()
+    signed = [r for r in results if r.status == ResultStatus.SIGNED]
+    waiting = set(session.scalars(
+        select(Delivery.result_id).where(Delivery.result_id.in_([r.id for r in signed]), Delivery.event == SIGNED,
+                                         Delivery.status != DeliveryStatus.SENT)
+    ).all())
+    done = [r for r in signed if r.id not in waiting]
+    for result in done:
+        result.move_to(ResultStatus.DELIVERED)
+    return done

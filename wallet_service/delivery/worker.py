@@ -6,7 +6,9 @@ a time, so the same statement is atomic there (SQLAlchemy leaves out FOR UPDATE 
 counts the attempt and leases the row (`next_attempt_at` = now + lease): a worker that dies
 mid-send leaves the row pending, and another worker sends it again when the lease runs out — with
 the same idempotency key, so the store keeps it once. Recording is conditional on the attempt
-number the worker claimed, so a worker that outlived its lease cannot overwrite a newer attempt."""
+number the worker claimed, so a worker that outlived its lease cannot overwrite a newer attempt.
+A round's sent deliveries are recorded together once all are sent; a worker that dies before that
+leaves them pending, sent again (same key) when their lease runs out."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 import requests
 from flask import Flask
-from sqlalchemy import exists, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Delivery, DeliveryStatus, Result, db, utcnow
@@ -86,12 +88,13 @@ def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
             claims = claim_due(session, config.worker.batch_size, dt.timedelta(seconds=config.worker.lease_seconds), now)
             if not claims:  # until none is due: a store's annulment becomes due when its signed message is sent
                 return made
-            for claim in claims:
-                _attempt(app, session, http, claim, now)
+            _record_sent(app, session, [claim for claim in claims if _attempt(app, session, http, claim, now)])
             made += len(claims)
 
 
-def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim, now: dt.datetime | None) -> None:
+def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim, now: dt.datetime | None) -> bool:
+    """Send one claimed delivery; True when the target took it (recorded with the round's others),
+    a failure is recorded here."""
     config = services(app).delivery
     metrics = services(app).metrics
     delivery = session.get(Delivery, claim.delivery_id)
@@ -100,7 +103,7 @@ def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim,
     if target is None or target.type not in TARGET_TYPES:
         metrics.delivery_failures.labels(target=delivery.target).inc()
         _record_failure(session, claim, config.worker, now, "this target is no longer configured", False, 1)
-        return
+        return False
     try:
         result = session.get(Result, delivery.result_id)
         base = services(app).settings.public_base_url.rstrip("/")
@@ -119,35 +122,45 @@ def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim,
     except SendFailed as exc:
         metrics.delivery_failures.labels(target=target.name).inc()
         _record_failure(session, claim, config.worker, now, exc.message, exc.retryable, target.max_attempts)
-        return
+        return False
     except Exception as exc:  # a bug or a lost document: keep the trace, retry later like any failure
         log.exception("delivery %s could not be prepared", claim.delivery_id)
         metrics.delivery_failures.labels(target=target.name).inc()
         _record_failure(session, claim, config.worker, now, f"internal error: {type(exc).__name__}", True,
                         target.max_attempts)
-        return
-    _record_success(app, session, claim)
+        return False
+    return True
 
 
 def _still_ours(claim: Claim):
     return (Delivery.id == claim.delivery_id) & (Delivery.status == DeliveryStatus.PENDING) & (Delivery.attempts == claim.attempt)
 
 
-def _record_success(app: Flask, session: Session, claim: Claim) -> None:
+def _record_sent(app: Flask, session: Session, claims: list[Claim]) -> None:
+    """Record a round's sent deliveries in one transaction: those still held by their claim (a
+    worker that outlived its lease records nothing), their audit events, and each result that is
+    now `delivered`."""
     session.rollback()
-    now = utcnow()
-    recorded = session.execute(
-        update(Delivery).where(_still_ours(claim)).values(status=DeliveryStatus.SENT, delivered_at=now, last_error=None)
+    if not claims:
+        return
+    held = or_(*(and_(Delivery.id == c.delivery_id, Delivery.attempts == c.attempt) for c in claims))
+    sent = session.execute(
+        update(Delivery).where(held, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.SENT, delivered_at=utcnow(), last_error=None)
+        .returning(Delivery.id, Delivery.result_id, Delivery.target, Delivery.event, Delivery.idempotency_key,
+                   Delivery.attempts)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if recorded:
-        delivery = session.get(Delivery, claim.delivery_id)
-        session.refresh(delivery)
-        audit.record(session, ACTOR, "delivery.sent", delivery.result_id, target=delivery.target, event=delivery.event,
-                     idempotency_key=delivery.idempotency_key, attempts=delivery.attempts)
-        delivered = complete_if_delivered(session, delivery.result_id)
-        if delivered is not None:
-            services(app).events.delivered(session, delivered)
+    ).all()
+    if not sent:
+        session.commit()
+        return
+    sent.sort()
+    audit.record_many(session, ACTOR, [
+        audit.Entry("delivery.sent", row.result_id, {"target": row.target, "event": row.event,
+                                                     "idempotency_key": row.idempotency_key, "attempts": row.attempts})
+        for row in sent])
+    for delivered in complete_if_delivered(session, sorted({row.result_id for row in sent})):
+        services(app).events.delivered(session, delivered)
     session.commit()
 
 
