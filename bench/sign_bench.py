@@ -186,7 +186,7 @@ def run_plain(pki_dir: Path, templates_: list[Path], n: int, level: str) -> dict
 
 async def _plain_official(pki, pdf: bytes, result_id: str) -> bytes:
     """PdfSigner with a visible QR stamp: pyHanko's ``QRStampStyle`` and its own font engine
-    (which subsets the font per document). Its QR matrix comes from segno, as in the service,
+    (which subsets the font per document). Its QR matrix comes from zxing-cpp, as in the service,
     because pyHanko's ``qrcode`` package is not installed (and is slower, which would only
     flatter the pipeline)."""
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
@@ -195,13 +195,13 @@ async def _plain_official(pki, pdf: bytes, result_id: str) -> bytes:
     from pyhanko.sign import fields, signers
 
     from signing.stamp import DEFAULT_FONT, LINK_QR_SIZE, StampPlacement, verification_url
-    from signing.stamp import _SegnoQRStampStyle as SegnoQRStampStyle
+    from signing.stamp import _FastQRStampStyle as FastQRStampStyle
 
     signer = signers.SimpleSigner.load_pkcs12(str(pki.pkcs12_path("official1")),
                                               passphrase=pki.pkcs12_passphrase())
-    style = SegnoQRStampStyle(stamp_text="Ký bởi: %(signer)s\nThời gian: %(ts)s", qr_inner_size=LINK_QR_SIZE,
-                              text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(DEFAULT_FONT)),
-                                                          font_size=7, leading=9))
+    style = FastQRStampStyle(stamp_text="Ký bởi: %(signer)s\nThời gian: %(ts)s", qr_inner_size=LINK_QR_SIZE,
+                             text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(DEFAULT_FONT)),
+                                                         font_size=7, leading=9))
     box = StampPlacement().rectangle((0, 0, 595.28, 841.89))
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     page = int(writer.root["/Pages"]["/Count"]) - 1

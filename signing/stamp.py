@@ -29,7 +29,7 @@ from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator, _rea
 from pyhanko.stamp.qr import QRStamp, QRStampStyle
 
 from .errors import InvalidRequest
-from .qr import QrEncoder
+from .qr import qr_matrix
 
 FONT_DIR = Path(__file__).parent / "fonts"
 DEFAULT_FONT = FONT_DIR / "DejaVuSans.ttf"
@@ -180,11 +180,10 @@ def stamp_lines(text: StampText, signed_at: datetime, width_chars: int = 56) -> 
     return check_text("\n".join(lines))
 
 
-def qr_form(writer, data: str, encoder: "QrEncoder | None" = None) -> tuple[generic.IndirectObject, int]:
-    """A QR code as a form XObject (one unit a module, quiet zone included) and its side in units;
-    the matrix from :class:`signing.qr.QrEncoder` (give the chunk's to keep its per-size work)."""
-    border = _SegnoQRStamp.BORDER
-    matrix = (encoder or QrEncoder()).matrix(data)
+def qr_form(writer, data: str) -> tuple[generic.IndirectObject, int]:
+    """A QR code as a form XObject (one unit a module, quiet zone included) and its side in units."""
+    border = _FastQRStamp.BORDER
+    matrix = qr_matrix(data)
     size = len(matrix) + 2 * border
     # one rectangle per horizontal run of dark modules: the same area, a third of the operators
     rects = [b"%d %d %d 1 re" % (border + run.start(), size - border - y - 1, len(run.group()))
@@ -194,8 +193,8 @@ def qr_form(writer, data: str, encoder: "QrEncoder | None" = None) -> tuple[gene
     return writer.add_object(xobj), size
 
 
-class _SegnoQRStamp(QRStamp):
-    """pyHanko's QR stamp with the matrix from segno (see :mod:`signing.qr`): the ``qrcode``
+class _FastQRStamp(QRStamp):
+    """pyHanko's QR stamp with the matrix from zxing-cpp (see :mod:`signing.qr`): the ``qrcode``
     package pyHanko uses spends ~9 ms per document choosing a mask, more than the rest of the stamp. With an offline
     code, its QR code goes right of the text, the link QR code and the text centred beside it."""
 
@@ -206,7 +205,7 @@ class _SegnoQRStamp(QRStamp):
         self.offline_code = offline_code
 
     def _qr_xobject(self, data: str | None = None):
-        return qr_form(self.writer, data or self.url, self.style.qr_encoder)
+        return qr_form(self.writer, data or self.url)
 
     def _inner_layout_natural_size(self):
         commands, (width, height) = super()._inner_layout_natural_size()
@@ -228,14 +227,11 @@ _DARK_RUN = re.compile(rb"\x01+")
 
 
 @dataclass(frozen=True)
-class _SegnoQRStampStyle(QRStampStyle):
-    qr_encoder: QrEncoder = field(default_factory=QrEncoder, compare=False)
-    """segno's codes with a faster mask choice; made with the style, once per chunk."""
-
+class _FastQRStampStyle(QRStampStyle):
     def create_stamp(self, writer, box, text_params):
         text_params = dict(text_params)
         url, offline_code = text_params.pop("url"), text_params.pop("offline_code", None)
-        return _SegnoQRStamp(writer, style=self, url=url, text_params=text_params, box=box,
+        return _FastQRStamp(writer, style=self, url=url, text_params=text_params, box=box,
                              offline_code=offline_code)
 
 
@@ -244,7 +240,7 @@ def stamp_style(font: StampFont):
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import QRPosition
 
-    return _SegnoQRStampStyle(
+    return _FastQRStampStyle(
         stamp_text="%(stamp)s",
         text_box_style=TextBoxStyle(font=font.engine_factory(), font_size=7, leading=9),
         border_width=1,
