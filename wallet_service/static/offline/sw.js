@@ -2,7 +2,7 @@
    list. Pages and the trust list: network first, the saved copy when there is no network; scripts
    and styles: the saved copy first. */
 "use strict";
-var CACHE = "offline-verifier-v3";
+var CACHE = "offline-verifier-v4";
 var PAGE = "/verify/offline";
 var TRUST_LIST = "/.well-known/result-trust-list";
 var ASSETS = [PAGE, TRUST_LIST, "/static/app.css", "/static/verify.css", "/static/offline/offline.css",
