@@ -71,7 +71,7 @@ def _environment(folder: Path, store_url: str, broker_url: str) -> None:
 
 def _serve_app(database_url: str, folder: Path):
     """The app served on loopback with the development PKI (as the scale tests' `live_app`)."""
-    from tests.pki import PKI_MOUNT, LateBoundApp, make_pki, pki_services_at, serve
+    from tests.pki import PKI_MOUNT, LateBoundApp, make_pki, serve
     from wallet_service import create_app
     from wallet_service.platform import database
     from wallet_service.services import services

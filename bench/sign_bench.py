@@ -22,13 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import resource
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from io import BytesIO
 from pathlib import Path
+
+from bench.processes import DescendantPeakMemory, cpu_ticks, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -93,73 +95,6 @@ def start_pki(directory: Path):
 # --- one measurement (runs in a subprocess) -----------------------------------------------
 
 
-class DescendantPeakMemory:
-    """Samples the peak RSS (VmHWM) of this process's descendants: pool workers are
-    children of the forkserver, so RUSAGE_CHILDREN does not see them."""
-
-    def __init__(self, interval: float = 0.2):
-        import threading
-
-        self.peaks: dict[int, int] = {}
-        self.cpu_ticks: dict[int, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self, interval):
-        import os
-
-        def children(pid):
-            try:
-                with open(f"/proc/{pid}/task/{pid}/children") as f:
-                    return [int(c) for c in f.read().split()]
-            except OSError:
-                return []
-
-        while not self._stop.wait(interval):
-            pending = children(os.getpid())
-            while pending:
-                pid = pending.pop()
-                pending.extend(children(pid))
-                try:
-                    with open(f"/proc/{pid}/status") as f:
-                        hwm = next((int(line.split()[1]) for line in f if line.startswith("VmHWM")), 0)
-                except OSError:
-                    continue
-                self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
-                self.cpu_ticks[pid] = max(self.cpu_ticks.get(pid, 0), _cpu_ticks(pid))
-
-    def max_mb(self) -> float:
-        return max(self.peaks.values(), default=0) / 1024
-
-    def cpu_seconds(self) -> float:
-        """CPU time of the descendants as last sampled (a worker's last 0.2 s may be missed)."""
-        import os
-
-        return sum(self.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_ticks(pid: int) -> int:
-    """User + system CPU ticks of a process, from /proc."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run_plain(pki_dir: Path, templates_: list[Path], n: int, level: str) -> dict:
     """The recipe from pyHanko's documentation, one document after another. ``decree30``: the
     official's signature with a QR stamp in the Vietnamese font, then the seal at B-LTA."""
@@ -180,7 +115,7 @@ def run_plain(pki_dir: Path, templates_: list[Path], n: int, level: str) -> dict
                                       "Sig2-CoQuan" if level == "decree30" else "Signature1"))
         assert out.getbuffer().nbytes > 0
     elapsed = time.perf_counter() - start
-    return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
+    return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": peak_rss_mb(),
             "workers_rss_mb": 0.0, "cpu_ms": (time.process_time() - cpu) * 1000 / n}
 
 
@@ -275,7 +210,7 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         journal.close()
     assert ok == n, f"only {ok} of {n} signed"
-    return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": _peak_rss_mb(),
+    return {"docs": n, "seconds": elapsed, "rate": n / elapsed, "rss_mb": peak_rss_mb(),
             "workers_rss_mb": memory.max_mb(), "cpu_ms": (cpu + memory.cpu_seconds()) * 1000 / n, "main_cpu_ms": cpu * 1000 / n}
 
 
@@ -322,7 +257,7 @@ def _subprocess(kind: str, pki_dir: Path, tmpl_dir: Path, n: int, level: str, wo
                 pki_pid: int) -> dict:
     """One measurement in a fresh process; adds the PKI services' CPU per document (TSA, OCSP
     and the remote-signing service run there) as ``pki_ms``."""
-    before = _cpu_ticks(pki_pid)
+    before = cpu_ticks(pki_pid)
     out = subprocess.run(
         [sys.executable, "-m", "bench.sign_bench", "--measure", kind, "--pki", str(pki_dir),
          "--templates", str(tmpl_dir), "--n", str(n), "--level", level, "--workers", str(workers)],
@@ -330,14 +265,21 @@ def _subprocess(kind: str, pki_dir: Path, tmpl_dir: Path, n: int, level: str, wo
     if out.returncode != 0:
         raise SystemExit(f"{kind} {level} n={n} failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    import os
-
-    result["pki_ms"] = (_cpu_ticks(pki_pid) - before) / os.sysconf("SC_CLK_TCK") * 1000 / n
+    result["pki_ms"] = (cpu_ticks(pki_pid) - before) / os.sysconf("SC_CLK_TCK") * 1000 / n
     return result
 
 
 def _plain_level(level: str) -> str:
     return "decree30" if level.startswith("decree30") else level
+
+
+def _row(level: str, n: int, plain: dict, pipe: dict) -> str:
+    return (f"{level:16} {n:>6} {plain['rate']:>8.1f} {pipe['rate']:>11.1f} "
+            f"{pipe['rate'] / plain['rate']:>6.1f}x "
+            f"{plain['cpu_ms']:>6.1f}+{plain['pki_ms']:<6.1f} "
+            f"{pipe['cpu_ms']:>5.1f}+{pipe['pki_ms']:<4.1f} "
+            f"({pipe['main_cpu_ms']:.1f}+{pipe['cpu_ms'] - pipe['main_cpu_ms']:.1f}+{pipe['pki_ms']:.1f}) "
+            f"{pipe['rss_mb']:>8.0f} {pipe['workers_rss_mb']:>10.0f} {os.getloadavg()[0]:>5.1f}")
 
 
 def main() -> None:
@@ -365,8 +307,6 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    import os
-
     workers = args.workers or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="sign-bench-") as tmp:
         tmp = Path(tmp)
@@ -388,14 +328,7 @@ def main() -> None:
                                     pki_proc.pid)
                 for n in args.n:
                     pipe = _subprocess("pipeline", tmp / "pki", tmpl_dir, n, level, workers, pki_proc.pid)
-                    print(f"{level:16} {n:>6} {plain['rate']:>8.1f} {pipe['rate']:>11.1f} "
-                          f"{pipe['rate'] / plain['rate']:>6.1f}x "
-                          f"{plain['cpu_ms']:>6.1f}+{plain['pki_ms']:<6.1f} "
-                          f"{pipe['cpu_ms']:>5.1f}+{pipe['pki_ms']:<4.1f} "
-                          f"({pipe['main_cpu_ms']:.1f}+{pipe['cpu_ms'] - pipe['main_cpu_ms']:.1f}"
-                          f"+{pipe['pki_ms']:.1f}) "
-                          f"{pipe['rss_mb']:>8.0f} {pipe['workers_rss_mb']:>10.0f} "
-                          f"{os.getloadavg()[0]:>5.1f}", flush=True)
+                    print(_row(level, n, plain, pipe), flush=True)
             print(f"(plain recipe on {plain_n} documents per level, pipeline on all N; CPU ms per "
                   "document: the signing processes + the PKI services (TSA, OCSP, remote signing), "
                   "then split as the pipeline's main process + its workers + the PKI services; "
