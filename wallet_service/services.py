@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .issuer.attestations import TrustedProviders
     from .issuer.keys import IssuerKeySource
     from .keys.interface import KeyDirectory
-    from .platform.limits import Counters
+    from .platform.rate_counters import Counters
     from .metrics.instruments import Metrics
     from .platform.config import Settings
     from .platform.errors import Api

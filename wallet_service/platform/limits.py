@@ -9,19 +9,17 @@ shared store, so it is counted in this process's memory (`charge_local`, `RATE_L
 per client and process)."""
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 from ..services import services
 from .errors import TooManyRequests
+from .rate_counters import Counters, ProcessMemoryStorage
 
 # setting name -> (its field in `settings.limits`, endpoints it covers: exact names or "prefix.*")
 LIMITS = {
@@ -35,31 +33,6 @@ LIMITS = {
 COSTS = {"results.create_result_batch": lambda: max(1, len(request.files.getlist("document")))}
 SELF_CHARGED = frozenset({"verify_api.verify_pdf"})
 """Endpoints that charge their limit themselves (`charge_shared`, `charge_local`), by what a request costs."""
-
-
-class ProcessMemoryStorage(MemoryStorage):
-    """The `limits` memory store, purging expired counters once a second rather than 10 ms after
-    each burst: it started a thread for every 10 ms of traffic, ~9 % of an answer from the register.
-    Expiry is also checked on every read, so counts are as exact as before; only the memory of
-    clients gone quiet is given back later. (The library names its scheduler privately.)"""
-
-    PURGE_SECONDS = 1.0
-
-    def _MemoryStorage__schedule_expiry(self) -> None:
-        if not self.timer.is_alive():
-            self.timer = threading.Timer(self.PURGE_SECONDS, self._MemoryStorage__expire_events)
-            self.timer.daemon = True  # never holds up a worker's exit
-            self.timer.start()
-
-
-@dataclass(frozen=True)
-class Counters:
-    """The shared counters (Flask-Limiter's store) and this process's own."""
-
-    shared: RateLimiter
-    local: RateLimiter
-    verify: RateLimitItem
-    verify_registered: RateLimitItem
 
 
 def _charge(limiter: RateLimiter, limit: RateLimitItem, scope: str) -> None:
