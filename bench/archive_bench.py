@@ -37,7 +37,6 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ProcessPoolExecutor
 from io import BytesIO
 from pathlib import Path
@@ -151,23 +150,6 @@ def _cpu(who: int) -> float:
     return used.ru_utime + used.ru_stime
 
 
-def _on_postgres(server_url: str, work) -> int:
-    """`work(url)` on a fresh database beside `server_url`'s, dropped afterwards."""
-    import sqlalchemy as sa
-
-    server = sa.engine.make_url(server_url)
-    name = f"archive_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        return work(server.set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=40)
@@ -181,6 +163,7 @@ def main() -> None:
     options = parser.parse_args()
     logging.disable(logging.WARNING)
 
+    from bench.load_server import fresh_database
     from tests.pki import serve_pki
     from tests.verification.documents import DocumentSigner, unsigned_pdf
 
@@ -208,8 +191,8 @@ def main() -> None:
             for n in (1, options.processes) if "postgres" in lines]
         for where, label, url, workers in runs:
             where.mkdir()
-            renewed = (_whole_run(where, documents, pki, label) if url is None else
-                       _on_postgres(url, lambda u: _whole_run(where, documents, pki, label, u, workers)))
+            with fresh_database(url, "archive_bench_") as fresh:  # None (SQLite in the folder) without a URL
+                renewed = _whole_run(where, documents, pki, label, fresh, workers)
             if renewed != count:
                 raise SystemExit(f"{label} renewed {renewed} of {count}")
         shares = [(documents[i::options.processes], pki.tsa_url, root_der) for i in range(options.processes)]

@@ -36,6 +36,7 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
+from bench.load_server import fresh_database
 from bench.sign_bench import _subprocess, start_pki, templates
 
 AGENCY = "000.00.15.H40"
@@ -210,23 +211,12 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per TSA/OCSP request otherwise
 
-    server = sa.engine.make_url(args.database_url)
-    name = f"e2e_sign_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     print(f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}; CPUs: {os.cpu_count()}", flush=True)
-    try:
-        with tempfile.TemporaryDirectory(prefix="e2e-bench-") as folder:
-            url = server.set(database=name).render_as_string(hide_password=False)
-            service = run_service(url, Path(folder) / "service", args.n, args.batches, args.broker_url,
-                                  args.profile)
-            (Path(folder) / "pipeline").mkdir()
-            pipe = run_pipeline(Path(folder) / "pipeline", args.n, 2)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(args.database_url, "e2e_sign_bench_") as url, \
+            tempfile.TemporaryDirectory(prefix="e2e-bench-") as folder:
+        service = run_service(url, Path(folder) / "service", args.n, args.batches, args.broker_url, args.profile)
+        (Path(folder) / "pipeline").mkdir()
+        pipe = run_pipeline(Path(folder) / "pipeline", args.n, 2)
     print(f"results: {args.n} in {args.batches} batches; intake through the API: {service['intake_rate']:.1f} results/s")
     print(f"end to end (batch post -> all delivered): {service['seconds']:.1f} s = {service['rate']:.1f} results/s"
           f" (all signed after {service['signed_seconds'] or service['seconds']:.1f} s); load {service['load']:.2f}")
