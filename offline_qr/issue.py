@@ -13,7 +13,7 @@ from signing.errors import KeySourceError
 from signing.keys import KeySource, signature_check
 
 from .claims import OPTIONAL, ResultClaims
-from .envelope import ES256, RS256, key_id, protected_header, sig_structure, sign1, wrap
+from .envelope import ES256, RS256, key_id, protected_header, sig_structure, sign1, wrap, wrapped_length
 from .errors import OfflineCodeError
 
 MAX_VERSION = 15
@@ -36,16 +36,12 @@ def algorithm(key_source: KeySource) -> tuple[int, int]:
     raise KeySourceError(f"An offline code cannot be signed with a {public.algorithm} key; use P-256 or RSA.")
 
 
-def fits(text: str) -> bool:
-    return len(text) <= MAX_CHARS
-
-
 def fitted(claims: ResultClaims, protected: bytes, signature_length: int) -> bytes:
     """The CWT payload of `claims`, shortened until its code fits a version-15 QR code."""
     stand_in = hashlib.shake_256(protected).digest(signature_length)  # incompressible, as a signature is
 
     def size_ok(candidate: ResultClaims) -> bool:
-        return fits(wrap(sign1(protected, cbor2.dumps(candidate.to_cbor()), stand_in)))
+        return wrapped_length(sign1(protected, cbor2.dumps(candidate.to_cbor()), stand_in)) <= MAX_CHARS
 
     candidates = [claims, claims.shortened(SHORT_TEXT)]
     current = candidates[-1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import time
 import zlib
 
@@ -12,6 +13,7 @@ import cbor2
 import pytest
 import segno
 
+from offline_qr.envelope import wrap, wrapped_length
 from offline_qr import OfflineCodeError, ResultClaims, Status, TrustedKey, TrustList, issue_codes, verify_code
 from offline_qr.envelope import inflate, protected_header, sig_structure, sign1, wrap
 from tests.offline_qr.keys import agency_key, recoded
@@ -167,3 +169,9 @@ def test_trust_list_is_a_jws_of_the_service(keys, tmp_path):
         with pytest.raises(OfflineCodeError) as refused:
             TrustList.read(bad, {"service-kid": public} if bad != token else {"other": public})
         assert refused.value.code == "bad_trust_list"
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 101, 480, 2000])
+def test_the_length_used_to_fit_a_code_is_its_text_length(size):
+    cose = os.urandom(size // 2) + b"a" * (size - size // 2)
+    assert wrapped_length(cose) == len(wrap(cose))
