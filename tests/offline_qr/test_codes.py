@@ -13,9 +13,8 @@ import cbor2
 import pytest
 import segno
 
-from offline_qr.envelope import wrap, wrapped_length
 from offline_qr import OfflineCodeError, ResultClaims, Status, TrustedKey, TrustList, issue_codes, verify_code
-from offline_qr.envelope import inflate, protected_header, sig_structure, sign1, wrap
+from offline_qr.envelope import inflate, protected_header, sig_structure, sign1, wrap, wrapped_length
 from tests.offline_qr.keys import agency_key, recoded
 
 AGENCY = "000.00.15.H40"
