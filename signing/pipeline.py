@@ -177,13 +177,23 @@ class BatchSigner:
 
     def sign(self, items: Sequence[BatchItem], steps: Sequence[SignatureStep],
              journal: BatchJournal) -> Iterator[ItemOutcome]:
-        """Run (or resume) the batch when iterated, then yield one outcome per item in input
-        order, each signed PDF read from the journal only when yielded (memory stays flat).
+        """Run (or resume) the batch when iterated, yielding one outcome per item as soon as its
+        last step is journaled: those an interrupted run finished first, then each finished
+        chunk (so that the caller records them while the workers finish the next), the failed
+        ones at the end. Only a chunk's PDFs are held at a time (memory stays flat).
         Batch-wide problems (TSA down, revoked certificate, key source refusing) raise a
-        :class:`~signing.errors.SigningError`; per-item problems come back as failed
-        outcomes."""
+        :class:`~signing.errors.SigningError`, possibly after some outcomes; per-item problems
+        come back as failed outcomes."""
         self._check(items, steps)
         identities = [s.key_source.identity() for s in steps]  # here, not in the fetching thread
+        infos = tuple(_signer_info(s) for s in steps)
+        last = len(steps) - 1
+        yielded: set[str] = set()
+        states = journal.states(last)
+        finished_before = [i.result_id for i in items if states.get(i.result_id) is ItemState.FINISHED]
+        for rid in finished_before:
+            yielded.add(rid)
+            yield ItemOutcome(rid, journal.finished_pdf(last, rid), infos)
         executor = self.executor or self._new_executor()
         try:
             with concurrent.futures.ThreadPoolExecutor(1) as fetcher:
@@ -191,14 +201,18 @@ class BatchSigner:
                 contexts = self._prepare_first(steps, items, journal, executor, trust)
             for index, (step, context) in enumerate(zip(steps, contexts)):
                 following = (steps[index + 1], contexts[index + 1]) if index + 1 < len(steps) else None
-                self._run_step(index, step, context, items, journal, executor, following)
+                for finished in self._run_step(index, step, context, items, journal, executor, following):
+                    if index == last:
+                        for rid, pdf in finished:
+                            yielded.add(rid)
+                            yield ItemOutcome(rid, pdf, infos)
         finally:
             if executor is not self.executor:
                 executor.shutdown()
-        infos = tuple(_signer_info(s) for s in steps)
-        last = len(steps) - 1
         all_states = [journal.states(i) for i in range(len(steps))]
         for item in items:
+            if item.result_id in yielded:
+                continue
             error = _first_failure(item.result_id, all_states, journal)
             if error is not None:
                 yield ItemOutcome(item.result_id, None, (), error)
@@ -259,16 +273,18 @@ class BatchSigner:
         return [i for i in items if i.result_id not in states
                 and _first_failure(i.result_id, earlier, journal) is None]
 
-    def _run_step(self, index, step, context, items, journal: BatchJournal, executor, following=None):
-        """Prepare what is left of ``step``, sign it, finish it; ``following`` (the next step and its
-        context): each finished chunk is prepared for it at once, in the same worker call."""
+    def _run_step(self, index, step, context, items, journal: BatchJournal, executor,
+                  following=None) -> Iterator[list[tuple[str, bytes]]]:
+        """Prepare what is left of ``step``, sign it, finish it, yielding each chunk's finished
+        documents once journaled; ``following`` (the next step and its context): each finished
+        chunk is prepared for it at once, in the same worker call."""
         self._prepare(index, step, context, self._todo(index, items, journal), journal, executor)
         # Documents signed by an interrupted run first, then each signing call's as soon as it is
         # journaled: the workers finish while the key signs the rest.
         resumed = [rid for rid, st in journal.states(index).items() if st is ItemState.SIGNED]
         signed = itertools.chain(resumed, itertools.chain.from_iterable(self._sign(index, step, journal)))
-        self._finish(index, context, signed, journal, executor,
-                     following and (following[0], following[1], {i.result_id: i for i in items}))
+        yield from self._finish(index, context, signed, journal, executor,
+                                following and (following[0], following[1], {i.result_id: i for i in items}))
 
     def _document(self, index: int, item: BatchItem, step: SignatureStep,
                   journal: BatchJournal) -> DocumentToSign:
@@ -307,7 +323,8 @@ class BatchSigner:
                 journal.save_signatures(index, [(rid, v) for (rid, _), v in zip(chunk, values)])
                 yield [rid for rid, _ in chunk]
 
-    def _finish(self, index, context, signed_ids: Iterable[str], journal, executor, following=None):
+    def _finish(self, index, context, signed_ids: Iterable[str], journal, executor,
+                following=None) -> Iterator[list[tuple[str, bytes]]]:
         ids = iter(signed_ids)
         chunks = iter(lambda: list(itertools.islice(ids, self.chunk_size)), [])
 
@@ -326,6 +343,7 @@ class BatchSigner:
             waiting += self._save_finished(index, results, journal)
             if prepared:  # after the finished files: a resumed batch prepares again what is missing
                 self._save_prepared(index + 1, prepared, journal)
+            yield [r for r in results if not isinstance(r, ItemError)]
         if waiting:
             raise TrustServiceError(
                 f"{waiting} signed document(s) wait for the timestamp authority; run the batch "

@@ -65,7 +65,8 @@ def test_sigkill_then_resume_signs_each_result_exactly_once(kill_when, dev_pki, 
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert _count(journal, 1, ("finished",)) < N  # really interrupted midway
-    assert not list(out.iterdir())  # outputs only appear once the batch completes
+    # outcomes stream as their last step is journaled: never one that the journal has not finished
+    assert len(list(out.iterdir())) <= _count(journal, 1, ("finished",))
 
     resumed = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
