@@ -23,8 +23,9 @@ class InlineExecutor(concurrent.futures.Executor):
 def new_worker_pool(workers: int) -> concurrent.futures.Executor:
     """Process pool for the PDF work. Keep one for the life of a service and pass it as
     ``BatchSigner(executor=...)`` to skip the ~0.3 s start per batch; ``workers <= 1``
-    gives an in-process executor."""
-    if workers <= 1:
+    gives an in-process executor, and so does a daemonic process (a Celery prefork pool
+    child), which may not start processes: its pool is the parallelism."""
+    if workers <= 1 or multiprocessing.current_process().daemon:
         return InlineExecutor()
     # forkserver: safe in processes that run threads (web servers, test servers), unlike
     # fork; preloading the engine makes each worker start in milliseconds, not ~1 s.

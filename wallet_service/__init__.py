@@ -126,7 +126,7 @@ def _register_parts(app: Flask) -> None:
         batch_preparation.TASK: batch_preparation.prepare_batch,
         delivery.TASK: delivery.deliver_due,
         archive.TASK: archive.renew_task,
-    })
+    }, signing=(batch_runner.TASK, batch_preparation.TASK))
     limits.init_app(app)  # last: it limits the endpoints registered above
 
 

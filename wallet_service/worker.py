@@ -13,13 +13,14 @@ from .platform.config import ConfigError
 from .platform.startup import or_exit
 from .services import services
 
-# Celery's pool processes are the parallelism (`--concurrency`, one per core): each signs its batch
-# in-process. They are daemonic and may not start a signing process pool, so SIGNING_WORKERS (the
-# embedded default's pool size) does not apply here.
+# Where a batch signs depends on the pool: a prefork pool process is daemonic and may not start
+# processes, so it signs its batch in-process (its pool is the parallelism); a worker with `--pool
+# threads` (or solo) runs batches in its main process, whose batches share one pool of SIGNING_WORKERS
+# processes (README, Production: a signing queue read by such a worker).
 
 
 def _worker_app():
-    app = create_app({"signing_workers": 1})
+    app = create_app()
     if services(app).celery is None:
         raise ConfigError("Set CELERY_BROKER_URL (redis://... or amqp://...) for the Celery worker and beat.")
     return app
@@ -36,4 +37,5 @@ if services(flask_app).settings.is_production:
 
 # The batch signer (its stamp font subset, ~1 s) made once in the worker's main process before its pool
 # forks, so that no pool process spends it on its first batch.
+services(flask_app).batch_signer.share_pool()
 worker_init.connect(lambda **_: services(flask_app).batch_signer.get(), weak=False)

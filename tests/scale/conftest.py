@@ -103,6 +103,16 @@ class Fleet:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
+    def process_count(self, name: str) -> int:
+        """How many live processes the worker's session holds (itself, its pool and signing processes)."""
+        session, count = self.processes[name].pid, 0
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                count += int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[3]) == session
+            except OSError:
+                continue
+        return count
+
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
@@ -157,7 +167,7 @@ def fleet(live_app, database_url, tmp_path) -> Iterator[Fleet]:
         DATABASE_URL=database_url,
         INSTANCE_PATH=str(settings.instance_path),
         PUBLIC_BASE_URL=settings.public_base_url,
-        SIGNING_WORKERS="4",  # ignored by workers (daemonic pool processes sign in-process); must not break them
+        SIGNING_WORKERS="2",  # a prefork pool process ignores it (daemonic: it signs in-process)
         PYTHONUNBUFFERED="1",
     )
     logs = tmp_path / "celery-logs"
@@ -267,8 +277,22 @@ def broker_url() -> str:
 
 
 @pytest.fixture
-def app(request, broker_url, database_url, store, celery_queue, monkeypatch, tmp_path):
+def deployment() -> str:
+    """How the workers are deployed: `prefork` (one queue, each pool process signs a batch in-process) or
+    `signing-queue` (the signing tasks in a queue of their own, for a worker with a signing process pool);
+    a test parametrizes it to run under both."""
+    return "prefork"
+
+
+def signing_queue(celery_queue: str) -> str:
+    return f"{celery_queue}-signing"
+
+
+@pytest.fixture
+def app(request, broker_url, database_url, store, celery_queue, deployment, monkeypatch, tmp_path):
     """`live_app` configured for Celery through the environment (skipped without PostgreSQL or the broker)."""
     require_postgres_and(broker_url, database_url)
     celery_environment(monkeypatch, tmp_path, store, broker_url, celery_queue)
+    if deployment == "signing-queue":
+        monkeypatch.setenv("CELERY_SIGNING_QUEUE", signing_queue(celery_queue))
     return request.getfixturevalue("live_app")

@@ -21,7 +21,8 @@ def wallet_threads() -> set[str]:
 
 @pytest.fixture
 def no_celery_environment(monkeypatch):
-    for name in ("CELERY_BROKER_URL", "CELERY_QUEUE", "CELERY_VISIBILITY_TIMEOUT", "CELERY_BEAT_SCHEDULE_FILE"):
+    for name in ("CELERY_BROKER_URL", "CELERY_QUEUE", "CELERY_SIGNING_QUEUE", "CELERY_VISIBILITY_TIMEOUT",
+                 "CELERY_BEAT_SCHEDULE_FILE"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -62,6 +63,7 @@ def test_broker_url_switches_to_celery_and_starts_no_thread(make_app, no_celery_
     assert (conf.task_acks_late, conf.task_reject_on_worker_lost, conf.worker_prefetch_multiplier) == (True, True, 1)
     assert conf.broker_transport_options == {"visibility_timeout": 3600}
     assert conf.task_default_queue == DEFAULT_QUEUE
+    assert conf.task_routes == {"wallet.sign_batch": {"queue": DEFAULT_QUEUE}, "wallet.prepare_batch": {"queue": DEFAULT_QUEUE}}
     assert conf.beat_schedule_filename == str(tmp_path / "instance" / "celerybeat-schedule")
     assert {name: (entry["task"], entry["schedule"]) for name, entry in conf.beat_schedule.items()} == {
         "delivery": ("wallet.every.delivery", 2.0),
@@ -78,11 +80,13 @@ def test_celery_settings_come_from_the_environment(make_app, no_celery_environme
     monkeypatch.setenv("CELERY_BROKER_URL", UNUSED_PORT_BROKER)
     monkeypatch.setenv("CELERY_QUEUE", "quang-ninh")
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "7200")
+    monkeypatch.setenv("CELERY_SIGNING_QUEUE", "quang-ninh-ky-so")
     monkeypatch.setenv("CELERY_BEAT_SCHEDULE_FILE", str(tmp_path / "beat"))
     monkeypatch.setenv("BATCH_RESUME_SECONDS", "9")
     conf = services(make_app()).celery.conf
     assert conf.broker_url == UNUSED_PORT_BROKER
     assert conf.task_default_queue == "quang-ninh"
+    assert conf.task_routes == {name: {"queue": "quang-ninh-ky-so"} for name in ("wallet.sign_batch", "wallet.prepare_batch")}
     assert conf.broker_transport_options == {"visibility_timeout": 7200}
     assert conf.beat_schedule_filename == str(tmp_path / "beat")
     # TESTING turns the delivery round off unless asked for; the resume round was asked for.

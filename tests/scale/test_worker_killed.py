@@ -24,7 +24,7 @@ from wallet_service.services import services
 
 from .conftest import (
     SCALE_RESULTS as RESULTS, VOLUME_RUN, Fleet, assert_each_delivered_once, assert_recorded_once, post_batches, statuses,
-    submit_results, wait_until,
+    signing_queue, submit_results, wait_until,
 )
 
 # Few large batches in the default suite: a batch of six is signed in a tenth of a second, too fast to
@@ -55,18 +55,32 @@ def busy_signing(fleet: Fleet, name: str) -> bool:
     return bool(received) and f"Task wallet.sign_batch[{received[-1]}] succeeded" not in log
 
 
+def start_workers(fleet: Fleet, deployment: str, celery_queue: str) -> None:
+    """w1 signs; w2 does the rest and signs too, so that it can take over w1's batch. With a signing
+    queue, w1 reads only that queue and signs each batch on its pool of signing processes."""
+    if deployment == "signing-queue":
+        fleet.worker("w1", "--pool", "threads", "--queues", signing_queue(celery_queue))
+        fleet.worker("w2", "--queues", f"{celery_queue},{signing_queue(celery_queue)}")
+    else:
+        fleet.worker("w1")
+        fleet.worker("w2")
+
+
 @pytest.mark.postgres
-def test_two_workers_one_killed_sign_and_deliver_every_result_exactly_once(app, demo, fleet, store, tmp_path):
+@pytest.mark.parametrize("deployment", ["prefork", "signing-queue"])
+def test_two_workers_one_killed_sign_and_deliver_every_result_exactly_once(app, demo, fleet, store, deployment,
+                                                                             celery_queue, tmp_path):
     ids = submit_results(app, RESULTS)
     client = app.test_client()
     csrf = {"X-CSRFToken": login_as(app, client, official_principal("official1"))}
     fleet.beat()
-    fleet.worker("w1")
-    fleet.worker("w2")
+    start_workers(fleet, deployment, celery_queue)
     batch_ids = post_batches(client, csrf, ids, BATCHES)
 
     assert wait_until(lambda: midway(ids) and busy_signing(fleet, "w1"),
                       timeout=30 * 60, every=0.1), (statuses(ids), fleet.log("w1")[-3000:])
+    if deployment == "signing-queue":  # w1 signs on processes of its own: a forkserver and its signers
+        assert fleet.process_count("w1") >= 3
     fleet.kill("w1")
     assert fleet.processes["w1"].returncode == -9
     assert signed_count(ids) < RESULTS  # killed midway

@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 
 from flask import Flask
@@ -192,9 +193,11 @@ def _sign_and_record(app: Flask, session: Session, fence: _Fence, handover: str 
     except SigningError as exc:
         # Batch-wide (TSA down, key refused): every unrecorded result fails with the reason and can be retried.
         _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc}", official)
-    except Exception:
+    except Exception as exc:
         # A bug or a lost document must not leave results stuck in `signing`: fail them, keep the trace.
         log.exception("signing batch %s stopped", fence.batch_id)
+        if isinstance(exc, BrokenProcessPool):  # a signing process died: the next batch gets a new pool
+            services(app).batch_signer.discard_pool()
         _fail_unrecorded(session, fence, queued.values(), "internal_error: signing stopped unexpectedly; retry", official)
     finally:
         journal.close()
@@ -271,7 +274,7 @@ def _record_signed(app: Flask, fence: _Fence, queued: dict[str, int], outcomes: 
         session.rollback()
         return False
     documents = services(app).documents
-    digests = {o.result_id: documents.put(o.signed_pdf) for o in outcomes}
+    digests = dict(zip([o.result_id for o in outcomes], documents.put_many([o.signed_pdf for o in outcomes])))
     results = {r.id: r for r in session.scalars(
         select(Result).where(Result.id.in_(list(digests))).options(selectinload(Result.agency), selectinload(Result.citizen)))}
     now = utcnow()

@@ -8,6 +8,10 @@ Configuration (`settings.celery`):
   the worker's connection drops instead.
 - `CELERY_QUEUE`: the queue the service's tasks go to and its workers read (default `wallet`), so
   that several deployments can share one broker.
+- `CELERY_SIGNING_QUEUE`: the queue of the signing tasks (default: `CELERY_QUEUE`). A prefork pool
+  process is daemonic and may not start processes, so it signs a batch on one core; a worker reading
+  this queue with `--pool threads` runs each batch in its main process, which shares one pool of
+  `SIGNING_WORKERS` signing processes between its batches (`wallet_service.worker`).
 - `CELERY_BEAT_SCHEDULE_FILE`: where `celery beat` keeps its last-run times (default
   `instance/celerybeat-schedule`).
 
@@ -51,16 +55,19 @@ def _in_app_context(app: Flask, name: str, function: Callable[..., object]) -> C
     return run
 
 
-def make_celery(app: Flask, tasks: Mapping[str, Callable[..., None]], schedule: Mapping[str, ScheduledWork]) -> Celery:
+def make_celery(app: Flask, tasks: Mapping[str, Callable[..., None]], schedule: Mapping[str, ScheduledWork],
+                signing: tuple[str, ...] = ()) -> Celery:
     """A Celery app for `app`: each task as `wallet.<name>`, each scheduled work as `wallet.every.<name>`
-    with its beat entry, on the broker at CELERY_BROKER_URL. Not set as Celery's current app: nothing
-    global, one per Flask app."""
+    with its beat entry, on the broker at CELERY_BROKER_URL; the `signing` tasks to the signing queue.
+    Not set as Celery's current app: nothing global, one per Flask app."""
     settings = services(app).settings
     if not settings.celery.broker_url:
         raise ConfigError("Set CELERY_BROKER_URL (redis://... or amqp://...) to run background work on Celery.")
     celery = Celery(app.import_name, broker=settings.celery.broker_url, set_as_current=False)
     celery.conf.update(
         task_default_queue=settings.celery.queue,
+        task_routes={celery_task_name(name): {"queue": settings.celery.signing_queue or settings.celery.queue}
+                     for name in signing},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

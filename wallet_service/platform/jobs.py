@@ -51,11 +51,12 @@ def shutdown(app: Flask) -> None:
         services(app).jobs.shutdown()
 
 
-def init_app(app: Flask, tasks: dict[str, Callable[..., None]]) -> None:
+def init_app(app: Flask, tasks: dict[str, Callable[..., None]], signing: tuple[str, ...] = ()) -> None:
+    """`signing`: the tasks that do a batch's PDF work; under Celery they go to the signing queue."""
     if broker_url(app):
         from .celery_app import make_celery
 
-        celery = make_celery(app, tasks, services(app).schedule)
+        celery = make_celery(app, tasks, services(app).schedule, signing)
         services(app).celery = celery
         services(app).jobs = CeleryJobRunner(celery)
     else:
