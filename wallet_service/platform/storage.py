@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -13,6 +15,9 @@ from typing import Protocol
 class DocumentStore(Protocol):
     def put(self, data: bytes) -> str:
         """Store `data`, return its SHA-256 hex digest (the reference)."""
+
+    def put_many(self, documents: Sequence[bytes]) -> list[str]:
+        """`put` each; their digests, in order."""
 
     def get(self, sha256: str) -> bytes:
         """The bytes stored under `sha256`; `KeyError` when absent."""
@@ -52,6 +57,13 @@ class FileDocumentStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest
+
+    def put_many(self, documents: Sequence[bytes]) -> list[str]:
+        """`put` each, on a few threads: each write waits ~2 ms for its fsync, and those waits overlap."""
+        if len(documents) < 2:
+            return [self.put(data) for data in documents]
+        with ThreadPoolExecutor(min(8, len(documents))) as pool:
+            return list(pool.map(self.put, documents))
 
     def get(self, sha256: str) -> bytes:
         try:
