@@ -48,6 +48,8 @@ class CountingStore:
         state = self.state
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real store's server: one connection per round
+
             def log_message(self, *args):  # keep test output quiet
                 pass
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import requests
 from flask import Flask
 from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..models import Delivery, DeliveryStatus, Result, db, utcnow
 from ..results import audit
@@ -27,7 +27,7 @@ from .config import WorkerSettings
 from .messages import message_claims, sign_message
 from .outbox import complete_if_delivered
 from .notices import Notice, send_notice
-from .targets import NOTICE_TYPES, TARGET_TYPES
+from .targets import NOTICE_TYPES, TARGET_TYPES, DeliveryTarget
 from .webhook import SendFailed, post_message
 
 log = logging.getLogger(__name__)
@@ -88,46 +88,72 @@ def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
             claims = claim_due(session, config.worker.batch_size, dt.timedelta(seconds=config.worker.lease_seconds), now)
             if not claims:  # until none is due: a store's annulment becomes due when its signed message is sent
                 return made
-            _record_sent(app, session, [claim for claim in claims if _attempt(app, session, http, claim, now)])
+            outgoing = _prepare_round(app, session, claims, now)
+            session.commit()  # no transaction stays open while the stores answer
+            _record_sent(app, session, [o.claim for o in outgoing if _send(app, session, http, o, now)])
             made += len(claims)
 
 
-def _attempt(app: Flask, session: Session, http: requests.Session, claim: Claim, now: dt.datetime | None) -> bool:
-    """Send one claimed delivery; True when the target took it (recorded with the round's others),
-    a failure is recorded here."""
+@dataclass(frozen=True)
+class _Outgoing:
+    """A claimed delivery ready to send: a signed message for a store, or a notice."""
+
+    claim: Claim
+    target: DeliveryTarget
+    idempotency_key: str
+    token: str | None = None
+    notice: Notice | None = None
+
+
+def _prepare_round(app: Flask, session: Session, claims: list[Claim], now: dt.datetime | None) -> list[_Outgoing]:
+    """The round's messages, from one read of its deliveries and results; a delivery that cannot be
+    prepared is recorded as failed here."""
     config = services(app).delivery
     metrics = services(app).metrics
-    delivery = session.get(Delivery, claim.delivery_id)
-    metrics.delivery_attempts.labels(target=delivery.target).inc()
-    target = config.targets.get(delivery.target)
-    if target is None or target.type not in TARGET_TYPES:
-        metrics.delivery_failures.labels(target=delivery.target).inc()
-        _record_failure(session, claim, config.worker, now, "this target is no longer configured", False, 1)
-        return False
-    try:
-        result = session.get(Result, delivery.result_id)
-        base = services(app).settings.public_base_url.rstrip("/")
-        key = delivery.idempotency_key
-        if target.type in NOTICE_TYPES:
-            notice = Notice.of(result, base)
-            session.commit()  # no transaction stays open while the mail server or gateway answers
-            send_notice(http, target, key, notice)
-        else:
+    base = services(app).settings.public_base_url.rstrip("/")
+    rows = {delivery.id: (delivery, result) for delivery, result in session.execute(
+        select(Delivery, Result).join(Result, Result.id == Delivery.result_id)
+        .where(Delivery.id.in_([c.delivery_id for c in claims]))
+        .options(selectinload(Result.agency), selectinload(Result.citizen)))}
+    key, outgoing, failed = None, [], []
+    for claim in claims:
+        delivery, result = rows[claim.delivery_id]
+        metrics.delivery_attempts.labels(target=delivery.target).inc()
+        target = config.targets.get(delivery.target)
+        if target is None or target.type not in TARGET_TYPES:
+            failed.append((claim, "this target is no longer configured", False, 1, delivery.target))
+            continue
+        try:
+            if target.type in NOTICE_TYPES:
+                outgoing.append(_Outgoing(claim, target, delivery.idempotency_key, notice=Notice.of(result, base)))
+                continue
             document = None
             if target.include_document and delivery.event == "signed":
                 document = services(app).documents.get(result.signed_sha256)
-            token = sign_message(message_claims(delivery, result, target, base, document), config.key_source.load())
-            session.commit()  # no transaction stays open while the store answers
-            post_message(http, target, key, token)
+            key = key or config.key_source.load()
+            token = sign_message(message_claims(delivery, result, target, base, document), key)
+            outgoing.append(_Outgoing(claim, target, delivery.idempotency_key, token=token))
+        except Exception as exc:  # a bug or a lost document: keep the trace, retry later like any failure
+            log.exception("delivery %s could not be prepared", claim.delivery_id)
+            failed.append((claim, f"internal error: {type(exc).__name__}", True, target.max_attempts, target.name))
+    for claim, message, retryable, max_attempts, target_name in failed:
+        metrics.delivery_failures.labels(target=target_name).inc()
+        _record_failure(session, claim, config.worker, now, message, retryable, max_attempts)
+    return outgoing
+
+
+def _send(app: Flask, session: Session, http: requests.Session, outgoing: _Outgoing, now: dt.datetime | None) -> bool:
+    """Send one prepared delivery; True when the target took it (recorded with the round's others),
+    a failure is recorded here."""
+    try:
+        if outgoing.notice is not None:
+            send_notice(http, outgoing.target, outgoing.idempotency_key, outgoing.notice)
+        else:
+            post_message(http, outgoing.target, outgoing.idempotency_key, outgoing.token)
     except SendFailed as exc:
-        metrics.delivery_failures.labels(target=target.name).inc()
-        _record_failure(session, claim, config.worker, now, exc.message, exc.retryable, target.max_attempts)
-        return False
-    except Exception as exc:  # a bug or a lost document: keep the trace, retry later like any failure
-        log.exception("delivery %s could not be prepared", claim.delivery_id)
-        metrics.delivery_failures.labels(target=target.name).inc()
-        _record_failure(session, claim, config.worker, now, f"internal error: {type(exc).__name__}", True,
-                        target.max_attempts)
+        services(app).metrics.delivery_failures.labels(target=outgoing.target.name).inc()
+        _record_failure(session, outgoing.claim, services(app).delivery.worker, now, exc.message, exc.retryable,
+                        outgoing.target.max_attempts)
         return False
     return True
 
