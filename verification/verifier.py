@@ -29,10 +29,12 @@ def _worker_main(conn) -> None:
     from verification.caches import WorkerCaches
     from verification.engine import verify_document
     from verification.names import memoise_name_keys, memoise_name_preparation
+    from verification.path_outcomes import reuse_path_outcomes
 
     caches = WorkerCaches()
     memoise_name_preparation(caches.prepared_names)  # this process only verifies
     memoise_name_keys(caches.name_keys)
+    reuse_path_outcomes()
     conn.send(_READY)
     while True:
         try:
