@@ -120,18 +120,14 @@ def _plain_on_processes(workload, root_der, workers: int) -> Run:
 
 def engine_alone(workload, policy, issued_as_is: bool = False) -> Run:
     """The engine in this process, set up as a pool worker sets itself up (run in a fresh
-    process: the name memo and the path-outcome memo change asn1crypto and pyHanko for the whole
-    process)."""
+    process: its memos change asn1crypto and pyHanko for the whole process)."""
     from verification import Indication
     from verification.caches import WorkerCaches
     from verification.engine import verify_document
-    from verification.names import memoise_name_keys, memoise_name_preparation
-    from verification.path_outcomes import reuse_path_outcomes
+    from verification.worker_setup import prepare_worker
 
     caches = WorkerCaches()
-    memoise_name_preparation(caches.prepared_names)
-    memoise_name_keys(caches.name_keys)
-    reuse_path_outcomes()
+    prepare_worker(caches)
     verify_document(workload[0], policy, caches, issued_as_is=issued_as_is)  # imports and first-use setup
     started, cpu = time.perf_counter(), time.process_time()
     reports = [verify_document(d, policy, caches, issued_as_is=issued_as_is) for d in workload]
