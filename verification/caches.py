@@ -26,6 +26,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.util import get_declared_revinfo
 
 from verification.anchors import KeyMatchingTrustManager
 from verification.bounded import BoundedCache
@@ -44,6 +45,7 @@ class WorkerCaches:
         self._crls: BoundedCache[bytes, asn1_crl.CertificateList] = BoundedCache(entries)
         self._certs: BoundedCache[bytes, x509.Certificate] = BoundedCache(entries)
         self._described: BoundedCache[bytes, object] = BoundedCache(entries)
+        self._declared: BoundedCache[bytes, tuple[bool, bool]] = BoundedCache(entries)
         self.prepared_names: BoundedCache[str, str] = BoundedCache(entries * 8)
         """RFC 4518-prepared name values (see :mod:`verification.names`)."""
         self.name_keys: BoundedCache[bytes, tuple] = BoundedCache(entries)
@@ -76,6 +78,12 @@ class WorkerCaches:
         pyHanko hands out a fresh copy of a certificate per signature, and rendering its
         names costs more than hashing it. Keyed by the certificate's SHA-256."""
         return self._described.get_or_make(cert.sha256, lambda: describe(cert))
+
+    def declared_revinfo(self, cert: x509.Certificate) -> tuple[bool, bool]:
+        """Whether ``cert`` names CRL distribution points and OCSP responders (pyHanko's
+        ``get_declared_revinfo``), read once per certificate: a fresh copy of the certificate
+        per signature would parse its extensions again. Keyed by the certificate's SHA-256."""
+        return self._declared.get_or_make(cert.sha256, lambda: get_declared_revinfo(cert))
 
     def crl(self, der: bytes) -> asn1_crl.CertificateList:
         return self._crls.get_or_make(
