@@ -65,7 +65,7 @@ class PathOutcomes:
 
     async def validate(self, scope: OutcomeScope, cert, context, key_usage_settings, paths, pkix_params):
         key = None
-        if pkix_params is None and isinstance(paths, LazyPathIterator) and not context.fetching_allowed:
+        if pkix_params is None and _fresh_paths_of(paths, cert, context) and not context.fetching_allowed:
             key = self.key(scope, cert, context, key_usage_settings)
         outcome = self._outcomes.get(key) if key is not None else None
         if outcome is not None:
@@ -120,6 +120,19 @@ def reuse_path_outcomes() -> None:
         )
 
     generic_cms.validate_cert_usage = validate_cert_usage
+
+
+def _fresh_paths_of(paths, cert: x509.Certificate, context) -> bool:
+    """Whether ``paths`` is the untouched path search of ``context`` for ``cert`` (what pyHanko's
+    basic validation passes), not a fixed path or another search (private attributes of pyHanko's
+    iterator, pinned with its minor version: anything else is simply not memoised)."""
+    walker = getattr(paths, "_walker", None)
+    return (
+        isinstance(paths, LazyPathIterator)
+        and paths.emitted_count == 0
+        and getattr(walker, "path_builder", None) is context.path_builder
+        and getattr(getattr(walker, "path", None), "head", None) is cert
+    )
 
 
 def _when(thresholds: tuple[datetime, ...], moment: datetime) -> tuple:
