@@ -65,8 +65,11 @@ class PathOutcomes:
 
     async def validate(self, scope: OutcomeScope, cert, context, key_usage_settings, paths, pkix_params):
         key = None
-        if pkix_params is None and _fresh_paths_of(paths, cert, context) and not context.fetching_allowed:
-            key = self.key(scope, cert, context, key_usage_settings)
+        try:
+            if pkix_params is None and _fresh_paths_of(paths, cert, context) and not context.fetching_allowed:
+                key = self.key(scope, cert, context, key_usage_settings)
+        except Exception:  # whatever the key cannot be made of is validated as before
+            key = None
         outcome = self._outcomes.get(key) if key is not None else None
         if outcome is not None:
             await paths.cancel()
@@ -157,7 +160,14 @@ def _thresholds(certs, ocsps, crls, tolerance: timedelta) -> tuple[datetime, ...
             found += _crl_instants(listing)
     except (KeyError, ValueError, TypeError, AttributeError):
         return None
-    return tuple(sorted({t + shift for t in found for shift in (-tolerance, timedelta(0), tolerance)}))
+    thresholds = set()
+    for instant in found:
+        for shift in (-tolerance, timedelta(0), tolerance):
+            try:
+                thresholds.add(instant + shift)
+            except OverflowError:  # beyond year 9999 (RFC 5280's "no expiry"): no moment is on its far side
+                continue
+    return tuple(sorted(thresholds))
 
 
 def _validity(cert: x509.Certificate) -> list[datetime]:

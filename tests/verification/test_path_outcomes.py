@@ -6,7 +6,7 @@ confuse (other revocation data, a validation time past a certificate's expiry, o
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from asn1crypto import x509
@@ -130,6 +130,20 @@ def test_other_trust_roots_are_another_validation(reused_outcomes, trusted_polic
     warm = _validate(document, trusted_policy, caches, moment)
     assert _answer(warm) == _answer(_validate(document, trusted_policy, WorkerCaches(), moment))
     assert _answer(warm)[1] is False
+
+
+def test_a_certificate_without_expiry_is_validated_and_reused(reused_outcomes, trusted_pki, trusted_policy):
+    ca, now = certs.trusted_ca(trusted_pki), certs.now()
+    forever = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)  # RFC 5280 4.1.2.5: no expiry date
+    signer = certs.issue(ca, "Người ký không hết hạn", now - timedelta(days=1), forever)
+    document = certs.with_validation_data(
+        certs.sign(unsigned_pdf(), signer, trusted_pki.tsa_url), trusted_pki.tsa_url, certs.issuer_crls(trusted_pki)
+    )
+    caches = WorkerCaches()
+    first = _validate(document, trusted_policy, caches, now + timedelta(minutes=1))
+    assert _answer(first) == _answer(_validate(document, trusted_policy, WorkerCaches(), now + timedelta(minutes=1)))
+    assert _answer(first) == (None, True)
+    assert _validate(document, trusted_policy, caches, now + timedelta(minutes=2)) is first
 
 
 def test_nothing_is_reused_when_fetching_is_allowed(reused_outcomes, trusted_pki, short_lived):
