@@ -200,7 +200,8 @@ def main() -> None:
         pki, server = serve_pki(Path(directory) / "pki")
         started = time.perf_counter()
         documents = sign_batch(pki, options.documents, Path(directory))
-        print(f"signed {len(documents)} Decree 30 results (B-LTA) as one batch in {time.perf_counter() - started:.1f} s")
+        elapsed = time.perf_counter() - started
+        print(f"signed {len(documents)} Decree 30 results (B-LTA) as one batch in {elapsed:.1f} s")
         server.shutdown()  # verification uses only what the documents carry
         policy = VerificationPolicy.from_certificates([pki.root_cert_path.read_bytes()])
     root_der = policy.trust_roots[0]

@@ -110,7 +110,8 @@ def test_other_revocation_data_is_another_validation(reused_outcomes, trusted_pk
     revoking = certs.revocation_list(ca, signer, now - timedelta(days=1))
     good = certs.revocation_list(ca, bystander, now - timedelta(days=1))  # same CA, does not list the signer
     root_crls = certs.issuer_crls(trusted_pki)
-    document = certs.with_validation_data(certs.sign(unsigned_pdf(), signer, trusted_pki.tsa_url), trusted_pki.tsa_url, root_crls)
+    signed = certs.sign(unsigned_pdf(), signer, trusted_pki.tsa_url)
+    document = certs.with_validation_data(signed, trusted_pki.tsa_url, root_crls)
     caches, moment = WorkerCaches(), certs.now()
 
     assert _answer(_validate(document, trusted_policy, caches, moment, root_crls + (good,))) == (None, True)
