@@ -8,9 +8,10 @@ the certificate's hash, prepared name values by the value; all bounded.
 One kind of outcome is held: successful certificate path validations
 (:class:`~verification.path_outcomes.PathOutcomes`), keyed by everything such a validation
 reads (the certificate, the context's certificates, trust roots and OCSP/CRL data as hashes of
-their DER, the context's settings) and by the gap between the instants of that material
-(validity bounds, OCSP/CRL update and revocation times) that holds the validation time, so a
-reused outcome is the one a fresh validation would give. A revoked, expired or not yet valid
+their DER, the context's settings) and by where the validation time lies among the instants of
+that material it is compared with (validity bounds, OCSP/CRL update and revocation times, each
+± the tolerance): the time itself when it is one of them, else the gap between two. So a reused
+outcome is the one a fresh validation would give. A revoked, expired or not yet valid
 signer, another root or other revocation data make another key; failures are never kept.
 Everything else about a document (its bytes, signature values, timestamps' imprints, changes
 after signing, the verdict) is checked in full every time.
@@ -35,6 +36,7 @@ from verification.policy import VerificationPolicy
 
 V = TypeVar("V")
 __all__ = ["BoundedCache", "WorkerCaches"]
+
 
 class WorkerCaches:
     """Caches held by one worker process for its whole life."""
