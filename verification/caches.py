@@ -3,7 +3,8 @@
 One :class:`WorkerCaches` lives in each pool worker (created in the worker's main
 function, passed explicitly, never global). Parsed OCSP responses and CRLs are keyed by
 their bytes, trust managers by the trust-root set, report descriptions of certificates by
-the certificate's hash, prepared name values by the value; all bounded.
+the certificate's hash, the CRL/OCSP sources a certificate declares by its hash, prepared name
+values by the value; all bounded.
 
 One kind of outcome is held: successful certificate path validations
 (:class:`~verification.path_outcomes.PathOutcomes`), keyed by everything such a validation
