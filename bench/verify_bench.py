@@ -3,15 +3,21 @@ pyHanko recipe, same documents, same run.
 
     .venv/bin/python -m bench.verify_bench [--documents 20] [--rounds 5] [--workers 2]
 
-Signs ``--documents`` distinct two-signature B-LTA results on a freshly generated
-development PKI (live TSA/OCSP/CRL on loopback), then verifies each of them ``--rounds``
-times with:
+Signs ``--documents`` distinct Decree 30 results as one batch of the service's signing pipeline
+(:class:`signing.pipeline.BatchSigner`, as ``bench/sign_bench.py`` does: the official's signature
+with the visible stamp, then the agency seal at B-LTA) on a freshly generated development PKI (live
+TSA/OCSP on loopback), then verifies each of them ``--rounds`` times. The results of one batch share
+their certificates and their DSS revocation data (the batch fetches its OCSP responses once), as
+the service's results do: that is what a warm worker really gets, and what its memo of path
+validations (:mod:`verification.path_outcomes`) reuses. Until 2026-12-07 the bench signed each
+document on its own with fresh OCSP responses, which no worker sees in service. Verified with:
 
 * plain recipe: ``PdfFileReader`` + ``validate_pdf_signature`` / ``validate_pdf_timestamp``
   with a new ``ValidationContext`` per document (trust root + the document's DSS, revocation
   checked: ``hard-fail``), one process — and the same recipe on a pool of processes;
 * the project's engine called directly in one fresh process, set up the way a pool worker
-  sets itself up (its caches, its name memo): the cost of verification alone;
+  sets itself up (its caches, its name memos, its memo of path validations): the cost of
+  verification alone;
 * the project's :class:`verification.Verifier` (warm worker processes, per-worker caches),
   fed by twice as many threads as workers: what the service gets;
 * both again as the service verifies its own results (``issued_as_is``: the register holds the
@@ -114,15 +120,14 @@ def _plain_on_processes(workload, root_der, workers: int) -> Run:
 
 def engine_alone(workload, policy, issued_as_is: bool = False) -> Run:
     """The engine in this process, set up as a pool worker sets itself up (run in a fresh
-    process: the name memo changes asn1crypto for the whole process)."""
+    process: its memos change asn1crypto and pyHanko for the whole process)."""
     from verification import Indication
     from verification.caches import WorkerCaches
     from verification.engine import verify_document
-    from verification.names import memoise_name_keys, memoise_name_preparation
+    from verification.worker_setup import prepare_worker
 
     caches = WorkerCaches()
-    memoise_name_preparation(caches.prepared_names)
-    memoise_name_keys(caches.name_keys)
+    prepare_worker(caches)
     verify_document(workload[0], policy, caches, issued_as_is=issued_as_is)  # imports and first-use setup
     started, cpu = time.perf_counter(), time.process_time()
     reports = [verify_document(d, policy, caches, issued_as_is=issued_as_is) for d in workload]
@@ -154,6 +159,33 @@ def _verifier(workload, documents, policy, workers: int, issued_as_is: bool = Fa
     return run
 
 
+def sign_batch(pki, n: int, directory: Path) -> list[bytes]:
+    """``n`` distinct results signed as one batch by the service's pipeline (official + seal)."""
+    from adapters.keys.pkcs12 import Pkcs12KeySource
+    from signing.journal import SqliteBatchJournal
+    from signing.pipeline import BatchItem, BatchSigner, decree30_steps
+    from signing.profiles import TrustServices
+    from signing.stamp import StampFont, StampText
+    from tests.verification.documents import unsigned_pdf
+
+    official = Pkcs12KeySource.from_file(pki.pkcs12_path("official1"), pki.pkcs12_passphrase())
+    agency = Pkcs12KeySource.from_file(pki.pkcs12_path("000.00.15.H40"), pki.pkcs12_passphrase())
+    items = [
+        BatchItem(f"kq-{i:04d}", unsigned_pdf(f"Giấy chứng nhận số {i}"),
+                  StampText("Nguyễn Văn An", "Trung tâm Phục vụ hành chính công phường Hạ Long"),
+                  f"https://wallet.example.vn/v/kq-{i:04d}")
+        for i in range(n)
+    ]
+    signer = BatchSigner(trust_services=TrustServices(tsa_url=pki.tsa_url), font=StampFont.load(), workers=1)
+    journal = SqliteBatchJournal(directory / "journal.db")
+    try:
+        outcomes = list(signer.sign(items, decree30_steps(official, agency), journal))
+    finally:
+        journal.close()
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
+    return [o.signed_pdf for o in outcomes]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=20)
@@ -162,17 +194,14 @@ def main() -> None:
     options = parser.parse_args()
 
     from tests.pki import serve_pki
-    from tests.verification.documents import DocumentSigner, unsigned_pdf
     from verification import VerificationPolicy
 
     with tempfile.TemporaryDirectory() as directory:
         pki, server = serve_pki(Path(directory) / "pki")
-        signer = DocumentSigner(pki)
         started = time.perf_counter()
-        documents = [
-            signer.sign_b_lta(unsigned_pdf(f"Giấy chứng nhận số {n}")) for n in range(options.documents)
-        ]
-        print(f"signed {len(documents)} B-LTA documents in {time.perf_counter() - started:.1f} s")
+        documents = sign_batch(pki, options.documents, Path(directory))
+        elapsed = time.perf_counter() - started
+        print(f"signed {len(documents)} Decree 30 results (B-LTA) as one batch in {elapsed:.1f} s")
         server.shutdown()  # verification uses only what the documents carry
         policy = VerificationPolicy.from_certificates([pki.root_cert_path.read_bytes()])
     root_der = policy.trust_roots[0]

@@ -3,49 +3,40 @@
 One :class:`WorkerCaches` lives in each pool worker (created in the worker's main
 function, passed explicitly, never global). Parsed OCSP responses and CRLs are keyed by
 their bytes, trust managers by the trust-root set, report descriptions of certificates by
-the certificate's hash, prepared name values by the value; all bounded. Nothing here holds
-an outcome (a path, a revocation status, a verdict): every document is still checked in
-full, so what one document left in a worker cannot make another pass.
+the certificate's hash, the CRL/OCSP sources a certificate declares by its hash, prepared name
+values by the value; all bounded.
+
+One kind of outcome is held: successful certificate path validations
+(:class:`~verification.path_outcomes.PathOutcomes`), keyed by everything such a validation
+reads (the certificate, the context's certificates, trust roots and OCSP/CRL data as hashes of
+their DER, the context's settings) and by where the validation time lies among the instants of
+that material it is compared with (validity bounds, OCSP/CRL update and revocation times, each
+± the tolerance): the time itself when it is one of them, else the gap between two. So a reused
+outcome is the one a fresh validation would give. A revoked, expired or not yet valid
+signer, another root or other revocation data make another key; failures are never kept.
+Everything else about a document (its bytes, signature values, timestamps' imprints, changes
+after signing, the verdict) is checked in full every time.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from datetime import datetime
-from typing import Callable, Generic, Hashable, TypeVar
+from typing import Callable, TypeVar
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.util import get_declared_revinfo
 
 from verification.anchors import KeyMatchingTrustManager
+from verification.bounded import BoundedCache
+from verification.path_outcomes import OutcomeScope, PathOutcomes
 from verification.policy import VerificationPolicy
 
-K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-
-class BoundedCache(Generic[K, V]):
-    """Least-recently-used mapping with a fixed number of entries."""
-
-    def __init__(self, size: int):
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        try:
-            self._items.move_to_end(key)
-            return self._items[key]
-        except KeyError:
-            value = self._items[key] = make()
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
-            return value
+__all__ = ["BoundedCache", "WorkerCaches"]
 
 
 class WorkerCaches:
@@ -57,10 +48,14 @@ class WorkerCaches:
         self._crls: BoundedCache[bytes, asn1_crl.CertificateList] = BoundedCache(entries)
         self._certs: BoundedCache[bytes, x509.Certificate] = BoundedCache(entries)
         self._described: BoundedCache[bytes, object] = BoundedCache(entries)
+        self._declared: BoundedCache[bytes, tuple[bool, bool]] = BoundedCache(entries)
         self.prepared_names: BoundedCache[str, str] = BoundedCache(entries * 8)
         """RFC 4518-prepared name values (see :mod:`verification.names`)."""
         self.name_keys: BoundedCache[bytes, tuple] = BoundedCache(entries)
         """Comparison keys of whole names by their DER (see :mod:`verification.names`)."""
+        self.path_outcomes = PathOutcomes(entries // 2)
+        """Successful path validations, used once :func:`verification.path_outcomes.reuse_path_outcomes`
+        is installed (workers only)."""
 
     def trust(self, policy: VerificationPolicy) -> KeyMatchingTrustManager:
         """Trust manager for the policy's trust-root set (built once per set)."""
@@ -87,6 +82,12 @@ class WorkerCaches:
         names costs more than hashing it. Keyed by the certificate's SHA-256."""
         return self._described.get_or_make(cert.sha256, lambda: describe(cert))
 
+    def declared_revinfo(self, cert: x509.Certificate) -> tuple[bool, bool]:
+        """Whether ``cert`` names CRL distribution points and OCSP responders (pyHanko's
+        ``get_declared_revinfo``), read once per certificate: a fresh copy of the certificate
+        per signature would parse its extensions again. Keyed by the certificate's SHA-256."""
+        return self._declared.get_or_make(cert.sha256, lambda: get_declared_revinfo(cert))
+
     def crl(self, der: bytes) -> asn1_crl.CertificateList:
         return self._crls.get_or_make(
             hashlib.sha256(der).digest(), lambda: asn1_crl.CertificateList.load(der)
@@ -101,7 +102,7 @@ class WorkerCaches:
         """
         policy: VerificationPolicy = doc.policy
         fetching = policy.allow_fetching
-        return ValidationContext(
+        context = ValidationContext(
             trust_manager=self.trust(policy),
             other_certs=doc.dss_certs,
             ocsps=doc.dss_ocsps,
@@ -111,3 +112,6 @@ class WorkerCaches:
             retroactive_revinfo=True,
             revocation_mode="hard-fail" if hard_fail else "soft-fail",
         )
+        if not fetching:  # fetched data would not be in the memo's key
+            context.path_outcomes = OutcomeScope(self.path_outcomes, policy.trust_root_set_id)
+        return context

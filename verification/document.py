@@ -9,8 +9,9 @@ from datetime import datetime
 
 from asn1crypto import x509
 from pyhanko.pdf_utils import misc
+from pyhanko.pdf_utils.decode_limits import DecodePurpose
+from pyhanko.pdf_utils.misc import get_and_apply
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from verification.caches import WorkerCaches
@@ -48,14 +49,26 @@ class Document:
     _timestamp_contexts: dict = field(default_factory=dict)
 
     def read_dss(self) -> None:
-        """Load the document's DSS (certificates, OCSP responses, CRLs) through the caches."""
+        """Load the document's DSS (certificates, OCSP responses, CRLs) through the caches.
+
+        Read as pyHanko's ``DocumentSecurityStore.read_dss`` reads it (the same entries, the same
+        decoding, certificates one per issuer and serial number, the last one filed, the same
+        errors for the same defects), parsing each item through the caches instead of afresh."""
         try:
-            dss = DocumentSecurityStore.read_dss(self.reader)
-            self.dss_certs = [self.caches.certificate(ref.get_object().data) for ref in dss.certs.values()]
-            self.dss_ocsps = [self.caches.ocsp(ref.get_object().data) for ref in dss.ocsps]
-            self.dss_crls = [self.caches.crl(ref.get_object().data) for ref in dss.crls]
+            dss = self.reader.root["/DSS"]
+            by_issuer_serial = {}
+            for ref in get_and_apply(dss, "/Certs", list, default=[]):
+                cert = self.caches.certificate(ref.get_object().read_data(DecodePurpose.CERTIFICATE))
+                by_issuer_serial[cert.issuer_serial] = cert
+            ocsps = [self.caches.ocsp(ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE))
+                     for ref in get_and_apply(dss, "/OCSPs", list, default=[])]
+            crls = [self.caches.crl(ref.get_object().read_data(DecodePurpose.CRL))
+                    for ref in get_and_apply(dss, "/CRLs", list, default=[])]
+            if "/VRI" in dss:
+                dict(dss["/VRI"])  # pyHanko refuses a DSS whose VRI is not a dictionary
         except (KeyError, ValueError, TypeError, misc.PdfError):
-            pass  # no (usable) DSS: validation uses what the signatures carry
+            return  # no (usable) DSS: validation uses what the signatures carry
+        self.dss_certs, self.dss_ocsps, self.dss_crls = list(by_issuer_serial.values()), ocsps, crls
 
     def timestamp_context(self, at: datetime | None):
         """The context for timestamp tokens made at `at` (shared by the tokens of that moment).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from asn1crypto import x509
 
-from verification.caches import BoundedCache
+from verification.bounded import BoundedCache
 
 MAX_MEMO_STRING = 512
 """Longer values (unusual; hostile certificates) are prepared every time, not stored."""

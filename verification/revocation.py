@@ -12,7 +12,6 @@ embeds (its DSS) plus what was fetched, so a match there is what the check relie
 from __future__ import annotations
 
 from asn1crypto import x509
-from pyhanko_certvalidator.util import get_declared_revinfo
 
 from verification.report import RevocationSource
 
@@ -20,7 +19,7 @@ from verification.report import RevocationSource
 def revocation_source(cert: x509.Certificate, issuer: x509.Certificate | None, context, doc) -> RevocationSource:
     """The source of ``cert``'s revocation status in ``context`` (a validation context the
     certificate validated in); ``doc`` holds the document's embedded OCSP responses and CRLs."""
-    has_crl, has_ocsp = get_declared_revinfo(cert)
+    has_crl, has_ocsp = doc.caches.declared_revinfo(cert)
     if has_ocsp and issuer is not None:
         response = next((r for r in context.ocsps if _ocsp_covers(r, cert, issuer)), None)
         if response is not None:

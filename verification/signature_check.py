@@ -5,6 +5,7 @@ changes after signing, trust and revocation, its signature timestamp, its PAdES 
 from __future__ import annotations
 
 from pyhanko.sign.ades.report import AdESIndeterminate
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, async_validate_pdf_signature
 
 from verification.certificate_status import certificate_verdict, proven_time
@@ -111,12 +112,24 @@ async def _validate(emb: EmbeddedPdfSignature, doc: Document, signer_cert, token
 
 async def _validate_at(emb: EmbeddedPdfSignature, doc: Document, moment, facts: Facts):
     signer_vc = doc.caches.validation_context(doc, moment=moment, hard_fail=True)
+    # pyHanko reads the timestamp context only for tokens the signature carries
+    ts_vc = doc.timestamp_context(moment) if _carries_timestamps(emb) else None
     try:
-        status = await async_validate_pdf_signature(emb, signer_vc, doc.timestamp_context(moment), skip_diff=True)
+        status = await async_validate_pdf_signature(emb, signer_vc, ts_vc, skip_diff=True)
     except Exception as exc:  # malformed algorithm identifiers and the like
         facts.fail_validation(exc)
         return None, signer_vc
     return status, signer_vc
+
+
+def _carries_timestamps(emb: EmbeddedPdfSignature) -> bool:
+    """Whether the signature holds a signature or content timestamp token (or an attribute
+    that cannot be read, which pyHanko will try to)."""
+    try:
+        info = emb.signer_info
+        return any(any(True for _ in extract_tst_data_iter(info, signed=signed)) for signed in (False, True))
+    except Exception:
+        return True
 
 
 def _timestamp_trusted(status) -> bool:

@@ -28,11 +28,10 @@ def _worker_main(conn) -> None:
     """Worker process: verify documents sent over ``conn`` until told to stop."""
     from verification.caches import WorkerCaches
     from verification.engine import verify_document
-    from verification.names import memoise_name_keys, memoise_name_preparation
+    from verification.worker_setup import prepare_worker
 
     caches = WorkerCaches()
-    memoise_name_preparation(caches.prepared_names)  # this process only verifies
-    memoise_name_keys(caches.name_keys)
+    prepare_worker(caches)  # this process only verifies
     conn.send(_READY)
     while True:
         try:
