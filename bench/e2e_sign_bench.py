@@ -1,19 +1,22 @@
 """Decree 30 results end to end through the service, against the signing pipeline alone, same N, same run.
 
-    .venv/bin/python -m bench.e2e_sign_bench [--n 300] [--batches 2]
+    .venv/bin/python -m bench.e2e_sign_bench [--n 300] [--batches 2] [--signing prefork]
                                              [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 A fresh PostgreSQL database beside the one named (dropped at the end), the development PKI's TSA/OCSP
-served by the app over loopback HTTP, Redis as the Celery broker (a queue of this run's own), Celery beat
-and two workers (prefork, concurrency 1 each) as subprocesses, and a counting webhook store as the one
-delivery target. A case system posts N results through ``POST /api/v1/results`` (real HTTP, signed
-assertions); then an official posts them as ``--batches`` signing batches (one per worker, so both sign),
-the official's key held by the service (``DEV_OFFICIAL_SIGNING=server``: nobody has to approve). The clock
+served by the app over loopback HTTP, Redis as the Celery broker (queues of this run's own), Celery beat
+and two workers as subprocesses, and a counting webhook store as the one delivery target. The workers are
+deployed as the README says: one reads the signing queue with ``--pool threads --concurrency 1`` and signs
+each batch on a pool of two processes (``SIGNING_WORKERS=2``), the other (prefork, concurrency 1) takes
+everything else (deliveries). ``--signing prefork``: the earlier deployment, two prefork workers on one
+queue, each signing a batch in-process. A case system posts N results through ``POST /api/v1/results``
+(real HTTP, signed assertions); then an official posts them as ``--batches`` signing batches, the
+official's key held by the service (``DEV_OFFICIAL_SIGNING=server``: nobody has to approve). The clock
 runs from the first batch post until every result is ``delivered``. Afterwards the pipeline alone
 (``bench.sign_bench``'s ``decree30`` level, two processes) signs the same N in a subprocess.
 
-CPU ms per result: the workers' process groups (main + pool child) between the first batch post and the
-end, plus this process (the app that serves the PKI and receives the deliveries).
+CPU ms per result: the workers' process groups (main, pool and signing processes) between the first batch
+post and the end, plus this process (the app that serves the PKI and receives the deliveries).
 """
 from __future__ import annotations
 
@@ -36,15 +39,17 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
+from bench.load_cpu import cpu_snapshot
 from bench.load_server import fresh_database
 from bench.sign_bench import _subprocess, start_pki, templates
 
 AGENCY = "000.00.15.H40"
 
 
-def _session_ticks(session_id: int) -> int:
-    """User + system CPU ticks of every live process in a session (a worker and its pool children)."""
-    total = 0
+def _session_ticks(session_id: int) -> dict[str, int]:
+    """User + system CPU ticks of a session's live processes (a worker and its pool or signing
+    processes): its main process apart from the others."""
+    total = {"main": 0, "others": 0}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -54,20 +59,39 @@ def _session_ticks(session_id: int) -> int:
         except OSError:
             continue
         if int(fields[3]) == session_id:  # field 6 of stat: the session id
-            total += int(fields[11]) + int(fields[12])
+            total["main" if int(entry) == session_id else "others"] += int(fields[11]) + int(fields[12])
     return total
 
 
-def _environment(folder: Path, store_url: str, broker_url: str) -> None:
+def _worker_cpu(sessions: dict[str, int]) -> dict[str, int]:
+    """Ticks per worker and role: ``w1 main``, ``w1 others`` ..."""
+    return {f"{name} {role}": ticks for name, session in sessions.items()
+            for role, ticks in _session_ticks(session).items()}
+
+
+def _environment(folder: Path, store_url: str, broker_url: str, signing: str) -> None:
     """What an operator sets, for this process's app and the worker processes alike."""
     targets = folder / "targets.json"
     targets.write_text(json.dumps({"targets": [
         {"name": "portal", "type": "webhook", "url": store_url, "include_document": False, "timeout_seconds": 10},
     ]}))
+    queue = f"wallet-bench-{uuid.uuid4().hex[:12]}"
     os.environ.update(
-        CELERY_BROKER_URL=broker_url, CELERY_QUEUE=f"wallet-bench-{uuid.uuid4().hex[:12]}",
+        CELERY_BROKER_URL=broker_url, CELERY_QUEUE=queue, SIGNING_WORKERS="2",
+        CELERY_SIGNING_QUEUE=f"{queue}-signing" if signing == "threads" else "",
         DELIVERY_TARGETS_FILE=str(targets), DELIVERY_POLL_SECONDS="2", DEV_OFFICIAL_SIGNING="server",
     )
+
+
+def _start_workers(fleet, signing: str) -> list[str]:
+    """The two workers: a signing worker with a process pool and a prefork one for the rest, or two
+    prefork workers on one queue (``signing == "prefork"``)."""
+    if signing == "threads":
+        fleet.worker("w1", "--pool", "threads", "--concurrency", "2", "--queues", os.environ["CELERY_SIGNING_QUEUE"])
+    else:
+        fleet.worker("w1")
+    fleet.worker("w2")
+    return ["w1", "w2"]
 
 
 def _serve_app(database_url: str, folder: Path):
@@ -113,6 +137,13 @@ def _post_results(app, url: str, n: int) -> list[str]:
     return ids
 
 
+def _statuses(engine: sa.Engine) -> dict[str, int]:
+    """How many results are in each status, counted by PostgreSQL (the database holds this run's only):
+    the poll costs the machine next to nothing, unlike loading every result."""
+    with engine.connect() as connection:
+        return dict(connection.execute(sa.text("SELECT status, count(*) FROM results GROUP BY status")).all())
+
+
 def _wait_ready(fleet, names: list[str], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not all(" ready." in fleet.log(name) for name in names):
@@ -122,25 +153,25 @@ def _wait_ready(fleet, names: list[str], timeout: float = 120) -> None:
 
 
 def _profile(pids: list[int], profile: Path | None) -> list[subprocess.Popen]:
-    """py-spy on each worker and its pool child, folded stacks in `profile` (empty without it)."""
+    """py-spy on each process and its children, folded stacks in `profile` (empty without it)."""
     if profile is None:
         return []
     profile.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--nonblocking",
-                              "--format", "raw", "-r", "50", "-p", str(pid), "-o", str(profile / f"worker-{pid}.txt")],
+    return [subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--nonblocking", "--gil",
+                              "--format", "raw", "-r", "200", "-p", str(pid), "-o", str(profile / f"worker-{pid}.txt")],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in pids]
 
 
-def run_service(database_url: str, folder: Path, n: int, batches: int, broker_url: str,
-                profile: Path | None = None) -> dict:
+def run_service(database_url: str, folder: Path, n: int, batches: int, broker_url: str, signing: str,
+                profile: Path | None = None, show_progress: bool = False) -> dict:
     from tests.conftest import login_as, official_principal
     from tests.delivery.receiver import CountingStore
-    from tests.scale.conftest import Fleet, post_batches, statuses
+    from tests.scale.conftest import Fleet, post_batches
     from wallet_service.services import services
 
     folder.mkdir()
     store = CountingStore()
-    _environment(folder, store.url, broker_url)
+    _environment(folder, store.url, broker_url, signing)
     app, url, server = _serve_app(database_url, folder)
     with app.app_context():
         start = time.perf_counter()
@@ -153,27 +184,33 @@ def run_service(database_url: str, folder: Path, n: int, batches: int, broker_ur
         fleet = Fleet(environment, folder / "logs")
         try:
             fleet.beat()
-            workers = ["w1", "w2"]
-            for name in workers:
-                fleet.worker(name)
+            workers = _start_workers(fleet, signing)
             _wait_ready(fleet, workers)
             client = app.test_client()
             csrf = {"X-CSRFToken": login_as(app, client, official_principal("official1"))}
-            sessions = [fleet.processes[name].pid for name in workers]
-            spies = _profile(sessions, profile)
-            ticks, cpu = sum(_session_ticks(s) for s in sessions), time.process_time()
+            sessions = {name: fleet.processes[name].pid for name in workers}
+            spies = _profile([*sessions.values(), os.getpid()], profile)  # the workers and this app
+            database = sa.engine.make_url(database_url).database
+            ticks, cpu, services_before = _worker_cpu(sessions), time.process_time(), cpu_snapshot(os.getpid(), database)
+            counter = sa.create_engine(database_url, pool_size=1)
             start = time.perf_counter()
             post_batches(client, csrf, ids, batches)
-            signed_at = None
-            while (counts := statuses(ids)) != {"delivered": n}:
+            posted_at, signed_at, progress = time.perf_counter() - start, None, []
+            while (counts := _statuses(counter)) != {"delivered": n}:
+                progress.append((time.perf_counter() - start, counts))
                 if signed_at is None and counts.get("signed", 0) + counts.get("delivered", 0) == n:
                     signed_at = time.perf_counter() - start
                 if time.perf_counter() - start > 1800:
                     raise SystemExit(f"not all delivered after 30 min: {counts}")
                 time.sleep(0.2)
             seconds = time.perf_counter() - start
-            worker_cpu = (sum(_session_ticks(s) for s in sessions) - ticks) / os.sysconf("SC_CLK_TCK")
+            counter.dispose()
+            if show_progress:
+                print(f"batches posted after {posted_at:.2f} s", *(f"{t:.1f} s {c}" for t, c in progress[::3]), sep="\n")
+            per_role = {role: (after - ticks.get(role, 0)) * 1000 / os.sysconf("SC_CLK_TCK") / n
+                        for role, after in _worker_cpu(sessions).items()}
             main_cpu = time.process_time() - cpu
+            services_after = cpu_snapshot(os.getpid(), database)
             load = os.getloadavg()[0]
             for spy in spies:
                 spy.send_signal(signal.SIGINT)
@@ -187,7 +224,9 @@ def run_service(database_url: str, folder: Path, n: int, batches: int, broker_ur
             store.close()
     assert len(store.state.accepted) == n, f"the store accepted {len(store.state.accepted)} of {n}"
     return {"intake_rate": n / intake, "seconds": seconds, "rate": n / seconds, "signed_seconds": signed_at,
-            "worker_cpu_ms": worker_cpu * 1000 / n, "main_cpu_ms": main_cpu * 1000 / n, "load": load}
+            "worker_cpu_ms": sum(per_role.values()), "per_role_ms": per_role,
+            "database_ms": (services_after["database"] - services_before["database"]) * 1000 / n,
+            "redis_ms": (services_after["redis"] - services_before["redis"]) * 1000 / n, "main_cpu_ms": main_cpu * 1000 / n, "load": load}
 
 
 def run_pipeline(folder: Path, n: int, workers: int) -> dict:
@@ -207,6 +246,9 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=2, help="signing batches the official posts (default 2)")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--broker-url", default=os.environ.get("WALLET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--signing", choices=("threads", "prefork"), default="threads",
+                        help="how the workers sign (default: a signing worker with a process pool)")
+    parser.add_argument("--progress", action="store_true", help="print the results' statuses as they change")
     parser.add_argument("--profile", type=Path, help="a folder for py-spy's folded stacks of the workers")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per TSA/OCSP request otherwise
@@ -214,13 +256,17 @@ def main() -> None:
     print(f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}; CPUs: {os.cpu_count()}", flush=True)
     with fresh_database(args.database_url, "e2e_sign_bench_") as url, \
             tempfile.TemporaryDirectory(prefix="e2e-bench-") as folder:
-        service = run_service(url, Path(folder) / "service", args.n, args.batches, args.broker_url, args.profile)
+        service = run_service(url, Path(folder) / "service", args.n, args.batches, args.broker_url,
+                              args.signing, args.profile, args.progress)
         (Path(folder) / "pipeline").mkdir()
         pipe = run_pipeline(Path(folder) / "pipeline", args.n, 2)
-    print(f"results: {args.n} in {args.batches} batches; intake through the API: {service['intake_rate']:.1f} results/s")
+    print(f"results: {args.n} in {args.batches} batches, signing workers: {args.signing}; intake through the API: {service['intake_rate']:.1f} results/s")
     print(f"end to end (batch post -> all delivered): {service['seconds']:.1f} s = {service['rate']:.1f} results/s"
           f" (all signed after {service['signed_seconds'] or service['seconds']:.1f} s); load {service['load']:.2f}")
-    print(f"CPU ms per result: workers {service['worker_cpu_ms']:.1f}, app (PKI services, store) {service['main_cpu_ms']:.1f}")
+    roles = ", ".join(f"{role} {ms:.1f}" for role, ms in service["per_role_ms"].items())
+    print(f"CPU ms per result: workers {service['worker_cpu_ms']:.1f} ({roles}), "
+          f"app (PKI services, store) {service['main_cpu_ms']:.1f}, PostgreSQL {service['database_ms']:.1f}, "
+          f"Redis {service['redis_ms']:.1f}")
     print(f"pipeline alone (decree30, 2 processes): {pipe['seconds']:.1f} s = {pipe['rate']:.1f} results/s, "
           f"CPU ms per result {pipe['cpu_ms']:.1f} + PKI {pipe['pki_ms']:.1f}; load {os.getloadavg()[0]:.2f}")
     print(f"end to end / pipeline: {service['rate'] / pipe['rate']:.0%} (target >= 80 %)")
