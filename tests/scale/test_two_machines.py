@@ -40,9 +40,7 @@ from .conftest import (
 
 pytestmark = pytest.mark.postgres
 
-# Batches of fifteen in the default suite: a batch of six is signed in well under a second, and on a
-# busy machine the last ones could all be recorded before one was caught mid-way.
-BATCHES = 10 if VOLUME_RUN else 4
+BATCHES = 10
 KILL_AT = 0.3  # share of the results signed before the first worker is frozen
 FIELDS = ["Sig1-CanBo", "Sig2-CoQuan"]
 BROKERS = [pytest.param(REDIS_URL, id="redis")] + ([pytest.param(RABBITMQ_URL, id="rabbitmq")] if VOLUME_RUN else [])
@@ -131,13 +129,15 @@ def test_a_batch_taken_over_on_another_machine_is_finished_not_signed_again(app,
     csrf = {"X-CSRFToken": login_as(app, client, official_principal("official1"))}
     first, second = machine(app, tmp_path / "machine-1"), machine(app, tmp_path / "machine-2")
     fleet.beat(machine=second)
+    # w1 signs alone until it is caught mid-batch, so that the batch caught is certainly its own; the
+    # second machine's worker starts while w1 is frozen, and takes over once w1's lease runs out.
     fleet.worker("w1", machine=first)
-    fleet.worker("w2", machine=second)
     batch_ids = post_batches(client, csrf, ids, BATCHES)
 
     assert wait_until(lambda: sum(statuses(ids).get(s, 0) for s in ("signed", "delivered")) >= KILL_AT * RESULTS,
                       timeout=30 * 60), (statuses(ids), fleet.log("w1")[-3000:])
     held, signed_by_w1 = freeze_mid_batch(fleet, "w1")
+    fleet.worker("w2", machine=second)
     fleet.kill("w1")
     assert fleet.processes["w1"].returncode == -signal.SIGKILL
 
