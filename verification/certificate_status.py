@@ -1,11 +1,14 @@
 """The signer certificate's status named as ETSI EN 319 102-1 names it.
 
 pyHanko's basic validation judges the certificate at one moment (the signature timestamp's
-time, else now) and cannot tell "outside its validity, no proof of when it signed" from
-"proven to have signed outside it": expired gives INDETERMINATE/OUT_OF_BOUNDS_NO_POE,
+time, else the earliest document timestamp covering it, else now) and cannot tell "outside its
+validity, no proof of when it signed" from "proven to have signed outside it": expired gives INDETERMINATE/OUT_OF_BOUNDS_NO_POE,
 revoked INDETERMINATE/REVOKED_NO_POE, not yet valid a general chain failure. A trusted
 signature timestamp is such a proof (the best-signature-time of EN 319 102-1 5.6), so with
-it the answers become the failures the standard gives.
+it the answers become the failures the standard gives. A document timestamp that covers a
+signature without one (:mod:`verification.existence`) moves the moment of judgement to its time,
+but only shows the signature existed by then, not when it was made: it leaves these answers
+INDETERMINATE, as EN 319 102-1's past signature validation does when the proof is not early enough.
 """
 
 from __future__ import annotations

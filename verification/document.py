@@ -46,6 +46,8 @@ class Document:
     dss_certs: list[x509.Certificate] = field(default_factory=list)
     dss_ocsps: list = field(default_factory=list)
     dss_crls: list = field(default_factory=list)
+    existence_proofs: tuple = ()
+    """What the document timestamps that passed prove (:class:`verification.existence.ExistenceProof`)."""
     _timestamp_contexts: dict = field(default_factory=dict)
 
     def read_dss(self) -> None:

@@ -26,6 +26,7 @@ from verification.caches import WorkerCaches
 from verification.damaged import damaged_report, find_raw_signatures
 from verification.document import Document, is_timestamp
 from verification.document_checks import check_document
+from verification.existence import existence_proof
 from verification.policy import VerificationPolicy
 from verification.reader import open_pdf
 from verification.report import ISSUED_DOCUMENT, SIGNER_PERMISSIONS, VerificationReport, worst
@@ -95,12 +96,10 @@ async def _verify(
     embedded = sorted(found.embedded, key=lambda e: e.signed_revision)
     doc = Document(data, reader, policy, caches, embedded, strict=strict, issued_as_is=issued_as_is)
     doc.read_dss()
-    signatures, timestamps = [], []
-    for emb in embedded:
-        if is_timestamp(emb):
-            timestamps.append(await verify_timestamp(emb, doc))
-        else:
-            signatures.append(await verify_signature(emb, doc))
+    # document timestamps first: those that pass are the times the signatures are proven to exist at
+    timestamps = [await verify_timestamp(emb, doc) for emb in embedded if is_timestamp(emb)]
+    doc.existence_proofs = tuple(p for p in map(existence_proof, timestamps) if p is not None)
+    signatures = [await verify_signature(emb, doc) for emb in embedded if not is_timestamp(emb)]
     document = check_document(data, found.field_of_object, found.unreadable, strict)
     indication, sub_indication = worst(signatures + timestamps + [document])
     return VerificationReport(

@@ -33,6 +33,14 @@ CERTIFICATE_MESSAGES: dict[str, tuple[str, str]] = {
         "A trusted timestamp proves the signature was made after its certificate was revoked.",
         "Dấu thời gian tin cậy chứng minh chữ ký được tạo sau khi chứng thư số đã bị thu hồi.",
     ),
+    "finding.judged_at_document_timestamp": (
+        "The signature has no trusted timestamp of its own: its certificate and revocation status "
+        "were checked at {time}, the time of the document timestamp “{field}”, the earliest trusted "
+        "proof that the signature existed.",
+        "Chữ ký không có dấu thời gian tin cậy của riêng mình: chứng thư số và tình trạng thu hồi "
+        "được kiểm tra tại thời điểm {time} của dấu thời gian tài liệu “{field}”, bằng chứng tin cậy "
+        "sớm nhất cho thấy chữ ký đã tồn tại.",
+    ),
     "finding.certificate_expired": (
         "The signer's certificate expired on {date}; nothing proves the signature was made before.",
         "Chứng thư số của người ký đã hết hạn vào {date}; không có bằng chứng chữ ký được tạo trước đó.",

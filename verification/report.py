@@ -15,7 +15,7 @@ from verification.changes_detail import FieldChange
 from verification.messages import render
 from verification.summary import named_changes
 
-REPORT_FORMAT = 1
+REPORT_FORMAT = 2
 """Version of what the engine reports for a document: raise it when a change to the engine can
 change a report, so that reports stored by earlier versions are no longer used."""
 SIGNER_PERMISSIONS = "signer-permissions"
@@ -243,7 +243,9 @@ class SignatureReport:
     location: str | None = None
     """/Location of the signature dictionary."""
     validation_time: datetime | None = None
-    """Moment at which the certificate chain was evaluated (signature timestamp time if trusted)."""
+    """Moment at which the certificate chain was evaluated: the signature timestamp's time if it is
+    trusted, else the time of the earliest passed document timestamp covering the signature, else
+    the time of verification (the findings say which)."""
     revocation_source: RevocationSource = RevocationSource.NONE
     """What the revocation status was read from (``none``: it was not checked)."""
 

@@ -11,6 +11,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature, async_val
 from verification.certificate_status import certificate_verdict, proven_time
 from verification.changes_after_signing import analyse_changes, beyond_issued_document
 from verification.document import Document
+from verification.existence import earliest_proof
 from verification.indications import Facts, indication_for, sub_name
 from verification.pades_level import pades_level
 from verification.report import (
@@ -49,7 +50,7 @@ async def verify_signature(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
     except Exception:
         signer_cert = None
 
-    status, context = await _validate(emb, doc, signer_cert, token, facts)
+    status, context, proof = await _validate(emb, doc, signer_cert, token, byte_range, facts)
     intact = _judge_integrity(emb, status, facts)
     changes, change_findings, docmdp_violated = analyse_changes(emb, doc, intact)
     if changes.pages_added or changes.pages_removed or docmdp_violated:
@@ -60,6 +61,9 @@ async def verify_signature(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
     trusted, chain, revocation, timestamp = False, (), (RevocationStatus.UNKNOWN, RevocationSource.NONE), None
     if status is not None:
         trusted, chain, revocation, timestamp = _judge_trust(status, doc, intact, facts, context)
+    if status is not None and proof is not None:
+        facts.findings.append(Message("finding.judged_at_document_timestamp",
+                                      {"time": proof.time.isoformat(), "field": proof.field_name}))
     if intact and changes.modified:
         facts.fail(Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
     facts.findings.extend(change_findings)
@@ -90,24 +94,32 @@ async def verify_signature(emb: EmbeddedPdfSignature, doc: Document) -> Signatur
     )
 
 
-async def _validate(emb: EmbeddedPdfSignature, doc: Document, signer_cert, token, facts: Facts):
-    """pyHanko's status of the signature, judged at its timestamp's time, and the context it
-    was judged in; the status is None when it could not be validated (why is in ``facts``)."""
+async def _validate(emb: EmbeddedPdfSignature, doc: Document, signer_cert, token, byte_range, facts: Facts):
+    """pyHanko's status of the signature, the context it was judged in and the document timestamp
+    whose time it was judged at (None: its own timestamp's time, or now). Judged at its trusted
+    timestamp's time, else at the earliest document timestamp that proves it existed, else now.
+    The status is None when it could not be validated (why is in ``facts``)."""
     if signer_cert is None:
         facts.fail(Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND", Message("finding.no_signing_certificate"))
         emb.compute_integrity_info(skip_diff=True)
-        return None, None
+        return None, None, None
     tst_time = token_gen_time(token)
-    status, context = await _validate_at(emb, doc, tst_time, facts)
-    if status is not None and tst_time is not None and not _timestamp_trusted(status):
-        # an unproven timestamp proves no signing time: judge the certificate now instead
-        status, context = await _validate_at(emb, doc, None, facts)
+    # a fetching context judges now whatever the moment (see WorkerCaches.validation_context)
+    proof = None if doc.policy.allow_fetching else earliest_proof(doc.existence_proofs, byte_range)
+    if tst_time is None:
+        status, context = await _validate_at(emb, doc, proof.time if proof else None, facts)
+    else:
+        status, context = await _validate_at(emb, doc, tst_time, facts)
+        if status is not None and _timestamp_trusted(status):
+            proof = None
+        elif status is not None:  # an unproven timestamp proves no signing time
+            status, context = await _validate_at(emb, doc, proof.time if proof else None, facts)
     if emb.coverage is None:
         try:
             emb.compute_integrity_info(skip_diff=True)
         except Exception:
             pass
-    return status, context
+    return status, context, proof if status is not None else None
 
 
 async def _validate_at(emb: EmbeddedPdfSignature, doc: Document, moment, facts: Facts):

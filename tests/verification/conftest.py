@@ -85,3 +85,29 @@ def certificate_cases(trusted_pki, foreign_pki) -> dict[str, bytes]:
         "no_revocation_source": b_lta(unchecked),
         "look_alike_root": b_lta(impostor),
     }
+
+
+@pytest.fixture(scope="session")
+def decree30_result(trusted_pki, tmp_path_factory) -> bytes:
+    """A result as the service signs it (signing pipeline, Decree 30 steps): the official's B-B
+    signature with the visible stamp, no timestamp of its own, then the agency seal at B-LTA."""
+    from adapters.keys.pkcs12 import Pkcs12KeySource
+    from signing.journal import SqliteBatchJournal
+    from signing.pipeline import BatchItem, BatchSigner, decree30_steps
+    from signing.profiles import TrustServices
+    from signing.stamp import StampFont, StampText
+
+    def key(name):
+        return Pkcs12KeySource.from_file(trusted_pki.pkcs12_path(name), trusted_pki.pkcs12_passphrase())
+
+    item = BatchItem("kq-poe", unsigned_pdf("Giấy phép kinh doanh"),
+                     StampText("Nguyễn Văn An", "Trung tâm Phục vụ hành chính công phường Hạ Long"),
+                     "https://wallet.example.vn/v/kq-poe")
+    signer = BatchSigner(trust_services=TrustServices(tsa_url=trusted_pki.tsa_url), font=StampFont.load(), workers=1)
+    journal = SqliteBatchJournal(tmp_path_factory.mktemp("decree30") / "journal.db")
+    try:
+        (outcome,) = signer.sign([item], decree30_steps(key("official1"), key("000.00.15.H40")), journal)
+    finally:
+        journal.close()
+    assert outcome.ok, outcome.error
+    return outcome.signed_pdf

@@ -48,6 +48,24 @@ def test_the_services_own_signed_result_passes_and_names_the_result(app, client,
     assert "has not been annulled" in registry["message"]
 
 
+def test_the_officials_signature_says_it_was_judged_at_the_document_timestamp(app, client, signed_result):
+    """The official signs B-B (no timestamp of its own): its certificate is judged at the document
+    timestamp's time, so the result stays valid after the embedded OCSP responses go stale."""
+    pdf = signed_pdf(app, signed_result)
+    vi, en = post_pdf(client, pdf, "vi").get_json(), post_pdf(client, pdf, "en").get_json()
+
+    stamp_time = en["document_timestamps"][0]["timestamp"]["time"]
+    official, seal = en["signatures"]
+    assert official["timestamp"] is None and official["validation_time"] == stamp_time
+    assert seal["validation_time"] == seal["timestamp"]["time"]
+    (text_en,) = [f["text"] for f in official["findings"] if f["code"] == "finding.judged_at_document_timestamp"]
+    (text_vi,) = [f["text"] for f in vi["signatures"][0]["findings"] if f["code"] == "finding.judged_at_document_timestamp"]
+    assert text_vi.startswith("Chữ ký không có dấu thời gian tin cậy của riêng mình: chứng thư số và tình trạng thu hồi "
+                              "được kiểm tra tại thời điểm " + stamp_time)
+    assert text_en.startswith("The signature has no trusted timestamp of its own")
+    assert not any(f["code"] == "finding.judged_at_document_timestamp" for f in seal["findings"])
+
+
 def test_messages_follow_accept_language(app, client, signed_result):
     pdf = signed_pdf(app, signed_result)
     vi, en = post_pdf(client, pdf, "vi-VN,vi;q=0.9").get_json(), post_pdf(client, pdf, "en-GB").get_json()
