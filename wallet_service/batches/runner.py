@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 
 from flask import Flask
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from signing.errors import KeySourceError, SigningError, TrustServiceError
@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 TASK = "sign_batch"
 RECORD_GROUP = 32
 """Outcomes recorded per transaction: one round trip per statement kind instead of per result."""
+
+
+_INSERT_SIGNATURE = insert(ResultSignature.__table__)
 
 
 class LostLease(RuntimeError):
@@ -278,30 +281,24 @@ def _record_signed(app: Flask, fence: _Fence, queued: dict[str, int], outcomes: 
     results = {r.id: r for r in session.scalars(
         select(Result).where(Result.id.in_(list(digests))).options(selectinload(Result.agency), selectinload(Result.citizen)))}
     now = utcnow()
-    entries = []
+    entries, signatures = [], []
     for outcome in outcomes:
         result = results[outcome.result_id]
         result.signed_sha256 = digests[result.id]
         result.signed_at = now
         result.move_to(ResultStatus.SIGNED)
-        session.add_all([
-            ResultSignature(
-                result_id=result.id,
-                position=position,
-                role="official" if position == 1 else "agency",
-                signer_name=signer.common_name,
-                organization=signer.organization,
-                certificate_serial=format(signer.serial_number, "x"),
-                certificate_sha256=signer.sha256_fingerprint,
-                signed_at=now,
-                official_id=official.id if position == 1 else None,
-            )
+        signatures.extend(
+            {"result_id": result.id, "position": position, "role": "official" if position == 1 else "agency",
+             "signer_name": signer.common_name, "organization": signer.organization,
+             "certificate_serial": format(signer.serial_number, "x"), "certificate_sha256": signer.sha256_fingerprint,
+             "signed_at": now, "official_id": official.id if position == 1 else None}
             for position, signer in enumerate(outcome.signers, start=1)
-        ])
+        )
         services(app).events.signed(session, result)  # e.g. the delivery outbox rows, in this same transaction
         entries.append(audit.Entry("result.signed", result.id, {
             "sha256": digests[result.id], "certificates": [s.sha256_fingerprint for s in outcome.signers],
             "batch": fence.batch_id}))
+    session.execute(_INSERT_SIGNATURE, signatures)  # Core: ORM objects cost ~0.3 ms a result to flush
     audit.record_many(session, f"official:{official.id}:{official.full_name}", entries)
     session.commit()
     return True
