@@ -1,15 +1,17 @@
 """Decree 30 results end to end through the service, against the signing pipeline alone, same N, same run.
 
-    .venv/bin/python -m bench.e2e_sign_bench [--n 300] [--batches 2] [--signing prefork]
+    .venv/bin/python -m bench.e2e_sign_bench [--n 300] [--batches 2] [--signing prefork-queue|threads|prefork]
                                              [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 A fresh PostgreSQL database beside the one named (dropped at the end), the development PKI's TSA/OCSP
 served by the app over loopback HTTP, Redis as the Celery broker (queues of this run's own), Celery beat
 and two workers as subprocesses, and a counting webhook store as the one delivery target. The workers are
-deployed as the README says: one reads the signing queue with ``--pool threads --concurrency 1`` and signs
-each batch on a pool of two processes (``SIGNING_WORKERS=2``), the other (prefork, concurrency 1) takes
-everything else (deliveries). ``--signing prefork``: the earlier deployment, two prefork workers on one
-queue, each signing a batch in-process. A case system posts N results through ``POST /api/v1/results``
+deployed as the README says: a signing worker reads the signing queue and runs two batches at once, and a
+prefork worker (concurrency 1) takes everything else (deliveries). ``--signing``: ``prefork-queue``
+(default) the signing worker is prefork, each batch signed in one of its two pool processes;
+``threads`` it runs the batches in its main process on a shared pool of two signing processes
+(``SIGNING_WORKERS=2``); ``prefork`` the earlier deployment, two prefork workers on one queue, signing
+and delivering in turn. A case system posts N results through ``POST /api/v1/results``
 (real HTTP, signed assertions); then an official posts them as ``--batches`` signing batches, the
 official's key held by the service (``DEV_OFFICIAL_SIGNING=server``: nobody has to approve). The clock
 runs from the first batch post until every result is ``delivered``. Afterwards the pipeline alone
@@ -78,18 +80,21 @@ def _environment(folder: Path, store_url: str, broker_url: str, signing: str) ->
     queue = f"wallet-bench-{uuid.uuid4().hex[:12]}"
     os.environ.update(
         CELERY_BROKER_URL=broker_url, CELERY_QUEUE=queue, SIGNING_WORKERS="2",
-        CELERY_SIGNING_QUEUE=f"{queue}-signing" if signing == "threads" else "",
+        CELERY_SIGNING_QUEUE=f"{queue}-signing" if signing != "prefork" else "",
         DELIVERY_TARGETS_FILE=str(targets), DELIVERY_POLL_SECONDS="2", DEV_OFFICIAL_SIGNING="server",
     )
 
 
 def _start_workers(fleet, signing: str) -> list[str]:
-    """The two workers: a signing worker with a process pool and a prefork one for the rest, or two
-    prefork workers on one queue (``signing == "prefork"``)."""
-    if signing == "threads":
-        fleet.worker("w1", "--pool", "threads", "--concurrency", "2", "--queues", os.environ["CELERY_SIGNING_QUEUE"])
-    else:
+    """The two workers: a signing worker and a prefork one for the rest, or two prefork workers on one
+    queue (``signing == "prefork"``). The signing worker runs two batches at once, in its main process
+    on a pool of two signing processes (``threads``) or one in each of its two pool processes
+    (``prefork-queue``)."""
+    if signing == "prefork":
         fleet.worker("w1")
+    else:
+        pool = "threads" if signing == "threads" else "prefork"
+        fleet.worker("w1", "--pool", pool, "--concurrency", "2", "--queues", os.environ["CELERY_SIGNING_QUEUE"])
     fleet.worker("w2")
     return ["w1", "w2"]
 
@@ -246,8 +251,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=2, help="signing batches the official posts (default 2)")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--broker-url", default=os.environ.get("WALLET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
-    parser.add_argument("--signing", choices=("threads", "prefork"), default="threads",
-                        help="how the workers sign (default: a signing worker with a process pool)")
+    parser.add_argument("--signing", choices=("prefork-queue", "threads", "prefork"), default="prefork-queue",
+                        help="how the workers are deployed (default: a prefork signing worker beside another)")
     parser.add_argument("--progress", action="store_true", help="print the results' statuses as they change")
     parser.add_argument("--profile", type=Path, help="a folder for py-spy's folded stacks of the workers")
     args = parser.parse_args()
