@@ -149,6 +149,27 @@ def _statuses(engine: sa.Engine) -> dict[str, int]:
         return dict(connection.execute(sa.text("SELECT status, count(*) FROM results GROUP BY status")).all())
 
 
+def _sign_and_deliver(database_url: str, post, n: int, show_progress: bool) -> tuple[float, float | None]:
+    """Post the batches and wait until all N results are delivered: the seconds that took, and those
+    until all were signed."""
+    counter = sa.create_engine(database_url, pool_size=1)
+    start = time.perf_counter()
+    post()
+    posted_at, signed_at, progress = time.perf_counter() - start, None, []
+    while (counts := _statuses(counter)) != {"delivered": n}:
+        progress.append((time.perf_counter() - start, counts))
+        if signed_at is None and counts.get("signed", 0) + counts.get("delivered", 0) == n:
+            signed_at = time.perf_counter() - start
+        if time.perf_counter() - start > 1800:
+            raise SystemExit(f"not all delivered after 30 min: {counts}")
+        time.sleep(0.2)
+    seconds = time.perf_counter() - start
+    counter.dispose()
+    if show_progress:
+        print(f"batches posted after {posted_at:.2f} s", *(f"{t:.1f} s {c}" for t, c in progress[::3]), sep="\n")
+    return seconds, signed_at
+
+
 def _wait_ready(fleet, names: list[str], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not all(" ready." in fleet.log(name) for name in names):
@@ -162,8 +183,8 @@ def _profile(pids: list[int], profile: Path | None) -> list[subprocess.Popen]:
     if profile is None:
         return []
     profile.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--nonblocking", "--gil",
-                              "--format", "raw", "-r", "200", "-p", str(pid), "-o", str(profile / f"worker-{pid}.txt")],
+    return [subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--nonblocking",
+                              "--gil", "--format", "raw", "-r", "200", "-p", str(pid), "-o", str(profile / f"worker-{pid}.txt")],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in pids]
 
 
@@ -197,21 +218,8 @@ def run_service(database_url: str, folder: Path, n: int, batches: int, broker_ur
             spies = _profile([*sessions.values(), os.getpid()], profile)  # the workers and this app
             database = sa.engine.make_url(database_url).database
             ticks, cpu, services_before = _worker_cpu(sessions), time.process_time(), cpu_snapshot(os.getpid(), database)
-            counter = sa.create_engine(database_url, pool_size=1)
-            start = time.perf_counter()
-            post_batches(client, csrf, ids, batches)
-            posted_at, signed_at, progress = time.perf_counter() - start, None, []
-            while (counts := _statuses(counter)) != {"delivered": n}:
-                progress.append((time.perf_counter() - start, counts))
-                if signed_at is None and counts.get("signed", 0) + counts.get("delivered", 0) == n:
-                    signed_at = time.perf_counter() - start
-                if time.perf_counter() - start > 1800:
-                    raise SystemExit(f"not all delivered after 30 min: {counts}")
-                time.sleep(0.2)
-            seconds = time.perf_counter() - start
-            counter.dispose()
-            if show_progress:
-                print(f"batches posted after {posted_at:.2f} s", *(f"{t:.1f} s {c}" for t, c in progress[::3]), sep="\n")
+            seconds, signed_at = _sign_and_deliver(database_url, lambda: post_batches(client, csrf, ids, batches), n,
+                                                   show_progress)
             per_role = {role: (after - ticks.get(role, 0)) * 1000 / os.sysconf("SC_CLK_TCK") / n
                         for role, after in _worker_cpu(sessions).items()}
             main_cpu = time.process_time() - cpu
@@ -231,7 +239,8 @@ def run_service(database_url: str, folder: Path, n: int, batches: int, broker_ur
     return {"intake_rate": n / intake, "seconds": seconds, "rate": n / seconds, "signed_seconds": signed_at,
             "worker_cpu_ms": sum(per_role.values()), "per_role_ms": per_role,
             "database_ms": (services_after["database"] - services_before["database"]) * 1000 / n,
-            "redis_ms": (services_after["redis"] - services_before["redis"]) * 1000 / n, "main_cpu_ms": main_cpu * 1000 / n, "load": load}
+            "redis_ms": (services_after["redis"] - services_before["redis"]) * 1000 / n,
+            "main_cpu_ms": main_cpu * 1000 / n, "load": load}
 
 
 def run_pipeline(folder: Path, n: int, workers: int) -> dict:
