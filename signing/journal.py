@@ -11,7 +11,9 @@ Protocol, per result and per signature step (0 = official, 1 = agency, ...):
 - Signature values are stored as soon as the key source returns them, in one atomic write
   per signing call; ``save_signatures`` refuses a second signature for the same result and
   step (:class:`JournalError`), so a resume never asks the key for it again.
-- A step's input is the previous step's FINISHED output, read back from the journal.
+- A step's input is the previous step's FINISHED output, read back from the journal; when the
+  next step's prepared document is made from it at once, both are saved in one write and the
+  output is not kept (the prepared document holds it, and is what a resumed batch goes on from).
 
 The service implements this over its database; :class:`SqliteBatchJournal` is the
 reference implementation for tests and the CLI (one file, WAL mode; each call is one
@@ -57,8 +59,11 @@ class BatchJournal(Protocol):
     def signed(self, step: int, result_ids: Sequence[str]) -> list[tuple[PreparedSignature, bytes]]:
         """Prepared documents and their signature values, for SIGNED results."""
 
-    def save_finished(self, step: int, results: Sequence[tuple[str, bytes]]) -> None:
-        """SIGNED -> FINISHED with the final PDF of this step, atomically."""
+    def save_finished(self, step: int, results: Sequence[tuple[str, bytes]],
+                      next_prepared: Sequence[PreparedSignature] = ()) -> None:
+        """SIGNED -> FINISHED with the final PDF of this step, atomically; ``next_prepared``: the
+        next step's documents prepared from those PDFs, saved PREPARED in the same write (their
+        outputs are then not kept)."""
 
     def save_failed(self, step: int, errors: Sequence[ItemError]) -> None:
         """Any state -> FAILED with the error, atomically."""
@@ -122,18 +127,21 @@ class SqliteBatchJournal:
 
     def save_prepared(self, step: int, prepared: Sequence[PreparedSignature]) -> None:
         with self._tx():
-            seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM journal").fetchone()[0]
-            self._db.executemany(
-                "INSERT INTO journal (result_id, step, state, document_digest,"
-                " reserved_start, reserved_end, signed_attributes, tbs_digest, seq)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                [(p.result_id, step, ItemState.PREPARED.value, p.document_digest,
-                  p.reserved_start, p.reserved_end, p.signed_attributes, p.tbs_digest, seq + i + 1)
-                 for i, p in enumerate(prepared)],
-            )
-            self._db.executemany(
-                "INSERT OR REPLACE INTO journal_pdf (result_id, step, kind, pdf) VALUES (?,?,?,?)",
-                [(p.result_id, step, _PREPARED, p.prepared_pdf) for p in prepared])
+            self._insert_prepared(step, prepared)
+
+    def _insert_prepared(self, step: int, prepared: Sequence[PreparedSignature]) -> None:
+        seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM journal").fetchone()[0]
+        self._db.executemany(
+            "INSERT INTO journal (result_id, step, state, document_digest,"
+            " reserved_start, reserved_end, signed_attributes, tbs_digest, seq)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            [(p.result_id, step, ItemState.PREPARED.value, p.document_digest,
+              p.reserved_start, p.reserved_end, p.signed_attributes, p.tbs_digest, seq + i + 1)
+             for i, p in enumerate(prepared)],
+        )
+        self._db.executemany(
+            "INSERT OR REPLACE INTO journal_pdf (result_id, step, kind, pdf) VALUES (?,?,?,?)",
+            [(p.result_id, step, _PREPARED, p.prepared_pdf) for p in prepared])
 
     def pending_digests(self, step: int) -> list[tuple[str, bytes]]:
         return list(self._db.execute(
@@ -165,7 +173,9 @@ class SqliteBatchJournal:
             out.append((PreparedSignature(rid, *row[:6]), row[6]))
         return out
 
-    def save_finished(self, step: int, results: Sequence[tuple[str, bytes]]) -> None:
+    def save_finished(self, step: int, results: Sequence[tuple[str, bytes]],
+                      next_prepared: Sequence[PreparedSignature] = ()) -> None:
+        superseded = {p.result_id for p in next_prepared}
         with self._tx():
             for result_id, pdf in results:
                 cur = self._db.execute(
@@ -179,7 +189,9 @@ class SqliteBatchJournal:
                 [(rid, step, _PREPARED) for rid, _ in results])
             self._db.executemany(
                 "INSERT OR REPLACE INTO journal_pdf (result_id, step, kind, pdf) VALUES (?,?,?,?)",
-                [(rid, step, _OUTPUT, pdf) for rid, pdf in results])
+                [(rid, step, _OUTPUT, pdf) for rid, pdf in results if rid not in superseded])
+            if next_prepared:
+                self._insert_prepared(step + 1, next_prepared)
 
     def save_failed(self, step: int, errors: Sequence[ItemError]) -> None:
         with self._tx():

@@ -339,10 +339,8 @@ class BatchSigner:
 
         waiting = 0
         for results in bounded_map(submit, chunks, 2 * self.workers):
-            results, prepared = results if following is not None else (results, None)
-            waiting += self._save_finished(index, results, journal)
-            if prepared:  # after the finished files: a resumed batch prepares again what is missing
-                self._save_prepared(index + 1, prepared, journal)
+            results, prepared = results if following is not None else (results, ())
+            waiting += self._save_finished(index, results, journal, prepared)
             yield [r for r in results if not isinstance(r, ItemError)]
         if waiting:
             raise TrustServiceError(
@@ -357,11 +355,17 @@ class BatchSigner:
             journal.save_failed(index, failed)
 
     @staticmethod
-    def _save_finished(index, results, journal: BatchJournal) -> int:
-        """Journal a finished chunk; how many of its documents wait for the TSA."""
+    def _save_finished(index, results, journal: BatchJournal, prepared=()) -> int:
+        """Journal a finished chunk, with the next step's documents ``prepared`` from it in the same
+        write; how many of its documents wait for the TSA."""
         done = [r for r in results if not isinstance(r, ItemError)]
+        finished = {rid for rid, _ in done}
+        ready = [p for p in prepared if not isinstance(p, ItemError) and p.result_id in finished]
         if done:
-            journal.save_finished(index, done)
+            journal.save_finished(index, done, ready)
+        unprepared = [p for p in prepared if isinstance(p, ItemError)]
+        if unprepared:
+            journal.save_failed(index + 1, unprepared)
         # A TSA outage is not the document's fault: keep it SIGNED so a resumed batch
         # finishes it with the signature it already has.
         failed = [r for r in results if isinstance(r, ItemError) and r.code != TrustServiceError.code]

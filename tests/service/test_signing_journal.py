@@ -58,3 +58,21 @@ def test_a_batch_taken_over_finds_what_the_first_worker_signed_and_the_first_wri
     assert taker.failure(1, second_id) == ItemError(second_id, "invalid_document", "broken")
     discard_journal(live_app, batch.id)
     assert taker.states(0) == {} and taker.states(1) == {}
+
+
+def test_a_finished_document_saved_with_the_next_steps_prepared_one_is_kept_only_as_that(live_app, demo_results):
+    kept_id, superseded_id = ward_ids(demo_results, 2)
+    batch = creation.create_batch(db.session, official_principal("official1"), [kept_id, superseded_id])
+    journal = open_journal(live_app, batch.id, runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=60)))
+    journal.save_prepared(0, [prepared(kept_id), prepared(superseded_id)])
+    journal.save_signatures(0, [(kept_id, b"s1"), (superseded_id, b"s2")])
+
+    journal.save_finished(0, [(kept_id, b"%PDF-1.7 kept"), (superseded_id, b"%PDF-1.7 superseded")],
+                          [prepared(superseded_id)])
+    assert journal.states(0) == {kept_id: ItemState.FINISHED, superseded_id: ItemState.FINISHED}
+    assert journal.states(1) == {superseded_id: ItemState.PREPARED}  # in the same write
+    assert journal.pending_digests(1) == [(superseded_id, b"tbs-" + superseded_id.encode())]
+    assert journal.finished_pdf(0, kept_id) == b"%PDF-1.7 kept"
+    with pytest.raises(JournalError):  # the next step goes on from its prepared document, not this output
+        journal.finished_pdf(0, superseded_id)
+    discard_journal(live_app, batch.id)

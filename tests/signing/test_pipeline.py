@@ -16,7 +16,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from adapters.keys.csc import CscKeySource
 from adapters.keys.pkcs11 import Pkcs11KeySource
 from signing.cms import CmsTemplate
-from signing.document import StepContext, _signer
+from signing.document import PreparedSignature, StepContext, _signer
 from signing.dss import DssPayload, append_dss
 from signing.errors import InvalidRequest, JournalError, KeySourceError
 from signing.journal import ItemState, SqliteBatchJournal
@@ -268,3 +268,17 @@ def test_tsa_outage_keeps_signatures_and_resume_finishes(level, answered, dev_pk
         validate_all(outcomes[0].signed_pdf, load_root(dev_pki.root_cert_path), level))
     assert statuses[0].bottom_line and statuses[0].timestamp_validity is not None
     assert len(timestamps) == (1 if level == "B-LTA" else 0)
+
+
+def test_sqlite_journal_keeps_a_finished_output_only_until_the_next_step_is_prepared_from_it(tmp_path):
+    journal = SqliteBatchJournal(tmp_path / "j.db")
+    documents = {rid: PreparedSignature(rid, b"%PDF " + rid.encode(), b"d", 1, 2, b"a", b"t-" + rid.encode())
+                 for rid in ("kept", "superseded")}
+    journal.save_prepared(0, list(documents.values()))
+    journal.save_signatures(0, [("kept", b"s1"), ("superseded", b"s2")])
+    journal.save_finished(0, [("kept", b"%PDF kept"), ("superseded", b"%PDF superseded")], [documents["superseded"]])
+    assert journal.states(1) == {"superseded": ItemState.PREPARED}
+    assert journal.signature_count(0) == 2
+    assert journal.finished_pdf(0, "kept") == b"%PDF kept"
+    with pytest.raises(JournalError):
+        journal.finished_pdf(0, "superseded")

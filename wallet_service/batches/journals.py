@@ -79,12 +79,15 @@ class DatabaseBatchJournal:
         if not prepared:
             return
         with self._write() as connection:
-            seq = connection.scalar(
-                select(func.coalesce(func.max(_ENTRY.c.seq), 0)).where(_ENTRY.c.batch_id == self._batch_id))
-            connection.execute(insert(_ENTRY), [
-                {"batch_id": self._batch_id, "step": step, "result_id": p.result_id, "state": ItemState.PREPARED.value,
-                 "seq": seq + i, **{name: getattr(p, name) for name in _PREPARED_COLUMNS}}
-                for i, p in enumerate(prepared, start=1)])
+            self._insert_prepared(connection, step, prepared)
+
+    def _insert_prepared(self, connection: Connection, step: int, prepared: Sequence[PreparedSignature]) -> None:
+        seq = connection.scalar(
+            select(func.coalesce(func.max(_ENTRY.c.seq), 0)).where(_ENTRY.c.batch_id == self._batch_id))
+        connection.execute(insert(_ENTRY), [
+            {"batch_id": self._batch_id, "step": step, "result_id": p.result_id, "state": ItemState.PREPARED.value,
+             "seq": seq + i, **{name: getattr(p, name) for name in _PREPARED_COLUMNS}}
+            for i, p in enumerate(prepared, start=1)])
 
     def pending_digests(self, step: int) -> list[tuple[str, bytes]]:
         with self._engine.connect() as connection:
@@ -117,17 +120,22 @@ class DatabaseBatchJournal:
             raise JournalError(f"Result {missing[0]} has no signature in step {step}.")
         return [(PreparedSignature(rid, *rows[rid][:6]), rows[rid][6]) for rid in result_ids]
 
-    def save_finished(self, step: int, results: Sequence[tuple[str, bytes]]) -> None:
+    def save_finished(self, step: int, results: Sequence[tuple[str, bytes]],
+                      next_prepared: Sequence[PreparedSignature] = ()) -> None:
+        superseded = {p.result_id for p in next_prepared}
         with self._write() as connection:
             states = self._lock(connection, step, [rid for rid, _ in results])
             for result_id, _ in results:
                 if states.get(result_id) != ItemState.SIGNED.value:
                     raise JournalError(f"Result {result_id} was not signed in step {step}.")
-            # the prepared copy is no longer needed once the output exists
+            # the prepared copy is no longer needed once the output exists; nor the output once the next
+            # step's prepared document, made from it, is saved with it
             connection.execute(
                 update(_ENTRY).where(self._of(step), _ENTRY.c.result_id == bindparam("rid"))
                 .values(state=ItemState.FINISHED.value, output_pdf=bindparam("pdf"), prepared_pdf=None),
-                [{"rid": rid, "pdf": pdf} for rid, pdf in results])
+                [{"rid": rid, "pdf": None if rid in superseded else pdf} for rid, pdf in results])
+            if next_prepared:
+                self._insert_prepared(connection, step + 1, next_prepared)
 
     def save_failed(self, step: int, errors: Sequence[ItemError]) -> None:
         with self._write() as connection:
