@@ -8,10 +8,11 @@ Configuration (`settings.celery`):
   the worker's connection drops instead.
 - `CELERY_QUEUE`: the queue the service's tasks go to and its workers read (default `wallet`), so
   that several deployments can share one broker.
-- `CELERY_SIGNING_QUEUE`: the queue of the signing tasks (default: `CELERY_QUEUE`). A prefork pool
-  process is daemonic and may not start processes, so it signs a batch on one core; a worker reading
-  this queue with `--pool threads` runs each batch in its main process, which shares one pool of
-  `SIGNING_WORKERS` signing processes between its batches (`wallet_service.worker`).
+- `CELERY_SIGNING_QUEUE`: the queue of the signing tasks (default: `CELERY_QUEUE`), so that workers
+  that sign do not keep deliveries waiting behind batches. A prefork pool process is daemonic and may
+  not start processes, so it signs a batch on one core; a worker reading this queue with `--pool
+  threads` runs each batch in its main process, which shares one pool of `SIGNING_WORKERS` signing
+  processes between its batches (`wallet_service.worker`).
 - `CELERY_BEAT_SCHEDULE_FILE`: where `celery beat` keeps its last-run times (default
   `instance/celerybeat-schedule`).
 

@@ -54,7 +54,7 @@ class CelerySettings:
     queue: str = setting("CELERY_QUEUE", "wallet")
     """The queue of this deployment's tasks, so that several deployments can share one broker."""
     signing_queue: str = setting("CELERY_SIGNING_QUEUE", "")
-    """The queue of the signing tasks (empty: `queue`), for a worker that runs them with `--pool threads`."""
+    """The queue of the signing tasks (empty: `queue`), for the workers that sign (README, Production)."""
     visibility_timeout: int = setting("CELERY_VISIBILITY_TIMEOUT", 3600, positive_whole)
     """Seconds a Redis broker waits for a task's acknowledgement; longer than the longest batch."""
     beat_schedule_file: Path | None = setting("CELERY_BEAT_SCHEDULE_FILE", None, path)
