@@ -33,7 +33,7 @@ from wallet_service.models import (
 from wallet_service.services import services
 
 from .conftest import (
-    BATCH_LEASE_SECONDS, RABBITMQ_URL, REDIS_URL, SCALE_RESULTS as RESULTS, VOLUME_RUN, Fleet,
+    RABBITMQ_URL, REDIS_URL, SCALE_RESULTS as RESULTS, VOLUME_RUN, Fleet,
     assert_each_delivered_once, assert_recorded_once, post_batches, statuses, submit_results,
     wait_until,
 )
@@ -82,24 +82,22 @@ def signed_unrecorded(batch_id: str) -> Signatures:
 
 
 def freeze_mid_batch(fleet: Fleet, name: str) -> tuple[str, Signatures]:
-    """Freeze the worker (SIGSTOP) at a moment its batch's journal holds signatures it has not recorded:
-    its batch is the running one whose lease is no longer renewed. Returns the batch and those signatures."""
-    renewal = BATCH_LEASE_SECONDS / 3 + 0.7
+    """Freeze the worker (SIGSTOP) at a moment its batch's journal holds signatures it has not recorded.
+    It signs alone, so the running batch is its own; frozen, it records nothing more and its lease runs
+    out. Returns the batch and those signatures."""
     deadline = time.monotonic() + 30 * 60
     while time.monotonic() < deadline:
         running = running_leases()
         if not running and _all_finished():
             break  # nothing left to catch: fail now rather than at the deadline
         if not any(signed_unrecorded(b) for b in running):  # cheap: wait for a batch in that state
-            time.sleep(0.2)
+            time.sleep(0.05)
             continue
         fleet.send(name, signal.SIGSTOP)
-        before = running_leases()
-        time.sleep(renewal)
-        after = running_leases()
-        held = [b for b, lease in before.items() if after.get(b) == lease]
-        if held and (signed := signed_unrecorded(held[0])):
-            return held[0], signed
+        # read again once frozen: the batch may have been recorded between the look and the signal
+        for batch_id in running_leases():
+            if signed := signed_unrecorded(batch_id):
+                return batch_id, signed
         fleet.send(name, signal.SIGCONT)
     raise AssertionError(f"{name} never held a batch with signed, unrecorded documents")
 
