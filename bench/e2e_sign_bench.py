@@ -178,14 +178,17 @@ def _wait_ready(fleet, names: list[str], timeout: float = 120) -> None:
         time.sleep(0.2)
 
 
-def _profile(pids: list[int], profile: Path | None) -> list[subprocess.Popen]:
-    """py-spy on each process and its children, folded stacks in `profile` (empty without it)."""
+def _profile(workers: list[int], profile: Path | None) -> list[subprocess.Popen]:
+    """py-spy on each worker with its pool and signing processes, and on this app alone (the workers
+    are its children too), folded stacks in `profile` (empty without it)."""
     if profile is None:
         return []
     profile.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--nonblocking",
-                              "--gil", "--format", "raw", "-r", "200", "-p", str(pid), "-o", str(profile / f"worker-{pid}.txt")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in pids]
+    py_spy = str(Path(sys.executable).with_name("py-spy"))
+    targets = [(pid, f"worker-{pid}.txt", ["--subprocesses"]) for pid in workers] + [(os.getpid(), "app.txt", [])]
+    return [subprocess.Popen([py_spy, "record", *children, "--nonblocking", "--gil", "--format", "raw", "-r", "200",
+                              "-p", str(pid), "-o", str(profile / name)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid, name, children in targets]
 
 
 def run_service(database_url: str, folder: Path, n: int, batches: int, broker_url: str, signing: str,
@@ -215,7 +218,7 @@ def run_service(database_url: str, folder: Path, n: int, batches: int, broker_ur
             client = app.test_client()
             csrf = {"X-CSRFToken": login_as(app, client, official_principal("official1"))}
             sessions = {name: fleet.processes[name].pid for name in workers}
-            spies = _profile([*sessions.values(), os.getpid()], profile)  # the workers and this app
+            spies = _profile(list(sessions.values()), profile)
             database = sa.engine.make_url(database_url).database
             ticks, cpu, services_before = _worker_cpu(sessions), time.process_time(), cpu_snapshot(os.getpid(), database)
             seconds, signed_at = _sign_and_deliver(database_url, lambda: post_batches(client, csrf, ids, batches), n,

@@ -299,7 +299,10 @@ class BatchSigner:
             return executor.submit(prepare_documents, context, docs)
 
         for results in bounded_map(submit, chunks, 2 * self.workers):
-            self._save_prepared(index, results, journal)
+            journal.save_prepared(index, [r for r in results if not isinstance(r, ItemError)])
+            failed = [r for r in results if isinstance(r, ItemError)]
+            if failed:
+                journal.save_failed(index, failed)
 
     def _sign(self, index: int, step: SignatureStep, journal: BatchJournal) -> Iterator[list[str]]:
         """Sign every PREPARED digest under one authorisation; yield the ids of each signing call
@@ -346,13 +349,6 @@ class BatchSigner:
             raise TrustServiceError(
                 f"{waiting} signed document(s) wait for the timestamp authority; run the batch "
                 "again to finish them (they will not be signed again).", code="tsa_unavailable")
-
-    @staticmethod
-    def _save_prepared(index, results, journal: BatchJournal) -> None:
-        journal.save_prepared(index, [r for r in results if not isinstance(r, ItemError)])
-        failed = [r for r in results if isinstance(r, ItemError)]
-        if failed:
-            journal.save_failed(index, failed)
 
     @staticmethod
     def _save_finished(index, results, journal: BatchJournal, prepared=()) -> int:
