@@ -136,6 +136,7 @@ def _prepare_round(app: Flask, session: Session, claims: list[Claim], now: dt.da
         except Exception as exc:  # a bug or a lost document: keep the trace, retry later like any failure
             log.exception("delivery %s could not be prepared", claim.delivery_id)
             failed.append((claim, f"internal error: {type(exc).__name__}", True, target.max_attempts, target.name))
+    # recorded after the loop: recording a failure rolls the session back, expiring the rows read above
     for claim, message, retryable, max_attempts, target_name in failed:
         metrics.delivery_failures.labels(target=target_name).inc()
         _record_failure(session, claim, config.worker, now, message, retryable, max_attempts)
