@@ -38,7 +38,6 @@ class BoundedCache(Generic[K, V]):
             self._items.move_to_end(key)
             return self._items[key]
         except KeyError:
-            value = self._items[key] = make()
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
+            value = make()
+            self.put(key, value)
             return value
