@@ -51,17 +51,11 @@ AGENCY = "000.00.15.H40"
 def _session_ticks(session_id: int) -> dict[str, int]:
     """User + system CPU ticks of a session's live processes (a worker and its pool or signing
     processes): its main process apart from the others."""
+    from tests.scale.conftest import session_processes
+
     total = {"main": 0, "others": 0}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == session_id:  # field 6 of stat: the session id
-            total["main" if int(entry) == session_id else "others"] += int(fields[11]) + int(fields[12])
+    for pid, fields in session_processes(session_id).items():
+        total["main" if pid == session_id else "others"] += int(fields[11]) + int(fields[12])
     return total
 
 

@@ -66,6 +66,20 @@ def require_postgres_and(broker_url: str, database_url: str) -> None:
         pytest.skip(f"no broker at {broker_url}")
 
 
+def session_processes(session_id: int) -> dict[int, list[str]]:
+    """The live processes of a session (a worker started in its own, with its children): pid -> the
+    fields of /proc/PID/stat after the command name (Linux)."""
+    found = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session_id:  # field 6 of stat: the session id
+            found[int(entry)] = fields
+    return found
+
+
 @dataclass
 class Fleet:
     """Celery processes of one test, each in its own process group (so SIGKILL takes its pool children too)."""
@@ -105,13 +119,7 @@ class Fleet:
 
     def process_count(self, name: str) -> int:
         """How many live processes the worker's session holds (itself, its pool and signing processes)."""
-        session, count = self.processes[name].pid, 0
-        for entry in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                count += int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[3]) == session
-            except OSError:
-                continue
-        return count
+        return len(session_processes(self.processes[name].pid))
 
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
