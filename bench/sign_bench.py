@@ -39,17 +39,27 @@ sys.path.insert(0, str(ROOT))
 # --- realistic documents ----------------------------------------------------------------
 
 
-def templates(directory: Path) -> list[Path]:
-    """Three Vietnamese result documents (1, 2, 3 pages), generated once per run."""
+def templates(directory: Path, documents: str = "samples") -> list[Path]:
+    """Three Vietnamese result documents, generated once per run: ``samples`` 1, 2 and 3 pages of text
+    (the official's stamp goes in the corner), ``signing-block`` one page laid out as Decree 30 has it,
+    as the service's demo results (the stamp goes at the signing block, found in the page's text)."""
     from signing.samples import result_pdf
 
     paths = []
     for pages in (1, 2, 3):
         path = directory / f"template-{pages}.pdf"
         if not path.exists():
-            path.write_bytes(result_pdf(pages - 1, pages=pages))
+            path.write_bytes(result_pdf(pages - 1, pages=pages) if documents == "samples" else _block_pdf(pages))
         paths.append(path)
     return paths
+
+
+def _block_pdf(number: int) -> bytes:
+    from wallet_service.dev.demo import result_pdf
+
+    return result_pdf("Ủy ban nhân dân phường Hạ Long", "Giấy chứng nhận đăng ký hộ kinh doanh", "Lê Thị Hoa",
+                      f"000.00.15.H40-251201-{number:04d}", (f"Tên hộ kinh doanh: Hộ kinh doanh số {number}",
+                                                             "Địa điểm kinh doanh: phường Hạ Long, tỉnh Quảng Ninh"))
 
 
 # --- the development PKI services in their own process --------------------------------
@@ -292,6 +302,9 @@ def main() -> None:
                              "(official with stamp + seal at B-LTA), or decree30-remote (the same, the official's key at the "
                              "development remote-signing service, one PIN + code approval per batch)")
     parser.add_argument("--workers", type=int, default=0, help="pipeline processes (0: CPU count)")
+    parser.add_argument("--documents", choices=("samples", "signing-block"), default="samples",
+                        help="samples: 1-3 pages of text, stamp in the corner (default); signing-block: one page "
+                             "with a Decree 30 signing block, as the service's results (bench.e2e_sign_bench's)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--pki", help=argparse.SUPPRESS)
     parser.add_argument("--templates", help=argparse.SUPPRESS)
@@ -312,12 +325,12 @@ def main() -> None:
         tmp = Path(tmp)
         tmpl_dir = tmp / "templates"
         tmpl_dir.mkdir()
-        templates(tmpl_dir)
+        templates(tmpl_dir, args.documents)
         pki_proc = start_pki(tmp / "pki")
         try:
             print(f"load average at start: {os.getloadavg()[0]:.1f}")
             print(f"CPUs: {os.cpu_count()}, pipeline workers: {workers}; RSA-2048 seal key; "
-                  f"1-3 page Vietnamese PDFs; PKI services (TSA, OCSP, CRL) in a separate process; "
+                  f"{'1-3 page Vietnamese PDFs' if args.documents == 'samples' else 'Decree 30 layouts, stamp at the signing block'}; PKI services (TSA, OCSP, CRL) in a separate process; "
                   f"decree30 stamps carry the link QR code and the signed offline code (VN1:, as the service's)")
             print(f"{'level':16} {'N':>6} {'plain/s':>8} {'pipeline/s':>11} {'ratio':>7} "
                   f"{'plain CPU ms':>13} {'pipe CPU ms (main+workers+PKI)':>31} {'main MB':>8} "
