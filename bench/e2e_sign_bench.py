@@ -15,7 +15,8 @@ and delivering in turn. A case system posts N results through ``POST /api/v1/res
 (real HTTP, signed assertions); then an official posts them as ``--batches`` signing batches, the
 official's key held by the service (``DEV_OFFICIAL_SIGNING=server``: nobody has to approve). The clock
 runs from the first batch post until every result is ``delivered``. Afterwards the pipeline alone
-(``bench.sign_bench``'s ``decree30`` level, two processes) signs the same N in a subprocess.
+(``bench.sign_bench``'s ``decree30`` level, two processes) signs the same N in a subprocess, documents of the
+same layout (``--documents signing-block``: the stamp at the signing block, as end to end).
 
 CPU ms per result: the workers' process groups (main, pool and signing processes) between the first batch
 post and the end, plus this process (the app that serves the PKI and receives the deliveries).
@@ -243,7 +244,7 @@ def run_service(database_url: str, folder: Path, n: int, batches: int, broker_ur
 def run_pipeline(folder: Path, n: int, workers: int) -> dict:
     tmpl_dir = folder / "templates"
     tmpl_dir.mkdir()
-    templates(tmpl_dir)
+    templates(tmpl_dir, "signing-block")  # laid out as the results posted end to end
     pki_proc = start_pki(folder / "pki")
     try:
         return _subprocess("pipeline", folder / "pki", tmpl_dir, n, "decree30", workers, pki_proc.pid)
