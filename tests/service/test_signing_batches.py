@@ -70,6 +70,17 @@ def test_a_result_is_never_in_two_batches(live_app, demo_results, official1):
     services(live_app).jobs.wait(timeout=300)
 
 
+def test_a_batch_holds_each_selected_result_once_in_the_order_selected(live_app, demo_results, official1):
+    client, csrf = official1
+    ids = ward_results(demo_results, 3)[::-1]
+    created = client.post("/api/v1/signing-batches", json={"result_ids": [ids[0], *ids, ids[1]]}, headers=csrf)
+    assert created.status_code == 202, created.json
+    assert (created.json["total"], [i["result_id"] for i in created.json["items"]]) == (3, ids)
+    services(live_app).jobs.wait(timeout=300)
+    progress = client.get(f"/api/v1/signing-batches/{created.json['id']}").json
+    assert [(i["result_id"], i["status"]) for i in progress["items"]] == [(i, "done") for i in ids], progress
+
+
 def test_batch_refusals(live_app, demo_results):
     client = live_app.test_client()
     ids = ward_results(demo_results, 1)

@@ -5,20 +5,34 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import String, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from signing.keys import HolderApproval
 
 from ..access import OFFICIAL, Principal
 from ..copies.kinds import CERTIFIER_ROLE, KIND as COPY
-from ..models import BatchStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, utcnow
+from ..copies.models import CertifiedCopy
+from ..models import BatchItemStatus, BatchStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, utcnow
 from ..platform.errors import BadRequest, Conflict, Forbidden, Unprocessable
+from ..platform.id_lists import among
 from ..results import audit
 
 SIGNER_ROLE = "signer"
 MAX_BATCH = 1000
 SIGNABLE = (ResultStatus.PENDING_SIGNATURE, ResultStatus.FAILED)
+# What the checks read of each selected result: columns, not up to 1,000 whole objects.
+_SELECTED = select(Result.id, Result.kind, Result.status, CertifiedCopy.confirmed).outerjoin(
+    CertifiedCopy, CertifiedCopy.result_id == Result.id)
+# The items are written with Core (the ORM's unit of work cost ~0.1 ms an item), in the order selected:
+# their ids order the batch. On PostgreSQL in one statement from one array parameter, as psycopg's
+# executemany sends one statement per row; elsewhere with executemany.
+_INSERT_ITEM = insert(SigningBatchItem.__table__)
+_SELECTION = func.unnest(bindparam("ids", type_=ARRAY(String))).table_valued("id", with_ordinality="n").render_derived()
+_INSERT_ITEMS_FROM_ARRAY = _INSERT_ITEM.from_select(
+    ["batch_id", "result_id", "status"],
+    select(bindparam("batch_id", type_=String), _SELECTION.c.id, bindparam("status", type_=String)).order_by(_SELECTION.c.n))
 
 
 def create_batch(session: Session, principal: Principal, result_ids: list[str],
@@ -34,19 +48,17 @@ def create_batch(session: Session, principal: Principal, result_ids: list[str],
     if len(ids) > MAX_BATCH:
         raise BadRequest(f"A batch holds at most {MAX_BATCH} results.", "batch_too_large")
     official = session.get(Official, principal.record_id)
-    visible = {
-        r.id: r
-        for r in session.scalars(select(Result).where(Result.id.in_(ids), Result.agency_id == official.agency_id))
-    }
+    visible = {r.id: r for r in session.execute(
+        _SELECTED.where(among(session, Result.id, ids), Result.agency_id == official.agency_id))}
     unknown = [i for i in ids if i not in visible]
     if unknown:
         # Results of other agencies are reported as unknown: their ids reveal nothing.
         raise Unprocessable("Some results do not exist or are not your agency's.", "unknown_results", details={"result_ids": unknown})
-    _check_kinds(principal, list(visible.values()))
+    _check_kinds(principal, [visible[i] for i in ids])
     if approval is None:
         claimed = session.execute(
             update(Result)
-            .where(Result.id.in_(ids), Result.status.in_(SIGNABLE))
+            .where(among(session, Result.id, ids), Result.status.in_(SIGNABLE))
             .values(status=ResultStatus.SIGNING, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -54,28 +66,37 @@ def create_batch(session: Session, principal: Principal, result_ids: list[str],
         claimed = sum(r.status in SIGNABLE for r in visible.values())
     if claimed != len(ids):
         session.rollback()
-        states = {r.id: r.status for r in session.scalars(select(Result).where(Result.id.in_(ids)))}
+        states = dict(session.execute(select(Result.id, Result.status).where(among(session, Result.id, ids))).all())
         busy = {i: s for i, s in states.items() if s not in SIGNABLE}
         raise Conflict("Some results are not waiting for a signature.", "not_signable", details={"results": busy})
-    batch = SigningBatch(official_id=official.id, items=[SigningBatchItem(result_id=i) for i in ids])
+    batch = SigningBatch(official_id=official.id)
     if approval is not None:
         batch.status, batch.authorisation, batch.authorise_by = BatchStatus.AWAITING_AUTHORISATION, approval, authorise_by
         batch.agent_nonce = secrets.token_urlsafe(24) if approval is HolderApproval.AGENT else None
     session.add(batch)
     session.flush()
+    _add_items(session, batch.id, ids)
     audit.record(session, principal.actor, "batch.created", None, batch=batch.id, results=ids)
     session.commit()
     return batch
 
 
-def _check_kinds(principal: Principal, results: list[Result]) -> None:
-    """Results are signed by signers; certified copies by certifiers, once their fields are confirmed."""
+def _add_items(session: Session, batch_id: str, ids: list[str]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_INSERT_ITEMS_FROM_ARRAY, {"batch_id": batch_id, "ids": ids, "status": BatchItemStatus.QUEUED})
+    else:
+        session.execute(_INSERT_ITEM, [{"batch_id": batch_id, "result_id": i, "status": BatchItemStatus.QUEUED} for i in ids])
+
+
+def _check_kinds(principal: Principal, results: list) -> None:
+    """Results (rows of `_SELECTED`) are signed by signers; certified copies by certifiers, once their
+    fields are confirmed."""
     copies = [r for r in results if r.kind == COPY]
     if len(copies) < len(results) and SIGNER_ROLE not in principal.roles:
         raise Forbidden("Only officials with the signer role may sign results.", "not_a_signer")
     if copies and CERTIFIER_ROLE not in principal.roles:
         raise Forbidden("Only officials with the certifier role may sign certified copies.", "not_a_certifier")
-    unconfirmed = [r.id for r in copies if r.certified_copy_record.confirmed is None]
+    unconfirmed = [r.id for r in copies if r.confirmed is None]
     if unconfirmed:
         raise Conflict("Confirm the fields of these certified copies before signing them.", "copy_not_confirmed",
                        details={"result_ids": unconfirmed})
