@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-import requests
 from flask import Flask
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -28,7 +27,7 @@ from .messages import message_claims, sign_message
 from .outbox import complete_if_delivered
 from .notices import Notice, send_notice
 from .targets import NOTICE_TYPES, TARGET_TYPES, DeliveryTarget
-from .webhook import SendFailed, post_message
+from .webhook import SendFailed, Sender, post_message
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
     config = services(app).delivery
     session = db.session
     made = 0
-    with requests.Session() as http:
+    with Sender() as http:
         while True:
             claims = claim_due(session, config.worker.batch_size, dt.timedelta(seconds=config.worker.lease_seconds), now)
             if not claims:  # until none is due: a store's annulment becomes due when its signed message is sent
@@ -143,7 +142,7 @@ def _prepare_round(app: Flask, session: Session, claims: list[Claim], now: dt.da
     return outgoing
 
 
-def _send(app: Flask, session: Session, http: requests.Session, outgoing: _Outgoing, now: dt.datetime | None) -> bool:
+def _send(app: Flask, session: Session, http: Sender, outgoing: _Outgoing, now: dt.datetime | None) -> bool:
     """Send one prepared delivery; True when the target took it (recorded with the round's others),
     a failure is recorded here."""
     try:
