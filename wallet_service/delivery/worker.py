@@ -23,7 +23,7 @@ from ..models import Delivery, DeliveryStatus, Result, db, utcnow
 from ..results import audit
 from ..services import services
 from .config import WorkerSettings
-from .messages import message_claims, sign_message
+from .messages import MessageSigner, message_claims
 from .outbox import complete_if_delivered
 from .notices import Notice, send_notice
 from .targets import NOTICE_TYPES, TARGET_TYPES, DeliveryTarget
@@ -114,7 +114,7 @@ def _prepare_round(app: Flask, session: Session, claims: list[Claim], now: dt.da
         select(Delivery, Result).join(Result, Result.id == Delivery.result_id)
         .where(Delivery.id.in_([c.delivery_id for c in claims]))
         .options(selectinload(Result.agency), selectinload(Result.citizen)))}
-    key, outgoing, failed = None, [], []
+    signer, outgoing, failed = None, [], []
     for claim in claims:
         delivery, result = rows[claim.delivery_id]
         metrics.delivery_attempts.labels(target=delivery.target).inc()
@@ -129,8 +129,8 @@ def _prepare_round(app: Flask, session: Session, claims: list[Claim], now: dt.da
             document = None
             if target.include_document and delivery.event == "signed":
                 document = services(app).documents.get(result.signed_sha256)
-            key = key or config.key_source.load()
-            token = sign_message(message_claims(delivery, result, target, base, document), key)
+            signer = signer or MessageSigner.of(config.key_source.load())
+            token = signer.sign(message_claims(delivery, result, target, base, document))
             outgoing.append(_Outgoing(claim, target, delivery.idempotency_key, token=token))
         except Exception as exc:  # a bug or a lost document: keep the trace, retry later like any failure
             log.exception("delivery %s could not be prepared", claim.delivery_id)
