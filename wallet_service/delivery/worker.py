@@ -1,6 +1,6 @@
 """The delivery worker: claims due deliveries, sends each, records the outcome.
 
-Claiming is one statement, `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`:
+Claiming is one statement, `WITH c AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... WHERE id IN c RETURNING`:
 on PostgreSQL concurrent workers skip each other's rows; on SQLite the database has one writer at
 a time, so the same statement is atomic there (SQLAlchemy leaves out FOR UPDATE on SQLite). A claim
 counts the attempt and leases the row (`next_attempt_at` = now + lease): a worker that dies
@@ -56,16 +56,21 @@ def _claim_statement():
         earlier.status == DeliveryStatus.PENDING,
     )
     due = (Delivery.status == DeliveryStatus.PENDING) & (Delivery.next_attempt_at <= now)
+    # Evaluated once (a materialised CTE): as a plain `IN (subquery)` PostgreSQL may plan it as the
+    # inner side of a nested loop, rescanned per row, each rescan skipping the rows this statement has
+    # just updated and locking the next ones: one claim then took every due row, whatever the limit.
     candidates = (
         select(Delivery.id)
         .where(due, ~blocked)
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True, of=Delivery)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     return (
         update(Delivery)
-        .where(Delivery.id.in_(candidates.scalar_subquery()), due)
+        .where(Delivery.id.in_(select(candidates.c.id)), due)
         .values(attempts=Delivery.attempts + 1, next_attempt_at=bindparam("lease_until", type_=Delivery.next_attempt_at.type))
         .returning(Delivery.id, Delivery.attempts)
         .execution_options(synchronize_session=False)
