@@ -249,3 +249,25 @@ def test_two_workers_never_claim_the_same_delivery(app, demo_results, sign, data
     assert sorted(claimed[0] + claimed[1]) == sorted(d.id for d in db.session.scalars(select(Delivery)))
     db.session.expire_all()
     assert {d.attempts for d in db.session.scalars(select(Delivery))} == {1}
+
+
+def test_a_claim_takes_at_most_its_limit(app, demo_results, sign):
+    for result in demo_results.values():
+        sign(result)
+    total = db.session.query(Delivery).count()
+    taken = []
+    while batch := claim_due(db.session, 2, dt.timedelta(minutes=5)):
+        assert len(batch) <= 2
+        taken.extend(c.delivery_id for c in batch)
+    assert sorted(taken) == sorted(d.id for d in db.session.scalars(select(Delivery))) and len(taken) == total
+
+
+def test_a_claim_takes_at_most_its_limit(app, demo_results, sign):
+    for result in demo_results.values():
+        sign(result)
+    total = db.session.query(Delivery).count()
+    taken = []
+    while batch := claim_due(db.session, 2, dt.timedelta(minutes=5)):
+        assert len(batch) <= 2
+        taken.extend(c.delivery_id for c in batch)
+    assert sorted(taken) == sorted(d.id for d in db.session.scalars(select(Delivery))) and len(taken) == total

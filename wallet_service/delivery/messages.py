@@ -10,8 +10,11 @@ from __future__ import annotations
 import base64
 import json
 import time
+from dataclasses import dataclass
 
-from jwcrypto import jws
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ..issuer.keys import IssuerKey
 from ..models import Delivery, Result
@@ -62,7 +65,30 @@ def message_claims(delivery: Delivery, result: Result, target: DeliveryTarget, b
     return claims
 
 
-def sign_message(claims: dict, key: IssuerKey) -> str:
-    token = jws.JWS(json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode())
-    token.add_signature(key.jwk, alg=key.alg, protected={"alg": key.alg, "kid": key.kid, "typ": MESSAGE_TYP})
-    return token.serialize(compact=True)
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+@dataclass(frozen=True)
+class MessageSigner:
+    """Signs a round's messages with one loaded key: the compact JWS (RFC 7515 §7.1) is put together
+    here, as the JOSE libraries would, without their per-message object and key handling (which cost
+    more than the signature itself)."""
+
+    private_key: ec.EllipticCurvePrivateKey
+    encoded_header: bytes
+    """BASE64URL(protected header), the same for every message of the key."""
+
+    @classmethod
+    def of(cls, key: IssuerKey) -> "MessageSigner":
+        if key.alg != "ES256":
+            raise ValueError(f"delivery messages are signed with ES256, not {key.alg}")
+        header = json.dumps({"alg": key.alg, "kid": key.kid, "typ": MESSAGE_TYP}, separators=(",", ":"), sort_keys=True)
+        return cls(key.jwk.get_op_key("sign"), _b64(header.encode()))
+
+    def sign(self, claims: dict) -> str:
+        signing_input = self.encoded_header + b"." + _b64(
+            json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode())
+        r, s = decode_dss_signature(self.private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        # JWS ES256: R and S as 32-byte big-endian integers, not DER (RFC 7518 §3.4)
+        return (signing_input + b"." + _b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))).decode("ascii")

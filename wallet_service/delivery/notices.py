@@ -14,11 +14,9 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
 
-import requests
-
 from ..models import Result
 from .targets import EMAIL, DeliveryTarget
-from .webhook import RETRYABLE_STATUS, SendFailed
+from .webhook import SendFailed, Sender, check_answer
 
 SUBJECT = "Kết quả thủ tục hành chính đã có trong ví của ông/bà"
 NOTICE_MEDIA_TYPE = "application/json"
@@ -56,7 +54,7 @@ class Notice:
         return f"Kết quả hồ sơ {self.dossier_code} ({self.title}) đã có trong ví của ông/bà. Xem: {self.wallet_url}"
 
 
-def send_notice(http: requests.Session, target: DeliveryTarget, idempotency_key: str, notice: Notice) -> None:
+def send_notice(http: Sender, target: DeliveryTarget, idempotency_key: str, notice: Notice) -> None:
     """Send one arrival notice; raise SendFailed (retryable or not) when it was not accepted."""
     if target.type == EMAIL:
         _mail(target, notice, idempotency_key)
@@ -91,7 +89,7 @@ def _mail(target: DeliveryTarget, notice: Notice, idempotency_key: str) -> None:
         raise SendFailed(f"{type(exc).__name__}: {exc}", retryable=True) from None
 
 
-def _gateway(http: requests.Session, target: DeliveryTarget, notice: Notice, idempotency_key: str) -> None:
+def _gateway(http: Sender, target: DeliveryTarget, notice: Notice, idempotency_key: str) -> None:
     secret = target.secret()
     if not secret:
         raise SendFailed(f"the variable {target.secret_env} holding the gateway's HMAC key is not set", retryable=True)
@@ -102,10 +100,4 @@ def _gateway(http: requests.Session, target: DeliveryTarget, notice: Notice, ide
     signature = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     headers = {"Content-Type": NOTICE_MEDIA_TYPE, "Idempotency-Key": idempotency_key,
                "X-Signature-Timestamp": stamp, "X-Signature": f"sha256={signature}"}
-    try:
-        response = http.post(target.url, data=body, headers=headers, timeout=target.timeout_seconds, allow_redirects=False)
-    except requests.RequestException as exc:
-        raise SendFailed(f"{type(exc).__name__}: {exc}", retryable=True) from None
-    if not 200 <= response.status_code < 300:
-        retryable = response.status_code >= 500 or response.status_code in RETRYABLE_STATUS
-        raise SendFailed(f"HTTP {response.status_code}", retryable=retryable)
+    check_answer(*http.post(target.url, body, headers, target.timeout_seconds), detail=False)

@@ -7,7 +7,7 @@ are all served (or that has none) is therefore `delivered` — at once when ther
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import Delivery, DeliveryStatus, Result, ResultStatus
 from .targets import CASE_SYSTEM, EMAIL, NOTICE_TYPES, DeliveryTargets
@@ -62,8 +62,9 @@ def complete_if_delivered(session: Session, result_ids: list[str]) -> list[Resul
 
     Locks the result rows first, in id order (PostgreSQL), so two workers finishing a result's last
     two deliveries at the same moment cannot both see the other's as still pending."""
-    results = session.scalars(
-        select(Result).where(Result.id.in_(result_ids)).order_by(Result.id).with_for_update()).all()
+    results = session.scalars(  # with the agency the `delivered` receivers read (a lazy load per result otherwise)
+        select(Result).where(Result.id.in_(result_ids)).order_by(Result.id)
+        .options(joinedload(Result.agency, innerjoin=True)).with_for_update(of=Result)).all()
     signed = [r for r in results if r.status == ResultStatus.SIGNED]
     waiting = set(session.scalars(
         select(Delivery.result_id).where(Delivery.result_id.in_([r.id for r in signed]), Delivery.event == SIGNED,

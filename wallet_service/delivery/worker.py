@@ -1,6 +1,6 @@
 """The delivery worker: claims due deliveries, sends each, records the outcome.
 
-Claiming is one statement, `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`:
+Claiming is one statement, `WITH c AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ... WHERE id IN c RETURNING`:
 on PostgreSQL concurrent workers skip each other's rows; on SQLite the database has one writer at
 a time, so the same statement is atomic there (SQLAlchemy leaves out FOR UPDATE on SQLite). A claim
 counts the attempt and leases the row (`next_attempt_at` = now + lease): a worker that dies
@@ -15,20 +15,19 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-import requests
 from flask import Flask
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import Integer, bindparam, exists, select, tuple_, update
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..models import Delivery, DeliveryStatus, Result, db, utcnow
 from ..results import audit
 from ..services import services
 from .config import WorkerSettings
-from .messages import message_claims, sign_message
+from .messages import MessageSigner, message_claims
 from .outbox import complete_if_delivered
 from .notices import Notice, send_notice
 from .targets import NOTICE_TYPES, TARGET_TYPES, DeliveryTarget
-from .webhook import SendFailed, post_message
+from .webhook import SendFailed, Sender, post_message
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +45,9 @@ class Claim:
     """`Delivery.attempts` after the claim; the outcome is recorded only if it is still this."""
 
 
-def claim_due(session: Session, limit: int, lease: dt.timedelta, now: dt.datetime | None = None) -> list[Claim]:
-    """Claim up to `limit` due deliveries for this worker, committed before anything is sent.
-
-    A store's `annulled` message waits while its `signed` message for the same result is pending."""
-    now = now or utcnow()
+def _claim_statement():
+    """`claim_due`'s statement, with `now`, `lease_until` and `limit` bound at execution."""
+    now = bindparam("now", type_=Delivery.next_attempt_at.type)
     earlier = aliased(Delivery)
     blocked = exists().where(
         earlier.result_id == Delivery.result_id,
@@ -59,20 +56,37 @@ def claim_due(session: Session, limit: int, lease: dt.timedelta, now: dt.datetim
         earlier.status == DeliveryStatus.PENDING,
     )
     due = (Delivery.status == DeliveryStatus.PENDING) & (Delivery.next_attempt_at <= now)
+    # Evaluated once (a materialised CTE): as a plain `IN (subquery)` PostgreSQL may plan it as the
+    # inner side of a nested loop, rescanned per row, each rescan skipping the rows this statement has
+    # just updated and locking the next ones: one claim then took every due row, whatever the limit.
     candidates = (
         select(Delivery.id)
         .where(due, ~blocked)
         .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True, of=Delivery)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    claimed = session.execute(
+    return (
         update(Delivery)
-        .where(Delivery.id.in_(candidates.scalar_subquery()), due)
-        .values(attempts=Delivery.attempts + 1, next_attempt_at=now + lease)
+        .where(Delivery.id.in_(select(candidates.c.id)), due)
+        .values(attempts=Delivery.attempts + 1, next_attempt_at=bindparam("lease_until", type_=Delivery.next_attempt_at.type))
         .returning(Delivery.id, Delivery.attempts)
         .execution_options(synchronize_session=False)
-    ).all()
+    )
+
+
+# Built once (every round runs it): composing it cost about as much as running it.
+_CLAIM = _claim_statement()
+
+
+def claim_due(session: Session, limit: int, lease: dt.timedelta, now: dt.datetime | None = None) -> list[Claim]:
+    """Claim up to `limit` due deliveries for this worker, committed before anything is sent.
+
+    A store's `annulled` message waits while its `signed` message for the same result is pending."""
+    now = now or utcnow()
+    claimed = session.execute(_CLAIM, {"now": now, "lease_until": now + lease, "limit": limit}).all()
     session.commit()
     return [Claim(row.id, row.attempts) for row in sorted(claimed)]
 
@@ -83,7 +97,7 @@ def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
     config = services(app).delivery
     session = db.session
     made = 0
-    with requests.Session() as http:
+    with Sender() as http:
         while True:
             claims = claim_due(session, config.worker.batch_size, dt.timedelta(seconds=config.worker.lease_seconds), now)
             if not claims:  # until none is due: a store's annulment becomes due when its signed message is sent
@@ -114,8 +128,8 @@ def _prepare_round(app: Flask, session: Session, claims: list[Claim], now: dt.da
     rows = {delivery.id: (delivery, result) for delivery, result in session.execute(
         select(Delivery, Result).join(Result, Result.id == Delivery.result_id)
         .where(Delivery.id.in_([c.delivery_id for c in claims]))
-        .options(selectinload(Result.agency), selectinload(Result.citizen)))}
-    key, outgoing, failed = None, [], []
+        .options(joinedload(Result.agency, innerjoin=True), joinedload(Result.citizen, innerjoin=True)))}
+    signer, outgoing, failed = None, [], []
     for claim in claims:
         delivery, result = rows[claim.delivery_id]
         metrics.delivery_attempts.labels(target=delivery.target).inc()
@@ -130,8 +144,8 @@ def _prepare_round(app: Flask, session: Session, claims: list[Claim], now: dt.da
             document = None
             if target.include_document and delivery.event == "signed":
                 document = services(app).documents.get(result.signed_sha256)
-            key = key or config.key_source.load()
-            token = sign_message(message_claims(delivery, result, target, base, document), key)
+            signer = signer or MessageSigner.of(config.key_source.load())
+            token = signer.sign(message_claims(delivery, result, target, base, document))
             outgoing.append(_Outgoing(claim, target, delivery.idempotency_key, token=token))
         except Exception as exc:  # a bug or a lost document: keep the trace, retry later like any failure
             log.exception("delivery %s could not be prepared", claim.delivery_id)
@@ -143,7 +157,7 @@ def _prepare_round(app: Flask, session: Session, claims: list[Claim], now: dt.da
     return outgoing
 
 
-def _send(app: Flask, session: Session, http: requests.Session, outgoing: _Outgoing, now: dt.datetime | None) -> bool:
+def _send(app: Flask, session: Session, http: Sender, outgoing: _Outgoing, now: dt.datetime | None) -> bool:
     """Send one prepared delivery; True when the target took it (recorded with the round's others),
     a failure is recorded here."""
     try:
@@ -170,7 +184,8 @@ def _record_sent(app: Flask, session: Session, claims: list[Claim]) -> None:
     session.rollback()
     if not claims:
         return
-    held = or_(*(and_(Delivery.id == c.delivery_id, Delivery.attempts == c.attempt) for c in claims))
+    # one expanding parameter: the statement's shape (and its cached compiled form) whatever the count
+    held = tuple_(Delivery.id, Delivery.attempts).in_([(c.delivery_id, c.attempt) for c in claims])
     sent = session.execute(
         update(Delivery).where(held, Delivery.status == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.SENT, delivered_at=utcnow(), last_error=None)
