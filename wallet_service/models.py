@@ -345,6 +345,8 @@ class SigningJournalEntry(db.Model):
     tbs_digest: Mapped[bytes | None] = mapped_column(LargeBinary)
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
     output_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    output_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The finished PDF's name in the document store, when it is kept there instead of in `output_pdf`."""
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
 

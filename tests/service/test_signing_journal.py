@@ -76,3 +76,30 @@ def test_a_finished_document_saved_with_the_next_steps_prepared_one_is_kept_only
     with pytest.raises(JournalError):  # the next step goes on from its prepared document, not this output
         journal.finished_pdf(0, superseded_id)
     discard_journal(live_app, batch.id)
+
+
+def test_a_finished_pdf_is_kept_in_the_document_store_and_the_journal_holds_its_digest(live_app, demo_results):
+    """The batch's signed PDFs go to the shared document store when their step finishes; the journal row keeps
+    their SHA-256 only, and a worker that takes the batch over reads the PDF back from the store."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    from wallet_service.models import SigningJournalEntry
+    from wallet_service.services import services
+
+    (result_id,) = ward_ids(demo_results, 1)
+    batch = creation.create_batch(db.session, official_principal("official1"), [result_id])
+    journal = open_journal(live_app, batch.id, runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=60)))
+    journal.save_prepared(0, [prepared(result_id)])
+    journal.save_signatures(0, [(result_id, b"s1")])
+    signed_pdf = b"%PDF-1.7 signed " + result_id.encode()
+    journal.save_finished(0, [(result_id, signed_pdf)])
+
+    digest = hashlib.sha256(signed_pdf).hexdigest()
+    row = db.session.execute(select(SigningJournalEntry.output_pdf, SigningJournalEntry.output_sha256).where(
+        SigningJournalEntry.batch_id == batch.id, SigningJournalEntry.result_id == result_id)).one()
+    assert tuple(row) == (None, digest)
+    assert services(live_app).documents.get(digest) == signed_pdf
+    assert open_journal(live_app, batch.id).finished_pdf(0, result_id) == signed_pdf
+    discard_journal(live_app, batch.id)

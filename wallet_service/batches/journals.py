@@ -8,13 +8,21 @@ survives a killed worker) and is fenced by the batch's attempt number, the token
 raises on each takeover: a worker that outlived its lease writes nothing more, as for its items. Writes
 hold the batch row FOR SHARE, so a takeover (an UPDATE of that row) waits for a write under way, and
 the rows they move are locked FOR UPDATE and moved only from the state the protocol expects: two
-signature values for one result and step are never both kept."""
+signature values for one result and step are never both kept.
+
+A finished step's PDF that is kept (the batch's signed documents) goes to the document store, shared by
+every machine, before the journal records it FINISHED with its SHA-256: the database is spared a copy of
+each signed PDF, and the service's recording of the result finds it stored already. A write that then
+fails (a lost lease) leaves an unreferenced file, as a crash before recording always could."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from flask import Flask
+
+from ..platform.storage import DocumentStore
+from ..services import services
 from sqlalchemy import Connection, Engine, Select, bindparam, delete, func, insert, select, update
 
 from signing.document import ItemError, PreparedSignature
@@ -36,7 +44,7 @@ def open_journal(app: Flask, batch_id: str, attempt: int | None = None) -> Datab
     if attempt is None:
         with engine.connect() as connection:
             attempt = connection.scalar(select(SigningBatch.attempt).where(SigningBatch.id == batch_id))
-    return DatabaseBatchJournal(engine, batch_id, attempt)
+    return DatabaseBatchJournal(engine, batch_id, attempt, services(app).documents)
 
 
 def discard_journal(app: Flask, batch_id: str) -> None:
@@ -50,8 +58,10 @@ def discard_journal(app: Flask, batch_id: str) -> None:
 class DatabaseBatchJournal:
     """`signing.journal.BatchJournal` over the `signing_journal_entries` table, for one batch."""
 
-    def __init__(self, engine: Engine, batch_id: str, attempt: int | None):
+    def __init__(self, engine: Engine, batch_id: str, attempt: int | None, documents: DocumentStore | None = None):
+        """`documents`: where finished PDFs are kept (None: in the journal's rows)."""
         self._engine, self._batch_id, self._attempt = engine, batch_id, attempt
+        self._documents = documents
 
     def close(self) -> None:
         """Nothing stays open between calls."""
@@ -123,6 +133,10 @@ class DatabaseBatchJournal:
     def save_finished(self, step: int, results: Sequence[tuple[str, bytes]],
                       next_prepared: Sequence[PreparedSignature] = ()) -> None:
         superseded = {p.result_id for p in next_prepared}
+        kept = [(rid, pdf) for rid, pdf in results if rid not in superseded]
+        # stored (and synced) before the transaction: its locks are not held while files are written
+        stored = dict(zip([rid for rid, _ in kept], self._documents.put_many([pdf for _, pdf in kept]))
+                      ) if self._documents is not None and kept else {}
         with self._write() as connection:
             states = self._lock(connection, step, [rid for rid, _ in results])
             for result_id, _ in results:
@@ -132,8 +146,10 @@ class DatabaseBatchJournal:
             # step's prepared document, made from it, is saved with it
             connection.execute(
                 update(_ENTRY).where(self._of(step), _ENTRY.c.result_id == bindparam("rid"))
-                .values(state=ItemState.FINISHED.value, output_pdf=bindparam("pdf"), prepared_pdf=None),
-                [{"rid": rid, "pdf": None if rid in superseded else pdf} for rid, pdf in results])
+                .values(state=ItemState.FINISHED.value, output_pdf=bindparam("pdf"),
+                        output_sha256=bindparam("sha256"), prepared_pdf=None),
+                [{"rid": rid, "pdf": None if rid in superseded or rid in stored else pdf, "sha256": stored.get(rid)}
+                 for rid, pdf in results])
             if next_prepared:
                 self._insert_prepared(connection, step + 1, next_prepared)
 
@@ -152,9 +168,15 @@ class DatabaseBatchJournal:
 
     def finished_pdf(self, step: int, result_id: str) -> bytes:
         with self._engine.connect() as connection:
-            rows = _binary_rows(connection, select(_ENTRY.c.output_pdf).where(
+            rows = _binary_rows(connection, select(_ENTRY.c.output_pdf, _ENTRY.c.output_sha256).where(
                 self._of(step), _ENTRY.c.result_id == result_id, _ENTRY.c.state == ItemState.FINISHED.value))
-            pdf = rows[0][0] if rows else None
+        pdf, sha256 = rows[0] if rows else (None, None)
+        if pdf is None and sha256 is not None and self._documents is not None:
+            try:
+                pdf = self._documents.get(sha256)
+            except KeyError:
+                raise JournalError(f"The output of result {result_id} for step {step} is missing from the "
+                                   "document store.") from None
         if pdf is None:
             raise JournalError(f"Result {result_id} has no output for step {step}.")
         return pdf
