@@ -8,7 +8,7 @@ import enum
 import uuid
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -338,6 +338,9 @@ class SigningJournalEntry(db.Model):
     seq: Mapped[int | None] = mapped_column(Integer)
     """Order of preparation: the order digests are signed in."""
     prepared_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    placeholder_omitted: Mapped[bool | None] = mapped_column(Boolean)
+    """`prepared_pdf` is stored without its signature placeholder (`<00...0>` from `reserved_start`
+    to `reserved_end`), which is put back when it is read."""
     document_digest: Mapped[bytes | None] = mapped_column(LargeBinary)
     reserved_start: Mapped[int | None] = mapped_column(Integer)
     reserved_end: Mapped[int | None] = mapped_column(Integer)

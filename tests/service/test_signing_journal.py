@@ -103,3 +103,28 @@ def test_a_finished_pdf_is_kept_in_the_document_store_and_the_journal_holds_its_
     assert services(live_app).documents.get(digest) == signed_pdf
     assert open_journal(live_app, batch.id).finished_pdf(0, result_id) == signed_pdf
     discard_journal(live_app, batch.id)
+
+
+def test_a_prepared_pdf_is_stored_without_its_empty_placeholder_and_read_back_whole(live_app, demo_results):
+    from sqlalchemy import func, select
+
+    from wallet_service.models import SigningJournalEntry
+
+    empty_id, filled_id = ward_ids(demo_results, 2)
+    batch = creation.create_batch(db.session, official_principal("official1"), [empty_id, filled_id])
+    journal = open_journal(live_app, batch.id, runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=60)))
+    head, tail = b"%PDF-1.7 ... /Contents ", b" /ByteRange [...] >> endobj trailer"
+    empty = head + b"<" + b"0" * 8190 + b">" + tail
+    odd = head + b"<" + b"0" * 8189 + b"1>" + tail  # not an empty placeholder: stored as it is
+    start, end = len(head), len(head) + 8192
+    documents = {empty_id: empty, filled_id: odd}
+    journal.save_prepared(0, [PreparedSignature(rid, pdf, b"digest", start, end, b"attrs", b"tbs-" + rid.encode())
+                              for rid, pdf in documents.items()])
+    journal.save_signatures(0, [(empty_id, b"s1"), (filled_id, b"s2")])
+
+    read = {p.result_id: p.prepared_pdf for p, _ in journal.signed(0, [empty_id, filled_id])}
+    assert read == documents
+    stored = dict(db.session.execute(select(SigningJournalEntry.result_id, func.length(SigningJournalEntry.prepared_pdf))
+                                     .where(SigningJournalEntry.batch_id == batch.id)).all())
+    assert stored == {empty_id: len(empty) - 8192, filled_id: len(odd)}
+    discard_journal(live_app, batch.id)

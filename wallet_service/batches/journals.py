@@ -96,7 +96,8 @@ class DatabaseBatchJournal:
             select(func.coalesce(func.max(_ENTRY.c.seq), 0)).where(_ENTRY.c.batch_id == self._batch_id))
         connection.execute(insert(_ENTRY), [
             {"batch_id": self._batch_id, "step": step, "result_id": p.result_id, "state": ItemState.PREPARED.value,
-             "seq": seq + i, **{name: getattr(p, name) for name in _PREPARED_COLUMNS}}
+             "seq": seq + i, **{name: getattr(p, name) for name in _PREPARED_COLUMNS},
+             **_stored_prepared(p)}
             for i, p in enumerate(prepared, start=1)])
 
     def pending_digests(self, step: int) -> list[tuple[str, bytes]]:
@@ -120,7 +121,7 @@ class DatabaseBatchJournal:
 
     def signed(self, step: int, result_ids: Sequence[str]) -> list[tuple[PreparedSignature, bytes]]:
         columns = [getattr(_ENTRY.c, name) for name in _PREPARED_COLUMNS]
-        query = (select(_ENTRY.c.result_id, *columns, _ENTRY.c.signature)
+        query = (select(_ENTRY.c.result_id, *columns, _ENTRY.c.signature, _ENTRY.c.placeholder_omitted)
                  .where(self._of(step), _ENTRY.c.state == ItemState.SIGNED.value,
                         _ENTRY.c.result_id.in_(list(result_ids))))
         with self._engine.connect() as connection:
@@ -128,7 +129,7 @@ class DatabaseBatchJournal:
         missing = [rid for rid in result_ids if rid not in rows]
         if missing:
             raise JournalError(f"Result {missing[0]} has no signature in step {step}.")
-        return [(PreparedSignature(rid, *rows[rid][:6]), rows[rid][6]) for rid in result_ids]
+        return [(_read_prepared(rid, rows[rid][:6], rows[rid][7]), rows[rid][6]) for rid in result_ids]
 
     def save_finished(self, step: int, results: Sequence[tuple[str, bytes]],
                       next_prepared: Sequence[PreparedSignature] = ()) -> None:
@@ -199,6 +200,27 @@ class DatabaseBatchJournal:
             select(_ENTRY.c.result_id, _ENTRY.c.state)
             .where(self._of(step), _ENTRY.c.result_id.in_(result_ids)).with_for_update())
         return dict(rows.all())
+
+
+def _placeholder(length: int) -> bytes:
+    return b"<" + b"0" * (length - 2) + b">"
+
+
+def _stored_prepared(prepared: PreparedSignature) -> dict:
+    """The row's `prepared_pdf` and `placeholder_omitted`: the signature placeholder (11-20 KB of zeros) is
+    left out when it is exactly an empty one, so the database neither writes nor reads it."""
+    pdf, start, end = prepared.prepared_pdf, prepared.reserved_start, prepared.reserved_end
+    if end - start >= 2 and memoryview(pdf)[start:end] == _placeholder(end - start):
+        return {"prepared_pdf": pdf[:start] + pdf[end:], "placeholder_omitted": True}
+    return {"prepared_pdf": pdf, "placeholder_omitted": False}
+
+
+def _read_prepared(result_id: str, columns: tuple, placeholder_omitted: bool | None) -> PreparedSignature:
+    """The prepared document of a row (`_PREPARED_COLUMNS`), its placeholder put back."""
+    pdf, digest, start, end, *rest = columns
+    if placeholder_omitted:
+        pdf = b"".join((pdf[:start], _placeholder(end - start), pdf[start:]))
+    return PreparedSignature(result_id, pdf, digest, start, end, *rest)
 
 
 def _binary_rows(connection: Connection, statement: Select) -> list[tuple]:
