@@ -335,12 +335,9 @@ class SigningJournalEntry(db.Model):
     result_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     state: Mapped[str] = mapped_column(String(16))
     """A `signing.journal.ItemState`."""
-    seq: Mapped[int | None] = mapped_column(Integer)
-    """Order of preparation: the order digests are signed in."""
+    seq: Mapped[int | None] = mapped_column(Integer)  # order of preparation: the order digests are signed in
     prepared_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
-    placeholder_omitted: Mapped[bool | None] = mapped_column(Boolean)
-    """`prepared_pdf` is stored without its signature placeholder (`<00...0>` from `reserved_start`
-    to `reserved_end`), which is put back when it is read."""
+    placeholder_omitted: Mapped[bool | None] = mapped_column(Boolean)  # its empty placeholder left out
     document_digest: Mapped[bytes | None] = mapped_column(LargeBinary)
     reserved_start: Mapped[int | None] = mapped_column(Integer)
     reserved_end: Mapped[int | None] = mapped_column(Integer)
@@ -348,8 +345,7 @@ class SigningJournalEntry(db.Model):
     tbs_digest: Mapped[bytes | None] = mapped_column(LargeBinary)
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
     output_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
-    output_sha256: Mapped[str | None] = mapped_column(String(64))
-    """The finished PDF's name in the document store, when it is kept there instead of in `output_pdf`."""
+    output_sha256: Mapped[str | None] = mapped_column(String(64))  # output kept in the document store
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
 
