@@ -1,0 +1,77 @@
+"""The glyph widths of a page's composite fonts, read from the font's bytes in the file (fast), are those
+pyHanko's object parser reads: for the service's own documents, for every signed PDF of the DSS corpus
+(other producers), and for the ranged form of the width array."""
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from signing.page_text import _written_widths
+from tests.corpus import DSS_PADES
+from wallet_service.dev.demo import result_pdf
+
+
+def _parsed(descendant) -> tuple[dict[int, float], float]:
+    font, widths = descendant.get_object(), {}
+    items = list(font.get("/W", []))
+    while items:
+        first = int(items.pop(0))
+        if isinstance(items[0], generic.ArrayObject):
+            widths.update((first + k, float(v)) for k, v in enumerate(items.pop(0)))
+        else:
+            last, value = int(items.pop(0)), float(items.pop(0))
+            widths.update((code, value) for code in range(first, last + 1))
+    return widths, float(font.get("/DW", 1000))
+
+
+def _descendants(pdf: bytes):
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    for index in range(int(reader.root["/Pages"]["/Count"])):
+        page = reader.find_page_for_modification(index)[0].get_object()
+        resources = page["/Resources"] if "/Resources" in page else generic.DictionaryObject()
+        fonts = resources["/Font"] if "/Font" in resources else generic.DictionaryObject()
+        for name in fonts:
+            font = fonts[name]
+            if font.get("/Subtype") == "/Type0":
+                yield f"page {index} {name}", font["/DescendantFonts"].raw_get(0)
+
+
+def _compare(pdf: bytes) -> int:
+    read = 0
+    for where, descendant in _descendants(pdf):
+        written = _written_widths(descendant.reference) if isinstance(descendant, generic.IndirectObject) else None
+        if written is not None:
+            assert written == _parsed(descendant), where
+            read += 1
+    return read
+
+
+def test_the_service_documents_widths_are_read_from_their_bytes():
+    pdf = result_pdf("Ủy ban nhân dân phường Hạ Long", "Giấy chứng nhận", "Lê Thị Hoa", "000.00.15.H40-251201-0001",
+                     ("Tên hộ kinh doanh: Hộ kinh doanh số 1",))
+    assert _compare(pdf) >= 2  # both fonts (regular and bold) read the fast way
+
+
+@pytest.mark.skipif(not DSS_PADES.is_dir(), reason="the DSS corpus is not beside the checkout")
+def test_other_producers_widths_read_from_bytes_are_the_parsed_ones():
+    for path in sorted(DSS_PADES.rglob("*.pdf")):
+        try:
+            _compare(path.read_bytes())
+        except (generic.PdfError, KeyError, ValueError, IndexError):
+            continue  # a damaged file of the corpus: nothing to compare
+
+
+def test_the_ranged_form_of_the_width_array_is_read_too():
+    pdf = result_pdf("Ủy ban nhân dân phường Hạ Long", "Giấy chứng nhận", "Lê Thị Hoa", "000.00.15.H40-251201-0002",
+                     ("Tên hộ kinh doanh: Hộ kinh doanh số 2",))
+    found = re.search(rb"/W \[.*?\]\s*\]", pdf, re.S)
+    ranged = b"/W [ 0 3 500 4 [ 250 260.5 ] 7 9 -1 ]"
+    pdf = pdf[:found.start()] + ranged.ljust(found.end() - found.start()) + pdf[found.end():]  # offsets kept
+    assert _compare(pdf) >= 1
+    (where, descendant), *_ = _descendants(pdf)
+    assert _written_widths(descendant.reference) == (
+        {0: 500.0, 1: 500.0, 2: 500.0, 3: 500.0, 4: 250.0, 5: 260.5, 7: -1.0, 8: -1.0, 9: -1.0}, 600.0)
