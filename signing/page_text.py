@@ -160,20 +160,24 @@ def _font(font) -> _Font:
         written = _written_widths(descendant.reference) if isinstance(descendant, generic.IndirectObject) else None
         if written is not None:
             return _Font(2, unicode, *written)
-        cid = descendant.get_object()
-        widths: dict[int, float] = {}
-        w = list(cid.get("/W", []))
-        while w:
-            first = int(w.pop(0))
-            if isinstance(w[0], generic.ArrayObject):
-                widths.update((first + k, float(v)) for k, v in enumerate(w.pop(0)))
-            else:
-                last, value = int(w.pop(0)), float(w.pop(0))
-                widths.update((c, value) for c in range(first, last + 1))
-        return _Font(2, unicode, widths, float(cid.get("/DW", 1000)))
+        return _Font(2, unicode, *parsed_widths(descendant.get_object()))
     first = int(font.get("/FirstChar", 0))
     widths = {first + k: float(v) for k, v in enumerate(font.get("/Widths", []))}
     return _Font(1, unicode, widths, 500.0)
+
+
+def parsed_widths(descendant) -> tuple[dict[int, float], float]:
+    """A descendant font's /W and /DW as pyHanko's object parser reads them."""
+    widths: dict[int, float] = {}
+    w = list(descendant.get("/W", []))
+    while w:
+        first = int(w.pop(0))
+        if isinstance(w[0], generic.ArrayObject):
+            widths.update((first + k, float(v)) for k, v in enumerate(w.pop(0)))
+        else:
+            last, value = int(w.pop(0)), float(w.pop(0))
+            widths.update((c, value) for c in range(first, last + 1))
+    return widths, float(descendant.get("/DW", 1000))
 
 
 _W_ARRAY = re.compile(rb"/W\s*\[")

@@ -260,14 +260,3 @@ def test_a_claim_takes_at_most_its_limit(app, demo_results, sign):
         assert len(batch) <= 2
         taken.extend(c.delivery_id for c in batch)
     assert sorted(taken) == sorted(d.id for d in db.session.scalars(select(Delivery))) and len(taken) == total
-
-
-def test_a_claim_takes_at_most_its_limit(app, demo_results, sign):
-    for result in demo_results.values():
-        sign(result)
-    total = db.session.query(Delivery).count()
-    taken = []
-    while batch := claim_due(db.session, 2, dt.timedelta(minutes=5)):
-        assert len(batch) <= 2
-        taken.extend(c.delivery_id for c in batch)
-    assert sorted(taken) == sorted(d.id for d in db.session.scalars(select(Delivery))) and len(taken) == total

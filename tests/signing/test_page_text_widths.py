@@ -10,22 +10,9 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signing.page_text import _written_widths
+from signing.page_text import _written_widths, parsed_widths
 from tests.corpus import DSS_PADES
 from wallet_service.dev.demo import result_pdf
-
-
-def _parsed(descendant) -> tuple[dict[int, float], float]:
-    font, widths = descendant.get_object(), {}
-    items = list(font.get("/W", []))
-    while items:
-        first = int(items.pop(0))
-        if isinstance(items[0], generic.ArrayObject):
-            widths.update((first + k, float(v)) for k, v in enumerate(items.pop(0)))
-        else:
-            last, value = int(items.pop(0)), float(items.pop(0))
-            widths.update((code, value) for code in range(first, last + 1))
-    return widths, float(font.get("/DW", 1000))
 
 
 def _descendants(pdf: bytes):
@@ -45,7 +32,7 @@ def _compare(pdf: bytes) -> int:
     for where, descendant in _descendants(pdf):
         written = _written_widths(descendant.reference) if isinstance(descendant, generic.IndirectObject) else None
         if written is not None:
-            assert written == _parsed(descendant), where
+            assert written == parsed_widths(descendant.get_object()), where
             read += 1
     return read
 
