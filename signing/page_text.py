@@ -207,23 +207,27 @@ def _written_widths(reference) -> tuple[dict[int, float], float] | None:
         if depth == 0:
             break
         tokens.append(value)
+    try:
+        return _widths_of(tokens[1:]), float(default.group(1)) if default else 1000.0  # tokens[0]: the outer "["
+    except ValueError:  # a malformed array: let pyHanko say what is wrong
+        return None
+
+
+def _widths_of(tokens: list[bytes]) -> dict[int, float]:
+    """The /W array's entries (`c [w1 w2 ...]` or `c_first c_last w`) as code -> width."""
     widths: dict[int, float] = {}
-    items = iter(tokens[1:])  # the outer "["
+    items = iter(tokens)
     for first in items:
-        if first in (b"[", b"]"):
-            return None
         following = next(items, None)
         if following == b"[":
             for k, width in enumerate(iter(lambda: next(items, b"]"), b"]")):
                 widths[int(first) + k] = float(width)
-        elif following is not None and following != b"]":
-            last, width = int(following), next(items, None)
-            if width in (None, b"[", b"]"):
-                return None
-            widths.update((code, float(width)) for code in range(int(first), last + 1))
+        elif following is not None:
+            width = float(next(items, b"?"))
+            widths.update((code, width) for code in range(int(first), int(following) + 1))
         else:
-            return None
-    return widths, float(default.group(1)) if default else 1000.0
+            raise ValueError("a /W entry without its widths")
+    return widths
 
 
 def _raw_object(reference) -> bytes | None:

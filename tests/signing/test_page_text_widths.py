@@ -62,3 +62,13 @@ def test_the_ranged_form_of_the_width_array_is_read_too():
     (where, descendant), *_ = _descendants(pdf)
     assert _written_widths(descendant.reference) == (
         {0: 500.0, 1: 500.0, 2: 500.0, 3: 500.0, 4: 250.0, 5: 260.5, 7: -1.0, 8: -1.0, 9: -1.0}, 600.0)
+
+
+def test_a_malformed_width_array_is_left_to_pyhanko():
+    pdf = result_pdf("Ủy ban nhân dân phường Hạ Long", "Giấy chứng nhận", "Lê Thị Hoa", "000.00.15.H40-251201-0003",
+                     ("Tên hộ kinh doanh: Hộ kinh doanh số 3",))
+    found = re.search(rb"/W \[.*?\]\s*\]", pdf, re.S)
+    for broken in (b"/W [ 0 3 ]", b"/W [ 0 [ 500 [ 1 ] ] ]", b"/W [ 0 /X ]"):
+        changed = pdf[:found.start()] + broken.ljust(found.end() - found.start()) + pdf[found.end():]
+        (_, descendant), *_ = _descendants(changed)
+        assert _written_widths(descendant.reference) is None, broken
