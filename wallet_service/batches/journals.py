@@ -20,14 +20,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from flask import Flask
-
-from ..platform.storage import DocumentStore
-from ..services import services
 from sqlalchemy import Connection, Engine, Select, bindparam, delete, func, insert, select, update
 
 from signing.document import ItemError, PreparedSignature
 from signing.errors import JournalError
 from signing.journal import ItemState
+
+from ..platform.storage import DocumentStore
+from ..services import services
 
 from ..models import SigningBatch, SigningJournalEntry, db
 
@@ -62,6 +62,7 @@ class DatabaseBatchJournal:
         """`documents`: where finished PDFs are kept (None: in the journal's rows)."""
         self._engine, self._batch_id, self._attempt = engine, batch_id, attempt
         self._documents = documents
+        self._stored: dict[str, str] = {}  # result id -> SHA-256 of the output this journal stored, until taken
 
     def close(self) -> None:
         """Nothing stays open between calls."""
@@ -96,7 +97,7 @@ class DatabaseBatchJournal:
             select(func.coalesce(func.max(_ENTRY.c.seq), 0)).where(_ENTRY.c.batch_id == self._batch_id))
         connection.execute(insert(_ENTRY), [
             {"batch_id": self._batch_id, "step": step, "result_id": p.result_id, "state": ItemState.PREPARED.value,
-             "seq": seq + i, **{name: getattr(p, name) for name in _PREPARED_COLUMNS},
+             "seq": seq + i, **{name: getattr(p, name) for name in _PREPARED_COLUMNS if name != "prepared_pdf"},
              **_stored_prepared(p)}
             for i, p in enumerate(prepared, start=1)])
 
@@ -153,6 +154,12 @@ class DatabaseBatchJournal:
                  for rid, pdf in results])
             if next_prepared:
                 self._insert_prepared(connection, step + 1, next_prepared)
+        self._stored.update(stored)
+
+    def take_stored(self, result_id: str) -> str | None:
+        """The SHA-256 under which this journal stored `result_id`'s output in the document store (once:
+        the recording of the result needs neither to hash nor to store it again), else None."""
+        return self._stored.pop(result_id, None)
 
     def save_failed(self, step: int, errors: Sequence[ItemError]) -> None:
         with self._write() as connection:

@@ -44,7 +44,7 @@ from ..platform import jobs
 from ..results import audit, audit_anchor
 from ..services import services
 from . import approval, preparation
-from .journals import discard_journal, open_journal
+from .journals import DatabaseBatchJournal, discard_journal, open_journal
 from .leases import lease
 from .plan import batch_items, batch_steps, official_key
 from .signer import BatchSignerHolder
@@ -173,7 +173,7 @@ def _sign_and_record(app: Flask, session: Session, fence: _Fence, handover: str 
                 if not outcome.ok:
                     _record_failure(session, fence, queued[outcome.result_id],
                                     f"{outcome.error.code}: {outcome.error.message}", official)
-            if _record_signed(app, fence, queued, [o for o in group if o.ok], official):
+            if _record_signed(app, fence, queued, [o for o in group if o.ok], official, journal):
                 deliver_soon(app)
     except KeyUnavailable as exc:
         _fail_unrecorded(session, fence, queued.values(), f"{exc.code}: {exc.message}", official)
@@ -267,7 +267,7 @@ def _groups(outcomes: Iterable[ItemOutcome], size: int) -> Iterator[list[ItemOut
 
 
 def _record_signed(app: Flask, fence: _Fence, queued: dict[str, int], outcomes: list[ItemOutcome],
-                   official: Official) -> bool:
+                   official: Official, journal: DatabaseBatchJournal) -> bool:
     """Record signed outcomes in one transaction; True when some were recorded now (not before a crash:
     the journal gave the same PDFs again)."""
     session = db.session
@@ -276,8 +276,9 @@ def _record_signed(app: Flask, fence: _Fence, queued: dict[str, int], outcomes: 
     if not outcomes:
         session.rollback()
         return False
-    documents = services(app).documents
-    digests = dict(zip([o.result_id for o in outcomes], documents.put_many([o.signed_pdf for o in outcomes])))
+    digests = {o.result_id: journal.take_stored(o.result_id) for o in outcomes}  # stored when journaled
+    unstored = [o for o in outcomes if digests[o.result_id] is None]
+    digests.update(zip([o.result_id for o in unstored], services(app).documents.put_many([o.signed_pdf for o in unstored])))
     results = {r.id: r for r in session.scalars(
         select(Result).where(Result.id.in_(list(digests))).options(selectinload(Result.agency), selectinload(Result.citizen)))}
     now = utcnow()
