@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import String, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from signing.keys import HolderApproval
@@ -25,14 +24,9 @@ SIGNABLE = (ResultStatus.PENDING_SIGNATURE, ResultStatus.FAILED)
 # What the checks read of each selected result: columns, not up to 1,000 whole objects.
 _SELECTED = select(Result.id, Result.kind, Result.status, CertifiedCopy.confirmed).outerjoin(
     CertifiedCopy, CertifiedCopy.result_id == Result.id)
-# The items are written with Core (the ORM's unit of work cost ~0.1 ms an item), in the order selected:
-# their ids order the batch. On PostgreSQL in one statement from one array parameter, as psycopg's
-# executemany sends one statement per row; elsewhere with executemany.
+# The items are written with Core, in the order selected (their ids order the batch): the ORM's unit of
+# work cost ~0.1 ms an item.
 _INSERT_ITEM = insert(SigningBatchItem.__table__)
-_SELECTION = func.unnest(bindparam("ids", type_=ARRAY(String))).table_valued("id", with_ordinality="n").render_derived()
-_INSERT_ITEMS_FROM_ARRAY = _INSERT_ITEM.from_select(
-    ["batch_id", "result_id", "status"],
-    select(bindparam("batch_id", type_=String), _SELECTION.c.id, bindparam("status", type_=String)).order_by(_SELECTION.c.n))
 
 
 def create_batch(session: Session, principal: Principal, result_ids: list[str],
@@ -75,17 +69,10 @@ def create_batch(session: Session, principal: Principal, result_ids: list[str],
         batch.agent_nonce = secrets.token_urlsafe(24) if approval is HolderApproval.AGENT else None
     session.add(batch)
     session.flush()
-    _add_items(session, batch.id, ids)
+    session.execute(_INSERT_ITEM, [{"batch_id": batch.id, "result_id": i, "status": BatchItemStatus.QUEUED} for i in ids])
     audit.record(session, principal.actor, "batch.created", None, batch=batch.id, results=ids)
     session.commit()
     return batch
-
-
-def _add_items(session: Session, batch_id: str, ids: list[str]) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_INSERT_ITEMS_FROM_ARRAY, {"batch_id": batch_id, "ids": ids, "status": BatchItemStatus.QUEUED})
-    else:
-        session.execute(_INSERT_ITEM, [{"batch_id": batch_id, "result_id": i, "status": BatchItemStatus.QUEUED} for i in ids])
 
 
 def _check_kinds(principal: Principal, results: list) -> None:
