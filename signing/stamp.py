@@ -11,7 +11,6 @@ font *once* to that repertoire and every document embeds those bytes as they are
 from __future__ import annotations
 
 import io
-import re
 import textwrap
 import unicodedata
 import zlib
@@ -29,7 +28,7 @@ from pyhanko.pdf_utils.font.opentype import CIDFontType2, GlyphAccumulator, _rea
 from pyhanko.stamp.qr import QRStamp, QRStampStyle
 
 from .errors import InvalidRequest
-from .qr import qr_matrix
+from .qr import qr_bitmap
 
 FONT_DIR = Path(__file__).parent / "fonts"
 DEFAULT_FONT = FONT_DIR / "DejaVuSans.ttf"
@@ -181,15 +180,24 @@ def stamp_lines(text: StampText, signed_at: datetime, width_chars: int = 56) -> 
 
 
 def qr_form(writer, data: str) -> tuple[generic.IndirectObject, int]:
-    """A QR code as a form XObject (one unit a module, quiet zone included) and its side in units."""
+    """A QR code as a form XObject (one unit a module, quiet zone included) and its side in units. The
+    modules are a 1-bit image mask painted black, not a rectangle per run of dark modules: writing those
+    operators cost ~1.3 ms a result in Python, the mask ~0.05. Drawn without interpolation, as the PDF
+    default is, a mask keeps its modules' edges sharp at any scale."""
     border = _FastQRStamp.BORDER
-    matrix = qr_matrix(data)
-    size = len(matrix) + 2 * border
-    # one rectangle per horizontal run of dark modules: the same area, a third of the operators
-    rects = [b"%d %d %d 1 re" % (border + run.start(), size - border - y - 1, len(run.group()))
-             for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(bytes(row))]
-    xobj = init_xobject_dictionary(b"0 0 0 rg\n" + b"\n".join(rects) + b"\nf", size, size)
-    xobj.compress()
+    bits, modules = qr_bitmap(data)
+    mask = generic.StreamObject({
+        generic.pdf_name("/Type"): generic.pdf_name("/XObject"), generic.pdf_name("/Subtype"): generic.pdf_name("/Image"),
+        generic.pdf_name("/Width"): generic.NumberObject(modules), generic.pdf_name("/Height"): generic.NumberObject(modules),
+        generic.pdf_name("/ImageMask"): generic.BooleanObject(True),
+        # samples of 1, the dark modules, are painted
+        generic.pdf_name("/Decode"): generic.ArrayObject([generic.NumberObject(1), generic.NumberObject(0)]),
+    }, stream_data=bits)
+    resources = generic.DictionaryObject({generic.pdf_name("/XObject"): generic.DictionaryObject(
+        {generic.pdf_name("/M"): writer.add_object(mask)})})
+    size = modules + 2 * border
+    xobj = init_xobject_dictionary(b"0 0 0 rg q %d 0 0 %d %d %d cm /M Do Q" % (modules, modules, border, border),
+                                   size, size, resources)
     return writer.add_object(xobj), size
 
 
@@ -223,7 +231,6 @@ class _FastQRStamp(QRStamp):
                 (width + OFFLINE_QR_SIZE, total))
 
 
-_DARK_RUN = re.compile(rb"\x01+")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 import segno
 import zxingcpp
 from checks import load_root, validate_all
-from PIL import Image
+from PIL import Image, ImageOps
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -24,20 +24,17 @@ from signing.increment import FieldSpec, append_field
 from signing.journal import SqliteBatchJournal
 from signing.pipeline import BatchItem, BatchSigner, decree30_steps
 from signing.profiles import TrustServices
-from signing.qr import qr_matrix
+from signing.qr import qr_bitmap
 from signing.samples import result_pdf
 from signing.stamp import StampText, verification_url
 
 
-def _picture(matrix, scale=4, border=4):
-    side = (len(matrix) + 2 * border) * scale
-    picture = Image.new("L", (side, side), 255)
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                left, top = (x + border) * scale, (y + border) * scale
-                picture.paste(0, (left, top, left + scale, top + scale))
-    return picture
+def _picture(bits: bytes, side: int, scale=4, border=4):
+    """The packed modules (1 = dark, rows on whole bytes) as a picture with a quiet zone, as a PDF
+    viewer would paint the image mask."""
+    modules = ImageOps.invert(Image.frombytes("1", (side, side), bits).convert("L"))  # PIL: bit 1 = white
+    framed = ImageOps.expand(modules, border, fill=255)
+    return framed.resize((framed.width * scale, framed.height * scale), Image.NEAREST)
 
 
 def test_qr_codes_read_back_and_are_no_larger_than_segno_makes():
@@ -48,10 +45,11 @@ def test_qr_codes_read_back_and_are_no_larger_than_segno_makes():
     base45 = string.ascii_uppercase + string.digits + " $%*+-./:"
     offline = ["VN1:" + "".join(rng.choices(base45, k=rng.randint(100, 500))) for _ in range(5)]
     for data in urls + offline:
-        matrix = qr_matrix(data)
+        bits, side = qr_bitmap(data)
         # the same version segno gives (alphanumeric mode for the offline code), level M
-        assert len(matrix) == len(segno.make_qr(data, error="m", boost_error=False).matrix), data
-        [code] = zxingcpp.read_barcodes(_picture(matrix))
+        assert side == len(segno.make_qr(data, error="m", boost_error=False).matrix), data
+        assert len(bits) == side * ((side + 7) // 8)
+        [code] = zxingcpp.read_barcodes(_picture(bits, side), try_invert=False)  # dark modules on light
         assert (code.text, code.extra["ECLevel"]) == (data, "M")
 
 
