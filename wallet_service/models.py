@@ -333,10 +333,10 @@ class SigningJournalEntry(db.Model):
     batch_id: Mapped[str] = mapped_column(ForeignKey("signing_batches.id"), primary_key=True)
     step: Mapped[int] = mapped_column(Integer, primary_key=True)
     result_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16))
-    """A `signing.journal.ItemState`."""
+    state: Mapped[str] = mapped_column(String(16))  # a `signing.journal.ItemState`
     seq: Mapped[int | None] = mapped_column(Integer)  # order of preparation: the order digests are signed in
     prepared_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    prior_contents: Mapped[bytes | None] = mapped_column(LargeBinary)  # set: prepared_pdf extends the prior output
     placeholder_omitted: Mapped[bool | None] = mapped_column(Boolean)  # its empty placeholder left out
     document_digest: Mapped[bytes | None] = mapped_column(LargeBinary)
     reserved_start: Mapped[int | None] = mapped_column(Integer)

@@ -82,3 +82,58 @@ def test_killed_batch_resumes_with_every_result_signed_once(live_app, demo_resul
         report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
         assert report.count("Signature is Valid.") == 2, report
         assert report.count("Signature #") == 3, report  # two signatures and one document timestamp
+
+
+# Kills itself when the seal's first signatures are about to be journaled: the official's step has finished, and
+# the seal's prepared PDFs are in the journal as what they append to its outputs.
+BETWEEN_STEPS = """
+import os, signal, sys
+from wallet_service import create_app
+from wallet_service.batches import journals
+from wallet_service.batches.runner import run_batch
+
+database_url, instance, base_url, batch_id = sys.argv[1:5]
+app = create_app({"database_url": database_url, "instance_path": instance, "public_base_url": base_url,
+                  "signing_workers": 1, "BATCH_LEASE_SECONDS": 2, "DEV_OFFICIAL_SIGNING": "server"})
+save_signatures = journals.DatabaseBatchJournal.save_signatures
+
+def die_at_the_seal(journal, step, signatures):
+    if step == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    save_signatures(journal, step, signatures)
+
+journals.DatabaseBatchJournal.save_signatures = die_at_the_seal
+with app.app_context():
+    run_batch(app, batch_id)
+"""
+
+
+def test_a_batch_killed_between_its_steps_resumes_from_the_seals_prepared_pdfs_stored_as_increments(
+        live_app, demo_results, database_url, tmp_path):
+    from wallet_service.models import SigningJournalEntry as Entry
+
+    settings = services(live_app).settings
+    ids = [r.id for code, r in sorted(demo_results.items()) if code.startswith("000.00.15.H40")][:3]
+    batch = creation.create_batch(db.session, official_principal("official1"), ids)
+    worker = subprocess.run(
+        [sys.executable, "-c", BETWEEN_STEPS, database_url, str(settings.instance_path), settings.public_base_url,
+         batch.id], cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300,
+    )
+    assert worker.returncode == -signal.SIGKILL, worker.stderr
+    rows = db.session.execute(select(Entry.step, Entry.state, Entry.prior_contents.is_not(None)).where(
+        Entry.batch_id == batch.id)).all()
+    assert sorted(rows) == [(0, "finished", False)] * 3 + [(1, "prepared", True)] * 3
+
+    time.sleep(2.5)
+    assert runner.resume_unfinished(live_app) == 1
+    services(live_app).jobs.wait(timeout=300)
+    db.session.expire_all()
+    assert db.session.get(SigningBatch, batch.id).status == "finished"
+    for rid in ids:
+        result = db.session.get(Result, rid)
+        assert [s.position for s in result.signatures] == [1, 2]
+        path = tmp_path / f"{rid}.pdf"
+        path.write_bytes(services(live_app).documents.get(result.signed_sha256))
+        report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
+        assert report.count("Signature is Valid.") == 2, report
+        assert report.count("Signature #") == 3, report

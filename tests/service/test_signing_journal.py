@@ -128,3 +128,104 @@ def test_a_prepared_pdf_is_stored_without_its_empty_placeholder_and_read_back_wh
                                      .where(SigningJournalEntry.batch_id == batch.id)).all())
     assert stored == {empty_id: len(empty) - 8192, filled_id: len(odd)}
     discard_journal(live_app, batch.id)
+
+
+def _signed_twice(der: bytes) -> tuple[PreparedSignature, bytes, PreparedSignature]:
+    """A prepared document with an empty placeholder, its output (`der` written in by pyHanko, as the pipeline
+    finishes it) and the next step's prepared document: that output with an increment appended, holding the
+    next signature's empty placeholder."""
+    from io import BytesIO
+
+    from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+
+    head, tail = b"%PDF-1.7 ... /Contents ", b" /ByteRange [...] >> endobj trailer\n%%EOF\n"
+    first = head + b"<" + b"0" * 8190 + b">" + tail
+    start, end = len(head), len(head) + 8192
+    output = BytesIO(first)
+    PreparedByteRangeDigest(b"digest-0", start, end).fill_with_cms(output, der)
+    increment = b"2 0 obj << /Type /Sig /Contents "
+    second = output.getvalue() + increment + b"<" + b"0" * 4094 + b"> >> endobj trailer\n%%EOF\n"
+    next_start = len(output.getvalue()) + len(increment)
+    return (PreparedSignature("", first, b"digest-0", start, end, b"attrs-0", b"tbs-0"), output.getvalue(),
+            PreparedSignature("", second, b"digest-1", next_start, next_start + 4096, b"attrs-1", b"tbs-1"))
+
+
+def _stored(batch_id: str, result_id: str) -> dict[int, tuple]:
+    from sqlalchemy import func, select
+
+    from wallet_service.models import SigningJournalEntry as Entry
+
+    rows = db.session.execute(select(Entry.step, func.length(Entry.prepared_pdf), Entry.prior_contents).where(
+        Entry.batch_id == batch_id, Entry.result_id == result_id)).all()
+    return {step: (length, None if contents is None else bytes(contents)) for step, length, contents in rows}
+
+
+def _sign_first_step(journal, result_id: str, first: PreparedSignature) -> None:
+    from dataclasses import replace
+
+    journal.save_prepared(0, [replace(first, result_id=result_id)])
+    journal.save_signatures(0, [(result_id, b"value-0")])
+    assert journal.signed(0, [result_id])[0][0].prepared_pdf == first.prepared_pdf
+
+
+# ends in zero bytes: their hex digits are the placeholder's padding too
+DER = bytes.fromhex("3082010a06092a864886f70d010702a0") + bytes(range(1, 200)) + b"\x10\x00"
+
+
+def test_a_prepared_pdf_extending_the_previous_output_is_stored_as_its_increment_and_read_back_whole(
+        live_app, demo_results):
+    from dataclasses import replace
+
+    (result_id,) = ward_ids(demo_results, 1)
+    batch = creation.create_batch(db.session, official_principal("official1"), [result_id])
+    attempt = runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=60))
+    journal = open_journal(live_app, batch.id, attempt)
+    first, output, second = _signed_twice(DER)
+    second = replace(second, result_id=result_id)
+    _sign_first_step(journal, result_id, first)
+
+    journal.save_finished(0, [(result_id, output)], [second])
+    increment = len(second.prepared_pdf) - len(output) - 4096  # without its empty placeholder either
+    # the first step's prepared PDF is kept, the output is not; DER's last zero byte is the placeholder's padding
+    assert _stored(batch.id, result_id) == {0: (len(first.prepared_pdf) - 8192, None), 1: (increment, DER[:-1])}
+    journal.save_signatures(1, [(result_id, b"value-1")])
+    assert journal.signed(1, [result_id]) == [(second, b"value-1")]
+    # a worker that takes the batch over reads the same bytes
+    assert open_journal(live_app, batch.id, attempt).signed(1, [result_id]) == [(second, b"value-1")]
+
+    journal.save_finished(1, [(result_id, second.prepared_pdf + b"finished")])
+    assert journal.finished_pdf(1, result_id) == second.prepared_pdf + b"finished"
+    discard_journal(live_app, batch.id)
+
+
+@pytest.mark.parametrize("case", ["next_does_not_begin_with_the_output", "output_changed_outside_the_placeholder",
+                                  "lower_case_hex", "output_not_read_by_this_journal"])
+def test_a_prepared_pdf_is_stored_whole_when_the_previous_output_cannot_be_rebuilt_exactly(case, live_app,
+                                                                                           demo_results):
+    from dataclasses import replace
+
+    (result_id,) = ward_ids(demo_results, 1)
+    batch = creation.create_batch(db.session, official_principal("official1"), [result_id])
+    attempt = runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=60))
+    journal = open_journal(live_app, batch.id, attempt)
+    first, output, second = _signed_twice(DER)
+    if case == "next_does_not_begin_with_the_output":
+        second = replace(second, prepared_pdf=second.prepared_pdf.replace(b"%PDF-1.7", b"%PDF-2.0", 1))
+    elif case == "output_changed_outside_the_placeholder":
+        output = output.replace(b"/ByteRange [...]", b"/ByteRange [.:.]")
+        second = replace(second, prepared_pdf=second.prepared_pdf.replace(b"[...]", b"[.:.]", 1))
+    elif case == "lower_case_hex":
+        upper, lower = DER.hex().upper().encode(), DER.hex().encode()
+        output = output.replace(upper, lower)
+        second = replace(second, prepared_pdf=second.prepared_pdf.replace(upper, lower))
+    assert second.prepared_pdf.startswith(output) != (case == "next_does_not_begin_with_the_output")
+    second = replace(second, result_id=result_id)
+    _sign_first_step(journal, result_id, first)
+    if case == "output_not_read_by_this_journal":
+        journal = open_journal(live_app, batch.id, attempt)
+
+    journal.save_finished(0, [(result_id, output)], [second])
+    assert _stored(batch.id, result_id) == {0: (None, None), 1: (len(second.prepared_pdf) - 4096, None)}
+    journal.save_signatures(1, [(result_id, b"value-1")])
+    assert journal.signed(1, [result_id]) == [(second, b"value-1")]
+    discard_journal(live_app, batch.id)

@@ -13,9 +13,15 @@ signature values for one result and step are never both kept.
 A finished step's PDF that is kept (the batch's signed documents) goes to the document store, shared by
 every machine, before the journal records it FINISHED with its SHA-256: the database is spared a copy of
 each signed PDF, and the service's recording of the result finds it stored already. A write that then
-fails (a lost lease) leaves an unreferenced file, as a crash before recording always could."""
+fails (a lost lease) leaves an unreferenced file, as a crash before recording always could.
+
+A step's output that the next step's prepared PDF extends is not stored at all, and the next step's prepared
+PDF is stored as what it appends (`prior_contents` set): the output is this step's prepared PDF, kept in its
+row, with the signature's contents in its placeholder, which are stored too. That is checked byte for byte
+before it is relied on; a PDF that is not rebuilt exactly is stored whole."""
 from __future__ import annotations
 
+import binascii
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -34,6 +40,7 @@ from ..models import SigningBatch, SigningJournalEntry, db
 _ENTRY = SigningJournalEntry.__table__
 _PREPARED_COLUMNS = ("prepared_pdf", "document_digest", "reserved_start", "reserved_end", "signed_attributes",
                      "tbs_digest")
+_ROW = tuple(getattr(_ENTRY.c, name) for name in (*_PREPARED_COLUMNS, "placeholder_omitted", "prior_contents"))
 
 
 def open_journal(app: Flask, batch_id: str, attempt: int | None = None) -> DatabaseBatchJournal:
@@ -63,9 +70,13 @@ class DatabaseBatchJournal:
         self._engine, self._batch_id, self._attempt = engine, batch_id, attempt
         self._documents = documents
         self._stored: dict[str, str] = {}  # result id -> SHA-256 of the output this journal stored, until taken
+        # (step, result id) -> the prepared document `signed` read, until its step finishes or fails: what its
+        # output is compared with before the next step's prepared PDF is stored as an extension of it
+        self._signed: dict[tuple[int, str], PreparedSignature] = {}
 
     def close(self) -> None:
         """Nothing stays open between calls."""
+        self._signed.clear()
 
     def _of(self, step: int):
         return (_ENTRY.c.batch_id == self._batch_id) & (_ENTRY.c.step == step)
@@ -92,13 +103,17 @@ class DatabaseBatchJournal:
         with self._write() as connection:
             self._insert_prepared(connection, step, prepared)
 
-    def _insert_prepared(self, connection: Connection, step: int, prepared: Sequence[PreparedSignature]) -> None:
+    def _insert_prepared(self, connection: Connection, step: int, prepared: Sequence[PreparedSignature],
+                         extending: dict[str, tuple[int, bytes]] | None = None) -> None:
+        """`extending`: result id -> (length of the previous step's output, which the prepared PDF begins
+        with; the signature contents that make that output of the previous step's prepared PDF)."""
         seq = connection.scalar(
             select(func.coalesce(func.max(_ENTRY.c.seq), 0)).where(_ENTRY.c.batch_id == self._batch_id))
+        extending = extending or {}
         connection.execute(insert(_ENTRY), [
             {"batch_id": self._batch_id, "step": step, "result_id": p.result_id, "state": ItemState.PREPARED.value,
              "seq": seq + i, **{name: getattr(p, name) for name in _PREPARED_COLUMNS if name != "prepared_pdf"},
-             **_stored_prepared(p)}
+             **_stored_prepared(p, *extending.get(p.result_id, (0, None)))}
             for i, p in enumerate(prepared, start=1)])
 
     def pending_digests(self, step: int) -> list[tuple[str, bytes]]:
@@ -121,21 +136,35 @@ class DatabaseBatchJournal:
                 [{"rid": rid, "value": value} for rid, value in signatures])
 
     def signed(self, step: int, result_ids: Sequence[str]) -> list[tuple[PreparedSignature, bytes]]:
-        columns = [getattr(_ENTRY.c, name) for name in _PREPARED_COLUMNS]
-        query = (select(_ENTRY.c.result_id, *columns, _ENTRY.c.signature, _ENTRY.c.placeholder_omitted)
+        query = (select(_ENTRY.c.result_id, _ENTRY.c.signature, *_ROW)
                  .where(self._of(step), _ENTRY.c.state == ItemState.SIGNED.value,
                         _ENTRY.c.result_id.in_(list(result_ids))))
         with self._engine.connect() as connection:
             rows = {row[0]: row[1:] for row in _binary_rows(connection, query)}
-        missing = [rid for rid in result_ids if rid not in rows]
-        if missing:
-            raise JournalError(f"Result {missing[0]} has no signature in step {step}.")
-        return [(_read_prepared(rid, rows[rid][:6], rows[rid][7]), rows[rid][6]) for rid in result_ids]
+            missing = [rid for rid in result_ids if rid not in rows]
+            if missing:
+                raise JournalError(f"Result {missing[0]} has no signature in step {step}.")
+            documents = self._prepared_documents(connection, step, {rid: row[1:] for rid, row in rows.items()})
+        self._signed.update(((step, rid), document) for rid, document in documents.items())
+        return [(documents[rid], rows[rid][0]) for rid in result_ids]
+
+    def _prepared_documents(self, connection: Connection, step: int,
+                            rows: dict[str, tuple]) -> dict[str, PreparedSignature]:
+        """The prepared documents of `rows` (`_ROW`) of `step`, those stored as extensions rebuilt from the
+        previous step's rows."""
+        extending = [rid for rid, row in rows.items() if row[-1] is not None]
+        previous = {}
+        if extending:
+            query = select(_ENTRY.c.result_id, *_ROW).where(self._of(step - 1), _ENTRY.c.result_id.in_(extending))
+            previous = self._prepared_documents(
+                connection, step - 1, {row[0]: row[1:] for row in _binary_rows(connection, query)})
+        return {rid: _read_prepared(rid, row, previous.get(rid)) for rid, row in rows.items()}
 
     def save_finished(self, step: int, results: Sequence[tuple[str, bytes]],
                       next_prepared: Sequence[PreparedSignature] = ()) -> None:
         superseded = {p.result_id for p in next_prepared}
         kept = [(rid, pdf) for rid, pdf in results if rid not in superseded]
+        extending = self._extensions(step, results, next_prepared)
         # stored (and synced) before the transaction: its locks are not held while files are written
         stored = dict(zip([rid for rid, _ in kept], self._documents.put_many([pdf for _, pdf in kept]))
                       ) if self._documents is not None and kept else {}
@@ -144,17 +173,37 @@ class DatabaseBatchJournal:
             for result_id, _ in results:
                 if states.get(result_id) != ItemState.SIGNED.value:
                     raise JournalError(f"Result {result_id} was not signed in step {step}.")
-            # the prepared copy is no longer needed once the output exists; nor the output once the next
-            # step's prepared document, made from it, is saved with it
-            connection.execute(
-                update(_ENTRY).where(self._of(step), _ENTRY.c.result_id == bindparam("rid"))
-                .values(state=ItemState.FINISHED.value, output_pdf=bindparam("pdf"),
-                        output_sha256=bindparam("sha256"), prepared_pdf=None),
-                [{"rid": rid, "pdf": None if rid in superseded or rid in stored else pdf, "sha256": stored.get(rid)}
-                 for rid, pdf in results])
+            # the prepared copy is no longer needed once the output exists, unless the next step's is stored
+            # as an extension of that output; nor the output once the next step's prepared document, made
+            # from it, is saved with it
+            finish = (update(_ENTRY).where(self._of(step), _ENTRY.c.result_id == bindparam("rid"))
+                      .values(state=ItemState.FINISHED.value, output_pdf=bindparam("pdf"),
+                              output_sha256=bindparam("sha256")))
+            rows = [{"rid": rid, "pdf": None if rid in superseded or rid in stored else pdf, "sha256": stored.get(rid)}
+                    for rid, pdf in results]
+            for statement, group in ((finish.values(prepared_pdf=None), [r for r in rows if r["rid"] not in extending]),
+                                     (finish, [r for r in rows if r["rid"] in extending])):
+                if group:
+                    connection.execute(statement, group)
             if next_prepared:
-                self._insert_prepared(connection, step + 1, next_prepared)
+                self._insert_prepared(connection, step + 1, next_prepared, extending)
         self._stored.update(stored)
+
+    def _extensions(self, step: int, results: Sequence[tuple[str, bytes]],
+                    next_prepared: Sequence[PreparedSignature]) -> dict[str, tuple[int, bytes]]:
+        """For each next step's prepared document that begins with this step's output, where that output is
+        exactly what `signed` read with its signature's contents written in: (the output's length, those
+        contents). Forgets what `signed` read of `results`."""
+        read = {rid: self._signed.pop((step, rid), None) for rid, _ in results}
+        outputs = dict(results)
+        extending = {}
+        for following in next_prepared:
+            prepared, output = read.get(following.result_id), outputs.get(following.result_id)
+            contents = _contents(prepared, output) if prepared is not None and output is not None else None
+            if (contents is not None and following.reserved_start >= len(output)
+                    and following.prepared_pdf.startswith(output)):
+                extending[following.result_id] = (len(output), contents)
+        return extending
 
     def take_stored(self, result_id: str) -> str | None:
         """The SHA-256 under which this journal stored `result_id`'s output in the document store (once:
@@ -162,6 +211,8 @@ class DatabaseBatchJournal:
         return self._stored.pop(result_id, None)
 
     def save_failed(self, step: int, errors: Sequence[ItemError]) -> None:
+        for error in errors:
+            self._signed.pop((step, error.result_id), None)
         with self._write() as connection:
             known = self._lock(connection, step, [e.result_id for e in errors])
             for error in errors:
@@ -213,21 +264,52 @@ def _placeholder(length: int) -> bytes:
     return b"<" + b"0" * (length - 2) + b">"
 
 
-def _stored_prepared(prepared: PreparedSignature) -> dict:
-    """The row's `prepared_pdf` and `placeholder_omitted`: the signature placeholder (11-20 KB of zeros) is
-    left out when it is exactly an empty one, so the database neither writes nor reads it."""
+def _stored_prepared(prepared: PreparedSignature, base: int = 0, prior_contents: bytes | None = None) -> dict:
+    """The row's `prepared_pdf`, `placeholder_omitted` and `prior_contents`: the PDF from offset `base` (the
+    previous step's output, which `prior_contents` rebuild, comes before); the signature placeholder (11-20 KB
+    of zeros) is left out when it is exactly an empty one, so the database neither writes nor reads it."""
     pdf, start, end = prepared.prepared_pdf, prepared.reserved_start, prepared.reserved_end
-    if end - start >= 2 and memoryview(pdf)[start:end] == _placeholder(end - start):
-        return {"prepared_pdf": pdf[:start] + pdf[end:], "placeholder_omitted": True}
-    return {"prepared_pdf": pdf, "placeholder_omitted": False}
+    stored = {"prior_contents": prior_contents, "placeholder_omitted": False}
+    if end - start >= 2 and start >= base and memoryview(pdf)[start:end] == _placeholder(end - start):
+        return {**stored, "prepared_pdf": pdf[base:start] + pdf[end:], "placeholder_omitted": True}
+    return {**stored, "prepared_pdf": pdf[base:] if base else pdf}
 
 
-def _read_prepared(result_id: str, columns: tuple, placeholder_omitted: bool | None) -> PreparedSignature:
-    """The prepared document of a row (`_PREPARED_COLUMNS`), its placeholder put back."""
-    pdf, digest, start, end, *rest = columns
+def _read_prepared(result_id: str, row: tuple, previous: PreparedSignature | None) -> PreparedSignature:
+    """The prepared document of a row (`_ROW`), its placeholder put back and, when it is stored as an extension,
+    the previous step's output (`previous`: that step's prepared document) put before it."""
+    pdf, digest, start, end, attributes, tbs_digest, placeholder_omitted, prior_contents = row
+    if pdf is None or (prior_contents is not None and previous is None):
+        raise JournalError(f"The prepared document of result {result_id} is missing from the journal.")
+    base = b"" if prior_contents is None else _filled(previous, prior_contents)
     if placeholder_omitted:
-        pdf = b"".join((pdf[:start], _placeholder(end - start), pdf[start:]))
-    return PreparedSignature(result_id, pdf, digest, start, end, *rest)
+        at = start - len(base)
+        pdf = b"".join((base, pdf[:at], _placeholder(end - start), pdf[at:]))
+    elif base:
+        pdf = base + pdf
+    return PreparedSignature(result_id, pdf, digest, start, end, attributes, tbs_digest)
+
+
+def _filled(prepared: PreparedSignature, contents: bytes) -> bytes:
+    """`prepared` with `contents` in its placeholder, as `signing.document` finishes it (pyHanko's
+    `fill_with_cms`: upper-case hex, padded with zeros)."""
+    pdf, start, end = prepared.prepared_pdf, prepared.reserved_start, prepared.reserved_end
+    hex_contents = binascii.hexlify(contents).upper().ljust(end - start - 2, b"0")
+    return b"".join((pdf[:start + 1], hex_contents, pdf[end - 1:]))
+
+
+def _contents(prepared: PreparedSignature, output: bytes) -> bytes | None:
+    """The contents written in `prepared`'s placeholder to make `output`, if `_filled` rebuilds `output`
+    from them exactly; else None."""
+    start, end = prepared.reserved_start, prepared.reserved_end
+    if len(output) != len(prepared.prepared_pdf) or end - start < 2:
+        return None
+    written = output[start + 1:end - 1].rstrip(b"0")  # the padding; a trailing zero of the value comes back with it
+    try:
+        contents = binascii.unhexlify(written + b"0" * (len(written) % 2))
+    except binascii.Error:
+        return None
+    return contents if _filled(prepared, contents) == output else None
 
 
 def _binary_rows(connection: Connection, statement: Select) -> list[tuple]:
