@@ -7,16 +7,18 @@ import base64
 import datetime as dt
 import hashlib
 import threading
+import time
 
 import jwt
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from wallet_service import create_app
 from wallet_service.delivery import deliver_due
 from wallet_service.delivery.messages import MESSAGE_TYP
+from wallet_service.delivery.outbox import complete_if_delivered
 from wallet_service.delivery.worker import claim_due
-from wallet_service.models import AuditEvent, Delivery, Result, ResultStatus, db, utcnow
+from wallet_service.models import AuditEvent, Delivery, DeliveryStatus, Result, ResultStatus, db, utcnow
 from wallet_service.results import annulment
 from wallet_service.results.audit import verify_chain
 
@@ -260,3 +262,49 @@ def test_a_claim_takes_at_most_its_limit(app, demo_results, sign):
         assert len(batch) <= 2
         taken.extend(c.delivery_id for c in batch)
     assert sorted(taken) == sorted(d.id for d in db.session.scalars(select(Delivery))) and len(taken) == total
+
+
+def _wait_until_a_session_waits_on_a_lock(timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    with db.engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            if watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND wait_event_type = 'Lock'")).scalar():
+                return
+            time.sleep(0.02)
+    raise AssertionError("the second worker never waited for the first one's lock on the result")
+
+
+def test_two_workers_recording_a_results_last_deliveries_at_once_make_it_delivered(app, demo_results, sign):
+    """Each worker marks its own delivery sent while the other's mark is uncommitted: the second to look
+    must see the first's once committed, else the result stays `signed` for ever."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL's concurrent transactions")
+    result = sign(_first_of(demo_results, AGENCY2))
+    result_id, (first, second) = result.id, [d.id for d in _deliveries(result)]
+    deliveries = Delivery.__table__
+    mark_sent = update(deliveries).values(status=DeliveryStatus.SENT)
+    other_marked, other_may_look, moved = threading.Event(), threading.Event(), []
+
+    def other_worker() -> None:
+        with app.app_context():
+            db.session.execute(mark_sent.where(deliveries.c.id == second))
+            other_marked.set()
+            other_may_look.wait(30)
+            moved.extend(r.id for r in complete_if_delivered(db.session, [result_id]))
+            db.session.commit()
+            db.session.remove()
+
+    db.session.remove()
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    db.session.execute(mark_sent.where(deliveries.c.id == first))
+    assert other_marked.wait(30)
+    assert complete_if_delivered(db.session, [result_id]) == []  # the other's mark is not committed yet
+    other_may_look.set()
+    _wait_until_a_session_waits_on_a_lock()
+    db.session.commit()
+    thread.join(30)
+    assert moved == [result_id]
+    db.session.expire_all()
+    assert db.session.get(Result, result_id).status == ResultStatus.DELIVERED

@@ -8,6 +8,7 @@ import pytest
 
 from wallet_service.delivery.targets import load_targets
 from wallet_service.platform.config import ConfigError
+from wallet_service.services import services
 
 
 def test_toml_and_json_read_the_same(tmp_path):
@@ -59,6 +60,12 @@ def test_app_refuses_to_start_with_a_bad_file(make_app, tmp_path):
     path.write_text(json.dumps({"targets": [{"name": "x", "type": "ftp", "url": "https://a.example/"}]}))
     with pytest.raises(ConfigError, match="unknown type"):
         make_app(DELIVERY_TARGETS_FILE=str(path))
+
+
+def test_the_round_size_is_a_setting_and_a_bad_one_is_named(make_app):
+    assert services(make_app(DELIVERY_BATCH_SIZE="7")).delivery.worker.batch_size == 7
+    with pytest.raises(ConfigError, match="DELIVERY_BATCH_SIZE"):
+        make_app(DELIVERY_BATCH_SIZE="0")
 
 
 def test_production_needs_a_provided_delivery_key(tmp_path):

@@ -12,7 +12,8 @@ Configuration (`settings.delivery`):
 - `DELIVERY_POLL_SECONDS`: how often the embedded poller runs the worker (default 3; 0 = never,
   the default under TESTING; with Celery, the same interval schedules `deliver_due` on Celery beat).
   When it is set, signing a batch also queues a round as soon as its results are recorded (`deliver_soon`).
-- `DELIVERY_LEASE_SECONDS`, `DELIVERY_BACKOFF_SECONDS`, `DELIVERY_BACKOFF_MAX_SECONDS`: see `worker.WorkerSettings`.
+- `DELIVERY_LEASE_SECONDS`, `DELIVERY_BACKOFF_SECONDS`, `DELIVERY_BACKOFF_MAX_SECONDS`, `DELIVERY_BATCH_SIZE`:
+  see `config.WorkerSettings`.
 """
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
         lease_seconds=configured.lease_seconds,
         backoff_seconds=configured.backoff_seconds,
         backoff_max_seconds=configured.backoff_max_seconds,
+        batch_size=configured.batch_size,
     )
     services(app).delivery = DeliveryConfig(targets, key_source, worker)
     events = services(app).events

@@ -18,8 +18,12 @@ class WorkerSettings:
     """Wait after the first failed attempt; doubled after each further one."""
     backoff_max_seconds: float = 6 * 3600.0
     """The longest wait between two attempts."""
-    batch_size: int = 20
-    """Deliveries claimed at once."""
+    batch_size: int = 100
+    """Deliveries claimed at once, and recorded together once all are sent. A round costs ~5 ms CPU
+    in claiming, reading and recording whatever its size (PostgreSQL): ~0.25 ms a delivery in rounds
+    of 20, ~0.05 ms in rounds of 100. A worker that dies mid-round leaves at most a round to be sent
+    again (same idempotency key). A round should be sent within the lease (100 sends to a store
+    answering in 50 ms take 5 s), else another worker claims and sends again what it has not recorded."""
 
     def backoff(self, attempts: int) -> dt.timedelta:
         return dt.timedelta(seconds=min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds))

@@ -6,10 +6,10 @@ itself, so it has the result the moment the signing commits. A result whose conf
 are all served (or that has none) is therefore `delivered` — at once when there is no target."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import Delivery, DeliveryStatus, Result, ResultStatus
+from ..models import Delivery, DeliveryStatus, Result, ResultStatus, utcnow
 from .targets import CASE_SYSTEM, EMAIL, NOTICE_TYPES, DeliveryTargets
 
 SIGNED = "signed"
@@ -56,21 +56,33 @@ def enqueue_returned(targets: DeliveryTargets, session: Session, result: Result)
     return rows
 
 
+_RESULTS = Result.__table__
+_DELIVERIES = Delivery.__table__
+# Built once, Core: every delivery round runs them, and loading and flushing the results through the
+# ORM cost more than the statements themselves.
+_LOCK_RESULTS = (select(_RESULTS.c.id).where(_RESULTS.c.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(_RESULTS.c.id).with_for_update())
+_UNSENT = exists().where(_DELIVERIES.c.result_id == _RESULTS.c.id, _DELIVERIES.c.event == SIGNED,
+                         _DELIVERIES.c.status != DeliveryStatus.SENT)
+_COMPLETE = (update(_RESULTS)
+             .where(_RESULTS.c.id.in_(bindparam("ids", expanding=True)), _RESULTS.c.status == ResultStatus.SIGNED, ~_UNSENT)
+             .values(status=ResultStatus.DELIVERED, delivered_at=bindparam("now", type_=_RESULTS.c.delivered_at.type))
+             .returning(_RESULTS.c.id))
+# with the agency the `delivered` receivers read (a lazy load per result otherwise); refreshing any
+# copy the session holds, which the Core update left behind
+_MOVED = (select(Result).where(Result.id.in_(bindparam("ids", expanding=True))).order_by(Result.id)
+          .options(joinedload(Result.agency, innerjoin=True)).execution_options(populate_existing=True))
+
+
 def complete_if_delivered(session: Session, result_ids: list[str]) -> list[Result]:
     """Move each signed result of `result_ids` to `delivered` once every one of its `signed`
-    deliveries is sent; the results that moved.
+    deliveries is sent; the results that moved, in id order.
 
-    Locks the result rows first, in id order (PostgreSQL), so two workers finishing a result's last
-    two deliveries at the same moment cannot both see the other's as still pending."""
-    results = session.scalars(  # with the agency the `delivered` receivers read (a lazy load per result otherwise)
-        select(Result).where(Result.id.in_(result_ids)).order_by(Result.id)
-        .options(joinedload(Result.agency, innerjoin=True)).with_for_update(of=Result)).all()
-    signed = [r for r in results if r.status == ResultStatus.SIGNED]
-    waiting = set(session.scalars(
-        select(Delivery.result_id).where(Delivery.result_id.in_([r.id for r in signed]), Delivery.event == SIGNED,
-                                         Delivery.status != DeliveryStatus.SENT)
-    ).all())
-    done = [r for r in signed if r.id not in waiting]
-    for result in done:
-        result.move_to(ResultStatus.DELIVERED)
-    return done
+    Locks the result rows first, in id order (PostgreSQL), and only then looks at their deliveries
+    (a statement of its own, so it sees what was committed while it waited), so two workers finishing
+    a result's last two deliveries at the same moment cannot both see the other's as still pending."""
+    session.execute(_LOCK_RESULTS, {"ids": result_ids})
+    done = session.scalars(_COMPLETE, {"ids": result_ids, "now": utcnow()}).all()
+    if not done:
+        return []
+    return list(session.scalars(_MOVED, {"ids": done}))

@@ -102,6 +102,9 @@ class DeliverySettings:
     """Wait after the first failed attempt; doubled after each further one."""
     backoff_max_seconds: float = setting("DELIVERY_BACKOFF_MAX_SECONDS", 6 * 3600.0, seconds)
     """The longest wait between two attempts."""
+    batch_size: int = setting("DELIVERY_BATCH_SIZE", 100, positive_whole)
+    """Deliveries a worker round claims, sends, then records together (a worker that dies mid-round
+    leaves them to be sent again, same idempotency key, once their lease runs out)."""
 
 
 @dataclass(frozen=True)
