@@ -7,6 +7,7 @@ POST that arrived, duplicates included."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,6 +32,8 @@ class StoreState:
     """The status of those failures."""
     hold: threading.Event | None = None
     """When set to an unset Event, requests wait for it before answering (the key is recorded first)."""
+    delay: float = 0.0
+    """Seconds every request waits before answering (a slow store)."""
     requests: list[Received] = field(default_factory=list)
     accepted: dict[str, Received] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -69,6 +72,7 @@ class CountingStore:
                     hold = state.hold
                 if hold is not None:
                     hold.wait(60)
+                time.sleep(state.delay)
                 status = state.fail_status if failing else 200
                 payload = b'{"ok": false}' if failing else b'{"ok": true}'
                 try:

@@ -22,8 +22,8 @@ class WorkerSettings:
     """Deliveries claimed at once, and recorded together once all are sent. A round costs ~5 ms CPU
     in claiming, reading and recording whatever its size (PostgreSQL): ~0.25 ms a delivery in rounds
     of 20, ~0.05 ms in rounds of 100. A worker that dies mid-round leaves at most a round to be sent
-    again (same idempotency key). A round should be sent within the lease (100 sends to a store
-    answering in 50 ms take 5 s), else another worker claims and sends again what it has not recorded."""
+    again (same idempotency key). A round sends for at most half the lease; what a slow store leaves
+    unsent then is handed back unattempted and claimed again."""
 
     def backoff(self, attempts: int) -> dt.timedelta:
         return dt.timedelta(seconds=min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds))

@@ -8,11 +8,13 @@ mid-send leaves the row pending, and another worker sends it again when the leas
 the same idempotency key, so the store keeps it once. Recording is conditional on the attempt
 number the worker claimed, so a worker that outlived its lease cannot overwrite a newer attempt.
 A round's sent deliveries are recorded together once all are sent; a worker that dies before that
-leaves them pending, sent again (same key) when their lease runs out."""
+leaves them pending, sent again (same key) when their lease runs out. A round sends for at most half
+its lease, so a slow store cannot keep it sending what another worker may already have claimed again."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 
 from flask import Flask
@@ -102,15 +104,26 @@ def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
     config = services(app).delivery
     session = db.session
     made = 0
+    lease = dt.timedelta(seconds=config.worker.lease_seconds)
     with Sender() as http:
         while True:
-            claims = claim_due(session, config.worker.batch_size, dt.timedelta(seconds=config.worker.lease_seconds), now)
+            claims = claim_due(session, config.worker.batch_size, lease, now)
             if not claims:  # until none is due: a store's annulment becomes due when its signed message is sent
                 return made
+            # A slow store must not keep a round sending past its lease (another worker would claim and send
+            # again what is not recorded yet): what is not sent in half the lease is handed back unattempted.
+            send_until = time.monotonic() + lease.total_seconds() / 2
             outgoing = _prepare_round(app, session, claims, now)
             session.commit()  # no transaction stays open while the stores answer
-            _record_sent(app, session, [o.claim for o in outgoing if _send(app, session, http, o, now)])
-            made += len(claims)
+            sent, unsent = [], []
+            for item in outgoing:
+                if time.monotonic() > send_until:
+                    unsent.append(item.claim)
+                elif _send(app, session, http, item, now):
+                    sent.append(item.claim)
+            _record_sent(app, session, sent)
+            _hand_back(session, unsent, now)
+            made += len(claims) - len(unsent)
 
 
 @dataclass(frozen=True)
@@ -216,6 +229,23 @@ def _record_sent(app: Flask, session: Session, claims: list[Claim]) -> None:
     for delivered in complete_if_delivered(session, sorted({row.result_id for row in sent})):
         services(app).events.delivered(session, delivered)
     session.commit()
+
+
+# Built once, as `_MARK_SENT`: claims not attempted, due again at once and their attempt not counted.
+_HAND_BACK = (
+    update(_DELIVERIES)
+    .where(tuple_(_DELIVERIES.c.id, _DELIVERIES.c.attempts).in_(bindparam("held", expanding=True)),
+           _DELIVERIES.c.status == DeliveryStatus.PENDING)
+    .values(attempts=_DELIVERIES.c.attempts - 1, next_attempt_at=bindparam("now", type_=_DELIVERIES.c.next_attempt_at.type))
+)
+
+
+def _hand_back(session: Session, claims: list[Claim], now: dt.datetime | None) -> None:
+    """Release claims whose deliveries were not attempted (those still held by them)."""
+    if claims:
+        session.rollback()
+        session.execute(_HAND_BACK, {"held": [(c.delivery_id, c.attempt) for c in claims], "now": now or utcnow()})
+        session.commit()
 
 
 def _record_failure(session: Session, claim: Claim, worker: WorkerSettings, now: dt.datetime | None, message: str,
