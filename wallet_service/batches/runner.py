@@ -295,11 +295,11 @@ def _record_signed(app: Flask, fence: _Fence, queued: dict[str, int], outcomes: 
              "signed_at": now, "official_id": official.id if position == 1 else None}
             for position, signer in enumerate(outcome.signers, start=1)
         )
-        services(app).events.signed(session, result)  # e.g. the delivery outbox rows, in this same transaction
         entries.append(audit.Entry("result.signed", result.id, {
             "sha256": digests[result.id], "certificates": [s.sha256_fingerprint for s in outcome.signers],
             "batch": fence.batch_id}))
     session.execute(_INSERT_SIGNATURE, signatures)  # Core: ORM objects cost ~0.3 ms a result to flush
+    services(app).events.signed_many(session, [results[o.result_id] for o in outcomes])  # e.g. the delivery outbox rows
     audit.record_many(session, f"official:{official.id}:{official.full_name}", entries)
     session.commit()
     return True
