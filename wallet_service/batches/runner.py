@@ -26,7 +26,7 @@ from itertools import islice
 
 from flask import Flask
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from signing.errors import KeySourceError, SigningError, TrustServiceError
 from signing.keys import ApprovedKey, HolderApproval, KeySource
@@ -279,8 +279,9 @@ def _record_signed(app: Flask, fence: _Fence, queued: dict[str, int], outcomes: 
     digests = {o.result_id: journal.take_stored(o.result_id) for o in outcomes}  # stored when journaled
     unstored = [o for o in outcomes if digests[o.result_id] is None]
     digests.update(zip([o.result_id for o in unstored], services(app).documents.put_many([o.signed_pdf for o in unstored])))
-    results = {r.id: r for r in session.scalars(
-        select(Result).where(Result.id.in_(list(digests))).options(selectinload(Result.agency), selectinload(Result.citizen)))}
+    results = {r.id: r for r in session.scalars(  # one statement with the agency and citizen the receivers read
+        select(Result).where(Result.id.in_(list(digests)))
+        .options(joinedload(Result.agency, innerjoin=True), joinedload(Result.citizen, innerjoin=True)))}
     now = utcnow()
     entries, signatures = [], []
     for outcome in outcomes:
