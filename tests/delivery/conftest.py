@@ -1,6 +1,6 @@
 """Fixtures for the delivery outbox: a counting store on a loopback port, an app whose targets
 point at it, and `sign(result)`, which leaves a result the way the signing engine does (signed
-PDF stored, status `signed`, the `result_signed` receivers run in the same transaction)."""
+PDF stored, status `signed`, the `results_signed` receivers run in the same transaction)."""
 from __future__ import annotations
 
 import json

@@ -26,7 +26,7 @@ import os, signal, sys
 from wallet_service import create_app
 from wallet_service.batches import runner
 from wallet_service.batches.runner import run_batch
-from wallet_service.results.events import connect_for_app, result_signed
+from wallet_service.results.events import connect_many_for_app, results_signed
 
 database_url, instance, base_url, batch_id = sys.argv[1:5]
 app = create_app({"database_url": database_url, "instance_path": instance, "public_base_url": base_url,
@@ -34,12 +34,12 @@ app = create_app({"database_url": database_url, "instance_path": instance, "publ
 recorded = []
 runner.RECORD_GROUP = 2
 
-def die_on_third(session, result):
-    recorded.append(result.id)
-    if len(recorded) == 3:
+def die_on_third(session, results):
+    recorded.extend(result.id for result in results)
+    if len(recorded) >= 3:
         os.kill(os.getpid(), signal.SIGKILL)
 
-connect_for_app(result_signed, app, die_on_third)
+connect_many_for_app(results_signed, app, die_on_third)
 with app.app_context():
     run_batch(app, batch_id)
 """

@@ -22,10 +22,9 @@ from functools import partial
 from flask import Flask
 
 from ..issuer.keys import IssuerKeySource
-from ..models import ResultStatus
 from ..platform import jobs
 from ..platform.config import ConfigError
-from ..results.events import connect_for_app, result_annulled, result_returned, result_signed
+from ..results.events import connect_for_app, connect_many_for_app, result_annulled, result_returned, results_signed
 from ..services import services
 from .config import DeliveryConfig, WorkerSettings
 from .outbox import enqueue_annulled, enqueue_returned, enqueue_signed
@@ -65,12 +64,11 @@ def init_app(app: Flask) -> None:
     services(app).delivery = DeliveryConfig(targets, key_source, worker)
     events = services(app).events
 
-    def on_signed(session, result) -> None:
-        enqueue_signed(targets, session, result)
-        if result.status == ResultStatus.DELIVERED:  # no store wants it: the wallet here is its delivery
+    def on_signed(session, results) -> None:
+        for result in enqueue_signed(targets, session, results):  # no store wants it: the wallet here is its delivery
             events.delivered(session, result)
 
-    connect_for_app(result_signed, app, on_signed)
+    connect_many_for_app(results_signed, app, on_signed)
     connect_for_app(result_annulled, app, enqueue_annulled)
     connect_for_app(result_returned, app, partial(enqueue_returned, targets))
     app.register_blueprint(views.bp)

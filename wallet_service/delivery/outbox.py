@@ -6,7 +6,7 @@ itself, so it has the result the moment the signing commits. A result whose conf
 are all served (or that has none) is therefore `delivered` — at once when there is no target."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import Delivery, DeliveryStatus, Result, ResultStatus, utcnow
@@ -18,19 +18,27 @@ RETURNED = "returned"
 NOTICE = "notice"
 """An arrival notice to the citizen: sent like the others, but `delivered` never waits for it."""
 
+_INSERT_DELIVERY = insert(Delivery.__table__)
 
-def enqueue_signed(targets: DeliveryTargets, session: Session, result: Result) -> list[Delivery]:
-    """Receiver of `result_signed`: one pending delivery per store that wants this result, and one
-    arrival notice per notice target the citizen can be reached by (an e-mail address, a phone)."""
-    wanted = targets.for_result(result.agency.code, result.procedure_code)
-    rows = [Delivery(result_id=result.id, target=t.name, event=SIGNED) for t in wanted if t.type not in NOTICE_TYPES]
-    if not rows:
-        result.move_to(ResultStatus.DELIVERED)
-    contact = {EMAIL: result.citizen.email}
-    notices = [Delivery(result_id=result.id, target=t.name, event=NOTICE) for t in wanted
-               if t.type in NOTICE_TYPES and contact.get(t.type, result.citizen.phone)]
-    session.add_all(rows + notices)
-    return rows + notices
+
+def enqueue_signed(targets: DeliveryTargets, session: Session, results: list[Result]) -> list[Result]:
+    """Receiver of `results_signed`: for each result, one pending delivery per store that wants it, and
+    one arrival notice per notice target the citizen can be reached by (an e-mail address, a phone).
+    Returns the results no store wants, moved to `delivered` (the wallet here is their delivery)."""
+    rows, delivered = [], []
+    for result in results:
+        wanted = targets.for_result(result.agency.code, result.procedure_code)
+        stores = [t for t in wanted if t.type not in NOTICE_TYPES]
+        if not stores:
+            result.move_to(ResultStatus.DELIVERED)
+            delivered.append(result)
+        contact = {EMAIL: result.citizen.email}
+        notices = [t for t in wanted if t.type in NOTICE_TYPES and contact.get(t.type, result.citizen.phone)]
+        rows += [{"result_id": result.id, "target": t.name, "event": SIGNED} for t in stores]
+        rows += [{"result_id": result.id, "target": t.name, "event": NOTICE} for t in notices]
+    if rows:
+        session.execute(_INSERT_DELIVERY, rows)  # Core executemany: no ORM objects to flush nor ids to read back
+    return delivered
 
 
 def enqueue_annulled(session: Session, result: Result) -> list[Delivery]:

@@ -8,7 +8,7 @@ import time
 from flask import Flask, request
 
 from ..results.events import (
-    connect_for_app, result_annulled, result_delivered, result_returned, result_signed,
+    connect_for_app, connect_many_for_app, result_annulled, result_delivered, result_returned, results_signed,
 )
 from ..services import services
 from .instruments import Metrics, build_metrics
@@ -23,9 +23,9 @@ def init_app(app: Flask) -> None:
 
     metrics = build_metrics()
     services(app).metrics = metrics
-    for event, signal in (("signed", result_signed), ("delivered", result_delivered),
-                          ("annulled", result_annulled), ("returned", result_returned)):
+    for event, signal in (("delivered", result_delivered), ("annulled", result_annulled), ("returned", result_returned)):
         connect_for_app(signal, app, _counter_of(metrics, event))
+    connect_many_for_app(results_signed, app, _each(_counter_of(metrics, "signed")))
     _time_requests(app, metrics)
     app.register_blueprint(exposition.bp)
 
@@ -35,6 +35,14 @@ def _counter_of(metrics: Metrics, event: str):
         metrics.result(event, result.agency.code, result.procedure_code)
 
     return count
+
+
+def _each(count):
+    def count_each(session, results) -> None:
+        for result in results:
+            count(session, result)
+
+    return count_each
 
 
 def _time_requests(app: Flask, metrics: Metrics) -> None:

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from ..models import Result
 
 _signals = Namespace()
-result_signed = _signals.signal("result-signed")
-"""Sent as `send(app, session=..., result=...)` once a result's signed PDF is recorded."""
+results_signed = _signals.signal("results-signed")
+"""Sent as `send(app, session=..., results=[...])` once results' signed PDFs are recorded: a batch
+records a group in one transaction, and its receivers write their rows for the whole group at once."""
 result_delivered = _signals.signal("result-delivered")
 """Sent as `send(app, session=..., result=...)` once a result is `delivered` (every store has it)."""
 result_annulled = _signals.signal("result-annulled")
@@ -24,6 +25,7 @@ result_returned = _signals.signal("result-returned")
 """Sent as `send(app, session=..., result=...)` once a dossier is returned unsigned to its case system."""
 
 Receiver = Callable[[Session, Result], object]
+ManyReceiver = Callable[[Session, list[Result]], object]
 
 
 def connect_for_app(signal, app: Flask, receiver: Receiver) -> None:
@@ -36,6 +38,15 @@ def connect_for_app(signal, app: Flask, receiver: Receiver) -> None:
     signal.connect(receive, sender=app, weak=False)
 
 
+def connect_many_for_app(signal, app: Flask, receiver: ManyReceiver) -> None:
+    """`connect_for_app` for a signal sent with `results` (`results_signed`)."""
+
+    def receive(sender: object, *, session: Session, results: list[Result]) -> None:
+        receiver(session, results)
+
+    signal.connect(receive, sender=app, weak=False)
+
+
 @dataclass(frozen=True, eq=False)
 class ResultEvents:
     """The result signals as one app sends them: what domain code is given instead of the app."""
@@ -43,7 +54,10 @@ class ResultEvents:
     app: Flask
 
     def signed(self, session: Session, result: Result) -> None:
-        result_signed.send(self.app, session=session, result=result)
+        self.signed_many(session, [result])
+
+    def signed_many(self, session: Session, results: list[Result]) -> None:
+        results_signed.send(self.app, session=session, results=results)
 
     def delivered(self, session: Session, result: Result) -> None:
         result_delivered.send(self.app, session=session, result=result)
