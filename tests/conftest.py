@@ -57,9 +57,12 @@ def _postgres_server_url():
 
 
 def pytest_generate_tests(metafunc):
-    """SQLite for every database test; PostgreSQL as well for those marked `postgres`."""
+    """SQLite for every database test; PostgreSQL as well for those marked `postgres`, alone for those
+    marked `postgres_only` (slow runs of what the SQLite variant of another test already covers)."""
     if "database_url" in metafunc.fixturenames:
         backends = BACKENDS if metafunc.definition.get_closest_marker("postgres") else BACKENDS[:1]
+        if metafunc.definition.get_closest_marker("postgres_only"):
+            backends = BACKENDS[1:]
         metafunc.parametrize("database_url", backends, indirect=True, scope="session")
 
 

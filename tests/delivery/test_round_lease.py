@@ -13,9 +13,17 @@ from wallet_service import create_app
 from wallet_service.delivery import deliver_due
 from wallet_service.models import Delivery, DeliveryStatus, db
 
-from .conftest import LEASE
+LEASE = 1.0
 
 pytestmark = pytest.mark.postgres  # two workers at once: runs on PostgreSQL too
+
+
+@pytest.fixture
+def app(make_app, targets_file):
+    app = make_app(DELIVERY_TARGETS_FILE=targets_file, DELIVERY_LEASE_SECONDS=LEASE)
+    with app.app_context():
+        yield app
+        db.session.remove()
 
 
 def test_a_round_to_a_slow_store_hands_back_what_it_could_not_send_in_its_lease(

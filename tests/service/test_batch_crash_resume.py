@@ -108,6 +108,7 @@ with app.app_context():
 """
 
 
+@pytest.mark.postgres_only  # the journal's reading of increments is tested on SQLite in test_signing_journal
 def test_a_batch_killed_between_its_steps_resumes_from_the_seals_prepared_pdfs_stored_as_increments(
         live_app, demo_results, database_url, tmp_path):
     from wallet_service.models import SigningJournalEntry as Entry
