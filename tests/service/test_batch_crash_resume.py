@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
-import time
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,8 @@ from tests.conftest import official_principal
 from wallet_service.batches import creation, runner
 from wallet_service.models import AuditEvent, Result, ResultSignature, SigningBatch, db
 from wallet_service.services import services
+
+from .conftest import resume_once_the_lease_ends
 
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
@@ -62,12 +63,7 @@ def test_killed_batch_resumes_with_every_result_signed_once(live_app, demo_resul
 
     # The dead worker's lease still runs: nobody may take the batch yet.
     assert runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=2)) is None
-    time.sleep(2.5)
-    assert runner.resume_unfinished(live_app) == 1
-    services(live_app).jobs.wait(timeout=300)
-    db.session.expire_all()
-
-    assert db.session.get(SigningBatch, batch.id).status == "finished"
+    resume_once_the_lease_ends(live_app, batch.id, 2.5)
     for rid in ids:
         result = db.session.get(Result, rid)
         assert result.status in ("signed", "delivered")  # the outbox may have delivered it already
@@ -125,11 +121,7 @@ def test_a_batch_killed_between_its_steps_resumes_from_the_seals_prepared_pdfs_s
         Entry.batch_id == batch.id)).all()
     assert sorted(rows) == [(0, "finished", False)] * 3 + [(1, "prepared", True)] * 3
 
-    time.sleep(2.5)
-    assert runner.resume_unfinished(live_app) == 1
-    services(live_app).jobs.wait(timeout=300)
-    db.session.expire_all()
-    assert db.session.get(SigningBatch, batch.id).status == "finished"
+    resume_once_the_lease_ends(live_app, batch.id, 2.5)
     for rid in ids:
         result = db.session.get(Result, rid)
         assert [s.position for s in result.signatures] == [1, 2]

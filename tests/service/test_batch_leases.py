@@ -15,6 +15,8 @@ from wallet_service.batches import creation, runner
 from wallet_service.models import Official, Result, SigningBatch, SigningBatchItem, db
 from wallet_service.services import services
 
+from .conftest import resume_once_the_lease_ends
+
 pytestmark = pytest.mark.postgres  # SQL behaviour: runs on PostgreSQL too
 
 
@@ -66,11 +68,7 @@ def test_a_timestamp_outage_waits_then_the_batch_finishes(live_app, demo_results
     assert {db.session.get(Result, i).status for i in ids} == {"signing"}
 
     holder.replace(working)
-    time.sleep(1.6)
-    assert runner.resume_unfinished(live_app) == 1
-    services(live_app).jobs.wait(timeout=300)
-    db.session.expire_all()
-    assert db.session.get(SigningBatch, batch.id).status == "finished"
+    resume_once_the_lease_ends(live_app, batch.id, 1.6)
     for rid in ids:
         result = db.session.get(Result, rid)
         assert result.status in ("signed", "delivered")
