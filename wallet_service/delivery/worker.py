@@ -111,13 +111,14 @@ def deliver_due(app: Flask, now: dt.datetime | None = None) -> int:
             if not claims:  # until none is due: a store's annulment becomes due when its signed message is sent
                 return made
             # A slow store must not keep a round sending past its lease (another worker would claim and send
-            # again what is not recorded yet): what is not sent in half the lease is handed back unattempted.
+            # again what is not recorded yet): what is not sent in half the lease is handed back unattempted;
+            # the first is always sent, so every round makes progress.
             send_until = time.monotonic() + lease.total_seconds() / 2
             outgoing = _prepare_round(app, session, claims, now)
             session.commit()  # no transaction stays open while the stores answer
             sent, unsent = [], []
-            for item in outgoing:
-                if time.monotonic() > send_until:
+            for number, item in enumerate(outgoing):
+                if number and time.monotonic() > send_until:
                     unsent.append(item.claim)
                 elif _send(app, session, http, item, now):
                     sent.append(item.claim)
