@@ -200,11 +200,20 @@ def _still_ours(claim: Claim):
     return (Delivery.id == claim.delivery_id) & (Delivery.status == DeliveryStatus.PENDING) & (Delivery.attempts == claim.attempt)
 
 
-# Built once, Core on the table (as `_CLAIM`). One expanding parameter: one statement whatever the count.
+# The rows still held by the claims bound as `held` (`_held`): one expanding parameter, one statement
+# whatever the count.
+_STILL_HELD = (tuple_(_DELIVERIES.c.id, _DELIVERIES.c.attempts).in_(bindparam("held", expanding=True))
+               & (_DELIVERIES.c.status == DeliveryStatus.PENDING))
+
+
+def _held(claims: list[Claim]) -> list[tuple[int, int]]:
+    return [(c.delivery_id, c.attempt) for c in claims]
+
+
+# Built once, Core on the table (as `_CLAIM`).
 _MARK_SENT = (
     update(_DELIVERIES)
-    .where(tuple_(_DELIVERIES.c.id, _DELIVERIES.c.attempts).in_(bindparam("held", expanding=True)),
-           _DELIVERIES.c.status == DeliveryStatus.PENDING)
+    .where(_STILL_HELD)
     .values(status=DeliveryStatus.SENT, delivered_at=bindparam("now", type_=_DELIVERIES.c.delivered_at.type), last_error=None)
     .returning(_DELIVERIES.c.id, _DELIVERIES.c.result_id, _DELIVERIES.c.target, _DELIVERIES.c.event,
                _DELIVERIES.c.idempotency_key, _DELIVERIES.c.attempts)
@@ -218,7 +227,7 @@ def _record_sent(app: Flask, session: Session, claims: list[Claim]) -> None:
     session.rollback()
     if not claims:
         return
-    sent = session.execute(_MARK_SENT, {"held": [(c.delivery_id, c.attempt) for c in claims], "now": utcnow()}).all()
+    sent = session.execute(_MARK_SENT, {"held": _held(claims), "now": utcnow()}).all()
     if not sent:
         session.commit()
         return
@@ -235,8 +244,7 @@ def _record_sent(app: Flask, session: Session, claims: list[Claim]) -> None:
 # Built once, as `_MARK_SENT`: claims not attempted, due again at once and their attempt not counted.
 _HAND_BACK = (
     update(_DELIVERIES)
-    .where(tuple_(_DELIVERIES.c.id, _DELIVERIES.c.attempts).in_(bindparam("held", expanding=True)),
-           _DELIVERIES.c.status == DeliveryStatus.PENDING)
+    .where(_STILL_HELD)
     .values(attempts=_DELIVERIES.c.attempts - 1, next_attempt_at=bindparam("now", type_=_DELIVERIES.c.next_attempt_at.type))
 )
 
@@ -245,7 +253,7 @@ def _hand_back(session: Session, claims: list[Claim], now: dt.datetime | None) -
     """Release claims whose deliveries were not attempted (those still held by them)."""
     if claims:
         session.rollback()
-        session.execute(_HAND_BACK, {"held": [(c.delivery_id, c.attempt) for c in claims], "now": now or utcnow()})
+        session.execute(_HAND_BACK, {"held": _held(claims), "now": now or utcnow()})
         session.commit()
 
 
