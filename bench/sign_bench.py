@@ -292,6 +292,26 @@ def _row(level: str, n: int, plain: dict, pipe: dict) -> str:
             f"{pipe['rss_mb']:>8.0f} {pipe['workers_rss_mb']:>10.0f} {os.getloadavg()[0]:>5.1f}")
 
 
+TARGETS = {"decree30": (100, 40), "decree30-remote": (100, 40), "seal-lta": (200, None)}
+"""Results a second on two cores and the ratio to the plain recipe each level is expected to reach."""
+
+
+def _verdict(level: str, plain: dict, pipe: dict) -> str | None:
+    """Whether the line met its level's targets; for a rate not met, the most the CPU a result allows
+    on this machine's cores (the gap is then the machine's or the libraries', not the overlap's)."""
+    if level not in TARGETS:
+        return None
+    rate, ratio = TARGETS[level]
+    ceiling = (os.cpu_count() or 1) * 1000 / (pipe["cpu_ms"] + pipe["pki_ms"])
+    parts = [f">= {rate}/s " + ("met" if pipe["rate"] >= rate else
+                                f"NOT met ({pipe['rate']:.1f}/s; its CPU a result allows at most "
+                                f"{ceiling:.0f}/s on {os.cpu_count()} cores)")]
+    if ratio:
+        achieved = pipe["rate"] / plain["rate"]
+        parts.append(f">= {ratio}x plain " + ("met" if achieved >= ratio else f"NOT met ({achieved:.1f}x)"))
+    return f"{'':16} targets: " + "; ".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[500], help="batch sizes (default 500)")
@@ -342,6 +362,8 @@ def main() -> None:
                 for n in args.n:
                     pipe = _subprocess("pipeline", tmp / "pki", tmpl_dir, n, level, workers, pki_proc.pid)
                     print(_row(level, n, plain, pipe), flush=True)
+                    if verdict := _verdict(level, plain, pipe):
+                        print(verdict, flush=True)
             print(f"(plain recipe on {plain_n} documents per level, pipeline on all N; CPU ms per "
                   "document: the signing processes + the PKI services (TSA, OCSP, remote signing), "
                   "then split as the pipeline's main process + its workers + the PKI services; "
