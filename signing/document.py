@@ -321,7 +321,7 @@ def finish_documents(
 
     async def run():
         import aiohttp
-        from pyhanko.sign.timestamps import HTTPTimeStamper
+        from .timestamps import CheckedTimeStamper
 
         async def finish_all(timestamper):
             async def one(prepared, signature):
@@ -337,7 +337,7 @@ def finish_documents(
         # one HTTP session per chunk: the chunk's timestamp requests share connections
         async with aiohttp.ClientSession() as session:
             return await finish_all(
-                HTTPTimeStamper(step.tsa_url, timeout=step.http_timeout, session=session))
+                CheckedTimeStamper(step.tsa_url, timeout=step.http_timeout, session=session))
 
     return run_coroutine(run())
 

@@ -19,10 +19,10 @@ from .keys import SignerIdentity
 
 async def _timestamp_certificates(tsa_url: str, timeout: float) -> tuple[list[x509.Certificate], int]:
     """The TSA's certificates and the size of one of its tokens (one dummy request)."""
-    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from .timestamps import CheckedTimeStamper
 
     try:
-        token = await HTTPTimeStamper(tsa_url, timeout=timeout).async_timestamp(
+        token = await CheckedTimeStamper(tsa_url, timeout=timeout).async_timestamp(
             hashlib.sha256(b"wallet-service size probe").digest(), "sha256"
         )
     except Exception as e:

@@ -16,9 +16,10 @@ from pyhanko.sign.validation.ades import ades_timestamp_validation_internal
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
-from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+
+from signing.timestamps import CheckedTimeStamper
 
 from .proofs import NewestTimestamp, newest_timestamp
 
@@ -75,7 +76,7 @@ class ProofExtender:
             import aiohttp
 
             self._session = aiohttp.ClientSession()
-            self._stamper = PdfTimeStamper(HTTPTimeStamper(self.tsa_url, timeout=self.timeout, session=self._session))
+            self._stamper = PdfTimeStamper(CheckedTimeStamper(self.tsa_url, timeout=self.timeout, session=self._session))
         try:
             newest = newest_timestamp(data)
         except ValueError:

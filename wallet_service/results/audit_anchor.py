@@ -35,10 +35,10 @@ def _message(head_hash: str) -> bytes:
 
 
 async def _stamp(tsa_url: str, head_hash: str, timeout: float) -> cms.ContentInfo:
-    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from signing.timestamps import CheckedTimeStamper
 
     digest = hashlib.sha256(_message(head_hash)).digest()
-    return await HTTPTimeStamper(tsa_url, timeout=timeout).async_timestamp(digest, "sha256")
+    return await CheckedTimeStamper(tsa_url, timeout=timeout).async_timestamp(digest, "sha256")
 
 
 def _gen_time(token: cms.ContentInfo) -> dt.datetime:
