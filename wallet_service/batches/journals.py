@@ -18,7 +18,9 @@ fails (a lost lease) leaves an unreferenced file, as a crash before recording al
 A step's output that the next step's prepared PDF extends is not stored at all, and the next step's prepared
 PDF is stored as what it appends (`prior_contents` set): the output is this step's prepared PDF, kept in its
 row, with the signature's contents in its placeholder, which are stored too. That is checked byte for byte
-before it is relied on; a PDF that is not rebuilt exactly is stored whole."""
+before it is relied on; a PDF that is not rebuilt exactly is stored whole. The worker that saved them keeps
+those next step's documents in memory (up to 64 MB) until it signs them: rebuilding one reads the previous
+step's prepared PDF back, which only a worker taking the batch over needs to."""
 from __future__ import annotations
 
 import binascii
@@ -73,10 +75,14 @@ class DatabaseBatchJournal:
         # (step, result id) -> the prepared document `signed` read, until its step finishes or fails: what its
         # output is compared with before the next step's prepared PDF is stored as an extension of it
         self._signed: dict[tuple[int, str], PreparedSignature] = {}
+        # the next step's prepared documents `save_finished` stored, until `signed` reads them: rebuilding
+        # one from its rows reads the previous step's prepared PDF back (~66 KB a result)
+        self._kept = _KeptDocuments()
 
     def close(self) -> None:
         """Nothing stays open between calls."""
         self._signed.clear()
+        self._kept.clear()
 
     def _of(self, step: int):
         return (_ENTRY.c.batch_id == self._batch_id) & (_ENTRY.c.step == step)
@@ -136,15 +142,23 @@ class DatabaseBatchJournal:
                 [{"rid": rid, "value": value} for rid, value in signatures])
 
     def signed(self, step: int, result_ids: Sequence[str]) -> list[tuple[PreparedSignature, bytes]]:
-        query = (select(_ENTRY.c.result_id, _ENTRY.c.signature, *_ROW)
-                 .where(self._of(step), _ENTRY.c.state == ItemState.SIGNED.value,
-                        _ENTRY.c.result_id.in_(list(result_ids))))
+        documents = self._kept.take(step, result_ids)
+        unread = [rid for rid in result_ids if rid not in documents]
+        # the prepared documents' columns only for those this journal does not hold
+        values = select(_ENTRY.c.result_id, _ENTRY.c.signature, *(_ROW if not documents else ()))
+        query = values.where(self._of(step), _ENTRY.c.state == ItemState.SIGNED.value,
+                             _ENTRY.c.result_id.in_(list(result_ids)))
         with self._engine.connect() as connection:
             rows = {row[0]: row[1:] for row in _binary_rows(connection, query)}
             missing = [rid for rid in result_ids if rid not in rows]
             if missing:
                 raise JournalError(f"Result {missing[0]} has no signature in step {step}.")
-            documents = self._prepared_documents(connection, step, {rid: row[1:] for rid, row in rows.items()})
+            if unread and documents:
+                query = select(_ENTRY.c.result_id, *_ROW).where(self._of(step), _ENTRY.c.result_id.in_(unread))
+                unread_rows = {row[0]: row[1:] for row in _binary_rows(connection, query)}
+            else:
+                unread_rows = {rid: rows[rid][1:] for rid in unread}
+            documents.update(self._prepared_documents(connection, step, unread_rows))
         self._signed.update(((step, rid), document) for rid, document in documents.items())
         return [(documents[rid], rows[rid][0]) for rid in result_ids]
 
@@ -188,6 +202,7 @@ class DatabaseBatchJournal:
             if next_prepared:
                 self._insert_prepared(connection, step + 1, next_prepared, extending)
         self._stored.update(stored)
+        self._kept.keep(step + 1, next_prepared)
 
     def _extensions(self, step: int, results: Sequence[tuple[str, bytes]],
                     next_prepared: Sequence[PreparedSignature]) -> dict[str, tuple[int, bytes]]:
@@ -213,6 +228,7 @@ class DatabaseBatchJournal:
     def save_failed(self, step: int, errors: Sequence[ItemError]) -> None:
         for error in errors:
             self._signed.pop((step, error.result_id), None)
+        self._kept.take(step, [e.result_id for e in errors])
         with self._write() as connection:
             known = self._lock(connection, step, [e.result_id for e in errors])
             for error in errors:
@@ -258,6 +274,39 @@ class DatabaseBatchJournal:
             select(_ENTRY.c.result_id, _ENTRY.c.state)
             .where(self._of(step), _ENTRY.c.result_id.in_(result_ids)).with_for_update())
         return dict(rows.all())
+
+
+class _KeptDocuments:
+    """Prepared documents a journal saved, by (step, result id), up to `KEPT_BYTES` of PDF: past that, a
+    batch's documents are read back from the database as a resumed batch's are."""
+
+    KEPT_BYTES = 64 << 20  # ~600 Decree 30 seal documents (~100 KB each); a batch holds at most 1000
+
+    def __init__(self):
+        self._documents: dict[tuple[int, str], PreparedSignature] = {}
+        self._size = 0
+
+    def keep(self, step: int, prepared: Sequence[PreparedSignature]) -> None:
+        for document in prepared:
+            if self._size + len(document.prepared_pdf) > self.KEPT_BYTES:
+                return
+            self._take((step, document.result_id))
+            self._documents[step, document.result_id] = document
+            self._size += len(document.prepared_pdf)
+
+    def take(self, step: int, result_ids: Sequence[str]) -> dict[str, PreparedSignature]:
+        """The documents kept of `result_ids`, forgotten here."""
+        taken = {rid: self._take((step, rid)) for rid in result_ids}
+        return {rid: document for rid, document in taken.items() if document is not None}
+
+    def _take(self, key: tuple[int, str]) -> PreparedSignature | None:
+        document = self._documents.pop(key, None)
+        self._size -= len(document.prepared_pdf) if document is not None else 0
+        return document
+
+    def clear(self) -> None:
+        self._documents.clear()
+        self._size = 0
 
 
 def _placeholder(length: int) -> bytes:
