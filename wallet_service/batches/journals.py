@@ -318,10 +318,12 @@ def _stored_prepared(prepared: PreparedSignature, base: int = 0, prior_contents:
     previous step's output, which `prior_contents` rebuild, comes before); the signature placeholder (11-20 KB
     of zeros) is left out when it is exactly an empty one, so the database neither writes nor reads it."""
     pdf, start, end = prepared.prepared_pdf, prepared.reserved_start, prepared.reserved_end
+    view = memoryview(pdf)  # its slices are not copies: a PDF is copied once here, not three times
     stored = {"prior_contents": prior_contents, "placeholder_omitted": False}
-    if end - start >= 2 and start >= base and memoryview(pdf)[start:end] == _placeholder(end - start):
-        return {**stored, "prepared_pdf": pdf[base:start] + pdf[end:], "placeholder_omitted": True}
-    return {**stored, "prepared_pdf": pdf[base:] if base else pdf}
+    # bytes.startswith at an offset compares in place; comparing a memoryview goes byte by byte (~170 µs)
+    if end - start >= 2 and start >= base and pdf.startswith(_placeholder(end - start), start):
+        return {**stored, "prepared_pdf": b"".join((view[base:start], view[end:])), "placeholder_omitted": True}
+    return {**stored, "prepared_pdf": bytes(view[base:]) if base else pdf}
 
 
 def _read_prepared(result_id: str, row: tuple, previous: PreparedSignature | None) -> PreparedSignature:
@@ -332,8 +334,8 @@ def _read_prepared(result_id: str, row: tuple, previous: PreparedSignature | Non
         raise JournalError(f"The prepared document of result {result_id} is missing from the journal.")
     base = b"" if prior_contents is None else _filled(previous, prior_contents)
     if placeholder_omitted:
-        at = start - len(base)
-        pdf = b"".join((base, pdf[:at], _placeholder(end - start), pdf[at:]))
+        at, view = start - len(base), memoryview(pdf)
+        pdf = b"".join((base, view[:at], _placeholder(end - start), view[at:]))
     elif base:
         pdf = base + pdf
     return PreparedSignature(result_id, pdf, digest, start, end, attributes, tbs_digest)
@@ -342,9 +344,12 @@ def _read_prepared(result_id: str, row: tuple, previous: PreparedSignature | Non
 def _filled(prepared: PreparedSignature, contents: bytes) -> bytes:
     """`prepared` with `contents` in its placeholder, as `signing.document` finishes it (pyHanko's
     `fill_with_cms`: upper-case hex, padded with zeros)."""
-    pdf, start, end = prepared.prepared_pdf, prepared.reserved_start, prepared.reserved_end
-    hex_contents = binascii.hexlify(contents).upper().ljust(end - start - 2, b"0")
-    return b"".join((pdf[:start + 1], hex_contents, pdf[end - 1:]))
+    start, end, view = prepared.reserved_start, prepared.reserved_end, memoryview(prepared.prepared_pdf)
+    return b"".join((view[:start + 1], _hex(contents, end - start - 2), view[end - 1:]))
+
+
+def _hex(contents: bytes, width: int) -> bytes:
+    return binascii.hexlify(contents).upper().ljust(width, b"0")
 
 
 def _contents(prepared: PreparedSignature, output: bytes) -> bytes | None:
@@ -353,12 +358,17 @@ def _contents(prepared: PreparedSignature, output: bytes) -> bytes | None:
     start, end = prepared.reserved_start, prepared.reserved_end
     if len(output) != len(prepared.prepared_pdf) or end - start < 2:
         return None
-    written = output[start + 1:end - 1].rstrip(b"0")  # the padding; a trailing zero of the value comes back with it
+    written = output[start + 1:end - 1]
+    value = written.rstrip(b"0")  # the padding; a trailing zero of the value comes back with it
     try:
-        contents = binascii.unhexlify(written + b"0" * (len(written) % 2))
+        contents = binascii.unhexlify(value + b"0" * (len(value) % 2))
     except binascii.Error:
         return None
-    return contents if _filled(prepared, contents) == output else None
+    # `_filled(prepared, contents) == output` (their lengths are equal), compared in place rather than rebuilt
+    pdf = memoryview(prepared.prepared_pdf)
+    same = (written == _hex(contents, end - start - 2) and output.startswith(pdf[:start + 1])
+            and output.startswith(pdf[end - 1:], end - 1))
+    return contents if same else None
 
 
 def _binary_rows(connection: Connection, statement: Select) -> list[tuple]:
