@@ -4,7 +4,7 @@ authorisation of the key source, as the batch's PDF signatures are."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -39,19 +39,21 @@ def algorithm(key_source: KeySource) -> tuple[int, int]:
 def fitted(claims: ResultClaims, protected: bytes, signature_length: int) -> bytes:
     """The CWT payload of `claims`, shortened until its code fits a version-15 QR code."""
     stand_in = hashlib.shake_256(protected).digest(signature_length)  # incompressible, as a signature is
+    for candidate in _candidates(claims):
+        payload = cbor2.dumps(candidate.to_cbor())
+        if wrapped_length(sign1(protected, payload, stand_in)) <= MAX_CHARS:
+            return payload
+    raise OfflineCodeError("too_large", f"Result {claims.result_id}: even its identifying claims do not fit a QR code.")
 
-    def size_ok(candidate: ResultClaims) -> bool:
-        return wrapped_length(sign1(protected, cbor2.dumps(candidate.to_cbor()), stand_in)) <= MAX_CHARS
 
-    candidates = [claims, claims.shortened(SHORT_TEXT)]
-    current = candidates[-1]
+def _candidates(claims: ResultClaims) -> Iterator[ResultClaims]:
+    """`claims`, then ever shorter versions of them, made only as far as they are tried."""
+    yield claims
+    current = claims.shortened(SHORT_TEXT)
+    yield current
     for name in OPTIONAL:
         current = current.without(name)
-        candidates.append(current)
-    for candidate in candidates:
-        if size_ok(candidate):
-            return cbor2.dumps(candidate.to_cbor())
-    raise OfflineCodeError("too_large", f"Result {claims.result_id}: even its identifying claims do not fit a QR code.")
+        yield current
 
 
 def issue_codes(key_source: KeySource, claims: Sequence[ResultClaims]) -> list[str]:

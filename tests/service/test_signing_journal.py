@@ -229,3 +229,35 @@ def test_a_prepared_pdf_is_stored_whole_when_the_previous_output_cannot_be_rebui
     journal.save_signatures(1, [(result_id, b"value-1")])
     assert journal.signed(1, [result_id]) == [(second, b"value-1")]
     discard_journal(live_app, batch.id)
+
+
+@pytest.mark.parametrize("kept", [2, 1, 0])
+def test_the_journal_that_prepared_the_next_step_signs_it_from_memory_and_a_resumed_one_from_the_database(
+        kept, live_app, demo_results, monkeypatch):
+    from dataclasses import replace
+
+    from sqlalchemy import update
+
+    from wallet_service.batches import journals
+    from wallet_service.models import SigningJournalEntry as Entry
+
+    ids = ward_ids(demo_results, 2)
+    batch = creation.create_batch(db.session, official_principal("official1"), ids)
+    attempt = runner.claim_batch(db.session, batch.id, dt.timedelta(seconds=60))
+    journal = open_journal(live_app, batch.id, attempt)
+    first, output, second = _signed_twice(DER)
+    seconds = [replace(second, result_id=rid) for rid in ids]
+    monkeypatch.setattr(journals._KeptDocuments, "KEPT_BYTES", kept * len(second.prepared_pdf))  # room for `kept`
+    for rid in ids:
+        _sign_first_step(journal, rid, first)
+    journal.save_finished(0, [(rid, output) for rid in ids], seconds)
+    journal.save_signatures(1, [(rid, b"value-1") for rid in ids])
+    # the first step's prepared PDFs, which the next step's extend, damaged where the journal kept the latter
+    db.session.execute(update(Entry).where(Entry.batch_id == batch.id, Entry.step == 0, Entry.result_id.in_(ids[:kept]))
+                       .values(prepared_pdf=b"damaged"))
+    db.session.commit()
+
+    assert journal.signed(1, ids) == [(s, b"value-1") for s in seconds]  # the kept ones not read back
+    if kept:  # a worker taking the batch over reads them back, and would have found the damage
+        assert open_journal(live_app, batch.id, attempt).signed(1, ids[:kept]) != [(s, b"value-1") for s in seconds[:kept]]
+    discard_journal(live_app, batch.id)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Container, Sequence
 
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from signing.keys import KeySource
 from signing.pipeline import BatchItem, SignatureStep, decree30_steps
@@ -38,7 +38,8 @@ def batch_items(app: Flask, session: Session, official: Official, result_ids: Se
     first step's prepared ones): their offline codes are not signed again, since no stamp is drawn."""
     settings = services(app).settings
     store = services(app).documents
-    results = session.scalars(select(Result).where(Result.id.in_(list(result_ids)))).all()
+    results = session.scalars(select(Result).where(Result.id.in_(list(result_ids)))
+                              .options(joinedload(Result.citizen))).all()  # the codes' claims read it: one statement
     codes = batch_codes(app, official, [r for r in results if r.id not in stamped])
     return [
         BatchItem(result.id, pdf=_loader(store, result.original_sha256), qr_url=qr_url(settings, result.id),

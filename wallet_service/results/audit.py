@@ -29,14 +29,20 @@ def _utc_text(moment: dt.datetime) -> str:
 
 
 def _event_hash(prev_hash: str, event: AuditEvent) -> str:
+    return _row_hash(prev_hash, {"occurred_at": event.occurred_at, "actor": event.actor, "action": event.action,
+                                 "result_id": event.result_id, "details": event.details})
+
+
+def _row_hash(prev_hash: str, event: dict) -> str:
+    """The hash chaining an event's columns (occurred_at, actor, action, result_id, details) to `prev_hash`."""
     body = json.dumps(
         {
             "prev": prev_hash,
-            "at": _utc_text(event.occurred_at),
-            "actor": event.actor,
-            "action": event.action,
-            "result": event.result_id,
-            "details": event.details,
+            "at": _utc_text(event["occurred_at"]),
+            "actor": event["actor"],
+            "action": event["action"],
+            "result": event["result_id"],
+            "details": event["details"],
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -54,20 +60,19 @@ class Entry:
     details: dict = field(default_factory=dict)
 
 
-def record(session: Session, actor: str, action: str, result_id: str | None = None, **details) -> AuditEvent:
-    """Add an event to the session's transaction; it is written with the change it describes.
-    The event returned stays outside the session (its `id` is not read back)."""
-    return record_many(session, actor, [Entry(action, result_id, details)])[0]
+def record(session: Session, actor: str, action: str, result_id: str | None = None, **details) -> None:
+    """Add an event to the session's transaction; it is written with the change it describes."""
+    record_many(session, actor, [Entry(action, result_id, details)])
 
 
-def record_many(session: Session, actor: str, entries: list[Entry]) -> list[AuditEvent]:
+def record_many(session: Session, actor: str, entries: list[Entry]) -> None:
     """`record` for several events of one actor, chained in order: one lock and one read of the
     chain's end for all of them (a batch of results is one transaction)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_TAKE_CHAIN_LOCK, {"k": _CHAIN_LOCK})
     prev = session.scalar(_LAST_HASH) or GENESIS
     occurred_at = utcnow().replace(microsecond=0)
-    rows, events = [], []
+    rows = []
     for entry in entries:
         # Round-trip through JSON now so the hash covers exactly what the database will return.
         row = {
@@ -78,12 +83,9 @@ def record_many(session: Session, actor: str, entries: list[Entry]) -> list[Audi
             "details": json.loads(json.dumps(entry.details, default=str)),
             "prev_hash": prev,
         }
-        event = AuditEvent(**row)
-        event.hash = row["hash"] = prev = _event_hash(prev, event)
+        row["hash"] = prev = _row_hash(prev, row)  # the row itself: an AuditEvent per entry cost more than its hash
         rows.append(row)
-        events.append(event)
     session.execute(_INSERT_EVENT, rows)
-    return events
 
 
 @dataclass(frozen=True)
