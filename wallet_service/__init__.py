@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         database.ping_idle_connections(db.engine)
+        database.multi_row_inserts(db.engine)
     api = Api(app)
     app.extensions[EXTENSION] = Services(
         settings=settings,

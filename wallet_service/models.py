@@ -203,7 +203,7 @@ class Result(db.Model):
     title: Mapped[str] = mapped_column(String(500))
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
     citizen_name: Mapped[str] = mapped_column(String(255))
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))  # indexed first in the three indexes above
     issued_on: Mapped[dt.date | None] = mapped_column(Date)
     commune_code: Mapped[str | None] = mapped_column(String(5))
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -275,7 +275,7 @@ class ResultSignature(db.Model):
     __tablename__ = "result_signatures"
     __table_args__ = (UniqueConstraint("result_id", "position"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
+    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"))  # indexed first in the unique constraint
     position: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))
     signer_name: Mapped[str] = mapped_column(String(255))
@@ -317,7 +317,7 @@ class SigningBatchItem(db.Model):
     __tablename__ = "signing_batch_items"
     __table_args__ = (UniqueConstraint("batch_id", "result_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[str] = mapped_column(ForeignKey("signing_batches.id"), index=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("signing_batches.id"))  # indexed first in the unique constraint
     result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=BatchItemStatus.QUEUED)
     """A `BatchItemStatus`."""
@@ -356,7 +356,7 @@ class Delivery(db.Model):
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("result_id", "target", "event"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"), index=True)
+    result_id: Mapped[str] = mapped_column(ForeignKey("results.id"))  # indexed first in the unique constraint
     target: Mapped[str] = mapped_column(String(64))
     event: Mapped[str] = mapped_column(String(16), default="signed")
     """What the store is told: `signed` (the result exists) or `annulled` (it was withdrawn)."""
