@@ -27,13 +27,14 @@ def app(make_app, targets_file):
 
 
 def test_a_round_to_a_slow_store_hands_back_what_it_could_not_send_in_its_lease(
-        app, demo_results, sign, store, database_url, tmp_path, targets_file):
+        app, demo_results, sign, store, database_url, targets_file):
     for result in demo_results.values():
         sign(result)
     total = db.session.query(Delivery).count()
     store.state.delay = LEASE / 5  # all of them take several leases; a round sends about two and a half
     assert total * store.state.delay > 2 * LEASE
-    late = create_app({"database_url": database_url, "instance_path": tmp_path / "late", "TESTING": True,
+    # a second worker of the same deployment: same database and document store (the messages carry the PDFs)
+    late = create_app({"database_url": database_url, "instance_path": app.instance_path, "TESTING": True,
                        "DELIVERY_TARGETS_FILE": targets_file, "DELIVERY_LEASE_SECONDS": LEASE})
 
     def late_worker() -> None:  # starts when the first round's lease has run out
