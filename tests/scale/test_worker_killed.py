@@ -5,8 +5,9 @@ the taken-over batch was finished by the other worker, pdfsig validates a sample
 every delivery exactly once.
 
 WALLET_SCALE_RESULTS sets how many results: 60 in the default suite (with a 10 s batch lease, so the
-takeover comes quickly); `make test-scale` runs 1,000 with the production lease of 60 s (about 3 minutes
-on a busy 2-core machine)."""
+takeover comes quickly) and the documented deployment only (a signing worker beside the prefork one);
+`make test-scale` runs 1,000 with the production lease of 60 s (about 3 minutes on a busy 2-core machine),
+also with two prefork workers on one queue."""
 from __future__ import annotations
 
 import re
@@ -67,7 +68,7 @@ def start_workers(fleet: Fleet, deployment: str, celery_queue: str) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("deployment", ["prefork", "signing-queue"])
+@pytest.mark.parametrize("deployment", ["signing-queue", *(["prefork"] if VOLUME_RUN else [])])
 def test_two_workers_one_killed_sign_and_deliver_every_result_exactly_once(app, demo, fleet, store, deployment,
                                                                              celery_queue, tmp_path):
     ids = submit_results(app, RESULTS)
