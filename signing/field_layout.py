@@ -45,7 +45,9 @@ class Layout:
 
 def read_layout(pdf: bytes, startxref: int, name: str) -> Layout | None:
     """The layout of the file whose last xref section is at ``startxref``, for a new field
-    ``name``; ``None`` when it is not one the update handles (no form yet, a field of that name)."""
+    ``name``; ``None`` when it is not one the update handles (no form yet, a field of that name).
+    The caller has made sure the file is unencrypted and its newest section a classic table
+    without ``/XRefStm``."""
     entries, trailer = _newest_entries(pdf, startxref)
     try:
         return _read_directly(pdf, entries, trailer, name)
@@ -71,8 +73,6 @@ def _read_directly(pdf: bytes, entries, trailer_bytes: bytes, name: str) -> Layo
         return objects.read_object_dictionary(pdf, _offset(entries, ref), ref)
 
     trailer = objects.dictionary(trailer_bytes)
-    if b"/XRefStm" in trailer or b"/Encrypt" in trailer:
-        return None
     size, root_ref = objects.integer(trailer.get(b"/Size")), objects.reference(trailer.get(b"/Root"))
     info = objects.reference(trailer[b"/Info"]) if b"/Info" in trailer else None
     ids = objects.strings(trailer[b"/ID"]) if b"/ID" in trailer else None
@@ -199,8 +199,6 @@ def _container(parent, key: str):
 
 def _read_with_pyhanko(reader: _ClassicFile, name: str) -> Layout | None:
     trailer = reader.trailer_view
-    if "/XRefStm" in trailer or "/Encrypt" in trailer:
-        return None
     root_ref = trailer.raw_get("/Root").reference
     root = reader.root
     if "/AcroForm" not in root:

@@ -139,7 +139,7 @@ def _write(pdf: bytes, startxref: int, layout: Layout, spec: FieldSpec, digest_a
     contents_end = contents_start + spec.hex_chars + 2
     update.finish(_trailer(layout, update.next_number, startxref))
     out = update.out
-    _fill_byte_range(out, sig_at, contents_start, contents_end)
+    _fill_byte_range(out, contents_start, contents_end)
     digest = hashlib.new(digest_algorithm)
     view = memoryview(out)
     digest.update(view[:contents_start])
@@ -182,7 +182,7 @@ def _text(value: str) -> bytes:
     return b"(" + b"".join([_ESCAPED[byte] for byte in encoded]) + b")"
 
 
-def _fill_byte_range(out: bytearray, sig_at: int, start: int, end: int) -> None:
+def _fill_byte_range(out: bytearray, start: int, end: int) -> None:
     at = out.index(b"/ByteRange ", end) + len(b"/ByteRange ")
     value = b"[0 %d %d %d]" % (start, end, len(out) - end)
     out[at:at + _BYTE_RANGE_WIDTH] = value.ljust(_BYTE_RANGE_WIDTH)
