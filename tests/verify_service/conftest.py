@@ -92,6 +92,8 @@ def put_back(app, state: SignedState) -> Result:
     test gets rows of its own to change, as if it had signed the result itself."""
     db.session.commit()  # nothing of the test's session may hold the database while it is replaced
     with db.engine.begin() as conn:
+        # The demo people go too, and come back with the recorded ids: ids a PostgreSQL sequence
+        # handed out already, so later inserts never collide with them.
         for table, _ in reversed(state.rows):
             conn.execute(table.delete())
         for table, rows in state.rows:
@@ -105,7 +107,8 @@ def put_back(app, state: SignedState) -> Result:
 @pytest.fixture(scope="session")
 def signed_states(database_url) -> dict[str, SignedState]:
     """Per backend, the state the first `signed_result` of the run left: signing costs ~0.5 s of CPU
-    (and the PKI's first OCSP answer as much again), copying it back a few milliseconds."""
+    (and starting the app's PKI services for its TSA and OCSP as much again), copying it back a few
+    milliseconds."""
     return {}
 
 
