@@ -118,6 +118,8 @@ def signed_result(app, demo, database_url, signed_states, request, tmp_path_fact
     batch pipeline in the first test that asks (per backend), its rows and documents copied into
     each later test's empty database (the same PKI and dev secret make the same document valid
     there)."""
+    # Its rows are replaced by the recorded ones (other ids): a test needs one or the other.
+    assert "demo_results" not in request.fixturenames, "signed_result brings the demo results itself"
     if database_url not in signed_states:
         result = sign(app, [request.getfixturevalue("demo_results")[demo_code(WARD, 1)]])[0]
         signed_states[database_url] = take_state(app, result, tmp_path_factory.mktemp("signed") / "documents")
