@@ -4,6 +4,7 @@ app serving it with certomancer's OCSP responders, CRLs and certificate reposito
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import datetime, timezone
 
 from adapters.devpki.certomancer_config import pki_architecture
@@ -199,9 +200,30 @@ def dev_pki_services_app(pki: DevPki):
     manifest = read_manifest(pki.directory)
     if manifest is None:
         raise DevPkiError("dev_pki_missing", f"No development PKI in {pki.directory}.")
-    arch = pki_architecture(pki.directory, manifest)
-    _reuse_issued_certificates(arch, pki)
-    # No time override: a header must not be able to back-date timestamps or OCSP answers.
-    return WholeSecondAnimator(
-        AnimatorArchStore({arch.arch_label: arch}), with_web_ui=False, allow_time_override=False
-    )
+
+    def animator():
+        arch = pki_architecture(pki.directory, manifest)
+        _reuse_issued_certificates(arch, pki)
+        # No time override: a header must not be able to back-date timestamps or OCSP answers.
+        return WholeSecondAnimator(
+            AnimatorArchStore({arch.arch_label: arch}), with_web_ui=False, allow_time_override=False
+        )
+
+    return _BuiltOnFirstRequest(animator)
+
+
+class _BuiltOnFirstRequest:
+    """A WSGI app made on its first request: certomancer parses every key of the PKI when it builds
+    the architecture (~0.5 s), which an app that never serves its PKI (a CLI command, most test
+    apps) should not pay."""
+
+    def __init__(self, build):
+        self._build = build
+        self._app = None
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:  # requests arrive on a threaded server: build it once
+            if self._app is None:
+                self._app = self._build()
+        return self._app(environ, start_response)

@@ -10,15 +10,24 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.verify_service.conftest import WARD, annul, sign, signed_pdf, with_added_page, with_flipped_byte
-from wallet_service.services import services
+from tests.verify_service.conftest import (  # noqa: F401  (fixtures re-used as they are)
+    WARD,
+    annul,
+    signed_pdf,
+    signed_result,
+    signed_states,
+    with_added_page,
+    with_flipped_byte,
+)
 from wallet_service.dev.demo import demo_code
+from wallet_service.services import services
 
 
 @pytest.fixture
-def signed(app, demo_results, tmp_path):
-    """Citizen 1's result, really signed; its PDF saved where the browser can upload it from."""
-    result = sign(app, [demo_results[demo_code(WARD, 1)]])[0]
+def signed(app, signed_result, tmp_path):
+    """Citizen 1's result, really signed (once per run, see `signed_result`); its PDF saved where the
+    browser can upload it from."""
+    result = signed_result
     path = tmp_path / "ket-qua.pdf"
     path.write_bytes(signed_pdf(app, result))
     yield result, path

@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_verify_pages import signed  # noqa: F401  (fixture re-used as it is)
+from tests.browser.test_verify_pages import signed, signed_result, signed_states  # noqa: F401  (fixtures re-used as they are)
 from tests.verification.documents import unsigned_pdf
 from tests.verify_service.conftest import annul
 from wallet_service.services import services
