@@ -1,7 +1,7 @@
 """stored verification reports of registered documents, answered again without verifying
 
 Revision ID: 0995
-Revises: 0950
+Revises: 0970
 """
 from alembic import op
 import sqlalchemy as sa
