@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from signing.keys import HolderApproval
@@ -15,7 +15,7 @@ from ..copies.kinds import CERTIFIER_ROLE, KIND as COPY
 from ..copies.models import CertifiedCopy
 from ..models import BatchItemStatus, BatchStatus, Official, Result, ResultStatus, SigningBatch, SigningBatchItem, utcnow
 from ..platform.errors import BadRequest, Conflict, Forbidden, Unprocessable
-from ..platform.id_lists import among
+from ..platform.id_lists import among, insert_each
 from ..results import audit
 
 SIGNER_ROLE = "signer"
@@ -24,9 +24,6 @@ SIGNABLE = (ResultStatus.PENDING_SIGNATURE, ResultStatus.FAILED)
 # What the checks read of each selected result: columns, not up to 1,000 whole objects.
 _SELECTED = select(Result.id, Result.kind, Result.status, CertifiedCopy.confirmed).outerjoin(
     CertifiedCopy, CertifiedCopy.result_id == Result.id)
-# The items are written with Core, in the order selected (their ids order the batch): the ORM's unit of
-# work cost ~0.1 ms an item.
-_INSERT_ITEM = insert(SigningBatchItem.__table__)
 
 
 def create_batch(session: Session, principal: Principal, result_ids: list[str],
@@ -69,7 +66,9 @@ def create_batch(session: Session, principal: Principal, result_ids: list[str],
         batch.agent_nonce = secrets.token_urlsafe(24) if approval is HolderApproval.AGENT else None
     session.add(batch)
     session.flush()
-    session.execute(_INSERT_ITEM, [{"batch_id": batch.id, "result_id": i, "status": BatchItemStatus.QUEUED} for i in ids])
+    # Written with Core, in the order selected (their ids order the batch): the ORM's unit of work cost
+    # ~0.1 ms an item.
+    insert_each(session, SigningBatchItem.__table__, "result_id", ids, batch_id=batch.id, status=BatchItemStatus.QUEUED)
     audit.record(session, principal.actor, "batch.created", None, batch=batch.id, results=ids)
     session.commit()
     return batch
