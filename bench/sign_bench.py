@@ -22,6 +22,7 @@ of processes it then signs with (a service keeps that pool between batches).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import multiprocessing
 import os
@@ -36,9 +37,6 @@ from bench.processes import DescendantPeakMemory, cpu_ticks, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-# --- realistic documents ----------------------------------------------------------------
 
 
 def templates(directory: Path, documents: str = "samples") -> list[Path]:
@@ -102,9 +100,6 @@ def start_pki(directory: Path):
     proc.start()
     parent.recv()
     return proc
-
-
-# --- one measurement (runs in a subprocess) -----------------------------------------------
 
 
 def run_plain(pki_dir: Path, templates_: list[Path], n: int, level: str) -> dict:
@@ -200,8 +195,8 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
     if level.startswith("decree30"):  # the service's real job: official + stamp, then seal at B-LTA
         from signing.stamp import StampFont, StampText, verification_url
 
-        official = (_remote_official(pki) if remote
-                    else Pkcs12KeySource.from_file(pki.pkcs12_path("official1"), pki.pkcs12_passphrase()))
+        local_official = Pkcs12KeySource.from_file(pki.pkcs12_path("official1"), pki.pkcs12_passphrase())
+        official = _remote_official(pki) if remote else local_official
         originals = [t.read_bytes() for t in templates_]
         codes = _offline_codes(key, [(f"doc-{i:06d}", originals[i % 3]) for i in range(n)])
         items = [BatchItem(f"doc-{i:06d}", templates_[i % 3].read_bytes,
@@ -220,8 +215,8 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
     signer = BatchSigner(trust_services=TrustServices(tsa_url=pki.tsa_url), workers=workers, font=font,
                          executor=pool)
     with tempfile.TemporaryDirectory(prefix="sign-bench-") as tmp:
-        warm_up = _warm_up(signer, items, steps if not remote else decree30_steps(
-            Pkcs12KeySource.from_file(pki.pkcs12_path("official1"), pki.pkcs12_passphrase()), key), Path(tmp))
+        # the remote official approves once a batch: the warm-up signs with the same key held locally
+        warm_up = _warm_up(signer, items, decree30_steps(local_official, key) if remote else steps, Path(tmp))
         journal = SqliteBatchJournal(Path(tmp) / "journal.db")
         with DescendantPeakMemory() as memory:
             start, cpu = time.perf_counter(), time.process_time()
@@ -237,12 +232,9 @@ def run_pipeline(pki_dir: Path, templates_: list[Path], n: int, level: str, work
 
 
 def _warm_up(signer, items, steps, folder: Path) -> float:
-    """Sign a few of the items (a journal of their own) before the clock starts, one document a worker
-    call so that every worker process starts and signs: the service keeps its signing pool between
-    batches, so a batch's rate is measured on a started pool (the first batch of a pool also pays
+    """Sign a few items (their own journal) before the clock, one document a worker call so that every
+    worker starts and signs: a service keeps its pool between batches (a pool's first batch also pays
     ~0.5 s of process start and imports). The seconds it took."""
-    import copy
-
     from signing.journal import SqliteBatchJournal
 
     warm = copy.copy(signer)
