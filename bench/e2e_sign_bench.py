@@ -50,10 +50,10 @@ from bench.sign_bench import _subprocess, start_pki, templates
 
 AGENCY = "000.00.15.H40"
 TARGET_RATIO = 0.8
+"""The service's rate end to end against the pipeline's alone, in the same run."""
 WARM_UP = 2
 """Results a batch of the warm-up signs before the clock starts: every signing process has run a batch, as
 in a service that has been running (the pipeline alone is measured warm too)."""
-"""The service's rate end to end against the pipeline's alone, in the same run."""
 
 
 def _session_ticks(session_id: int) -> dict[str, int]:
